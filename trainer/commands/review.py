@@ -1,0 +1,248 @@
+"""``trainer review --jsonl [DECK...]``: a study session driven by JSON lines.
+
+One JSON request per line on stdin, one JSON response per line on stdout; see
+docs/headless.md for the protocol and a full transcript. Errors are answered with an
+``{"error": {"code": ..., "message": ...}}`` line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+from trainer.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from trainer.model import StudyCard
+    from trainer.session import Answer, StudySession
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from trainer.commands.due import add_collection_arguments
+
+    parser = subparsers.add_parser(
+        "review",
+        help="study headless: a JSON-lines protocol on stdin/stdout",
+        description="Drive a real study session with JSON lines (see docs/headless.md).",
+    )
+    add_collection_arguments(parser, json_flag=False)
+    parser.add_argument("--jsonl", action="store_true", required=True,
+                        help="speak the JSON-lines protocol (the only mode)")
+    parser.set_defaults(handler=run)
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def shuffled(values: tuple[str, ...], key: str, review_number: int) -> list[str]:
+    """``values`` in an order fixed per (card, review): the same card shows the same
+    order until it is answered, and another order at its next review."""
+    seed = hashlib.sha256(f"{key}|{review_number}".encode()).digest()
+    items = list(values)
+    random.Random(int.from_bytes(seed[:8], "big")).shuffle(items)
+    return items
+
+
+class ReviewProtocol:
+    """The request handler, independent of stdin/stdout (tests drive it directly)."""
+
+    def __init__(self, session: StudySession) -> None:
+        self.session = session
+        self.answer: Answer | None = None
+        self.ended = False
+
+    # -- describing cards --------------------------------------------------------------
+
+    def card_json(self, card: StudyCard) -> dict[str, Any]:
+        """What the learner may see before answering: never the answer."""
+        from trainer.model import CardType, cloze_display
+
+        session = self.session
+        reps = session.collection.state(card.key).reps
+        data: dict[str, Any] = {"key": card.key, "deck": card.deck_id, "type": str(card.type)}
+        c = card.card
+        if card.type is CardType.BASIC:
+            data["prompt"] = c.back if card.variant == "reverse" else c.front
+        elif card.type is CardType.CLOZE:
+            cloze = card.cloze
+            assert cloze is not None
+            data["prompt"] = cloze_display(c.question, cloze.number, revealed=False)
+            data["blanks"] = len(cloze.answers)
+        else:
+            data["prompt"] = c.question
+        if card.type in (CardType.CHOICE, CardType.MULTI):
+            data["options"] = shuffled(c.options, card.key, reps)
+        if card.type is CardType.ORDER:
+            data["items"] = shuffled(c.items, card.key, reps)
+        data["position"] = session.position
+        data["total"] = session.total
+        return data
+
+    def remaining_json(self) -> dict[str, int]:
+        r = self.session.remaining
+        return {"new": r.new, "learning": r.learning, "due": r.due}
+
+    # -- requests ----------------------------------------------------------------------
+
+    def handle(self, request: Any) -> dict[str, Any]:
+        """One response for one request (already parsed from JSON)."""
+        from trainer.session import ProgressError
+
+        request_id = request.get("id") if isinstance(request, dict) else None
+        try:
+            if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
+                raise ProtocolError("bad-request", 'expected an object like {"cmd": "next"}')
+            handler = getattr(self, "cmd_" + request["cmd"], None)
+            if handler is None:
+                raise ProtocolError(
+                    "unknown-command",
+                    f"unknown cmd {request['cmd']!r}; known: next, answer, grade, undo, "
+                    "suspend, flag, end",
+                )
+            response = handler(request)
+        except ProtocolError as error:
+            response = {"error": {"code": error.code, "message": str(error)}}
+        except ProgressError as error:
+            response = {"error": {"code": "progress", "message": str(error)}}
+        if request_id is not None:
+            response["id"] = request_id
+        return response
+
+    def _current(self) -> StudyCard:
+        card = self.session.current
+        if card is None:
+            raise ProtocolError("no-card", "nothing left to study now; send end")
+        return card
+
+    def cmd_next(self, request: dict[str, Any]) -> dict[str, Any]:
+        card = self.session.next()
+        if card is None:
+            waiting = self.session.waiting_until
+            return {"card": None, "done": True,
+                    "waiting_until": waiting.isoformat() if waiting else None,
+                    "remaining": self.remaining_json()}
+        return {"card": self.card_json(card), "remaining": self.remaining_json()}
+
+    def cmd_answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        from trainer.model import CardType
+
+        card = self._current()
+        duration = request.get("duration")
+        if duration is not None and (not isinstance(duration, (int, float)) or duration < 0):
+            raise ProtocolError("bad-request", "duration must be a number of seconds")
+        response = request.get("response")
+        if not card.type.self_graded:
+            expected_type: type | tuple[type, ...]
+            if card.type is CardType.TRUEFALSE:
+                expected_type = bool
+            elif card.type in (CardType.MULTI, CardType.ORDER):
+                expected_type = list
+            else:
+                expected_type = str
+            if not isinstance(response, expected_type) or (
+                isinstance(response, list) and not all(isinstance(x, str) for x in response)
+            ):
+                names = {bool: "true or false", list: "a list of strings", str: "a string"}
+                raise ProtocolError(
+                    "bad-response",
+                    f"a {card.type} card needs \"response\": {names[expected_type]}",  # type: ignore[index]
+                )
+        else:
+            self.session.reveal()
+        answer = self.session.submit(response, duration=duration)
+        self.answer = answer
+        data: dict[str, Any] = {"key": card.key, "suggested": int(answer.suggested)}
+        if answer.result is None:
+            c = card.card
+            data["result"] = None
+            data["back"] = c.front if card.variant == "reverse" else c.back
+        else:
+            result = answer.result
+            data["result"] = {"correct": result.correct, "expected": result.expected,
+                              "typos": result.typos, "note": result.note}
+        if card.card.explanation:
+            data["explanation"] = card.card.explanation
+        return data
+
+    def cmd_grade(self, request: dict[str, Any]) -> dict[str, Any]:
+        from trainer.scheduling import Grade, to_datetime
+
+        card = self._current()
+        grade = request.get("grade")
+        if grade is None and self.answer is not None:
+            grade = int(self.answer.suggested)
+        if not isinstance(grade, int) or isinstance(grade, bool) or grade not in (1, 2, 3, 4):
+            raise ProtocolError("bad-grade", "grade must be 1 (again), 2 (hard), 3 (good) or 4 (easy)")
+        if self.answer is None:
+            raise ProtocolError("answer-first", "send answer before grade (basic cards: "
+                                'an "answer" without "response" reveals the back)')
+        self.session.record(Grade(grade))
+        self.answer = None
+        state = self.session.collection.state(card.key)
+        due = None if state.due is None else to_datetime(state.due).astimezone(
+            self.session.collection.clock.now().tzinfo)
+        return {"recorded": {"key": card.key, "grade": grade, "state": state.state,
+                             "due": due.isoformat() if due else None},
+                "remaining": self.remaining_json()}
+
+    def cmd_undo(self, request: dict[str, Any]) -> dict[str, Any]:
+        card = self.session.undo()
+        self.answer = None
+        if card is None:
+            raise ProtocolError("nothing-to-undo", "nothing to undo in this session")
+        return {"undone": card.key, "card": self.card_json(card)}
+
+    def cmd_suspend(self, request: dict[str, Any]) -> dict[str, Any]:
+        card = self._current()
+        self.session.suspend_current()
+        self.answer = None
+        return {"suspended": card.key}
+
+    def cmd_flag(self, request: dict[str, Any]) -> dict[str, Any]:
+        card = self._current()
+        return {"key": card.key, "flagged": self.session.flag_current()}
+
+    def cmd_end(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.ended = True
+        s = self.session.summary()
+        return {"summary": {
+            "studied": s.studied, "correct": s.correct, "accuracy": s.accuracy,
+            "time_spent": round(s.time_spent, 3), "missed": [c.key for c in s.missed],
+        }}
+
+
+def serve(protocol: ReviewProtocol, stdin: TextIO, stdout: TextIO) -> None:
+    """Answer requests from ``stdin`` until ``end`` or end of input."""
+    for line in stdin:
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except ValueError as error:
+            response: dict[str, Any] = {"error": {"code": "bad-json", "message": f"not JSON: {error}"}}
+        else:
+            response = protocol.handle(request)
+        stdout.write(json.dumps(response, ensure_ascii=False) + "\n")
+        stdout.flush()
+        if protocol.ended:
+            return
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    from trainer.commands.due import open_collection
+
+    collection = open_collection(args)
+    if isinstance(collection, ExitCode):
+        return collection
+    try:
+        serve(ReviewProtocol(collection.start_session()), sys.stdin, sys.stdout)
+    finally:
+        collection.close()
+    return ExitCode.OK

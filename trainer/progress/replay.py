@@ -1,0 +1,118 @@
+"""Rebuilding per-card state from events, in time order.
+
+A review carries the scheduler state computed when it was recorded. Replay adopts it when
+the recording instance had seen the same previous review of that card (``prev``), which
+is the normal case and costs no scheduling. When it had not (two devices studied the same
+card before syncing), the review is recomputed with the scheduler, so the merged state is
+what studying in time order would have given. Fuzz is deterministic, so recomputing an
+adopted review gives the same state (``trust_recorded=False`` checks exactly that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from trainer.progress.events import NEW_STATE, Event
+from trainer.scheduling import CardState, Grade, Scheduler
+
+#: Review times kept per card: enough to count "today" whatever the rollover hour.
+RECENT_WINDOW = 2 * 86400.0
+_new_tuple = tuple.__new__
+
+SchedulerFor = Callable[[str], Scheduler]
+
+
+@dataclass(slots=True)
+class CardRecord:
+    """Everything the store knows about one study card."""
+
+    state: CardState = NEW_STATE
+    #: Id of the last review applied (what the next review's ``prev`` must say).
+    last_id: str | None = None
+    suspended: bool = False
+    flagged: bool = False
+    leech: bool = False
+    first_review: float | None = None
+    #: Times of the reviews within RECENT_WINDOW of the latest one.
+    recent: tuple[float, ...] = ()
+
+    def copy(self) -> CardRecord:
+        return CardRecord(
+            self.state, self.last_id, self.suspended, self.flagged, self.leech,
+            self.first_review, self.recent,
+        )
+
+    def as_tuple(self) -> tuple:
+        s = self.state
+        return (
+            s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps,
+            s.lapses, self.last_id, self.suspended, self.flagged, self.leech,
+            self.first_review, self.recent,
+        )
+
+    @classmethod
+    def from_tuple(cls, t: tuple) -> CardRecord:
+        return cls(_new_tuple(CardState, t[:8]), *t[8:])
+
+
+def apply(
+    records: dict[str, CardRecord],
+    event: Event,
+    scheduler_for: SchedulerFor,
+    *,
+    trust_recorded: bool = True,
+) -> None:
+    """Apply one (not undone) event to ``records``."""
+    if event.kind == "undo" or event.key is None:
+        return
+    record = records.get(event.key)
+    if record is None:
+        record = records[event.key] = CardRecord()
+    kind = event.kind
+    if kind == "review":
+        if trust_recorded and event.after is not None and event.prev == record.last_id:
+            record.state = event.after
+        else:
+            record.state = scheduler_for(event.key).review(
+                event.key, record.state, Grade(event.grade), event.when
+            )
+        record.last_id = event.id
+        if record.first_review is None:
+            record.first_review = event.time
+        cutoff = event.time - RECENT_WINDOW
+        record.recent = tuple(t for t in record.recent if t >= cutoff) + (event.time,)
+    elif kind == "suspend":
+        record.suspended = True
+    elif kind == "unsuspend":
+        record.suspended = False
+    elif kind == "flag":
+        record.flagged = True
+    elif kind == "unflag":
+        record.flagged = False
+    elif kind == "leech":
+        record.leech = record.suspended = record.flagged = True
+
+
+def order_key(event: Event) -> tuple[float, str, int]:
+    return (event.time, event.origin[0], event.origin[1])
+
+
+def undone_ids(events: Iterable[Event]) -> set[str]:
+    return {target for event in events if event.kind == "undo" for target in event.targets}
+
+
+def replay(
+    events: Iterable[Event],
+    scheduler_for: SchedulerFor,
+    *,
+    trust_recorded: bool = True,
+) -> dict[str, CardRecord]:
+    """Per-card records from all ``events`` (any order, any number of devices)."""
+    events = list(events)
+    undone = undone_ids(events)
+    records: dict[str, CardRecord] = {}
+    for event in sorted(events, key=order_key):
+        if event.id not in undone:
+            apply(records, event, scheduler_for, trust_recorded=trust_recorded)
+    return records

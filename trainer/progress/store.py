@@ -1,0 +1,388 @@
+"""The progress directory: every device's log, replayed into per-card records.
+
+Layout of the progress directory::
+
+    reviews-<device>.jsonl     one append-only log per device (the data; sync these)
+    .snapshot-<device>.marshal derived cache of the replayed state (disposable)
+    quarantine/                copies of anything found damaged (never deleted by us)
+
+Loading uses the snapshot when it still matches the logs (each log at least as long as
+when it was taken, with the same bytes before that point: checked by a digest of its last
+4 KiB) and replays only what was appended since; otherwise everything is replayed.
+"""
+
+from __future__ import annotations
+
+import os
+import marshal
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from trainer.clock import Clock
+from trainer.progress.errors import ProgressError
+from trainer.progress.events import FORMAT, Event, header_line, parse_event
+from trainer.progress.logfile import FileState, LogWriter, read_log, tail_hash
+from trainer.progress.replay import CardRecord, SchedulerFor, apply, order_key, replay, undone_ids
+
+SNAPSHOT_VERSION = 1
+_DEVICE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def clean_device_id(device: str) -> str:
+    """``device`` made safe for a file name (it names this device's log)."""
+    cleaned = _DEVICE_CHARS.sub("-", device).strip("-.")[:64]
+    if not cleaned:
+        raise ProgressError(f"Invalid device id {device!r}: use letters, digits, '-', '_' or '.'.")
+    return cleaned
+
+
+def this_device(id_file: Path | None = None) -> str:
+    """This machine's device id: ``$TRAINER_DEVICE``, else a random id created once and
+    stored in the user config directory (not in the progress directory, which may be
+    synced to other machines that must not share it)."""
+    env = os.environ.get("TRAINER_DEVICE")
+    if env:
+        return clean_device_id(env)
+    if id_file is None:
+        from trainer.locations import device_id_file
+
+        id_file = device_id_file()
+    try:
+        return clean_device_id(id_file.read_text(encoding="utf-8").strip())
+    except (OSError, ProgressError):
+        pass
+    device = secrets.token_hex(4)
+    try:
+        id_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = id_file.with_name(id_file.name + ".tmp")
+        temporary.write_text(device + "\n", encoding="utf-8")
+        os.replace(temporary, id_file)
+    except OSError as error:
+        raise ProgressError(
+            f"Cannot store this device's id in {id_file}: {error.strerror}. "
+            "Set TRAINER_DEVICE to a name for this machine instead."
+        ) from None
+    return device
+
+
+def new_event_id() -> str:
+    return secrets.token_hex(6)
+
+
+class ProgressStore:
+    """Per-card records replayed from all logs; appends go to this device's log."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        device: str,
+        clock: Clock,
+        scheduler_for: SchedulerFor,
+        fingerprint: str = "",
+    ) -> None:
+        self.directory = directory
+        self.device = clean_device_id(device)
+        self.clock = clock
+        self.scheduler_for = scheduler_for
+        self.fingerprint = fingerprint
+        self.records: dict[str, CardRecord] = {}
+        self.warnings: list[str] = []
+        #: Why writing is refused (a log from a newer version), or ``None``.
+        self.read_only: str | None = None
+        self.own_path = directory / f"reviews-{self.device}.jsonl"
+        self.snapshot_path = directory / f".snapshot-{self.device}.marshal"
+        self._files: dict[str, FileState] = {}
+        self._writer: LogWriter | None = None
+        self._history: dict[str, list[Event]] | None = None
+        self._in_transaction = False
+        #: True when the last load replayed everything (no usable snapshot).
+        self.full_replay = False
+        #: Incremented whenever any record may have changed (lets callers cache).
+        self.version = 0
+
+    # -- loading -------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path,
+        *,
+        device: str,
+        clock: Clock,
+        scheduler_for: SchedulerFor,
+        fingerprint: str = "",
+        use_snapshot: bool = True,
+    ) -> ProgressStore:
+        """Open (creating it if needed) the progress directory and load it.
+
+        Raises :class:`ProgressError` when the directory cannot be created or read.
+        """
+        store = cls(
+            directory, device=device, clock=clock, scheduler_for=scheduler_for,
+            fingerprint=fingerprint,
+        )
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ProgressError(
+                f"Cannot create the progress directory {directory}: {error.strerror}. "
+                "Choose another one with --progress DIR or TRAINER_PROGRESS_DIR."
+            ) from None
+        if not (use_snapshot and store._load_snapshot()):
+            store.reload()
+        return store
+
+    def _log_paths(self) -> list[Path]:
+        try:
+            names = sorted(
+                entry.name for entry in os.scandir(self.directory)
+                if entry.name.endswith(".jsonl") and entry.is_file()
+            )
+        except OSError as error:
+            raise ProgressError(
+                f"Cannot read the progress directory {self.directory}: {error.strerror}. "
+                "Check its permissions; nothing was changed."
+            ) from None
+        return [self.directory / name for name in names]
+
+    def _note(self, warnings: list[str]) -> None:
+        for warning in warnings:
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+
+    def _check_format(self, path: Path, state: FileState) -> None:
+        if state.format is not None and state.format > FORMAT:
+            self.read_only = (
+                f"{path} was written by a newer version of trainer (log format "
+                f"{state.format}; this version knows {FORMAT}). Progress is read-only "
+                "until you upgrade trainer; nothing will be written or downgraded."
+            )
+            self._note([self.read_only])
+
+    def _read_all(self) -> list[Event]:
+        events: list[Event] = []
+        self._files = {}
+        for path in self._log_paths():
+            result = read_log(path, None, self.directory)
+            self._files[path.name] = result.state
+            self._note(result.warnings)
+            self._check_format(path, result.state)
+            events.extend(result.events)
+        return events
+
+    def reload(self) -> None:
+        """Replay every log from the start (also what a conflicting sync triggers)."""
+        events = self._read_all()
+        self.records = replay(events, self.scheduler_for)
+        self._history = None
+        self.full_replay = True
+        self.version += 1
+
+    def _load_snapshot(self) -> bool:
+        try:
+            with open(self.snapshot_path, "rb") as handle:
+                data = marshal.loads(handle.read())
+            if data["version"] != SNAPSHOT_VERSION or data["fingerprint"] != self.fingerprint:
+                return False
+            files: dict[str, FileState] = {}
+            for name, fields in data["files"].items():
+                state = FileState(*fields)
+                path = self.directory / name
+                if path.stat().st_size < state.size or tail_hash(path, state.size) != state.tail_hash:
+                    return False
+                files[name] = state
+            records = {key: CardRecord.from_tuple(t) for key, t in data["records"]}
+        except Exception:  # a cache: any problem at all means "replay the logs"
+            return False
+        self._files = files
+        self.records = records
+        self._note(data["warnings"])
+        for name, state in files.items():
+            self._check_format(self.directory / name, state)
+        self.full_replay = False
+        self.refresh()
+        return True
+
+    def save_snapshot(self) -> None:
+        """Write the cache of replayed state (best effort: it is disposable)."""
+        try:
+            files = {}
+            for name, state in self._files.items():
+                path = self.directory / name
+                files[name] = (
+                    state.size, state.lines, state.device, state.format,
+                    tail_hash(path, state.size),
+                )
+            data = {
+                "version": SNAPSHOT_VERSION,
+                "fingerprint": self.fingerprint,
+                "files": files,
+                "records": tuple((key, r.as_tuple()) for key, r in self.records.items()),
+                "warnings": [w for w in self.warnings if w != self.read_only],
+            }
+            temporary = self.snapshot_path.with_name(self.snapshot_path.name + ".tmp")
+            with open(temporary, "wb") as handle:
+                marshal.dump(data, handle)
+            os.replace(temporary, self.snapshot_path)
+        except OSError:
+            pass
+
+    def refresh(self) -> bool:
+        """Read what other instances or devices appended since; True if anything changed.
+
+        Appends that arrive out of time order for a card (a sync of older answers) or
+        that undo something already replayed trigger a full replay, so the result is
+        always the union of all logs in time order.
+        """
+        new_events: list[Event] = []
+        paths = self._log_paths()
+        if set(self._files) - {p.name for p in paths}:
+            self.reload()  # a log disappeared: start over from what is there
+            return True
+        for path in paths:
+            known = self._files.get(path.name)
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue
+            if known is not None and size == known.size:
+                continue
+            if known is not None and size < known.size:
+                self.reload()
+                return True
+            result = read_log(path, known, self.directory)
+            self._files[path.name] = result.state
+            self._note(result.warnings)
+            self._check_format(path, result.state)
+            new_events.extend(result.events)
+        if not new_events:
+            return False
+        new_ids = {e.id for e in new_events}
+        for event in new_events:
+            if event.kind == "undo" and not set(event.targets) <= new_ids:
+                self.reload()
+                return True
+            if event.kind == "review" and event.key in self.records:
+                last = self.records[event.key].state.last_review
+                if last is not None and last > event.time:
+                    self.reload()
+                    return True
+        self._apply_batch(new_events)
+        return True
+
+    def _apply_batch(self, events: list[Event]) -> None:
+        self.version += 1
+        undone = undone_ids(events)
+        for event in sorted(events, key=order_key):
+            if event.id in undone:
+                continue
+            apply(self.records, event, self.scheduler_for)
+            if self._history is not None and event.kind != "undo" and event.key:
+                self._history.setdefault(event.key, []).append(event)
+
+    # -- writing -------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold this device's log lock, with every log re-read: compute, then :meth:`write`."""
+        if self.read_only:
+            raise ProgressError(self.read_only)
+        if self._writer is None:
+            self._writer = LogWriter(
+                self.own_path, header_line(self.device, self.clock.now())
+            )
+        writer = self._writer
+        writer.lock()
+        self._in_transaction = True
+        try:
+            self.refresh()
+            if writer.repair_tail(self.directory):
+                self._note([f"{self.own_path}: incomplete last line cut off (a copy is in quarantine/)."])
+                known = self._files.get(self.own_path.name)
+                if known is not None and os.stat(self.own_path).st_size < known.size:
+                    self.reload()
+            yield
+        finally:
+            self._in_transaction = False
+            writer.unlock()
+
+    def write(self, lines: list[bytes], *, restore: dict[str, CardRecord] | None = None) -> list[Event]:
+        """Append event ``lines`` (inside :meth:`transaction`), durably; apply them.
+
+        ``restore`` gives records to put back after an undo (what they were before the
+        undone events).
+        """
+        assert self._in_transaction and self._writer is not None
+        self.version += 1
+        name = self.own_path.name
+        known = self._files.get(name) or FileState(device=self.device, format=FORMAT)
+        before, after = self._writer.append(lines)
+        header_written = before == 0
+        number = known.lines + (1 if header_written else 0)
+        events = []
+        for line in lines:
+            number += 1
+            events.append(parse_event(line.rstrip(b"\n"), self.device, (name, number)))
+        self._files[name] = FileState(after, number, self.device, known.format or FORMAT, "")
+        undone = undone_ids(events)
+        for event in events:
+            if event.id in undone:
+                continue
+            if event.kind == "undo":
+                for target in event.targets:
+                    self._forget_history(target)
+                continue
+            apply(self.records, event, self.scheduler_for)
+            if self._history is not None and event.key:
+                self._history.setdefault(event.key, []).append(event)
+        if restore:
+            for key, record in restore.items():
+                self.records[key] = record.copy()
+        return events
+
+    def _forget_history(self, event_id: str) -> None:
+        if self._history is None:
+            return
+        for events in self._history.values():
+            for index, event in enumerate(events):
+                if event.id == event_id:
+                    del events[index]
+                    return
+
+    # -- reading history -------------------------------------------------------------
+
+    def _index(self) -> dict[str, list[Event]]:
+        if self._history is None:
+            events: list[Event] = []
+            for path in self._log_paths():
+                events.extend(read_log(path, None, self.directory).events)
+            undone = undone_ids(events)
+            index: dict[str, list[Event]] = {}
+            for event in sorted(events, key=order_key):
+                if event.id not in undone and event.kind != "undo" and event.key:
+                    index.setdefault(event.key, []).append(event)
+            self._history = index
+        return self._history
+
+    def history(self, key: str) -> list[Event]:
+        """Events of one card, in time order (undone ones left out)."""
+        return list(self._index().get(key, ()))
+
+    def all_events(self) -> Iterator[Event]:
+        """Every event of every card, card by card, each card's in time order."""
+        for events in self._index().values():
+            yield from events
+
+    def close(self, *, save_snapshot: bool = True) -> None:
+        if save_snapshot and not self.read_only:
+            self.save_snapshot()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+__all__ = ["ProgressStore", "clean_device_id", "new_event_id", "this_device"]

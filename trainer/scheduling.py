@@ -1,0 +1,243 @@
+"""When a card comes back: FSRS scheduling, grades, suggested grades and the study day.
+
+The FSRS algorithm itself comes from the ``fsrs`` package; this module adapts it to the
+trainer: settings merged from defaults, the global config file and the deck, immutable
+per-card :class:`CardState`, and *deterministic* fuzz, so that replaying the review log
+reproduces exactly the due dates that were shown to the learner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random as _random
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from enum import IntEnum
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from trainer.model import SchedulingSettings
+
+
+class Grade(IntEnum):
+    """The four answers of spaced repetition, numbered as FSRS and Anki number them."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerSettings:
+    """Everything that decides when cards come back, merged from defaults < config < deck."""
+
+    desired_retention: float = 0.9
+    learning_steps: tuple[float, ...] = (1.0, 10.0)  # minutes
+    relearning_steps: tuple[float, ...] = (10.0,)  # minutes
+    maximum_interval: int = 36500  # days
+    enable_fuzzing: bool = True
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    #: A card that lapses this many times becomes a leech (suspended and flagged).
+    leech_lapses: int = 8
+    #: The study day starts at this local hour: reviews at 1 am count for the day before.
+    day_rollover_hour: int = 4
+    #: An auto-graded right answer given within this many seconds suggests Easy...
+    fast_seconds: float = 5.0
+    #: ...and one that took longer than this suggests Hard.
+    slow_seconds: float = 25.0
+    #: Fitted FSRS weights (21 numbers), or ``None`` for the package defaults.
+    parameters: tuple[float, ...] | None = None
+
+    def with_deck(self, deck: SchedulingSettings | None) -> SchedulerSettings:
+        """These settings with a deck's ``scheduling:`` overrides applied."""
+        if deck is None:
+            return self
+        overrides = {
+            name: getattr(deck, name)
+            for name in (
+                "desired_retention",
+                "learning_steps",
+                "relearning_steps",
+                "maximum_interval",
+                "enable_fuzzing",
+                "new_per_day",
+                "reviews_per_day",
+            )
+            if getattr(deck, name) is not None
+        }
+        return replace(self, **overrides) if overrides else self
+
+    def fingerprint(self) -> str:
+        """A short stable digest of what affects computed intervals (for caches)."""
+        relevant = (
+            self.desired_retention, self.learning_steps, self.relearning_steps,
+            self.maximum_interval, self.enable_fuzzing, self.parameters,
+        )
+        return hashlib.sha1(repr(relevant).encode()).hexdigest()[:16]
+
+
+#: Learning states, as stored in the progress log.
+NEW, LEARNING, REVIEW, RELEARNING = "new", "learning", "review", "relearning"
+_FSRS_STATE = {LEARNING: 1, REVIEW: 2, RELEARNING: 3}
+_STATE_NAME = {1: LEARNING, 2: REVIEW, 3: RELEARNING}
+
+
+class CardState(NamedTuple):
+    """The scheduling state of one study card after its reviews so far (immutable).
+
+    Times are POSIX timestamps (seconds, UTC) so that thousands of states stay cheap to
+    cache; :func:`to_datetime` converts them. A named tuple because tens of thousands are
+    built at every start-up.
+    """
+
+    state: str = NEW
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: float | None = None
+    last_review: float | None = None
+    reps: int = 0
+    lapses: int = 0
+
+    @property
+    def is_new(self) -> bool:
+        return self.state == NEW
+
+
+def to_datetime(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, timezone.utc)
+
+
+# fsrs draws its fuzz from the module-level ``random()`` it imported; swapping that name
+# for a seeded generator during one review makes the fuzz a function of (card, time).
+_FUZZ_LOCK = threading.Lock()
+
+
+def _fuzz_seed(key: str, when: datetime) -> int:
+    digest = hashlib.sha256(f"{key}|{when.isoformat()}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class Scheduler:
+    """FSRS for one set of :class:`SchedulerSettings`, with reproducible fuzz."""
+
+    def __init__(self, settings: SchedulerSettings = SchedulerSettings()) -> None:
+        import fsrs  # deferred: only needed once something is scheduled
+
+        self.settings = settings
+        kwargs: dict[str, object] = {}
+        if settings.parameters is not None:
+            kwargs["parameters"] = settings.parameters
+        self._fsrs = fsrs.Scheduler(
+            desired_retention=settings.desired_retention,
+            learning_steps=tuple(timedelta(minutes=m) for m in settings.learning_steps),
+            relearning_steps=tuple(timedelta(minutes=m) for m in settings.relearning_steps),
+            maximum_interval=settings.maximum_interval,
+            enable_fuzzing=settings.enable_fuzzing,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def review(self, key: str, state: CardState, grade: Grade, when: datetime) -> CardState:
+        """The state of card ``key`` after answering ``grade`` at ``when`` (aware datetime).
+
+        Deterministic: the same (key, state, grade, when) always gives the same result,
+        fuzz included.
+        """
+        import fsrs
+        import fsrs.scheduler as fsrs_scheduler
+
+        when_utc = when.astimezone(timezone.utc)
+        if state.is_new:
+            card = fsrs.Card(card_id=0, due=when_utc)
+        else:
+            assert state.due is not None
+            card = fsrs.Card(
+                card_id=0,
+                state=fsrs.State(_FSRS_STATE[state.state]),
+                step=state.step,
+                stability=state.stability,
+                difficulty=state.difficulty,
+                due=to_datetime(state.due),
+                last_review=None if state.last_review is None else to_datetime(state.last_review),
+            )
+        generator = _random.Random(_fuzz_seed(key, when_utc))
+        with _FUZZ_LOCK:
+            saved = fsrs_scheduler.random
+            fsrs_scheduler.random = generator.random  # type: ignore[assignment]
+            try:
+                card, _ = self._fsrs.review_card(card, fsrs.Rating(int(grade)), when_utc)
+            finally:
+                fsrs_scheduler.random = saved  # type: ignore[assignment]
+        lapsed = grade == Grade.AGAIN and state.state == REVIEW
+        return CardState(
+            state=_STATE_NAME[int(card.state)],
+            step=card.step,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            due=card.due.timestamp(),
+            last_review=when_utc.timestamp(),
+            reps=state.reps + 1,
+            lapses=state.lapses + (1 if lapsed else 0),
+        )
+
+    def retrievability(self, state: CardState, now: datetime) -> float | None:
+        """Predicted probability of recalling the card at ``now``; ``None`` for new cards."""
+        if state.is_new or state.stability is None or state.last_review is None:
+            return None
+        import fsrs
+
+        card = fsrs.Card(
+            card_id=0,
+            state=fsrs.State(_FSRS_STATE[state.state]),
+            step=state.step,
+            stability=state.stability,
+            difficulty=state.difficulty,
+            due=to_datetime(state.due or state.last_review),
+            last_review=to_datetime(state.last_review),
+        )
+        return float(self._fsrs.get_card_retrievability(card, now.astimezone(timezone.utc)))
+
+
+def suggest_grade(
+    correct: bool | None, duration: float | None, settings: SchedulerSettings
+) -> Grade:
+    """The grade proposed to the learner, who may override it before it is recorded.
+
+    Wrong is Again; right is Good, or Hard when it took longer than ``slow_seconds``, or
+    Easy when it took less than ``fast_seconds``. Self-graded cards (``correct is None``)
+    suggest Good.
+    """
+    if correct is None:
+        return Grade.GOOD
+    if not correct:
+        return Grade.AGAIN
+    if duration is not None:
+        if duration > settings.slow_seconds:
+            return Grade.HARD
+        if duration < settings.fast_seconds:
+            return Grade.EASY
+    return Grade.GOOD
+
+
+def day_start(now: datetime, rollover_hour: int) -> datetime:
+    """Start of the study day containing ``now``, in ``now``'s own (local) time zone.
+
+    With the default rollover at 4 am, 1 am on Tuesday still belongs to Monday.
+    """
+    start = now.replace(hour=rollover_hour, minute=0, second=0, microsecond=0)
+    if now < start:
+        start -= timedelta(days=1)
+    return start
+
+
+def day_number(when: datetime, rollover_hour: int) -> int:
+    """Ordinal of the study day containing ``when`` (local to ``when``'s zone)."""
+    return (when - timedelta(hours=rollover_hour)).date().toordinal()
+
+
+def count_between(times: Iterable[float], start: float, end: float) -> int:
+    return sum(1 for t in times if start <= t < end)

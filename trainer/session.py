@@ -1,0 +1,904 @@
+"""Studying: decks plus progress (:class:`Collection`) and one sitting (:class:`StudySession`).
+
+Pure core: no textual, no rich. The TUI, the headless ``trainer review --jsonl`` protocol
+and the ``due``/``stats`` commands all drive these classes.
+
+Typical use::
+
+    collection = Collection.open(paths, progress_dir, clock=SystemClock())
+    session = collection.start_session()
+    while (card := session.current) is not None:
+        answer = session.submit(response)      # auto-graded types: right or wrong
+        session.record(answer.suggested)       # durable before it returns; next card
+    print(session.summary())
+    collection.close()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection as CollectionOf
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainer.clock import Clock
+from trainer.diagnostics import Diagnostic
+from trainer.grading import GradeResult
+from trainer.model import CardType, Deck, StudyCard
+from trainer.progress.errors import ProgressError
+from trainer.progress.events import encode_mark, encode_review, encode_undo, now_text, truncate_to_ms
+from trainer.progress.replay import CardRecord
+from trainer.progress.store import new_event_id
+from trainer.scheduling import (
+    LEARNING,
+    NEW,
+    RELEARNING,
+    REVIEW,
+    CardState,
+    Grade,
+    Scheduler,
+    SchedulerSettings,
+    day_start,
+    suggest_grade,
+    to_datetime,
+)
+
+if TYPE_CHECKING:
+    from trainer.config import Config
+    from trainer.loader import LoadResult
+
+
+@dataclass(frozen=True, slots=True)
+class DeckCounts:
+    """What is left to study today in one deck (or a whole session).
+
+    ``new`` and ``due`` are capped by the daily limits; ``learning`` counts cards in
+    (re)learning steps due before the end of the study day.
+    """
+
+    new: int
+    learning: int
+    due: int
+    total: int
+    suspended: int
+    reviewed_today: int
+
+    @property
+    def to_study(self) -> int:
+        return self.new + self.learning + self.due
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What :meth:`StudySession.submit` returns; nothing is recorded yet."""
+
+    #: The grading of an auto-graded card; ``None`` for ``basic`` (self-graded) cards.
+    result: GradeResult | None
+    #: Wrong: Again. Right: Good, Hard when slow, Easy when fast. Basic: Good.
+    suggested: Grade
+    #: Seconds from showing the card to the answer (what the suggestion was based on).
+    duration: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEvent:
+    """One recorded answer, as kept in the progress log."""
+
+    key: str
+    time: datetime
+    grade: Grade
+    duration_ms: int | None
+    #: Right or wrong for auto-graded cards; ``None`` for self-graded ones.
+    correct: bool | None
+    device: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardProgress:
+    """Everything known about one study card's progress."""
+
+    key: str
+    state: str  # "new" | "learning" | "review" | "relearning"
+    due: datetime | None
+    stability: float | None
+    difficulty: float | None
+    #: Predicted probability of recall now; ``None`` for new cards.
+    retrievability: float | None
+    reps: int
+    lapses: int
+    suspended: bool
+    flagged: bool
+    leech: bool
+    history: tuple[ReviewEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """The end-of-session report."""
+
+    #: Answers recorded (a card answered twice counts twice).
+    studied: int
+    #: Answers graded Hard, Good or Easy.
+    correct: int
+    #: ``correct / studied``, or ``None`` when nothing was studied.
+    accuracy: float | None
+    #: Sum of answer durations, in seconds.
+    time_spent: float
+    #: Cards answered Again at least once this session, in the order first missed.
+    missed: list[StudyCard] = field(default_factory=list)
+
+
+_EMPTY_RECORD = CardRecord()
+
+__all__ = [
+    "Answer", "CardProgress", "Collection", "DeckCounts", "ProgressError", "ReviewEvent",
+    "SessionSummary", "StudySession",
+]
+
+#: Learning cards due within this many seconds are shown early when nothing else is left
+#: (Anki's "learn ahead limit").
+LEARN_AHEAD_SECONDS = 20 * 60
+
+
+def is_leech_lapse(lapses: int, threshold: int) -> bool:
+    """A lapse that makes (or keeps making) a card a leech: at the threshold, then every
+    half threshold after it, as Anki does."""
+    if lapses < threshold:
+        return False
+    return (lapses - threshold) % max(1, threshold // 2) == 0
+
+
+class Collection:
+    """Decks and their progress: shared by home screen, session, browse and headless."""
+
+    decks: list[Deck]
+    #: Problems found while loading the deck files (see :mod:`trainer.diagnostics`).
+    load_diagnostics: list[Diagnostic]
+    #: Human-readable warnings about the progress store (quarantined lines...).
+    warnings: list[str]
+
+    def __init__(
+        self,
+        decks: Sequence[Deck],
+        progress_dir: Path,
+        *,
+        clock: Clock,
+        config: Config | None = None,
+        device: str | None = None,
+        load_diagnostics: Sequence[Diagnostic] = (),
+    ) -> None:
+        """Prefer :meth:`open` or :meth:`from_decks`."""
+        from trainer.config import Config, load_config
+        from trainer.progress.store import ProgressStore, this_device
+
+        self.clock = clock
+        self.config = config if config is not None else load_config()
+        self.progress_dir = Path(progress_dir)
+        self.load_diagnostics = list(load_diagnostics)
+        self.decks = []
+        self._cards: dict[str, StudyCard] = {}
+        self._deck_cards: dict[str, list[StudyCard]] = {}
+        self._schedulers: dict[SchedulerSettings, Scheduler] = {}
+        self._notes: dict[str, list[StudyCard]] = {}
+        self._deck_keys: dict[str, list[str]] = {}
+        for deck in decks:
+            self._add_deck(deck)
+        assert isinstance(self.config, Config)
+        self.store = ProgressStore.open(
+            self.progress_dir,
+            device=device or this_device(),
+            clock=clock,
+            scheduler_for=self._scheduler_for_key,
+            fingerprint=self._settings_fingerprint(),
+        )
+        if self.store.full_replay and self.store.records:
+            self.store.save_snapshot()
+
+    @property
+    def warnings(self) -> list[str]:  # type: ignore[override]
+        return self.store.warnings
+
+    @property
+    def device(self) -> str:
+        return self.store.device
+
+    @classmethod
+    def open(
+        cls,
+        deck_paths: Sequence[Path],
+        progress_dir: Path,
+        *,
+        clock: Clock,
+        config: Config | None = None,
+        device: str | None = None,
+    ) -> Collection:
+        """Load the deck files (files or directories) and the progress in ``progress_dir``.
+
+        ``config`` defaults to the global config file; ``device`` to this machine's id.
+        Decks that fail to load are left out and reported in :attr:`load_diagnostics`.
+        Raises :class:`ProgressError` if the progress directory cannot be read, and
+        :class:`trainer.config.ConfigError` for an invalid config file.
+        """
+        from trainer.loader import find_deck_files, load_deck
+
+        files, diagnostics = find_deck_files(list(deck_paths))
+        decks: list[Deck] = []
+        seen: set[str] = set()
+        for file in files:
+            result = load_deck(file)
+            diagnostics = list(diagnostics) + list(result.diagnostics)
+            if result.deck is not None and result.deck.id not in seen:
+                seen.add(result.deck.id)
+                decks.append(result.deck)
+        return cls(
+            decks, progress_dir, clock=clock, config=config, device=device,
+            load_diagnostics=diagnostics,
+        )
+
+    @classmethod
+    def from_decks(
+        cls,
+        decks: Sequence[Deck],
+        progress_dir: Path,
+        *,
+        clock: Clock,
+        config: Config | None = None,
+        device: str | None = None,
+    ) -> Collection:
+        """Like :meth:`open`, with decks already loaded (tests, embedding)."""
+        return cls(decks, progress_dir, clock=clock, config=config, device=device)
+
+    # -- decks and settings ----------------------------------------------------------
+
+    def _add_deck(self, deck: Deck, replace_index: int | None = None) -> None:
+        if replace_index is None:
+            self.decks.append(deck)
+        else:
+            old = self.decks[replace_index]
+            for card in self._deck_cards.pop(old.id, []):
+                self._cards.pop(card.key, None)
+            self._deck_keys.pop(old.id, None)
+            self.decks[replace_index] = deck
+        cards = deck.study_cards()
+        self._deck_cards[deck.id] = cards
+        self._deck_keys[deck.id] = [card.key for card in cards]
+        for card in cards:
+            self._cards[card.key] = card
+        if replace_index is not None:
+            self._notes = {}
+            for deck_cards in self._deck_cards.values():
+                self._index_siblings(deck_cards)
+        else:
+            self._index_siblings(cards)
+
+    def _index_siblings(self, cards: list[StudyCard]) -> None:
+        previous: StudyCard | None = None
+        for card in cards:
+            if card.variant and previous is not None and previous.card is card.card:
+                # Only authored cards with several study cards need an entry.
+                note = card.note_key
+                self._notes.setdefault(note, [previous]).append(card)
+            previous = card
+
+    def settings(self, deck_id: str | None = None) -> SchedulerSettings:
+        """Scheduler settings for a deck (defaults < config file < deck), or global ones."""
+        base = self.config.scheduler
+        for deck in self.decks:
+            if deck.id == deck_id:
+                return base.with_deck(deck.scheduling)
+        return base
+
+    def scheduler(self, deck_id: str | None = None) -> Scheduler:
+        settings = self.settings(deck_id)
+        scheduler = self._schedulers.get(settings)
+        if scheduler is None:
+            scheduler = self._schedulers[settings] = Scheduler(settings)
+        return scheduler
+
+    def _scheduler_for_key(self, key: str) -> Scheduler:
+        return self.scheduler(key.split("/", 1)[0])
+
+    def _settings_fingerprint(self) -> str:
+        base = self.config.scheduler.fingerprint()
+        parts = [base] + sorted(
+            f"{deck.id}={self.settings(deck.id).fingerprint()}"
+            for deck in self.decks
+            if self.settings(deck.id).fingerprint() != base
+        )
+        return "|".join(parts)
+
+    # -- the study day ---------------------------------------------------------------
+
+    def day_bounds(self) -> tuple[float, float]:
+        """Start and end (POSIX timestamps) of the current study day."""
+        start = day_start(self.clock.now(), self.config.scheduler.day_rollover_hour)
+        return start.timestamp(), (start + timedelta(days=1)).timestamp()
+
+    def _record(self, key: str) -> CardRecord:
+        record = self.store.records.get(key)
+        return record if record is not None else _EMPTY_RECORD
+
+    def _buried(self, deck_id: str, day_start_ts: float) -> set[str]:
+        """Keys of new/review cards whose sibling was studied today (shown tomorrow)."""
+        buried: set[str] = set()
+        prefix = deck_id + "/"
+        for note, siblings in self._notes.items():
+            if len(siblings) < 2 or not note.startswith(prefix):
+                continue
+            studied = [
+                c.key for c in siblings
+                if (last := self._record(c.key).state.last_review) is not None
+                and last >= day_start_ts
+            ]
+            if studied:
+                for card in siblings:
+                    state = self._record(card.key).state.state
+                    if card.key not in studied and state in (NEW, REVIEW):
+                        buried.add(card.key)
+        return buried
+
+    def _siblings(self, card: StudyCard) -> list[StudyCard]:
+        """Study cards of the same authored card (itself included)."""
+        if not card.variant and not (card.card.reverse or card.type is CardType.CLOZE):
+            return [card]
+        siblings = self._notes.get(card.note_key)
+        return siblings if siblings is not None else [card]
+
+    def _deck_day(self, deck_id: str) -> _DeckDay:
+        start, end = self.day_bounds()
+        settings = self.settings(deck_id)
+        buried = self._buried(deck_id, start)
+        day = _DeckDay(deck_id=deck_id, buried=buried)
+        records = self.store.records
+        keys = self._deck_keys.get(deck_id, [])
+        # The hot loop of every start-up: plain locals and tuple fields, no helpers.
+        for key in keys:
+            record = records.get(key)
+            if record is None:
+                if key not in buried:
+                    day.new_keys.append(key)
+                continue
+            state = record.state
+            last_review = state.last_review
+            if last_review is not None and last_review >= start:
+                day.reviewed_today += sum(1 for t in record.recent if t >= start)
+                if record.first_review is not None and record.first_review >= start:
+                    day.new_done += 1
+                else:
+                    day.review_done += 1
+            if record.suspended:
+                day.suspended += 1
+                continue
+            if key in buried:
+                continue
+            kind = state.state
+            if kind == NEW:
+                day.new_keys.append(key)
+            elif state.due is not None and state.due < end:
+                if kind == REVIEW:
+                    day.review_keys.append(key)
+                else:
+                    day.learning_keys.append(key)
+        day.total = len(keys)
+        day.new_left = max(0, settings.new_per_day - day.new_done)
+        day.review_left = max(0, settings.reviews_per_day - day.review_done)
+        return day
+
+    def counts(self) -> dict[str, DeckCounts]:
+        """Today's counts per deck id (``new`` and ``due`` capped by the daily limits)."""
+        result = {}
+        for deck in self.decks:
+            day = self._deck_day(deck.id)
+            result[deck.id] = DeckCounts(
+                new=min(len(day.new_keys), day.new_left),
+                learning=len(day.learning_keys),
+                due=min(len(day.review_keys), day.review_left),
+                total=day.total,
+                suspended=day.suspended,
+                reviewed_today=day.reviewed_today,
+            )
+        return result
+
+    # -- cards -----------------------------------------------------------------------
+
+    def card(self, key: str) -> StudyCard | None:
+        """The study card with this key in the loaded decks, if any."""
+        return self._cards.get(key)
+
+    def state(self, key: str) -> CardState:
+        """Scheduling state of ``key`` (cheap: no history)."""
+        return self._record(key).state
+
+    def progress(self, key: str) -> CardProgress:
+        """Progress of study card ``key`` (a new card if it has none)."""
+        record = self._record(key)
+        state = record.state
+        scheduler = self._scheduler_for_key(key)
+        history = tuple(
+            ReviewEvent(
+                key=key,
+                time=event.when,
+                grade=Grade(event.grade),
+                duration_ms=event.duration_ms,
+                correct=event.correct,
+                device=event.device,
+            )
+            for event in self.store.history(key)
+            if event.kind == "review"
+        )
+        return CardProgress(
+            key=key,
+            state=state.state,
+            due=None if state.due is None else to_datetime(state.due).astimezone(
+                self.clock.now().tzinfo
+            ),
+            stability=state.stability,
+            difficulty=state.difficulty,
+            retrievability=scheduler.retrievability(state, self.clock.now()),
+            reps=state.reps,
+            lapses=state.lapses,
+            suspended=record.suspended,
+            flagged=record.flagged,
+            leech=record.leech,
+            history=history,
+        )
+
+    def study_cards(self, deck_ids: CollectionOf[str] | None = None) -> list[StudyCard]:
+        """All study cards of the given decks (default: all), in deck order."""
+        return [
+            card
+            for deck in self.decks
+            if deck_ids is None or deck.id in deck_ids
+            for card in self._deck_cards[deck.id]
+        ]
+
+    def _mark(self, kind: str, key: str) -> tuple[list[str], CardRecord]:
+        """Append one suspend/flag-type event; returns its ids and the record before."""
+        with self.store.transaction():
+            before = self._record(key).copy()
+            now_ = now_text(self.clock.now())
+            events = self.store.write([encode_mark(kind, new_event_id(), key, now_)])
+        return [e.id for e in events], before
+
+    def suspend(self, key: str) -> None:
+        """Keep ``key`` out of sessions until unsuspended. Durable."""
+        self._mark("suspend", key)
+
+    def unsuspend(self, key: str) -> None:
+        self._mark("unsuspend", key)
+
+    def flag(self, key: str) -> None:
+        """Mark ``key`` for attention (e.g. to fix its text). Durable."""
+        self._mark("flag", key)
+
+    def unflag(self, key: str) -> None:
+        self._mark("unflag", key)
+
+    def orphans(self) -> list[str]:
+        """Keys with recorded progress but no card in the loaded decks (history is kept;
+        it applies again if the card comes back)."""
+        return sorted(key for key in self.store.records if key not in self._cards)
+
+    def reload_deck(self, path: Path) -> LoadResult:
+        """Reload one deck file; on error the last good version stays in use.
+
+        Sessions already started keep their queue; cards removed by the edit are skipped,
+        cards added appear in the next session.
+        """
+        from trainer.loader import load_deck
+
+        result = load_deck(path)
+        if result.deck is None or not result.ok:
+            return result
+        deck = result.deck
+        for index, old in enumerate(self.decks):
+            if old.id == deck.id or Path(old.path).resolve() == Path(path).resolve():
+                self._add_deck(deck, replace_index=index)
+                break
+        else:
+            self._add_deck(deck)
+        self.store.version += 1  # cards came or went: cached queue views are stale
+        return result
+
+    def start_session(self, deck_ids: CollectionOf[str] | None = None) -> StudySession:
+        """A study session over the given decks (default: all)."""
+        return StudySession(self, deck_ids)
+
+    def refresh(self) -> None:
+        """Pick up answers appended by other instances or synced from other devices."""
+        self.store.refresh()
+
+    def close(self) -> None:
+        """Save the load cache. Answers are already on disk; closing is not needed for them."""
+        self.store.close()
+
+
+@dataclass(slots=True)
+class _DeckDay:
+    """One deck's queue material for the current study day."""
+
+    deck_id: str
+    buried: set[str]
+    new_keys: list[str] = field(default_factory=list)
+    learning_keys: list[str] = field(default_factory=list)
+    review_keys: list[str] = field(default_factory=list)
+    new_done: int = 0
+    review_done: int = 0
+    reviewed_today: int = 0
+    suspended: int = 0
+    total: int = 0
+    new_left: int = 0
+    review_left: int = 0
+
+
+@dataclass(slots=True)
+class _Recorded:
+    """One undoable action of a session."""
+
+    card: StudyCard
+    event_ids: list[str]
+    before: CardRecord
+    #: What the action counted against: "new" or "review" (daily limits), "suspend", or "".
+    limit: str
+    answer: tuple[Grade, bool | None, float] | None
+
+
+class StudySession:
+    """One sitting: today's queue, answering, recording, undo.
+
+    ``current`` is the card to show; ``None`` means nothing is left to study right now
+    (see :attr:`waiting_until` for learning cards due later today).
+
+    Order: learning and relearning cards as soon as they are due; then due reviews
+    (earliest due first); then new cards in deck order. Daily limits apply per deck;
+    siblings (reverse side, other cloze deletions) of a card studied today wait until
+    tomorrow.
+
+    ``position``/``total`` give "card 3 of 41": ``position`` is the 1-based number of the
+    current card in this session and ``total`` is answers given plus cards still to study.
+    ``total`` may grow during a session, since a card answered Again (or in learning
+    steps) comes back later the same day.
+    """
+
+    current: StudyCard | None
+
+    def __init__(self, collection: Collection, deck_ids: CollectionOf[str] | None = None) -> None:
+        self.collection = collection
+        self.deck_ids = [d.id for d in collection.decks if deck_ids is None or d.id in deck_ids]
+        self._clock = collection.clock
+        self._answers: list[tuple[StudyCard, Grade, bool | None, float]] = []
+        self._undo: list[_Recorded] = []
+        self._pending: Answer | None = None
+        self._shown_at = 0.0
+        self._revealed_at: float | None = None
+        self._build()
+        self.current = None
+        self._advance()
+
+    # -- queue -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._day_start, self._day_end = self.collection.day_bounds()
+        days = [self.collection._deck_day(d) for d in self.deck_ids]
+        self._new_left = {day.deck_id: day.new_left for day in days}
+        self._review_left = {day.deck_id: day.review_left for day in days}
+        self._new_by_deck = {day.deck_id: day.new_keys for day in days}
+        self._reviews_by_deck = {day.deck_id: day.review_keys for day in days}
+        self._new_keys = [k for day in days for k in day.new_keys]
+        records = self.collection.store.records
+        reviews = [k for day in days for k in day.review_keys]
+        reviews.sort(key=lambda k: records[k].state.due or 0.0)  # stable: deck order on ties
+        self._review_keys = reviews
+        self._learning_candidates = {k for day in days for k in day.learning_keys}
+        self._total_cards = sum(day.total for day in days)
+        self._learning_cache: tuple[tuple[int, float], list[tuple[float, str]]] | None = None
+        self._remaining_cache: tuple[tuple, DeckCounts] | None = None
+        self._suspended = sum(day.suspended for day in days)
+
+    def _deck_of(self, key: str) -> str:
+        return key.split("/", 1)[0]
+
+    def _available(self, key: str, want: str) -> bool:
+        collection = self.collection
+        if key not in collection._cards:
+            return False  # removed by a live reload
+        record = collection._record(key)
+        if record.suspended:
+            return False
+        state = record.state.state
+        if want == NEW:
+            return state == NEW and self._new_left.get(self._deck_of(key), 0) > 0 and not self._is_buried(key)
+        if want == REVIEW:
+            return (
+                state == REVIEW
+                and record.state.due is not None
+                and record.state.due < self._day_end
+                and (record.state.last_review or 0.0) < self._day_start
+                and self._review_left.get(self._deck_of(key), 0) > 0
+                and not self._is_buried(key)
+            )
+        return state in (LEARNING, RELEARNING) and (record.state.due or 0.0) < self._day_end
+
+    def _is_buried(self, key: str) -> bool:
+        card = self.collection._cards.get(key)
+        if card is None:
+            return False
+        for sibling in self.collection._siblings(card):
+            if sibling.note_key == card.note_key and sibling.key != key:
+                last = self.collection._record(sibling.key).state.last_review
+                if last is not None and last >= self._day_start:
+                    return True
+        return False
+
+    def _learning(self) -> list[tuple[float, str]]:
+        """(due, key) of learning cards due today, earliest first."""
+        store = self.collection.store
+        cached = self._learning_cache
+        if cached is not None and cached[0] == (store.version, self._day_end):
+            return cached[1]
+        records = store.records
+        result = []
+        for key in self._learning_candidates:
+            if self._available(key, LEARNING):
+                result.append((records[key].state.due or 0.0, key))
+        result.sort()
+        self._learning_cache = ((store.version, self._day_end), result)
+        return result
+
+    def _next_key(self) -> str | None:
+        now = self._clock.now().timestamp()
+        learning = self._learning()
+        if learning and learning[0][0] <= now:
+            return learning[0][1]
+        for key in self._review_keys:
+            if self._available(key, REVIEW):
+                return key
+        for key in self._new_keys:
+            if self._available(key, NEW):
+                return key
+        if learning and learning[0][0] <= now + LEARN_AHEAD_SECONDS:
+            return learning[0][1]
+        return None
+
+    def _show(self, card: StudyCard | None) -> None:
+        self.current = card
+        self._pending = None
+        self._revealed_at = None
+        self._shown_at = self._clock.monotonic()
+
+    def _advance(self) -> None:
+        # A new study day (4 am passed mid-session) brings a new queue and new limits.
+        if self._clock.now().timestamp() >= self._day_end:
+            self._build()
+        key = self._next_key()
+        self._show(None if key is None else self.collection._cards[key])
+
+    def next(self) -> StudyCard | None:
+        """Re-check the queue (e.g. after waiting for a learning card); returns ``current``."""
+        if self.current is None:
+            self._advance()
+        return self.current
+
+    @property
+    def remaining(self) -> DeckCounts:
+        """Cards left today over the session's decks (new, learning, due)."""
+        stamp = (self.collection.store.version, self._day_end, len(self._answers), self._suspended)
+        if self._remaining_cache is not None and self._remaining_cache[0] == stamp:
+            return self._remaining_cache[1]
+        new = due = 0
+        # Counting stops at each deck's limit: cheap even with 50,000 cards.
+        for deck_id, keys in self._new_by_deck.items():
+            left = self._new_left.get(deck_id, 0)
+            available = 0
+            for key in keys:
+                if available >= left:
+                    break
+                available += self._available(key, NEW)
+            new += available
+        for deck_id, keys in self._reviews_by_deck.items():
+            left = self._review_left.get(deck_id, 0)
+            available = 0
+            for key in keys:
+                if available >= left:
+                    break
+                available += self._available(key, REVIEW)
+            due += available
+        counts = DeckCounts(
+            new=new,
+            learning=len(self._learning()),
+            due=due,
+            total=self._total_cards,
+            suspended=self._suspended,
+            reviewed_today=len(self._answers),
+        )
+        self._remaining_cache = (stamp, counts)
+        return counts
+
+    @property
+    def position(self) -> int:
+        return len(self._answers) + (1 if self.current is not None else 0)
+
+    @property
+    def total(self) -> int:
+        remaining = self.remaining
+        to_study = remaining.new + remaining.learning + remaining.due
+        if self.current is not None and not self._counted(self.current.key):
+            to_study += 1
+        return len(self._answers) + to_study
+
+    def _counted(self, key: str) -> bool:
+        """Whether ``key`` is already in ``remaining``'s numbers."""
+        record = self.collection._record(key)
+        state = record.state.state
+        if state == NEW:
+            return self._available(key, NEW)
+        if state == REVIEW:
+            return self._available(key, REVIEW)
+        return key in self._learning_candidates and self._available(key, LEARNING)
+
+    @property
+    def waiting_until(self) -> datetime | None:
+        """When ``current`` is ``None`` but learning cards are due later today: when."""
+        if self.current is not None:
+            return None
+        learning = self._learning()
+        if not learning:
+            return None
+        return to_datetime(learning[0][0]).astimezone(self._clock.now().tzinfo)
+
+    # -- answering -------------------------------------------------------------------
+
+    def _require_current(self) -> StudyCard:
+        if self.current is None:
+            raise ValueError("no current card: the session is done for now")
+        return self.current
+
+    def submit(self, response: Any, *, duration: float | None = None) -> Answer:
+        """Grade ``response`` to the current card (not recorded yet).
+
+        Auto-graded types are graded by :func:`trainer.grading.grade`; for ``basic`` cards
+        ``response`` is ignored. ``duration`` (seconds) defaults to the time since the card
+        was shown. May be called again to replace the previous answer.
+        """
+        card = self._require_current()
+        if duration is None:
+            end = self._revealed_at if self._revealed_at is not None else self._clock.monotonic()
+            duration = max(0.0, end - self._shown_at)
+        settings = self.collection.settings(card.deck_id)
+        if card.type.self_graded:
+            answer = Answer(None, suggest_grade(None, duration, settings), duration)
+        else:
+            from trainer.grading import grade
+
+            result = grade(card, response)
+            answer = Answer(result, suggest_grade(result.correct, duration, settings), duration)
+        self._pending = answer
+        return answer
+
+    def reveal(self) -> None:
+        """Basic cards: the back is shown now (the answer time stops here)."""
+        self._require_current()
+        if self._revealed_at is None:
+            self._revealed_at = self._clock.monotonic()
+
+    def record(self, grade: Grade) -> None:
+        """Record ``grade`` for the current card, durably (fsync) before returning; advance.
+
+        Raises :class:`ProgressError` if the answer could not be saved; the session then
+        stays on the same card and nothing earlier is lost.
+        """
+        card = self._require_current()
+        grade = Grade(grade)
+        if self._pending is not None:
+            correct = self._pending.result.correct if self._pending.result is not None else None
+            duration = self._pending.duration or 0.0
+        else:
+            correct = None
+            end = self._revealed_at if self._revealed_at is not None else self._clock.monotonic()
+            duration = max(0.0, end - self._shown_at)
+        collection = self.collection
+        store = collection.store
+        key = card.key
+        settings = collection.settings(card.deck_id)
+        with store.transaction():
+            before = collection._record(key).copy()
+            when = truncate_to_ms(self._clock.now())
+            after = collection.scheduler(card.deck_id).review(key, before.state, grade, when)
+            lines = [
+                encode_review(
+                    new_event_id(), key, now_text(when), int(grade),
+                    round(duration * 1000), correct, before.last_id, after,
+                )
+            ]
+            if after.lapses > before.state.lapses and is_leech_lapse(after.lapses, settings.leech_lapses):
+                lines.append(encode_mark("leech", new_event_id(), key, now_text(when)))
+            events = store.write(lines)
+        if before.state.state == NEW:
+            limit = "new"
+        elif before.state.state == REVIEW and (before.state.last_review or 0.0) < self._day_start:
+            limit = "review"
+        else:
+            limit = ""
+        self._count_limit(card.deck_id, limit, -1)
+        if after.state in (LEARNING, RELEARNING):
+            self._learning_candidates.add(key)
+        self._answers.append((card, grade, correct, duration))
+        self._undo.append(
+            _Recorded(card, [e.id for e in events], before, limit, (grade, correct, duration))
+        )
+        self._advance()
+
+    def _count_limit(self, deck_id: str, limit: str, delta: int) -> None:
+        if limit == "new":
+            self._new_left[deck_id] = self._new_left.get(deck_id, 0) + delta
+        elif limit == "review":
+            self._review_left[deck_id] = self._review_left.get(deck_id, 0) + delta
+        elif limit == "suspend":
+            self._suspended -= delta  # an undone suspend: one suspended card fewer
+
+    def undo(self) -> StudyCard | None:
+        """Undo the last recorded action (answer or suspend), several levels deep.
+
+        The undo is recorded in the progress log (an ``undo`` event naming the undone
+        events), so a reload gives exactly the state before the undone action. The undone
+        card becomes current again; returns it, or ``None`` when there is nothing to undo.
+        """
+        if not self._undo:
+            return None
+        action = self._undo[-1]
+        store = self.collection.store
+        key = action.card.key
+        with store.transaction():
+            current = store.records.get(key)
+            # Someone else (another instance, a sync) changed the card since: let the
+            # replay work out the state instead of restoring our copy.
+            untouched = current is not None and (
+                current.last_id == (action.event_ids[0] if action.answer else action.before.last_id)
+            )
+            store.write(
+                [encode_undo(new_event_id(), now_text(self._clock.now()), tuple(action.event_ids))],
+                restore={key: action.before} if untouched else None,
+            )
+            if not untouched:
+                store.reload()
+        self._undo.pop()
+        self._count_limit(action.card.deck_id, action.limit, +1)
+        if action.answer is not None and self._answers:
+            self._answers.pop()
+        self._show(action.card)
+        return action.card
+
+    def suspend_current(self) -> None:
+        """Suspend the current card (durable, undoable) and move to the next."""
+        card = self._require_current()
+        ids, before = self.collection._mark("suspend", card.key)
+        self._undo.append(_Recorded(card, ids, before, "suspend", None))
+        self._suspended += 1
+        self._advance()
+
+    def flag_current(self) -> bool:
+        """Toggle the current card's flag (durable, undoable); returns the new value."""
+        card = self._require_current()
+        flagged = not self.collection._record(card.key).flagged
+        ids, before = self.collection._mark("flag" if flagged else "unflag", card.key)
+        self._undo.append(_Recorded(card, ids, before, "", None))
+        return flagged
+
+    def summary(self) -> SessionSummary:
+        studied = len(self._answers)
+        correct = sum(1 for _, grade, _, _ in self._answers if grade != Grade.AGAIN)
+        missed: list[StudyCard] = []
+        seen: set[str] = set()
+        for card, grade, _, _ in self._answers:
+            if grade == Grade.AGAIN and card.key not in seen:
+                seen.add(card.key)
+                missed.append(card)
+        return SessionSummary(
+            studied=studied,
+            correct=correct,
+            accuracy=correct / studied if studied else None,
+            time_spent=sum(duration for *_, duration in self._answers),
+            missed=missed,
+        )
