@@ -1,0 +1,245 @@
+"""Start-up and answer latency of the TUI, measured side by side in one run.
+
+Prints, over repeated runs alternating between the programs (so machine noise hits all of
+them alike):
+
+* time from process start to the first frame of a bare Textual "hello world" app;
+* time from process start to the first card drawn (headless) for the bundled decks;
+* the same for a generated collection of 50,000 cards with 1,000,000 reviews (generated
+  once into benchmarks/.cache/, git-ignored);
+* the ratios to hello world (goals: bundled <= 1.15x, big <= 1.5x);
+* the median time from a grade keypress to the next card drawn (goal < 16 ms).
+
+Usage: .venv/bin/python benchmarks/startup_bench.py [--runs N] [--skip-big]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / ".cache" / "startup"
+BIG_CARDS = 50_000
+BIG_REVIEWS = 1_000_000
+BIG_DECK_FILES = 50
+#: Bumped when the generated collection changes, so an old cache is regenerated.
+GENERATOR_VERSION = 2
+
+HELLO = """
+import time
+from textual.app import App
+from textual.widgets import Static
+
+class Hello(App):
+    def compose(self):
+        yield Static("Hello, world")
+    def on_mount(self):
+        self.call_after_refresh(self.exit)
+
+Hello().run(headless=True)
+"""
+
+TRAINER = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from trainer.clock import SystemClock
+from trainer.tui.app import create_app
+from trainer.tui.app import TrainerApp
+from trainer.tui.screens import card
+
+opened = TrainerApp.open_collection
+def open_or_give_up(self):
+    opened(self)
+    if not isinstance(self.screen, card.CardScreen):  # nothing to study: say so, do not hang
+        self.exit(return_code=5)
+TrainerApp.open_collection = open_or_give_up
+shown = card.CardScreen.show_current
+def show_and_exit(self):
+    shown(self)
+    self.call_after_refresh(self.app.exit)
+card.CardScreen.show_current = show_and_exit
+
+app = create_app([Path(p) for p in {decks!r}], Path({progress!r}), SystemClock(),
+                 autostart=True, reload_interval=None, device="bench")
+app.run(headless=True)
+"""
+
+
+def time_process(code: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+# -- the big collection -----------------------------------------------------------------
+
+def generate_big(directory: Path) -> tuple[Path, Path]:
+    """50,000 cards in 50 deck files and 1,000,000 reviews, written once and reused."""
+    decks, progress = directory / "decks", directory / "progress"
+    marker = directory / "complete.json"
+    if marker.exists() and json.loads(marker.read_text()).get("version") == GENERATOR_VERSION:
+        return decks, progress
+    from trainer.progress.events import encode_review, header_line, now_text
+    from trainer.scheduling import REVIEW, CardState
+
+    shutil.rmtree(directory, ignore_errors=True)
+    decks.mkdir(parents=True)
+    progress.mkdir()
+    per_file = BIG_CARDS // BIG_DECK_FILES
+    keys: list[str] = []
+    for f in range(BIG_DECK_FILES):
+        lines = ["format: 1", f"id: big-{f:02d}", f"title: Generated deck {f:02d}", "cards:"]
+        for c in range(per_file):
+            card_id = f"card-{c:05d}"
+            keys.append(f"big-{f:02d}/{card_id}")
+            if c % 2:
+                lines += [f"  - id: {card_id}", "    type: basic",
+                          f"    front: Question number {c} of deck {f}",
+                          f"    back: Answer number {c}", "    tags: [generated]"]
+            else:
+                lines += [f"  - id: {card_id}", "    type: typed",
+                          f"    question: Type the word for item {c} of deck {f}",
+                          f"    answer: word{c}"]
+        (decks / f"big-{f:02d}.yaml").write_text("\n".join(lines) + "\n")
+    rng = random.Random(42)
+    # Twenty reviews a card, a day apart, ending a year ago: the scheduler (which rebuilds
+    # each card's state from its reviews) finds most of them due, so a session has cards.
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=400)
+    per_card = BIG_REVIEWS // len(keys)
+    with open(progress / "reviews-bench.jsonl", "wb") as log:
+        log.write(header_line("bench", start))
+        events = 0
+        for round_ in range(per_card):
+            for index, key in enumerate(keys):
+                when = start + timedelta(days=round_, seconds=index)
+                grade = 1 if rng.random() < 0.1 else 3
+                state = CardState(state=REVIEW, step=None, stability=1.0 + round_,
+                                  difficulty=5.0, due=(when + timedelta(days=1)).timestamp(),
+                                  last_review=when.timestamp(), reps=round_ + 1, lapses=0)
+                log.write(encode_review(f"b{events:07d}", key, now_text(when), grade, 4000,
+                                        grade > 1, None, state))
+                events += 1
+    marker.write_text(json.dumps({"version": GENERATOR_VERSION, "cards": len(keys),
+                                  "reviews": events}))
+    return decks, progress
+
+
+# -- grade keypress to next card ------------------------------------------------------
+
+async def answer_latency(presses: int) -> list[float]:
+    """Seconds from a grade keypress to the next card drawn, real session, fsync included.
+
+    The clock stops when the screen update that follows the new card is composed (in
+    headless mode that is the frame the terminal would receive), not when the test pilot
+    notices, so the pilot's own waiting is not counted.
+    """
+    sys.path.insert(0, str(ROOT))
+    from textual.screen import Screen
+
+    from trainer.clock import FakeClock
+    from trainer.tui.app import create_app
+    from trainer.tui.screens.card import CardScreen
+
+    drawn: list[float] = []
+    pending = {"card": False}
+    shown = CardScreen.show_current
+    refresh = Screen._compositor_refresh
+
+    def show_current(self):  # type: ignore[no-untyped-def]
+        shown(self)
+        pending["card"] = True
+
+    def compositor_refresh(self):  # type: ignore[no-untyped-def]
+        refresh(self)
+        if pending["card"]:
+            pending["card"] = False
+            drawn.append(time.perf_counter())
+
+    CardScreen.show_current = show_current  # type: ignore[method-assign]
+    Screen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
+    with tempfile.TemporaryDirectory() as tmp:
+        deck = Path(tmp) / "latency.yaml"
+        cards = "\n".join(f"  - id: c{i}\n    type: basic\n    front: Front {i}\n    back: Back {i}"
+                          for i in range(presses + 5))
+        deck.write_text(f"format: 1\nid: latency\ntitle: Latency\n"
+                        f"scheduling: {{new_per_day: {presses + 5}}}\ncards:\n{cards}\n")
+        clock = FakeClock(datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc))
+        app = create_app([deck], Path(tmp) / "progress", clock, autostart=True,
+                         reload_interval=None, device="bench")
+        timings: list[float] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            for _ in range(presses):
+                await pilot.press("space")
+                await pilot.pause()
+                drawn.clear()
+                start = time.perf_counter()
+                await pilot.press("3")
+                await pilot.pause()
+                assert drawn, "no frame drawn after the grade"
+                timings.append(drawn[0] - start)
+    CardScreen.show_current = shown  # type: ignore[method-assign]
+    Screen._compositor_refresh = refresh  # type: ignore[method-assign]
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--presses", type=int, default=40)
+    args = parser.parse_args()
+
+    programs = {"hello world": HELLO}
+    with tempfile.TemporaryDirectory() as tmp:
+        empty_progress = Path(tmp) / "progress"
+        programs["bundled decks"] = TRAINER.format(
+            root=str(ROOT), decks=[str(ROOT / "decks")], progress=str(empty_progress))
+        if not args.skip_big:
+            started = time.perf_counter()
+            decks, progress = generate_big(CACHE)
+            print(f"big collection ready in {time.perf_counter() - started:.1f} s "
+                  f"({CACHE.relative_to(ROOT)})")
+            programs["50k cards, 1M reviews"] = TRAINER.format(
+                root=str(ROOT), decks=[str(decks)], progress=str(progress))
+        for code in programs.values():  # warm-up: bytecode, snapshot caches, disk cache
+            time_process(code)
+        times: dict[str, list[float]] = {name: [] for name in programs}
+        for _ in range(args.runs):
+            for name, code in programs.items():
+                times[name].append(time_process(code))
+
+    hello = statistics.median(times["hello world"])
+    goals = {"bundled decks": 1.15, "50k cards, 1M reviews": 1.5}
+    print(f"\nprocess start to first frame / first card drawn (median of {args.runs} runs):")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        line = f"  {name:<24} {median * 1000:7.0f} ms"
+        if name in goals:
+            ratio = median / hello
+            verdict = "ok" if ratio <= goals[name] else "MISSED"
+            line += f"   {ratio:.2f}x hello world (goal <= {goals[name]}x: {verdict})"
+        print(line)
+
+    timings = asyncio.run(answer_latency(args.presses))
+    median = statistics.median(timings) * 1000
+    print(f"\ngrade keypress to next card drawn (median of {len(timings)}): {median:.1f} ms "
+          f"(goal < 16 ms: {'ok' if median < 16 else 'MISSED'}); "
+          f"p90 {statistics.quantiles(timings, n=10)[-1] * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

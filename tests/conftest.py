@@ -1,0 +1,36 @@
+"""Shared fixtures: an injected clock, a private progress directory, and user directories
+redirected so no test reads or writes the real home directory."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from trainer.clock import FakeClock
+
+#: A Monday morning, so "today" does not straddle the 4 am day rollover.
+START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def _isolate_user_dirs(tmp_path_factory: pytest.TempPathFactory,
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("TRAINER_PROGRESS_DIR", raising=False)
+    monkeypatch.delenv("TRAINER_DECKS", raising=False)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def progress_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "progress"
+    path.mkdir()
+    return path

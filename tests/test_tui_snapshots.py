@@ -1,0 +1,151 @@
+"""Snapshots (80x24) of every card type before and after answering, the summary, the
+quiz report and the browse screen. Deterministic: FakeClock, a fixed shuffle seed, decks
+given by relative path from a tmp working directory, an empty tmp progress directory.
+
+Update after an intended change of the interface: pytest tests/test_tui_snapshots.py
+--snapshot-update, then look at the SVGs (snapshot_report.html shows differences)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tui_decks import EVERY_TYPE, one_card_deck, write
+
+from trainer.tui.app import create_app
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def app_for(text: str, clock, **options):
+    write(Path.cwd(), "deck.yaml", text)
+    return create_app([Path("deck.yaml")], Path("progress"), clock, seed=4,
+                      reload_interval=None, **options)
+
+
+async def start(pilot) -> None:
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+# How each card is answered in the "after" snapshot: some right, some wrong, so both
+# verdicts and the typed-answer difference are covered.
+async def answer_basic(pilot):
+    await pilot.press("space")
+
+
+async def answer_choice(pilot):  # wrong on purpose
+    widget = pilot.app.screen.answer
+    await pilot.press(str(next(i for i, v in enumerate(widget.values) if v != "NMDA") + 1))
+
+
+async def answer_multi(pilot):
+    widget = pilot.app.screen.answer
+    for label in ("NMDA", "AMPA"):
+        await pilot.press(str(widget.labels.index(label) + 1))
+    await pilot.press("enter")
+
+
+async def answer_typed(pilot):  # one typo: accepted, the difference highlighted
+    await pilot.press(*"antagnist", "enter")
+
+
+async def answer_cloze(pilot):  # wrong
+    await pilot.press(*"GABA", "enter")
+
+
+async def answer_order(pilot):
+    await pilot.press("shift+down", "enter")
+
+
+async def answer_truefalse(pilot):
+    await pilot.press("f")
+
+
+ANSWERS = {
+    "basic": answer_basic,
+    "choice": answer_choice,
+    "multi": answer_multi,
+    "typed": answer_typed,
+    "cloze": answer_cloze,
+    "order": answer_order,
+    "truefalse": answer_truefalse,
+}
+
+
+@pytest.mark.parametrize("card_type", list(ANSWERS))
+def test_card_before_answering(card_type, snap_compare, workdir, clock):
+    app = app_for(one_card_deck(card_type), clock)
+    assert snap_compare(app, terminal_size=SIZE, run_before=start)
+
+
+@pytest.mark.parametrize("card_type", list(ANSWERS))
+def test_card_after_answering(card_type, snap_compare, workdir, clock):
+    app = app_for(one_card_deck(card_type), clock)
+
+    async def run_before(pilot):
+        await start(pilot)
+        await ANSWERS[card_type](pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_home(snap_compare, workdir, clock):
+    assert snap_compare(app_for(EVERY_TYPE, clock), terminal_size=SIZE,
+                        run_before=lambda pilot: pilot.pause())
+
+
+def test_summary_with_missed_cards(snap_compare, workdir, clock):
+    app = app_for(EVERY_TYPE, clock)
+
+    async def run_before(pilot):
+        await start(pilot)
+        for grade in ("space", "1"), :
+            await pilot.press(*grade)
+        await pilot.pause()
+        await answer_choice(pilot)
+        await pilot.press("enter")
+        clock.advance(42)
+        await pilot.press("escape")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_quiz_report(snap_compare, workdir, clock):
+    app = app_for(EVERY_TYPE, clock, mode="quiz", quiz_count=3)
+
+    async def run_before(pilot):
+        await pilot.pause()
+        for _ in range(2):
+            card = pilot.app.screen.driver.current
+            await ANSWERS[card.type.value](pilot)
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_browse(snap_compare, workdir, clock):
+    app = app_for(EVERY_TYPE, clock)
+
+    async def run_before(pilot):
+        await start(pilot)
+        await answer_basic(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("escape", "escape", "b")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,51 @@
+"""``trainer quiz [DECK...] --count N [--time MINUTES]``: an exam that does not touch the
+schedule."""
+
+from __future__ import annotations
+
+import argparse
+
+from trainer.commands.study import add_common_arguments, resolve_paths
+from trainer.exitcodes import ExitCode
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "quiz",
+        help="an exam of N random questions; does not touch the schedule",
+        description="Ask N random questions from the decks, optionally against the clock, "
+        "then show a scored report. Nothing is recorded.",
+    )
+    add_common_arguments(parser, progress=False)
+    parser.add_argument("--count", "-n", type=_positive_int, default=10, metavar="N",
+                        help="number of questions (default 10)")
+    parser.add_argument("--time", type=_positive_float, metavar="MINUTES",
+                        help="time limit; unanswered questions count as wrong")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    paths = resolve_paths(args)
+    if paths is None:
+        return ExitCode.USAGE
+    from trainer.clock import SystemClock
+    from trainer.tui.app import create_app
+
+    app = create_app(paths[0], paths[1], SystemClock(), mode="quiz", quiz_count=args.count,
+                     quiz_minutes=args.time)
+    code = app.run()
+    return ExitCode(code or 0)

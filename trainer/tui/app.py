@@ -1,0 +1,336 @@
+"""The Textual application and the one factory that builds it, for the CLI and the tests.
+
+Start-up stays light: only the home screen is imported before the first frame, and the
+decks and progress are opened right after it is drawn (``call_after_refresh``), so a big
+collection never delays the first frame. Other screens are imported when first shown.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shlex
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from trainer.clock import Clock
+from trainer.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from trainer.model import Deck, StudyCard
+    from trainer.session import Collection
+    from trainer.tui.drivers import QuizDriver
+
+Mode = Literal["study", "quiz"]
+
+
+class TrainerApp(App[int]):
+    """Home, study, quiz and browse screens over one :class:`trainer.session.Collection`."""
+
+    CSS_PATH = "trainer.tcss"
+    TITLE = "trainer"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+    ]
+
+    def __init__(
+        self,
+        deck_paths: Sequence[Path],
+        progress_dir: Path,
+        clock: Clock,
+        *,
+        mode: Mode = "study",
+        quiz_count: int = 10,
+        quiz_minutes: float | None = None,
+        seed: int | None = None,
+        reload_interval: float | None = 1.0,
+        autostart: bool = False,
+        device: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.deck_paths = [Path(p) for p in deck_paths]
+        self.progress_dir = Path(progress_dir)
+        self.clock = clock
+        self.mode: Mode = mode
+        self.quiz_count = quiz_count
+        self.quiz_minutes = quiz_minutes
+        self.rng = random.Random(seed)
+        self.reload_interval = reload_interval
+        self.autostart = autostart
+        self.device = device
+        self.collection: Collection | None = None
+        self.quiz: QuizDriver | None = None
+        #: (mtime_ns, size) of every deck file seen, for live reload.
+        self.deck_stamps: dict[Path, tuple[int, int]] = {}
+
+    # -- start-up -----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from trainer.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        self.call_after_refresh(self.load)
+
+    def load(self) -> None:
+        """Open the decks (and, to study, the progress): after the first frame."""
+        if self.mode == "quiz":
+            self.start_quiz()
+        else:
+            self.open_collection()
+        if self.reload_interval:
+            self.set_interval(self.reload_interval, self.check_deck_files)
+
+    def open_collection(self) -> None:
+        from trainer.session import Collection, ProgressError
+
+        try:
+            self.collection = Collection.open(
+                self.deck_paths, self.progress_dir, clock=self.clock, device=self.device
+            )
+        except ProgressError as error:
+            self.show_fatal("Progress cannot be used", str(error), ExitCode.PROGRESS)
+            return
+        self.deck_stamps = self._stamps()
+        for warning in self.collection.warnings:
+            self.notify(warning, severity="warning", markup=False, timeout=15)
+        home = self.home
+        if home is not None:
+            home.populate(self.collection)
+        if self.autostart:
+            self.start_study(None)
+
+    def show_fatal(self, title: str, message: str, code: ExitCode) -> None:
+        from trainer.tui.screens.home import FatalScreen
+
+        self.return_code_on_quit = int(code)
+        self.push_screen(FatalScreen(title, message))
+
+    return_code_on_quit: int = 0
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        if self.collection is not None:
+            self.collection.close()
+        self.exit(self.return_code_on_quit, return_code=self.return_code_on_quit)
+
+    @property
+    def home(self):  # type: ignore[no-untyped-def]
+        from trainer.tui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                return screen
+        return None
+
+    def decks_by_id(self) -> dict[str, Deck]:
+        return {deck.id: deck for deck in self.collection.decks} if self.collection else {}
+
+    # -- studying -----------------------------------------------------------------------
+
+    def start_study(self, deck_ids: list[str] | None) -> None:
+        """Start a session over ``deck_ids`` (``None``: every deck)."""
+        from trainer.tui.drivers import SessionDriver
+        from trainer.tui.screens.card import CardScreen
+
+        from trainer.session import ProgressError
+
+        assert self.collection is not None
+        try:
+            session = self.collection.start_session(deck_ids)
+        except ProgressError as error:
+            self.notify(str(error), title="Cannot study", severity="error", markup=False)
+            return
+        if session.current is None:
+            waiting = session.waiting_until
+            later = f" Learning cards come back at {waiting:%H:%M}." if waiting else ""
+            self.notify(f"Nothing to study right now.{later}", markup=False)
+            return
+        decks = self.decks_by_id()
+        title = decks[deck_ids[0]].title if deck_ids and len(deck_ids) == 1 else "All decks"
+
+        def finished() -> None:
+            from trainer.tui.screens.summary import SummaryScreen
+
+            self.switch_screen(SummaryScreen(session.summary(), session.waiting_until))
+
+        self.push_screen(
+            CardScreen(SessionDriver(session), decks, rng=self.rng, on_finish=finished,
+                       title=title)
+        )
+
+    def practice(self, cards: list[StudyCard]) -> None:
+        """Go over ``cards`` again now without touching their schedule."""
+        from trainer.tui.drivers import PracticeDriver
+        from trainer.tui.screens.card import CardScreen
+
+        driver = PracticeDriver(cards)
+
+        def finished() -> None:
+            self.pop_screen()
+            right = driver.total - len(driver.missed)
+            self.notify(f"Practice done: {right} of {driver.total} right. "
+                        "Your schedule is unchanged.", markup=False)
+
+        self.push_screen(CardScreen(driver, self.decks_by_id(), rng=self.rng,
+                                    on_finish=finished, title="missed cards"))
+
+    # -- quiz ---------------------------------------------------------------------------
+
+    def start_quiz(self) -> None:
+        """Load the decks without the progress store (a quiz never touches it) and start."""
+        from trainer.loader import find_deck_files, load_deck
+        from trainer.tui.drivers import QuizDriver
+        from trainer.tui.screens.card import CardScreen
+
+        files, problems = find_deck_files(self.deck_paths)
+        decks: list[Deck] = []
+        for path in files:
+            result = load_deck(path)
+            problems.extend(result.diagnostics)
+            if result.deck is not None:
+                decks.append(result.deck)
+        for problem in problems[:3]:
+            if problem.severity == "error":
+                self.notify(str(problem), severity="error", markup=False, timeout=15)
+        pool = [card for deck in decks for card in deck.study_cards()]
+        if not pool:
+            self.show_fatal("No questions", "The decks given hold no cards to ask.",
+                            ExitCode.PROBLEMS)
+            return
+        limit = self.quiz_minutes * 60 if self.quiz_minutes else None
+        self.quiz = driver = QuizDriver.build(pool, self.quiz_count, self.clock, rng=self.rng,
+                                              time_limit=limit)
+        by_id = {deck.id: deck for deck in decks}
+
+        def finished() -> None:
+            from trainer.tui.screens.quiz_report import QuizReportScreen
+
+            self.switch_screen(QuizReportScreen(driver, by_id))
+
+        self.push_screen(CardScreen(driver, by_id, rng=self.rng, on_finish=finished,
+                                    title=f"{driver.total} questions"))
+
+    # -- browse and edit ----------------------------------------------------------------
+
+    def browse(self) -> None:
+        from trainer.tui.screens.browse import BrowseScreen
+
+        if self.collection is not None:
+            self.push_screen(BrowseScreen(self.collection))
+
+    def action_help(self) -> None:
+        from trainer.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_in_editor(self, path: Path, line: int) -> bool:
+        """Open ``path`` at ``line`` in ``$EDITOR`` (``$EDITOR +LINE PATH``); reload after.
+
+        Returns whether the editor ran and exited cleanly; problems are notified.
+        """
+        from textual.app import SuspendNotSupported
+
+        editor = os.environ.get("EDITOR", "").strip()
+        if not editor:
+            self.notify("Set the EDITOR environment variable (for example "
+                        "export EDITOR=nano) to open cards in your editor.",
+                        title="No editor", severity="error", markup=False, timeout=10)
+            return False
+        command = [*shlex.split(editor), f"+{line}", str(path)]
+        try:
+            try:
+                with self.suspend():
+                    completed = subprocess.run(command, check=False)
+            except SuspendNotSupported:  # headless (tests): nothing to hand over
+                completed = subprocess.run(command, check=False, capture_output=True)
+        except OSError as error:
+            self.notify(f"Could not run the editor {editor!r}: {error.strerror or error}",
+                        title="Editor failed", severity="error", markup=False, timeout=10)
+            return False
+        self.refresh()
+        if completed.returncode != 0:
+            self.notify(f"The editor {editor!r} exited with status {completed.returncode}.",
+                        title="Editor failed", severity="error", markup=False, timeout=10)
+        self.check_deck_files()
+        return completed.returncode == 0
+
+    # -- live reload --------------------------------------------------------------------
+
+    def _stamps(self) -> dict[Path, tuple[int, int]]:
+        from trainer.loader import find_deck_files
+
+        files, _ = find_deck_files(self.deck_paths)
+        stamps: dict[Path, tuple[int, int]] = {}
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamps[path] = (stat.st_mtime_ns, stat.st_size)
+        return stamps
+
+    def check_deck_files(self) -> list[Path]:
+        """Reload deck files changed since last looked at; returns the ones reloaded.
+
+        Called every ``reload_interval`` seconds. A broken edit is reported with its
+        located errors and the last good version of the deck stays in use.
+        """
+        if self.collection is None:
+            return []
+        stamps = self._stamps()
+        changed = [path for path, stamp in stamps.items() if self.deck_stamps.get(path) != stamp]
+        self.deck_stamps = stamps
+        reloaded: list[Path] = []
+        for path in changed:
+            result = self.collection.reload_deck(path)
+            errors = [d for d in result.diagnostics if d.severity == "error"]
+            if errors or result.deck is None:
+                # The file name, not the full path: a toast is narrow.
+                shown = "\n".join(f"{d.path.name}:{d.line}:{d.column}: {d.severity} {d.code} "
+                                  f"{d.message}" for d in errors[:3])
+                more = f"\n… and {len(errors) - 3} more" if len(errors) > 3 else ""
+                self.notify(f"{shown}{more}\nThe last good version stays in use.",
+                            title=f"{path.name} has errors", severity="error",
+                            markup=False, timeout=20)
+                continue
+            reloaded.append(path)
+            self.notify(f"Reloaded {path.name}.", markup=False)
+        if reloaded:
+            for screen in self.screen_stack:
+                hook = getattr(screen, "decks_reloaded", None)
+                if hook is not None:
+                    hook()
+        return reloaded
+
+
+def create_app(
+    deck_paths: Sequence[Path],
+    progress_dir: Path,
+    clock: Clock,
+    *,
+    mode: Mode = "study",
+    quiz_count: int = 10,
+    quiz_minutes: float | None = None,
+    seed: int | None = None,
+    reload_interval: float | None = 1.0,
+    autostart: bool = False,
+    device: str | None = None,
+) -> TrainerApp:
+    """The trainer app over ``deck_paths`` (files or directories) and ``progress_dir``.
+
+    ``mode="quiz"`` asks ``quiz_count`` random questions, within ``quiz_minutes`` when
+    given, and never touches the progress. ``seed`` fixes option shuffles and quiz picks
+    (tests, snapshots); ``reload_interval`` is how often deck files are checked for edits
+    (``None``: never); ``autostart`` goes straight to studying every deck.
+    """
+    return TrainerApp(
+        deck_paths, progress_dir, clock, mode=mode, quiz_count=quiz_count,
+        quiz_minutes=quiz_minutes, seed=seed, reload_interval=reload_interval,
+        autostart=autostart, device=device,
+    )

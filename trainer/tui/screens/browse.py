@@ -1,0 +1,218 @@
+"""Browse: search cards by text, tag or deck; see a card's schedule and history; suspend
+or unsuspend it; open it in ``$EDITOR``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from trainer.model import StudyCard
+from trainer.tui.drivers import GRADE_NAMES
+from trainer.tui.text import cell, join, lines, plain
+from trainer.tui.widgets.answers import prompt_content
+
+if TYPE_CHECKING:
+    from trainer.session import Collection
+
+#: Rows shown at once; a search narrows a big collection down.
+MAX_ROWS = 500
+HISTORY_SHOWN = 8
+
+
+def searchable_text(card: StudyCard) -> str:
+    c = card.card
+    parts = [card.key, c.front, c.back, c.question, c.answer, *c.options, *c.items,
+             *c.alternatives, c.explanation or ""]
+    return " ".join(parts).casefold()
+
+
+def matches(card: StudyCard, query: str, text: str | None = None) -> bool:
+    """Whether ``card`` matches every term of ``query``: words (in any text of the card),
+    ``tag:NAME`` (a tag, exactly) and ``deck:ID`` (the deck id, exactly).
+
+    ``text`` is the card's :func:`searchable_text`, when already known."""
+    for term in query.split():
+        lowered = term.casefold()
+        if lowered.startswith("tag:"):
+            if lowered[4:] not in {tag.casefold() for tag in card.card.tags}:
+                return False
+        elif lowered.startswith("deck:"):
+            if lowered[5:] != card.deck_id.casefold():
+                return False
+        else:
+            if text is None:
+                text = searchable_text(card)
+            if lowered not in text:
+                return False
+    return True
+
+
+class BrowseScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("s", "toggle_suspend", "Suspend/unsuspend"),
+        Binding("e", "edit", "Edit in $EDITOR"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, collection: Collection) -> None:
+        super().__init__()
+        self.collection = collection
+        self.cards: list[StudyCard] = []
+        self.shown: list[StudyCard] = []
+        # Searching a big collection at every keystroke: build each card's text once.
+        self._texts: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search: words, tag:NAME, deck:ID (Enter goes to the list)",
+                    id="search")
+        yield Static(id="count")
+        table: DataTable[Text] = DataTable(id="cards", cursor_type="row")
+        yield table
+        yield Static(id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#cards", DataTable)
+        table.add_column("Card", key="card", width=24)
+        table.add_column("Type", key="type", width=9)
+        table.add_column("State", key="state", width=10)
+        table.add_column("Due", key="due", width=10)
+        # The Text column takes what is left; the full text shows below the list.
+        table.add_column("Text", key="text")
+        self.cards = self.collection.study_cards()
+        self.refresh_rows()
+        table.focus()
+
+    def decks_reloaded(self) -> None:
+        self.cards = self.collection.study_cards()
+        self._texts.clear()
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        query = self.query_one("#search", Input).value
+        table = self.query_one("#cards", DataTable)
+        selected = self.selected
+        found = [card for card in self.cards if matches(card, query, self._text(card))] \
+            if query else self.cards
+        self.shown = found[:MAX_ROWS]
+        table.clear()
+        for card in self.shown:
+            progress = self.collection.progress(card.key)
+            state = "suspended" if progress.suspended else progress.state
+            due = f"{progress.due:%Y-%m-%d}" if progress.due else "–"
+            flag = "⚑ " if progress.flagged else ""
+            table.add_row(cell(flag + card.key), cell(card.type.value), cell(state), cell(due),
+                          cell(" ".join(prompt_content(card).plain.split())), key=card.key)
+        more = f" (showing the first {MAX_ROWS}: narrow the search)" if len(found) > MAX_ROWS else ""
+        self.query_one("#count", Static).update(
+            plain(f"{len(found)} of {len(self.cards)} cards{more}", "dim"))
+        if selected is not None and selected in self.shown:
+            table.move_cursor(row=self.shown.index(selected))
+        self.show_details()
+
+    def _text(self, card: StudyCard) -> str:
+        text = self._texts.get(card.key)
+        if text is None:
+            text = self._texts[card.key] = searchable_text(card)
+        return text
+
+    @property
+    def selected(self) -> StudyCard | None:
+        table = self.query_one("#cards", DataTable)
+        row = table.cursor_row
+        if not self.shown or row is None or not 0 <= row < len(self.shown):
+            return None
+        return self.shown[row]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_rows()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#cards", DataTable).focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_details()
+
+    def show_details(self) -> None:
+        widget = self.query_one("#details", Static)
+        card = self.selected
+        if card is None:
+            widget.update(plain("No card matches.", "italic"))
+            return
+        widget.update(self.details(card))
+
+    def details(self, card: StudyCard) -> Content:
+        p = self.collection.progress(card.key)
+        c = card.card
+        status = [label for label, on in (("suspended", p.suspended), ("flagged", p.flagged),
+                                          ("leech", p.leech)) if on]
+        rows = [
+            join([(card.key, "bold"), f"  {c.type.value}  ",
+                  plain(f"{c.location.path}:{c.location.line}", "dim")]),
+            join([("Tags: ", "bold"), plain(", ".join(c.tags) or "–")]),
+            join([("Text: ", "bold"), plain(" ".join(prompt_content(card).plain.split()))]),
+            join([("State: ", "bold"), p.state + (f" ({', '.join(status)})" if status else ""),
+                  ("  Due: ", "bold"), f"{p.due:%Y-%m-%d %H:%M}" if p.due else "–"]),
+            join([("Stability: ", "bold"), _number(p.stability, " days"),
+                  ("  Difficulty: ", "bold"), _number(p.difficulty),
+                  ("  Retrievability: ", "bold"),
+                  f"{p.retrievability:.0%}" if p.retrievability is not None else "–"]),
+            join([("Reviews: ", "bold"), str(p.reps), ("  Lapses: ", "bold"), str(p.lapses)]),
+        ]
+        if p.history:
+            rows.append(plain(f"History ({len(p.history)} reviews, latest first):", "bold"))
+            for event in reversed(p.history[-HISTORY_SHOWN:]):
+                right = "" if event.correct is None else ("  right" if event.correct else "  wrong")
+                seconds = f"  {event.duration_ms / 1000:.1f} s" if event.duration_ms else ""
+                rows.append(plain(f"  {event.time:%Y-%m-%d %H:%M}  "
+                                  f"{GRADE_NAMES.get(int(event.grade), str(event.grade))}"
+                                  f"{right}{seconds}"))
+        else:
+            rows.append(plain("Never reviewed.", "italic"))
+        return lines(rows)
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self.query_one("#cards", DataTable).focus()
+            return
+        self.app.pop_screen()
+
+    def action_toggle_suspend(self) -> None:
+        from trainer.session import ProgressError
+
+        card = self.selected
+        if card is None:
+            return
+        suspended = self.collection.progress(card.key).suspended
+        try:
+            if suspended:
+                self.collection.unsuspend(card.key)
+            else:
+                self.collection.suspend(card.key)
+        except ProgressError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            return
+        self.notify(f"{'Unsuspended' if suspended else 'Suspended'} {card.key}.", markup=False)
+        self.refresh_rows()
+
+    def action_edit(self) -> None:
+        card = self.selected
+        if card is None:
+            return
+        location = card.card.location
+        self.app.open_in_editor(location.path, location.line)  # type: ignore[attr-defined]
+
+
+def _number(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{value:.1f}{unit}"

@@ -1,0 +1,382 @@
+"""The card screen: one card at a time, for a study session, a practice round or a quiz.
+
+Phases of one card: *question* (the answer widget takes input; ``basic`` cards wait for
+space), then *answered* (the verdict, the explanation and the source are shown and the
+learner confirms the suggested grade with Enter or picks one with 1-4). What an answer
+changes is the driver's business (:mod:`trainer.tui.drivers`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, ProgressBar, Static
+
+from trainer.model import CardType, Deck, StudyCard
+from trainer.tui.drivers import AGAIN, GRADE_NAMES, CardDriver, Outcome, QuizDriver
+from trainer.tui.text import join, lines, plain, typed_diff
+from trainer.tui.widgets.answers import (
+    AnswerGiven,
+    AnswerWidget,
+    answer_widget,
+    prompt_content,
+)
+
+GRADE_KEYS = "1 Again · 2 Hard · 3 Good · 4 Easy"
+
+
+class CardScreen(Screen[None]):
+    """Shows the driver's cards until it runs out, then calls ``on_finish``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "reveal", "Show answer"),
+        Binding("enter", "confirm", "Confirm"),
+        # Digits grade after an answer, and pick options while answering a choice or multi
+        # card: two bindings per key, only one of them enabled at a time.
+        Binding("1", "grade(1)", "Grade", key_display="1-4"),
+        *(Binding(str(n), f"grade({n})", show=False) for n in range(2, 5)),
+        Binding("1", "pick(1)", "Pick", key_display="1-9"),
+        *(Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)),
+        Binding("u", "undo", "Undo"),
+        Binding("at", "suspend", "Suspend", key_display="@"),
+        Binding("exclamation_mark,ctrl+1", "flag", "Flag", key_display="!"),
+        Binding("escape", "end", "End"),
+    ]
+
+    def __init__(
+        self,
+        driver: CardDriver,
+        decks: dict[str, Deck],
+        *,
+        rng: random.Random,
+        on_finish: Callable[[], None],
+        title: str = "",
+    ) -> None:
+        super().__init__(classes=f"card-screen {driver.kind}")
+        self.driver = driver
+        self.decks = decks
+        self.rng = rng
+        self.on_finish = on_finish
+        self.round_title = title
+        self.phase = "question"
+        self.outcome: Outcome | None = None
+        self.answer: AnswerWidget | None = None
+        self._shown: StudyCard | None = None
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        yield ProgressBar(show_eta=False, show_percentage=False, id="progress")
+        with VerticalScroll(id="body", can_focus=True):
+            yield Static(id="prompt")
+            yield Static(id="reveal")
+            yield Static(id="feedback")
+        # Mouse users' way to do what the keys do (their labels name the keys).
+        yield Horizontal(id="buttons")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if isinstance(self.driver, QuizDriver) and self.driver.time_limit is not None:
+            self.set_interval(1.0, self.tick)
+        self.show_current()
+
+    # -- showing cards ------------------------------------------------------------------
+
+    def show_current(self) -> None:
+        """Show the driver's current card in the question phase (or finish)."""
+        card = self.driver.current
+        if card is None:
+            self.on_finish()
+            return
+        self._shown = card
+        self.phase = "question"
+        self.outcome = None
+        body = self.query_one("#body", VerticalScroll)
+        if self.answer is not None:
+            self.answer.remove()  # type: ignore[attr-defined]
+        self.query_one("#prompt", Static).update(prompt_content(card))
+        self.query_one("#reveal", Static).update("")
+        self.query_one("#feedback", Static).update("")
+        self.answer = answer_widget(card, self.rng)
+        body.mount(self.answer, after="#prompt")  # type: ignore[arg-type]
+        body.scroll_home(animate=False)
+        self._focus_answer()
+        self.update_status()
+        buttons: list[tuple[str, str]] = []
+        if card.type is CardType.BASIC:
+            buttons = [("space Show answer", "reveal")]
+        elif card.type is CardType.MULTI:
+            buttons = [("⏎ Check", "submit")]
+        elif card.type is CardType.ORDER:
+            buttons = [("⇧↑ Move up", "up"), ("⇧↓ Move down", "down"), ("⏎ Check", "submit")]
+        self.set_buttons(buttons)
+        self.refresh_bindings()
+
+    def set_buttons(self, buttons: list[tuple[str, str]]) -> None:
+        bar = self.query_one("#buttons", Horizontal)
+        bar.remove_children()
+        bar.mount_all(Button(plain(label), name=name, compact=True) for label, name in buttons)
+        bar.display = bool(buttons)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        name = event.button.name or ""
+        answer: Any = self.answer
+        if name == "reveal":
+            self.action_reveal()
+        elif name == "submit" and answer is not None:
+            answer.action_submit()
+        elif name in ("up", "down") and answer is not None:
+            answer.action_move(-1 if name == "up" else 1)
+        elif name.startswith("grade"):
+            self.grade(int(name[-1]))
+
+    def _focus_answer(self) -> None:
+        if isinstance(self.answer, Widget) and self.answer.focusable:
+            self.answer.focus()
+        else:
+            self.query_one("#body").focus()
+
+    def update_status(self) -> None:
+        card = self._shown
+        deck = self.decks.get(card.deck_id) if card else None
+        parts: list[Content | str | tuple[str, str]] = []
+        label = {"study": "Study", "practice": "Practice (not scheduled)", "quiz": "Quiz"}
+        parts.append((label.get(self.driver.kind, ""), "bold"))
+        if self.round_title:
+            parts += [" · ", plain(self.round_title)]
+        elif deck is not None:
+            parts += [" · ", plain(deck.title)]
+        parts.append(f"  card {self.driver.position} of {self.driver.total}")
+        if isinstance(self.driver, QuizDriver):
+            left = self.driver.seconds_left()
+            if left is not None:
+                minutes, seconds = divmod(int(left + 0.999), 60)
+                parts.append((f"  ⏱ {minutes}:{seconds:02d} left", "bold $warning"))
+        if card is not None and card.type is not CardType.BASIC:
+            parts.append((f"  [{card.type.value}]", "dim"))
+        self.query_one("#status", Static).update(join(parts))
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(self.driver.total, 1), progress=max(self.driver.position - 1, 0))
+
+    # -- answering ----------------------------------------------------------------------
+
+    def on_answer_given(self, message: AnswerGiven) -> None:
+        message.stop()
+        if self.phase != "question":
+            return
+        self.answered(message.response)
+
+    def answered(self, response: Any) -> None:
+        card = self._shown
+        assert card is not None
+        try:
+            self.outcome = self.driver.submit(response, duration=None)
+        except (TypeError, ValueError) as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.phase = "answered"
+        if self.answer is not None:
+            self.answer.mark_answered(card)
+        feedback = self.query_one("#feedback", Static)
+        feedback.update(self.feedback(card, response, self.outcome))
+        if self.driver.kind == "quiz" and not card.type.self_graded:
+            self.set_buttons([("⏎ Next", f"grade{self.outcome.suggested}")])
+        else:
+            self.set_buttons([(f"{n} {name}", f"grade{n}") for n, name in GRADE_NAMES.items()])
+        body = self.query_one("#body", VerticalScroll)
+        body.focus()
+        # The verdict and the grade keys matter most now: bring them into view.
+        self.call_after_refresh(body.scroll_to_widget, feedback, top=True, animate=False)
+        self.refresh_bindings()
+
+    def action_reveal(self) -> None:
+        card = self._shown
+        if card is None or self.phase != "question" or card.type is not CardType.BASIC:
+            if self.phase == "answered":
+                self.action_confirm()
+            return
+        self.driver.reveal()
+        answer_text = card.card.front if card.variant == "reverse" else card.card.back
+        self.query_one("#reveal", Static).update(
+            join([("Answer: ", "bold"), plain(answer_text)])
+        )
+        self.answered(None)
+
+    def action_confirm(self) -> None:
+        if self.phase == "answered" and self.outcome is not None:
+            self.grade(self.outcome.suggested)
+
+    def action_pick(self, number: int) -> None:
+        if self.phase == "question" and self.answer is not None:
+            self.answer.pick_number(number)
+
+    def action_grade(self, number: int) -> None:
+        if self.phase == "answered":
+            self.grade(number)
+
+    def grade(self, grade: int) -> None:
+        from trainer.session import ProgressError
+
+        try:
+            self.driver.record(grade)
+        except ProgressError as error:
+            self.notify(str(error), title="Answer not saved", severity="error",
+                        markup=False, timeout=30)
+            return
+        self.show_current()
+
+    def action_undo(self) -> None:
+        if not self.driver.records and self.driver.kind == "quiz":
+            return
+        from trainer.session import ProgressError
+
+        try:
+            card = self.driver.undo()
+        except ProgressError as error:
+            self.notify(str(error), title="Not undone", severity="error", markup=False)
+            return
+        if card is None:
+            self.notify("Nothing to undo.")
+            return
+        self.notify("Undone.")
+        self.show_current()
+
+    def action_suspend(self) -> None:
+        from trainer.session import ProgressError
+
+        card = self._shown
+        if card is None or not self.driver.records:
+            return
+        try:
+            self.driver.suspend_current()  # type: ignore[attr-defined]
+        except ProgressError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            return
+        self.notify(f"Suspended {card.key}. u undoes; Browse (b) unsuspends.", markup=False)
+        self.show_current()
+
+    def action_flag(self) -> None:
+        from trainer.session import ProgressError
+
+        card = self._shown
+        if card is None or not self.driver.records:
+            return
+        try:
+            flagged = self.driver.flag_current()  # type: ignore[attr-defined]
+        except ProgressError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            return
+        self.notify(f"{'Flagged' if flagged else 'Unflagged'} {card.key}.", markup=False)
+
+    def action_end(self) -> None:
+        if isinstance(self.driver, QuizDriver):
+            self.driver.finish()
+        self.on_finish()
+
+    def decks_reloaded(self) -> None:
+        """A deck file was edited: later cards show its new text and sources."""
+        if self.driver.kind != "quiz":
+            self.decks = self.app.decks_by_id()  # type: ignore[attr-defined]
+
+    def tick(self) -> None:
+        """Once a second in a timed quiz: update the countdown, end the quiz at zero."""
+        if not isinstance(self.driver, QuizDriver) or self.driver.finished:
+            return
+        left = self.driver.seconds_left()
+        if left is not None and left <= 0:
+            self.driver.finish()
+            self.notify("Time is up.")
+            self.on_finish()
+            return
+        self.update_status()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        card = self._shown
+        if action == "reveal":
+            return card is not None and card.type is CardType.BASIC and self.phase == "question"
+        if action in ("confirm",):
+            return self.phase == "answered"
+        if action == "grade":
+            return self.phase == "answered"
+        if action == "pick":
+            return (self.phase == "question" and card is not None
+                    and card.type in (CardType.CHOICE, CardType.MULTI))
+        if action in ("suspend", "flag"):
+            return self.driver.records
+        if action == "undo":
+            return self.driver.kind != "quiz"
+        return True
+
+    # -- feedback -----------------------------------------------------------------------
+
+    def feedback(self, card: StudyCard, response: Any, outcome: Outcome) -> Content:
+        rows: list[Content] = []
+        result = outcome.result
+        if result is not None:
+            if result.correct:
+                verdict = join([("✓ Correct", "bold $success")])
+                if result.typos:
+                    verdict = join([verdict, f"  (accepted with {result.typos} typo"
+                                    f"{'s' if result.typos > 1 else ''})"])
+            else:
+                verdict = join([("✗ Not quite", "bold $error")])
+            if result.note:
+                verdict = join([verdict, "  ", plain(result.note, "italic")])
+            rows.append(verdict)
+            if card.type in (CardType.TYPED, CardType.CLOZE) and isinstance(response, str):
+                expected = result.matched if result.correct and result.matched else result.expected
+                yours, theirs = typed_diff(response, expected)
+                rows.append(join([("You typed: ", "bold"), yours]))
+                rows.append(join([("Expected:  ", "bold"), theirs]))
+                if result.correct and result.matched and result.matched != result.expected:
+                    rows.append(join([("Main answer: ", "bold"), plain(result.expected)]))
+            elif not result.correct:
+                rows.append(join([("Correct answer: ", "bold"), plain(result.expected)]))
+        if card.type is CardType.CLOZE:
+            cloze = card.cloze
+            rows.append(plain(""))
+            rows.append(plain(self._cloze_full(card, cloze.number if cloze else 1)))
+        if card.card.explanation:
+            rows += [plain(""), join([("Why: ", "bold"), plain(card.card.explanation)])]
+        titles = self.source_titles(card)
+        if titles:
+            rows.append(join([("Source: ", "bold"), plain("; ".join(titles), "italic")]))
+        rows.append(plain(""))
+        rows.append(self.grade_prompt(card, outcome))
+        return lines(rows)
+
+    @staticmethod
+    def _cloze_full(card: StudyCard, number: int) -> str:
+        from trainer.model import cloze_display
+
+        return cloze_display(card.card.question, number, revealed=True)
+
+    def source_titles(self, card: StudyCard) -> list[str]:
+        deck = self.decks.get(card.deck_id)
+        by_file = {source.file: source.title for source in deck.sources} if deck else {}
+        return [by_file.get(file, file) for file in card.card.sources]
+
+    def grade_prompt(self, card: StudyCard, outcome: Outcome) -> Content:
+        if self.driver.kind == "quiz":
+            if card.type.self_graded:
+                return plain("Did you know it? 1 = no (counts as wrong), 2-4 = yes; "
+                             "Enter = yes.", "bold")
+            return plain("Enter: next question", "bold")
+        name = GRADE_NAMES[outcome.suggested]
+        if card.type.self_graded:
+            return join([("How well did you recall it? ", "bold"), GRADE_KEYS,
+                         "  (Enter or space = Good)"])
+        prefix = "Not recorded (practice). " if not self.driver.records else ""
+        return join([(prefix, "italic"), ("Suggested: ", "bold"),
+                     (name, "bold $error" if outcome.suggested == AGAIN else "bold $success"),
+                     f". Enter accepts, or {GRADE_KEYS}"])

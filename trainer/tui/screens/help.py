@@ -1,0 +1,73 @@
+"""Every key, by screen (the same table as docs/tui.md)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from trainer.tui.text import join, lines, plain
+
+KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Everywhere", [
+        ("q", "quit (answers are already saved)"),
+        ("?", "this list of keys"),
+        ("ctrl+p", "command palette: themes, keys, screenshot"),
+    ]),
+    ("Home", [
+        ("↑ ↓, Enter", "choose a deck (or All decks) and study it"),
+        ("b", "browse and search cards"),
+    ]),
+    ("Study: answering", [
+        ("space", "basic cards: show the answer"),
+        ("1-9", "choice: pick that option; multi: toggle it"),
+        ("↑ ↓ + Enter", "choice: pick; order: Enter submits the order"),
+        ("space / Enter", "multi: toggle the highlighted option / submit"),
+        ("shift/ctrl + ↑ ↓", "order: move the highlighted item up or down"),
+        ("t, f", "true/false cards"),
+        ("typing + Enter", "typed and cloze cards"),
+    ]),
+    ("Study: after answering", [
+        ("Enter", "accept the suggested grade (basic: Good)"),
+        ("1 2 3 4", "grade Again, Hard, Good, Easy instead"),
+        ("u", "undo the last answer (several levels)"),
+        ("@", "suspend the card"),
+        ("! (ctrl+1)", "flag / unflag the card"),
+        ("Esc", "end the session: summary"),
+    ]),
+    ("Summary", [
+        ("r", "go over the missed cards again (not scheduled)"),
+        ("Enter, Esc", "back home"),
+    ]),
+    ("Browse", [
+        ("/", "search: words, tag:NAME, deck:ID"),
+        ("↑ ↓", "choose a card: its schedule and history show below"),
+        ("s", "suspend / unsuspend"),
+        ("e", "open the card in $EDITOR at its line"),
+        ("Esc", "back"),
+    ]),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        rows = []
+        for section, keys in KEYS:
+            rows.append(plain(section, "bold $accent"))
+            for key, meaning in keys:
+                rows.append(join([(f"  {key:<18}", "bold"), meaning]))
+            rows.append(plain(""))
+        rows.append(plain("Esc or ? closes this list.", "italic"))
+        with VerticalScroll(id="help"):
+            yield Static(lines(rows))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

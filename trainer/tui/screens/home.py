@@ -1,0 +1,157 @@
+"""The home screen: every deck with what is left to study today, and load problems."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from trainer.tui.text import cell, join, lines, plain
+
+if TYPE_CHECKING:
+    from trainer.session import Collection
+
+ALL_DECKS = "*all*"
+#: Load problems listed on the home screen; `trainer validate` lists them all.
+MAX_PROBLEMS_SHOWN = 12
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "study", "Study", priority=True),
+        Binding("b", "browse", "Browse"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(plain("Loading decks…", "italic"), id="summary-line")
+        with VerticalScroll(id="home-body"):
+            table: DataTable[Text] = DataTable(id="decks", cursor_type="row",
+                                               zebra_stripes=True)
+            yield table
+            yield Static(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_column("Deck", key="deck")
+        for label in ("New", "Learn", "Due", "Total"):
+            table.add_column(Text(label, justify="right"), key=label.lower())
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        collection = getattr(self.app, "collection", None)
+        if collection is not None:
+            self.populate(collection)
+
+    def decks_reloaded(self) -> None:
+        self.on_screen_resume()
+
+    def populate(self, collection: Collection) -> None:
+        """Fill the table from ``collection``: one row per deck, then All decks and the
+        broken files."""
+        table = self.query_one("#decks", DataTable)
+        selected = table.cursor_row
+        table.clear()
+        counts = collection.counts()
+        totals = [0, 0, 0, 0]
+        reviewed = 0
+        for deck in collection.decks:
+            c = counts.get(deck.id)
+            if c is None:
+                continue
+            row = (c.new, c.learning, c.due, c.total)
+            totals = [a + b for a, b in zip(totals, row)]
+            reviewed += c.reviewed_today
+            table.add_row(cell(deck.title), *(_number(n) for n in row), key=deck.id)
+        if len(collection.decks) > 1:
+            table.add_row(Text("All decks", style="bold"), *(_number(n, "bold") for n in totals),
+                          key=ALL_DECKS)
+        errors = [d for d in collection.load_diagnostics if d.severity == "error"]
+        loaded = {deck.path.resolve() for deck in collection.decks}
+        broken = sorted({d.path for d in errors if d.path.resolve() not in loaded})
+        for path in broken:
+            table.add_row(cell(f"{path.name}: broken, see below", "italic"),
+                          *(Text("–", justify="right") for _ in range(4)),
+                          key=f"broken:{path}")
+        if selected is not None and 0 <= selected < table.row_count:
+            table.move_cursor(row=selected)
+        to_study = totals[0] + totals[1] + totals[2]
+        self.query_one("#summary-line", Static).update(join([
+            (f"{len(collection.decks)} deck{'s' if len(collection.decks) != 1 else ''}", "bold"),
+            f" · {to_study} to study now · {reviewed} reviewed today",
+        ]))
+        self.show_problems(collection)
+
+    def show_problems(self, collection: Collection) -> None:
+        problems = [d for d in collection.load_diagnostics if d.severity != "note"]
+        widget = self.query_one("#problems", Static)
+        if not problems:
+            widget.update("")
+            widget.display = False
+            return
+        widget.display = True
+        errors = sum(1 for d in problems if d.severity == "error")
+        rows = [join([(f"Problems in the deck files: {errors} error(s), "
+                       f"{len(problems) - errors} warning(s)", "bold $warning"),
+                      " (cards with errors are left out; `trainer validate` lists all)"])]
+        for problem in problems[:MAX_PROBLEMS_SHOWN]:
+            style = "$error" if problem.severity == "error" else "$warning"
+            rows.append(join([(f"{problem.path}:{problem.line}:{problem.column}: ", "bold"),
+                              (f"{problem.severity} ", style), plain(problem.message)]))
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            rows.append(plain(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more", "italic"))
+        widget.update(lines(rows))
+
+    def selected_deck_ids(self) -> list[str] | None | bool:
+        """Deck ids of the selected row; ``None`` for All decks; ``False`` for a broken
+        file or nothing."""
+        table = self.query_one("#decks", DataTable)
+        if table.row_count == 0:
+            return False
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if key == ALL_DECKS:
+            return None
+        if key is None or key.startswith("broken:"):
+            return False
+        return [key]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_study()
+
+    def action_study(self) -> None:
+        if getattr(self.app, "collection", None) is None:
+            return
+        selected = self.selected_deck_ids()
+        if selected is False:
+            self.notify("This deck file has errors: fix them (see below) and it reloads.",
+                        severity="warning", markup=False)
+            return
+        self.app.start_study(selected)  # type: ignore[attr-defined]
+
+    def action_browse(self) -> None:
+        self.app.browse()  # type: ignore[attr-defined]
+
+
+def _number(value: int, style: str = "") -> Text:
+    return Text(str(value), style=style, justify="right")
+
+
+class FatalScreen(Screen[None]):
+    """Shown instead of the home screen when the trainer cannot go on; q quits."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.heading = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="fatal"):
+            yield Static(lines([plain(self.heading, "bold $error"), plain(""),
+                                plain(self.message), plain(""), plain("Press q to quit.")]))
+        yield Footer()
