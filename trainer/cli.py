@@ -20,13 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"trainer {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"trainer.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"trainer.commands.{name}":
-                raise
-            continue  # a command not built yet
-        module.register(subparsers)
+        importlib.import_module(f"trainer.commands.{name}").register(subparsers)
     return parser
 
 

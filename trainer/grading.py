@@ -53,6 +53,14 @@ class NotAutoGraded(ValueError):
 
 def normalize(text: str, policy: MatchPolicy = MatchPolicy()) -> str:
     """``text`` reduced to what the match ``policy`` says matters."""
+    if text.isascii():
+        # ASCII is unchanged by NFKC/NFKD and has no accents: skip the per-character work
+        # (the validator normalizes every option and sample of every card).
+        if not policy.case_sensitive:
+            text = text.lower()
+        if policy.ignore_punctuation:
+            text = _SPACES.sub(" ", text.strip(_ASCII_IGNORABLE))
+        return text
     text = unicodedata.normalize("NFKC", text)
     if not policy.accent_sensitive:
         text = "".join(
@@ -79,6 +87,10 @@ def _is_ignorable(ch: str) -> bool:
     category = unicodedata.category(ch)
     # Keep a leading sign or a trailing percent: they change a number's meaning.
     return (category[0] in "PZ" or ch.isspace()) and ch not in "-+%"
+
+
+#: The ASCII characters :func:`_is_ignorable` accepts, for ``str.strip`` on ASCII text.
+_ASCII_IGNORABLE = "".join(ch for ch in map(chr, range(128)) if _is_ignorable(ch))
 
 
 def _as_number(text: str) -> float | None:

@@ -1,0 +1,136 @@
+"""``trainer validate``'s engine: load deck files and check them beyond their syntax.
+
+:func:`validate` finds deck files, loads them (:mod:`trainer.loader` reports syntax, shape
+and type problems), then runs, over what loaded:
+
+* the semantic rules (:mod:`.rules`) per card, per deck and across the collection;
+* the answer-key tests through the real grader (:mod:`.answer_keys`);
+* the quality warnings (:mod:`.quality`, :mod:`.near_duplicates`);
+* the grounding check (:mod:`.grounding`) when a sources directory is given.
+
+A check that crashes becomes an ``internal-error`` diagnostic at the card or file it was
+looking at, so one bug never hides the other results and never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trainer.diagnostics import Diagnostic, Severity
+from trainer.model import Card, Deck, Location
+from trainer.validation.findings import Findings
+
+#: Diagnostic codes meaning the command was given a path it cannot use (exit code 2).
+PATH_CODES = frozenset({"path-not-found", "path-unreadable", "symlink-loop"})
+
+GROUNDING_SKIPPED = ("grounding check skipped: pass --sources DIR to check that answers "
+                     "occur in the documents cards cite")
+
+
+@dataclass
+class ValidationReport:
+    """Everything one validation run found."""
+
+    #: Deck files examined, in the order found.
+    files: list[Path] = field(default_factory=list)
+    #: Decks that loaded (possibly with some cards left out).
+    decks: list[Deck] = field(default_factory=list)
+    #: Errors and warnings, in file order then position.
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Remarks about the run itself (a check skipped, ...), not about any deck.
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def cards(self) -> int:
+        """Cards that loaded, over all decks."""
+        return sum(len(deck.cards) for deck in self.decks)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+    @property
+    def bad_paths(self) -> bool:
+        """True when a path given (or met while searching) could not be used."""
+        return any(d.code in PATH_CODES for d in self.diagnostics)
+
+
+def validate(paths: Iterable[Path], *, sources: Path | None = None) -> ValidationReport:
+    """Find, load and check every deck file under ``paths``. Never raises for bad input.
+
+    ``sources`` is the directory of the documents cards cite; without it the grounding
+    check is skipped (and a note says so).
+    """
+    from trainer.loader import find_deck_files, load_deck
+
+    report = ValidationReport()
+    files, problems = find_deck_files(paths)
+    report.files = files
+    report.diagnostics.extend(problems)
+    # The checks build many small objects and no cycles; see trainer.loader.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path in files:
+            result = load_deck(path)
+            report.diagnostics.extend(result.diagnostics)
+            if result.deck is not None:
+                report.decks.append(result.deck)
+        report.diagnostics.extend(check_decks(report.decks, sources=sources))
+    finally:
+        if collecting:
+            gc.enable()
+    if sources is None:
+        report.notes.append(GROUNDING_SKIPPED)
+    order = {path: index for index, path in enumerate(files)}
+    report.diagnostics.sort(key=lambda d: (order.get(d.path, -1), d.line, d.column))
+    return report
+
+
+def check_decks(decks: Sequence[Deck], *, sources: Path | None = None) -> list[Diagnostic]:
+    """Every check except loading, over ``decks`` taken as one collection."""
+    from trainer.validation import answer_keys, grounding, near_duplicates, quality, rules
+
+    out = Findings()
+    card_rules = [*rules.CARD_RULES, answer_keys.check_answer_keys, *quality.QUALITY_RULES]
+    for deck in decks:
+        for card in deck.cards:
+            for rule in card_rules:
+                try:
+                    rule(deck, card, out)
+                except Exception as problem:  # noqa: BLE001 - reported, never raised
+                    _crashed(out, rule, problem, card.location, card)
+        for deck_rule in rules.DECK_RULES:
+            try:
+                deck_rule(deck, out)
+            except Exception as problem:  # noqa: BLE001
+                _crashed(out, deck_rule, problem, deck.location or Location(deck.path, 0, 0))
+    collection_checks: list[Callable[[Sequence[Deck], Findings], None]] = [
+        rules.check_duplicate_deck_ids, near_duplicates.check_near_duplicates]
+    if sources is not None:
+        library = grounding.SourceLibrary(sources)
+        collection_checks.append(
+            lambda decks_, out_: grounding.check_grounding(decks_, library, out_))
+    for check in collection_checks:
+        try:
+            check(decks, out)
+        except Exception as problem:  # noqa: BLE001
+            first = decks[0].path if decks else Path(".")
+            _crashed(out, check, problem, Location(first, 0, 0))
+    return out.diagnostics
+
+
+def _crashed(out: Findings, check: Callable[..., object], problem: Exception,
+             where: Location, card: Card | None = None) -> None:
+    name = getattr(check, "__name__", type(check).__name__)
+    out.at(where, Severity.ERROR, "internal-error",
+           f"the check {name} crashed here ({type(problem).__name__}: {problem}); this is a "
+           "bug in trainer, please report it with this file. The other checks ran.",
+           card.id if card is not None else None)

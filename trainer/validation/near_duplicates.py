@@ -1,0 +1,138 @@
+"""Near-duplicate questions across a whole collection, without comparing every pair.
+
+Each card's prompt (the front, question or statement; a cloze text with its deletions
+filled in; an order question together with its items, since "Put these in order" alone
+says nothing) becomes a set of key terms (:func:`trainer.validation.text.term_set`:
+folded, stemmed, stopwords dropped). Two cards are near duplicates when the Jaccard
+similarity of their sets is at least :data:`THRESHOLD`, or when their prompts have the
+same words (case, accents and punctuation aside).
+
+Candidates are found with *prefix filtering*: terms are ranked rarest first across the
+collection, and two sets with Jaccard >= t must share at least one of the first
+``|s| - ceil(t * |s|) + 1`` terms of each. Only pairs sharing such a rare term are compared,
+so the cost grows with the collection, not with its square. Sets of fewer than
+:data:`MIN_TERMS` terms ("What is NMDA?") are too short to compare this way and are only
+checked for exact repeats. Questions that differ in a negation ("not", "never", ...)
+are never near duplicates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from trainer.diagnostics import Severity
+from trainer.model import CLOZE_PATTERN, Card, CardType, Deck
+from trainer.validation.findings import Findings
+from trainer.validation.text import STOPWORDS, stem, stem_table, words
+
+THRESHOLD = 0.8
+MIN_TERMS = 3
+#: Two questions differing in one of these ask opposite things, however alike they are.
+NEGATIONS = frozenset({"not", "no", "never", "without", "nor", "none", "cannot", "neither"})
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """``later`` repeats ``earlier`` with the given similarity (1.0 for an exact repeat)."""
+
+    earlier: tuple[Deck, Card]
+    later: tuple[Deck, Card]
+    similarity: float
+
+
+def prompt_of(card: Card) -> str:
+    """The text that identifies what ``card`` asks."""
+    if card.type is CardType.BASIC:
+        return card.front
+    if card.type is CardType.CLOZE:
+        return CLOZE_PATTERN.sub(lambda m: m.group(2), card.question)
+    if card.type is CardType.ORDER:
+        return "\n".join((card.question, *card.items))
+    return card.question
+
+
+def find_near_duplicates(decks: Iterable[Deck], threshold: float = THRESHOLD) -> list[Match]:
+    """Every card whose prompt nearly repeats an earlier card's, in collection order; each
+    later card is reported once, against the most similar earlier one."""
+    cards: list[tuple[Deck, Card]] = []
+    prompts: list[str] = []
+    for deck in decks:
+        for card in deck.cards:
+            cards.append((deck, card))
+            prompts.append(prompt_of(card))
+    matches: dict[int, Match] = {}
+
+    exact: dict[str, int] = {}
+    sets: list[frozenset[str]] = []
+    stems = stem_table()
+    for index, prompt in enumerate(prompts):
+        tokens = words(prompt)
+        first = exact.setdefault(" ".join(tokens), index)
+        if first != index:
+            matches[index] = Match(cards[first], cards[index], 1.0)
+        sets.append(frozenset([stems[t] if t in stems else stem(t)
+                               for t in tokens if t not in STOPWORDS]))
+    frequency = Counter(term for terms in sets for term in terms)
+    rank = {term: position for position, (term, _) in enumerate(
+        sorted(frequency.items(), key=lambda item: (item[1], item[0])))}
+    # Terms as their rank (rarest = 0): sorting small ints needs no key function.
+    ranked = [sorted(map(rank.__getitem__, terms)) for terms in sets]
+    # Smallest sets first, so each set is probed against sets no larger than itself: the
+    # indexed prefix can then be shorter than the probing one (the "AllPairs" bound).
+    probe_share = threshold - 1e-9
+    index_share = 2 * threshold / (1 + threshold) - 1e-9
+    best: dict[int, tuple[float, int]] = {}
+    postings: dict[int, list[int]] = {}
+    for index in sorted(range(len(sets)), key=lambda i: len(sets[i])):
+        terms = sets[index]
+        size = len(terms)
+        if size < MIN_TERMS:
+            continue
+        ordered = ranked[index]
+        candidates: set[int] = set()
+        for term_rank in ordered[: size - math.ceil(probe_share * size) + 1]:
+            posting = postings.get(term_rank)
+            if posting is not None:
+                candidates.update(posting)
+        for term_rank in ordered[: size - math.ceil(index_share * size) + 1]:
+            postings.setdefault(term_rank, []).append(index)
+        if not candidates:
+            continue
+        # Jaccard >= t needs at least ceil(t * size) shared terms: a C-speed first cut.
+        needed = math.ceil(probe_share * size)
+        for other in [o for o in candidates if len(terms & sets[o]) >= needed]:
+            other_terms = sets[other]
+            shared = len(terms & other_terms)
+            similarity = shared / (size + len(other_terms) - shared)
+            if similarity < threshold or (terms ^ other_terms) & NEGATIONS:
+                continue
+            earlier, later = min(index, other), max(index, other)
+            # Keep, for the later card, its most similar earlier card (the first on ties).
+            current = best.get(later)
+            if current is None or (similarity, -earlier) > (current[0], -current[1]):
+                best[later] = (similarity, earlier)
+    for later, (similarity, earlier) in best.items():
+        if later not in matches:
+            matches[later] = Match(cards[earlier], cards[later], similarity)
+    return [matches[index] for index in sorted(matches)]
+
+
+def check_near_duplicates(decks: Iterable[Deck], out: Findings) -> None:
+    """Warn at the later card of each near-duplicate pair, naming the earlier one."""
+    for match in find_near_duplicates(decks):
+        earlier_deck, earlier = match.earlier
+        later_deck, later = match.later
+        field = "front" if later.type is CardType.BASIC else "question"
+        where = later.where(field)
+        same_file = earlier_deck.path == later_deck.path
+        place = f"line {earlier.location.line}" if same_file else \
+            f"{earlier.location.path}:{earlier.location.line}"
+        how = "repeats" if match.similarity == 1.0 else \
+            f"is {match.similarity:.0%} similar to"
+        out.at(where, Severity.WARNING, "near-duplicate",
+               f"this question {how} card {earlier.id!r} ({place}); learners would study "
+               "the same fact twice: merge the cards or make them ask different things",
+               later.id)
