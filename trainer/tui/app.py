@@ -223,6 +223,17 @@ class TrainerApp(App[int]):
         if self.collection is not None:
             self.push_screen(BrowseScreen(self.collection))
 
+    def show_stats(self, deck_ids: list[str] | None) -> None:
+        """The stats screen for ``deck_ids`` (``None``: every deck)."""
+        from trainer.tui.screens.stats import StatsScreen
+
+        if self.collection is None:
+            return
+        decks = self.decks_by_id()
+        one = deck_ids is not None and len(deck_ids) == 1 and deck_ids[0] in decks
+        title = decks[deck_ids[0]].title if one else "All decks"  # type: ignore[index]
+        self.push_screen(StatsScreen(self.collection, deck_ids, title))
+
     def action_help(self) -> None:
         from trainer.tui.screens.help import HelpScreen
 

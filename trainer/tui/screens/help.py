@@ -21,6 +21,11 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     ("Home", [
         ("↑ ↓, Enter", "choose a deck (or All decks) and study it"),
         ("b", "browse and search cards"),
+        ("s", "statistics of the selected deck (or all decks)"),
+    ]),
+    ("Stats", [
+        ("↑ ↓, PgUp PgDn", "scroll the charts"),
+        ("Esc, q", "back"),
     ]),
     ("Study: answering", [
         ("space", "basic cards: show the answer"),

@@ -25,6 +25,7 @@ class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "study", "Study", priority=True),
         Binding("b", "browse", "Browse"),
+        Binding("s", "stats", "Stats"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -136,6 +137,13 @@ class HomeScreen(Screen[None]):
 
     def action_browse(self) -> None:
         self.app.browse()  # type: ignore[attr-defined]
+
+    def action_stats(self) -> None:
+        """Statistics of the selected deck, or of all decks on the All decks row."""
+        if getattr(self.app, "collection", None) is None:
+            return
+        selected = self.selected_deck_ids()
+        self.app.show_stats(None if selected is False else selected)  # type: ignore[attr-defined]
 
 
 def _number(value: int, style: str = "") -> Text:
