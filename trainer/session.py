@@ -16,6 +16,8 @@ Typical use::
 
 from __future__ import annotations
 
+import math
+from operator import attrgetter
 from collections.abc import Collection as CollectionOf
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 from trainer.clock import Clock
 from trainer.diagnostics import Diagnostic
 from trainer.grading import GradeResult
-from trainer.model import CardType, Deck, StudyCard
+from trainer.model import Card, CardType, Deck, StudyCard
 from trainer.progress.errors import ProgressError
 from trainer.progress.events import encode_mark, encode_review, encode_undo, now_text, truncate_to_ms
 from trainer.progress.replay import CardRecord
+from trainer.progress.table import KIND_CODES, SUSPENDED
 from trainer.progress.store import new_event_id
 from trainer.scheduling import (
     LEARNING,
@@ -131,6 +134,7 @@ class SessionSummary:
 
 
 _EMPTY_RECORD = CardRecord()
+_REVERSE, _TYPE, _ID = attrgetter("reverse"), attrgetter("type"), attrgetter("id")
 
 __all__ = [
     "Answer", "CardProgress", "Collection", "DeckCounts", "ProgressError", "ReviewEvent",
@@ -178,7 +182,8 @@ class Collection:
         self.progress_dir = Path(progress_dir)
         self.load_diagnostics = list(load_diagnostics)
         self.decks = []
-        self._cards: dict[str, StudyCard] = {}
+        self._cards = _StudyCardIndex()
+        #: Study cards of decks whose cards have siblings (reverse, cloze), for burying.
         self._deck_cards: dict[str, list[StudyCard]] = {}
         self._schedulers: dict[SchedulerSettings, Scheduler] = {}
         self._notes: dict[str, list[StudyCard]] = {}
@@ -213,21 +218,26 @@ class Collection:
         clock: Clock,
         config: Config | None = None,
         device: str | None = None,
+        deck_cache: bool = True,
     ) -> Collection:
         """Load the deck files (files or directories) and the progress in ``progress_dir``.
 
         ``config`` defaults to the global config file; ``device`` to this machine's id.
         Decks that fail to load are left out and reported in :attr:`load_diagnostics`.
+        Unchanged deck files are read from the deck cache (:mod:`trainer.deckcache`)
+        unless ``deck_cache`` is false.
         Raises :class:`ProgressError` if the progress directory cannot be read, and
         :class:`trainer.config.ConfigError` for an invalid config file.
         """
-        from trainer.loader import find_deck_files, load_deck
+        from trainer.deckcache import cache_dir, load_deck_cached
+        from trainer.loader import find_deck_files
 
+        cache = cache_dir(Path(progress_dir)) if deck_cache else None
         files, diagnostics = find_deck_files(list(deck_paths))
         decks: list[Deck] = []
         seen: set[str] = set()
         for file in files:
-            result = load_deck(file)
+            result = load_deck_cached(file, cache)
             diagnostics = list(diagnostics) + list(result.diagnostics)
             if result.deck is not None and result.deck.id not in seen:
                 seen.add(result.deck.id)
@@ -257,21 +267,27 @@ class Collection:
             self.decks.append(deck)
         else:
             old = self.decks[replace_index]
-            for card in self._deck_cards.pop(old.id, []):
-                self._cards.pop(card.key, None)
-            self._deck_keys.pop(old.id, None)
+            for key in self._deck_keys.pop(old.id, []):
+                self._cards.pop(key)
+            self._deck_cards.pop(old.id, None)
             self.decks[replace_index] = deck
-        cards = deck.study_cards()
-        self._deck_cards[deck.id] = cards
-        self._deck_keys[deck.id] = [card.key for card in cards]
-        for card in cards:
-            self._cards[card.key] = card
+        cards = deck.cards
+        if any(map(_REVERSE, cards)) or CardType.CLOZE in map(_TYPE, cards):
+            study_cards = deck.study_cards()
+            self._deck_cards[deck.id] = study_cards
+            keys = self._cards.add_made(study_cards)
+        else:
+            # One study card per card (the usual case): keys only, objects on demand.
+            keys = list(map((deck.id + "/").__add__, map(_ID, cards)))
+            self._cards.add_plain(keys, cards)
+            study_cards = []
+        self._deck_keys[deck.id] = keys
         if replace_index is not None:
             self._notes = {}
             for deck_cards in self._deck_cards.values():
                 self._index_siblings(deck_cards)
         else:
-            self._index_siblings(cards)
+            self._index_siblings(study_cards)
 
     def _index_siblings(self, cards: list[StudyCard]) -> None:
         previous: StudyCard | None = None
@@ -353,34 +369,54 @@ class Collection:
         day = _DeckDay(deck_id=deck_id, buried=buried)
         records = self.store.records
         keys = self._deck_keys.get(deck_id, [])
-        # The hot loop of every start-up: plain locals and tuple fields, no helpers.
-        for key in keys:
-            record = records.get(key)
-            if record is None:
+        # The hot loop of every start-up (50,000 keys): plain locals, and the record
+        # table's columns for records nobody has asked for yet (no objects made).
+        row_get, record_get = records.index.get, records.get
+        kinds, flags_column, dues = records.kind, records.flags, records.due
+        last_reviews = records.last_review
+        new_keys, review_keys, review_dues = day.new_keys, day.review_keys, day.review_dues
+        learning = day.learning
+        nan = math.nan
+        for key, row in zip(keys, map(row_get, keys)):
+            if row is None:  # never studied
                 if key not in buried:
-                    day.new_keys.append(key)
+                    new_keys.append(key)
                 continue
-            state = record.state
-            last_review = state.last_review
-            if last_review is not None and last_review >= start:
-                day.reviewed_today += sum(1 for t in record.recent if t >= start)
-                if record.first_review is not None and record.first_review >= start:
-                    day.new_done += 1
-                else:
-                    day.review_done += 1
-            if record.suspended:
+            # -1: the record object is the truth; reviewed today (rare): use the object.
+            record = record_get(key) if row < 0 or last_reviews[row] >= start else None
+            if record is None:
+                kind = kinds[row]
+                last_review = last_reviews[row]  # NaN: never reviewed (compares false)
+                suspended = flags_column[row] & SUSPENDED
+                due = dues[row]
+            else:
+                state = record.state
+                kind = KIND_CODES[state.state]
+                last_review = state.last_review
+                if last_review is None:
+                    last_review = nan
+                elif last_review >= start:
+                    day.reviewed_today += sum(1 for t in record.recent if t >= start)
+                    if record.first_review is not None and record.first_review >= start:
+                        day.new_done += 1
+                    else:
+                        day.review_done += 1
+                suspended = record.suspended
+                due = nan if state.due is None else state.due
+            if suspended:
                 day.suspended += 1
                 continue
             if key in buried:
                 continue
-            kind = state.state
-            if kind == NEW:
-                day.new_keys.append(key)
-            elif state.due is not None and state.due < end:
-                if kind == REVIEW:
-                    day.review_keys.append(key)
+            if kind == 0:  # new
+                new_keys.append(key)
+            elif due < end:
+                if kind == 2:  # review: not again on the day it was reviewed
+                    if not last_review >= start:
+                        review_keys.append(key)
+                        review_dues.append(due)
                 else:
-                    day.learning_keys.append(key)
+                    learning.append((due, key))
         day.total = len(keys)
         day.new_left = max(0, settings.new_per_day - day.new_done)
         day.review_left = max(0, settings.reviews_per_day - day.review_done)
@@ -393,7 +429,7 @@ class Collection:
             day = self._deck_day(deck.id)
             result[deck.id] = DeckCounts(
                 new=min(len(day.new_keys), day.new_left),
-                learning=len(day.learning_keys),
+                learning=len(day.learning),
                 due=min(len(day.review_keys), day.review_left),
                 total=day.total,
                 suspended=day.suspended,
@@ -447,11 +483,12 @@ class Collection:
 
     def study_cards(self, deck_ids: CollectionOf[str] | None = None) -> list[StudyCard]:
         """All study cards of the given decks (default: all), in deck order."""
+        cards = self._cards
         return [
-            card
+            cards[key]
             for deck in self.decks
             if deck_ids is None or deck.id in deck_ids
-            for card in self._deck_cards[deck.id]
+            for key in self._deck_keys[deck.id]
         ]
 
     def _mark(self, kind: str, key: str) -> tuple[list[str], CardRecord]:
@@ -515,6 +552,53 @@ class Collection:
         self.store.close()
 
 
+class _StudyCardIndex:
+    """``key -> StudyCard`` for the loaded decks, made on first use.
+
+    Most decks have one study card per card; for those only the key and the card are
+    kept, since 50,000 study card objects made at start-up were a visible delay.
+    """
+
+    __slots__ = ("_plain", "_made")
+
+    def __init__(self) -> None:
+        self._plain: dict[str, Card] = {}
+        self._made: dict[str, StudyCard] = {}
+
+    def add_plain(self, keys: list[str], cards: list[Card]) -> None:
+        """Cards without siblings; ``keys[i]`` is ``deck_id/cards[i].id``."""
+        self._plain.update(zip(keys, cards))
+
+    def add_made(self, cards: list[StudyCard]) -> list[str]:
+        """Study cards made already; returns their keys."""
+        keys = [card.key for card in cards]
+        self._made.update(zip(keys, cards))
+        return keys
+
+    def get(self, key: str) -> StudyCard | None:
+        made = self._made.get(key)
+        if made is not None:
+            return made
+        card = self._plain.get(key)
+        if card is None:
+            return None
+        made = self._made[key] = StudyCard(key[: len(key) - len(card.id) - 1], card)
+        return made
+
+    def __getitem__(self, key: str) -> StudyCard:
+        card = self.get(key)
+        if card is None:
+            raise KeyError(key)
+        return card
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._plain or key in self._made
+
+    def pop(self, key: str) -> None:
+        self._plain.pop(key, None)
+        self._made.pop(key, None)
+
+
 @dataclass(slots=True)
 class _DeckDay:
     """One deck's queue material for the current study day."""
@@ -522,8 +606,11 @@ class _DeckDay:
     deck_id: str
     buried: set[str]
     new_keys: list[str] = field(default_factory=list)
-    learning_keys: list[str] = field(default_factory=list)
+    #: (due, key) of cards in (re)learning steps due before the day ends, in deck order.
+    learning: list[tuple[float, str]] = field(default_factory=list)
     review_keys: list[str] = field(default_factory=list)
+    #: Due times of ``review_keys``, in the same order.
+    review_dues: list[float] = field(default_factory=list)
     new_done: int = 0
     review_done: int = 0
     reviewed_today: int = 0
@@ -587,15 +674,29 @@ class StudySession:
         self._new_by_deck = {day.deck_id: day.new_keys for day in days}
         self._reviews_by_deck = {day.deck_id: day.review_keys for day in days}
         self._new_keys = [k for day in days for k in day.new_keys]
-        records = self.collection.store.records
         reviews = [k for day in days for k in day.review_keys]
-        reviews.sort(key=lambda k: records[k].state.due or 0.0)  # stable: deck order on ties
-        self._review_keys = reviews
-        self._learning_candidates = {k for day in days for k in day.learning_keys}
+        dues = [d for day in days for d in day.review_dues]
+        # Earliest due first; the sort is stable, so deck order on ties.
+        self._review_keys = [reviews[i] for i in sorted(range(len(dues)), key=dues.__getitem__)]
+        learning = sorted(pair for day in days for pair in day.learning)
+        self._learning_candidates = {key for _, key in learning}
         self._total_cards = sum(day.total for day in days)
-        self._learning_cache: tuple[tuple[int, float], list[tuple[float, str]]] | None = None
-        self._remaining_cache: tuple[tuple, DeckCounts] | None = None
         self._suspended = sum(day.suspended for day in days)
+        # What the deck days hold is exactly what is available right now: seed the
+        # caches with it rather than checking 50,000 keys one by one again.
+        version = self.collection.store.version
+        self._learning_cache: tuple[tuple[int, float], list[tuple[float, str]]] | None = (
+            (version, self._day_end), learning)
+        counts = DeckCounts(
+            new=sum(min(len(day.new_keys), day.new_left) for day in days),
+            learning=len(learning),
+            due=sum(min(len(day.review_keys), day.review_left) for day in days),
+            total=self._total_cards,
+            suspended=self._suspended,
+            reviewed_today=len(self._answers),
+        )
+        self._remaining_cache: tuple[tuple, DeckCounts] | None = (
+            (version, self._day_end, len(self._answers), self._suspended), counts)
 
     def _deck_of(self, key: str) -> str:
         return key.split("/", 1)[0]

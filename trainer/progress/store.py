@@ -26,8 +26,10 @@ from trainer.progress.errors import ProgressError
 from trainer.progress.events import FORMAT, Event, header_line, parse_event
 from trainer.progress.logfile import FileState, LogWriter, read_log, tail_hash
 from trainer.progress.replay import CardRecord, SchedulerFor, apply, order_key, replay, undone_ids
+from trainer.progress.table import RecordTable
 
-SNAPSHOT_VERSION = 1
+#: 2: columns (see :mod:`trainer.progress.table`) instead of one tuple per card.
+SNAPSHOT_VERSION = 2
 _DEVICE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -89,7 +91,7 @@ class ProgressStore:
         self.clock = clock
         self.scheduler_for = scheduler_for
         self.fingerprint = fingerprint
-        self.records: dict[str, CardRecord] = {}
+        self.records: RecordTable = RecordTable()
         self.warnings: list[str] = []
         #: Why writing is refused (a log from a newer version), or ``None``.
         self.read_only: str | None = None
@@ -177,7 +179,7 @@ class ProgressStore:
     def reload(self) -> None:
         """Replay every log from the start (also what a conflicting sync triggers)."""
         events = self._read_all()
-        self.records = replay(events, self.scheduler_for)
+        self.records = RecordTable(replay(events, self.scheduler_for))
         self._history = None
         self.full_replay = True
         self.version += 1
@@ -195,7 +197,7 @@ class ProgressStore:
                 if path.stat().st_size < state.size or tail_hash(path, state.size) != state.tail_hash:
                     return False
                 files[name] = state
-            records = {key: CardRecord.from_tuple(t) for key, t in data["records"]}
+            records = RecordTable.from_columns(data["records"])
         except Exception:  # a cache: any problem at all means "replay the logs"
             return False
         self._files = files
@@ -221,15 +223,15 @@ class ProgressStore:
                 "version": SNAPSHOT_VERSION,
                 "fingerprint": self.fingerprint,
                 "files": files,
-                "records": tuple((key, r.as_tuple()) for key, r in self.records.items()),
+                "records": self.records.to_columns(),
                 "warnings": [w for w in self.warnings if w != self.read_only],
             }
             temporary = self.snapshot_path.with_name(self.snapshot_path.name + ".tmp")
             with open(temporary, "wb") as handle:
                 marshal.dump(data, handle)
             os.replace(temporary, self.snapshot_path)
-        except OSError:
-            pass
+        except (OSError, ValueError, TypeError, KeyError, OverflowError):
+            pass  # no snapshot: the next start replays the logs, nothing is lost
 
     def refresh(self) -> bool:
         """Read what other instances or devices appended since; True if anything changed.
