@@ -15,12 +15,13 @@ import pytest
 
 from trainer.grading import grade
 from trainer.loader import load_deck
-from trainer.model import CardType, Deck, StudyCard
+from trainer.model import Card, CardType, Deck, StudyCard
 
 DECKS_DIR = Path(__file__).resolve().parent.parent / "decks"
 DECK_FILES = sorted(DECKS_DIR.glob("*.yaml"))
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../trainer/deck.schema.json"
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CLOZE_MARKUP = re.compile(r"\{\{c\d+::(.*?)(?:::.*?)?\}\}")
 
 
 def _load(path: Path) -> Deck:
@@ -141,7 +142,17 @@ def test_choice_and_multi_distractors_are_graded_wrong(decks: list[Deck]):
                     assert not grade(card, [*card.answers, option]).correct, (card.id, option)
 
 
-def test_the_collection_has_at_least_eighty_study_cards(decks: list[Deck]):
+def test_truefalse_cards_are_not_all_true_or_all_false(decks: list[Deck]):
+    # A learner who notices that every statement is true stops reading them.
+    truths = Counter(card.truth for deck in decks for card in deck.cards
+                     if card.type is CardType.TRUEFALSE)
+    assert truths[True] >= 3 and truths[False] >= 3, truths
+
+
+def test_the_collection_keeps_its_size(decks: list[Deck]):
+    # 102 cards were written to cover every teachable fact of the five articles; losing a
+    # deck or a batch of cards drops below these floors.
+    assert sum(len(deck.cards) for deck in decks) >= 100
     study_cards: list[StudyCard] = [s for deck in decks for s in deck.study_cards()]
     assert len(study_cards) >= 80
     # Progress is keyed by these: they must never collide.
@@ -168,3 +179,51 @@ def test_every_answer_is_grounded_in_its_cited_article(capsys: pytest.CaptureFix
     code = main(["validate", "--strict", "--sources", str(SOURCES_DIR), str(DECKS_DIR)])
     output = capsys.readouterr()
     assert code == 0, output.out + output.err
+
+
+def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.casefold().replace("\u2019", "'"))
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def _card_texts(card: Card) -> list[str]:
+    texts = [card.front, card.back, card.question, card.answer, card.explanation or "",
+             *card.alternatives, *card.options, *card.items]
+    for cloze in card.clozes:
+        texts += [*cloze.answers, *cloze.alternatives]
+    return [text for text in texts if text]
+
+
+@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason="source articles not on this machine")
+def test_no_card_copies_a_run_of_eight_words_from_an_article(decks: list[Deck]):
+    # The decks are written in the authors' own words: facts carry over, sentences do not.
+    article_runs: set[tuple[str, ...]] = set()
+    for article in SOURCES_DIR.glob("0*.txt"):
+        article_runs |= _shingles(article.read_text(encoding="utf-8"), 8)
+    assert article_runs, "no articles found"
+    copied = [
+        (f"{deck.id}/{card.id}", " ".join(run))
+        for deck in decks
+        for card in deck.cards
+        for text in _card_texts(card)
+        for run in _shingles(CLOZE_MARKUP.sub(r"\1", text), 8) & article_runs
+    ]
+    assert copied == []
+
+
+def test_docs_card_count_table_matches_the_decks(decks: list[Deck]):
+    """docs/decks.md tells authors how many cards of each type ship; keep it true."""
+    doc = (DECKS_DIR.parent / "docs" / "decks.md").read_text(encoding="utf-8")
+    types = [t.value for t in CardType]
+    totals: Counter[str] = Counter()
+    for deck in decks:
+        counts = Counter(card.type.value for card in deck.cards)
+        totals += counts
+        row = (f"| `{deck.id}` | " + " | ".join(str(counts[t]) for t in types)
+               + f" | {len(deck.cards)} | {len(list(deck.study_cards()))} |")
+        assert row in doc, row
+    study = sum(len(list(deck.study_cards())) for deck in decks)
+    cards = sum(len(deck.cards) for deck in decks)
+    total_row = ("| **total** | " + " | ".join(str(totals[t]) for t in types)
+                 + f" | {cards} | {study} |")
+    assert total_row in doc, total_row
