@@ -166,3 +166,54 @@ def test_the_cache_can_be_moved_or_turned_off(tmp_path: Path, monkeypatch: pytes
     assert cache_dir(tmp_path / "progress") == tmp_path / "elsewhere"
     monkeypatch.setenv("TRAINER_DECK_CACHE", "off")
     assert cache_dir(tmp_path / "progress") is None
+
+
+def test_damaged_cards_in_a_cache_entry_are_read_from_the_file_instead(deck_file: Path,
+                                                                         tmp_path: Path):
+    cache = tmp_path / "cache"
+    load_deck_cached(deck_file, cache)
+    (entry,) = cache.iterdir()
+    data = bytearray(entry.read_bytes())
+    data[-10] ^= 0xFF  # in the card blob at the end: the head still reads fine
+    entry.write_bytes(bytes(data))
+    cached = load_deck_cached(deck_file, cache)
+    assert cached.deck.title == "Geography"  # the head came from the cache
+    same(load_deck(deck_file).deck, cached.deck)  # the cards from the file
+
+
+def test_cards_come_from_the_file_when_the_entry_was_replaced_meanwhile(deck_file: Path,
+                                                                          tmp_path: Path):
+    cache = tmp_path / "cache"
+    load_deck_cached(deck_file, cache)
+    cached = load_deck_cached(deck_file, cache)  # head read; cards not yet
+    (entry,) = cache.iterdir()
+    entry.write_bytes(b"")
+    same(load_deck(deck_file).deck, cached.deck)
+
+
+def test_a_start_from_a_warm_cache_does_not_parse_yaml(deck_file: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    """The deck cache's point: unchanged decks cost no YAML parsing, not even its import."""
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("TRAINER_DECK_CACHE", raising=False)
+
+    progress = tmp_path / "progress"
+    program = f"""
+import sys
+from pathlib import Path
+from trainer import deckcache
+from trainer.clock import SystemClock
+from trainer.session import Collection
+deckcache.RACY_SECONDS = 0.0
+collection = Collection.open([Path({str(deck_file)!r})], Path({str(progress)!r}),
+                             clock=SystemClock(), device="here")
+session = collection.start_session()
+print(session.current.key, len(collection.study_cards()), "yaml" in sys.modules)
+"""
+    root = Path(__file__).resolve().parent.parent
+    runs = [subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                           cwd=root, check=True).stdout.split() for _ in range(2)]
+    assert runs[0] == ["geo/capital", "6", "True"]  # parsed, and the cache written
+    assert runs[1] == ["geo/capital", "6", "False"]  # the same cards, from the cache

@@ -118,8 +118,6 @@ def load_config(path: Path | None = None) -> Config:
     A missing file means the defaults. Raises :class:`ConfigError` for an unreadable or
     invalid one.
     """
-    import tomllib
-
     from trainer.locations import config_file
 
     path = config_file() if path is None else path
@@ -129,6 +127,8 @@ def load_config(path: Path | None = None) -> Config:
         return Config()
     except OSError as error:
         raise ConfigError(path, None, f"cannot be read: {error.strerror}") from None
+    import tomllib  # only when there is a file: most start-ups have none
+
     try:
         data = tomllib.loads(text.decode("utf-8"))
     except UnicodeDecodeError:

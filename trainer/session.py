@@ -17,18 +17,19 @@ Typical use::
 from __future__ import annotations
 
 import math
-from operator import attrgetter
 from collections.abc import Collection as CollectionOf
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.clock import Clock
+from trainer.deckcache import deck_outline
 from trainer.diagnostics import Diagnostic
 from trainer.grading import GradeResult
-from trainer.model import Card, CardType, Deck, StudyCard
+from trainer.model import CardType, Deck, StudyCard
 from trainer.progress.errors import ProgressError
 from trainer.progress.events import encode_mark, encode_review, encode_undo, now_text, truncate_to_ms
 from trainer.progress.replay import CardRecord
@@ -134,7 +135,6 @@ class SessionSummary:
 
 
 _EMPTY_RECORD = CardRecord()
-_REVERSE, _TYPE, _ID = attrgetter("reverse"), attrgetter("type"), attrgetter("id")
 
 __all__ = [
     "Answer", "CardProgress", "Collection", "DeckCounts", "ProgressError", "ReviewEvent",
@@ -188,6 +188,7 @@ class Collection:
         self._schedulers: dict[SchedulerSettings, Scheduler] = {}
         self._notes: dict[str, list[StudyCard]] = {}
         self._deck_keys: dict[str, list[str]] = {}
+        self._day_cache: dict[str, tuple[tuple[int, float, float], _DeckDay]] = {}
         for deck in decks:
             self._add_deck(deck)
         assert isinstance(self.config, Config)
@@ -230,7 +231,7 @@ class Collection:
         :class:`trainer.config.ConfigError` for an invalid config file.
         """
         from trainer.deckcache import cache_dir, load_deck_cached
-        from trainer.loader import find_deck_files
+        from trainer.decksource import find_deck_files
 
         cache = cache_dir(Path(progress_dir)) if deck_cache else None
         files, diagnostics = find_deck_files(list(deck_paths))
@@ -267,19 +268,19 @@ class Collection:
             self.decks.append(deck)
         else:
             old = self.decks[replace_index]
-            for key in self._deck_keys.pop(old.id, []):
-                self._cards.pop(key)
+            self._cards.drop_deck(old.id, self._deck_keys.pop(old.id, []))
             self._deck_cards.pop(old.id, None)
             self.decks[replace_index] = deck
-        cards = deck.cards
-        if any(map(_REVERSE, cards)) or CardType.CLOZE in map(_TYPE, cards):
+        card_ids, one_each = deck_outline(deck)
+        if not one_each:
             study_cards = deck.study_cards()
             self._deck_cards[deck.id] = study_cards
             keys = self._cards.add_made(study_cards)
         else:
-            # One study card per card (the usual case): keys only, objects on demand.
-            keys = list(map((deck.id + "/").__add__, map(_ID, cards)))
-            self._cards.add_plain(keys, cards)
+            # One study card per card (the usual case): keys only; card and study card
+            # objects on demand (a deck from the cache does not even decode its cards).
+            keys = list(map((deck.id + "/").__add__, card_ids))
+            self._cards.add_plain(deck)
             study_cards = []
         self._deck_keys[deck.id] = keys
         if replace_index is not None:
@@ -363,7 +364,19 @@ class Collection:
         return siblings if siblings is not None else [card]
 
     def _deck_day(self, deck_id: str) -> _DeckDay:
+        """The deck's queue material for today. The home screen's counts and the session
+        started from it share one computation (callers never change what it holds); any
+        change to the progress (``store.version``) or a new study day makes a new one."""
         start, end = self.day_bounds()
+        stamp = (self.store.version, start, end)
+        cached = self._day_cache.get(deck_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        day = self._compute_deck_day(deck_id, start, end)
+        self._day_cache[deck_id] = (stamp, day)
+        return day
+
+    def _compute_deck_day(self, deck_id: str, start: float, end: float) -> _DeckDay:
         settings = self.settings(deck_id)
         buried = self._buried(deck_id, start)
         day = _DeckDay(deck_id=deck_id, buried=buried)
@@ -374,49 +387,60 @@ class Collection:
         row_get, record_get = records.index.get, records.get
         kinds, flags_column, dues = records.kind, records.flags, records.due
         last_reviews = records.last_review
-        new_keys, review_keys, review_dues = day.new_keys, day.review_keys, day.review_dues
-        learning = day.learning
+        add_new, add_review = day.new_keys.append, day.review_keys.append
+        add_review_due, add_learning = day.review_dues.append, day.learning.append
         nan = math.nan
+        suspended_count = 0
         for key, row in zip(keys, map(row_get, keys)):
             if row is None:  # never studied
-                if key not in buried:
-                    new_keys.append(key)
+                if not buried or key not in buried:
+                    add_new(key)
                 continue
-            # -1: the record object is the truth; reviewed today (rare): use the object.
-            record = record_get(key) if row < 0 or last_reviews[row] >= start else None
-            if record is None:
-                kind = kinds[row]
+            if row >= 0:
                 last_review = last_reviews[row]  # NaN: never reviewed (compares false)
-                suspended = flags_column[row] & SUSPENDED
-                due = dues[row]
-            else:
-                state = record.state
-                kind = KIND_CODES[state.state]
-                last_review = state.last_review
-                if last_review is None:
-                    last_review = nan
-                elif last_review >= start:
-                    day.reviewed_today += sum(1 for t in record.recent if t >= start)
-                    if record.first_review is not None and record.first_review >= start:
-                        day.new_done += 1
-                    else:
-                        day.review_done += 1
-                suspended = record.suspended
-                due = nan if state.due is None else state.due
-            if suspended:
-                day.suspended += 1
+                if not last_review >= start:  # the usual case: not reviewed today
+                    if flags_column[row] & SUSPENDED:
+                        suspended_count += 1
+                    elif buried and key in buried:
+                        pass
+                    elif (kind := kinds[row]) == 2:  # review
+                        if (due := dues[row]) < end:
+                            add_review(key)
+                            add_review_due(due)
+                    elif kind == 0:  # new
+                        add_new(key)
+                    elif (due := dues[row]) < end:  # (re)learning
+                        add_learning((due, key))
+                    continue
+            # -1: the record object is the truth; reviewed today: counts need the object.
+            record = record_get(key)
+            state = record.state
+            kind = KIND_CODES[state.state]
+            last_review = state.last_review
+            if last_review is None:
+                last_review = nan
+            elif last_review >= start:
+                day.reviewed_today += sum(1 for t in record.recent if t >= start)
+                if record.first_review is not None and record.first_review >= start:
+                    day.new_done += 1
+                else:
+                    day.review_done += 1
+            due = nan if state.due is None else state.due
+            if record.suspended:
+                suspended_count += 1
                 continue
             if key in buried:
                 continue
             if kind == 0:  # new
-                new_keys.append(key)
+                add_new(key)
             elif due < end:
                 if kind == 2:  # review: not again on the day it was reviewed
                     if not last_review >= start:
-                        review_keys.append(key)
-                        review_dues.append(due)
+                        add_review(key)
+                        add_review_due(due)
                 else:
-                    learning.append((due, key))
+                    add_learning((due, key))
+        day.suspended = suspended_count
         day.total = len(keys)
         day.new_left = max(0, settings.new_per_day - day.new_done)
         day.review_left = max(0, settings.reviews_per_day - day.review_done)
@@ -555,19 +579,24 @@ class Collection:
 class _StudyCardIndex:
     """``key -> StudyCard`` for the loaded decks, made on first use.
 
-    Most decks have one study card per card; for those only the key and the card are
-    kept, since 50,000 study card objects made at start-up were a visible delay.
+    Most decks have one study card per card; for those only the deck is kept, and a
+    deck's ``card id -> position`` table is made when one of its keys is first looked up:
+    50,000 study card objects (or even dictionary entries) made at start-up were a
+    visible delay, and a deck from the deck cache decodes its cards on first use.
     """
 
-    __slots__ = ("_plain", "_made")
+    __slots__ = ("_plain", "_positions", "_made")
 
     def __init__(self) -> None:
-        self._plain: dict[str, Card] = {}
+        #: Decks of plain cards by id, and their card positions once looked up.
+        self._plain: dict[str, Deck] = {}
+        self._positions: dict[str, dict[str, int]] = {}
         self._made: dict[str, StudyCard] = {}
 
-    def add_plain(self, keys: list[str], cards: list[Card]) -> None:
-        """Cards without siblings; ``keys[i]`` is ``deck_id/cards[i].id``."""
-        self._plain.update(zip(keys, cards))
+    def add_plain(self, deck: Deck) -> None:
+        """A deck whose every card is one study card, keyed ``deck.id/card.id``."""
+        self._plain[deck.id] = deck
+        self._positions.pop(deck.id, None)
 
     def add_made(self, cards: list[StudyCard]) -> list[str]:
         """Study cards made already; returns their keys."""
@@ -575,14 +604,31 @@ class _StudyCardIndex:
         self._made.update(zip(keys, cards))
         return keys
 
+    def _position(self, key: str) -> tuple[str, str, int | None]:
+        deck_id, _, card_id = key.partition("/")
+        positions = self._positions.get(deck_id)
+        if positions is None:
+            deck = self._plain.get(deck_id)
+            if deck is None:
+                return deck_id, card_id, None
+            ids, _ = deck_outline(deck)
+            positions = self._positions[deck_id] = dict(zip(ids, range(len(ids))))
+        return deck_id, card_id, positions.get(card_id)
+
     def get(self, key: str) -> StudyCard | None:
         made = self._made.get(key)
         if made is not None:
             return made
-        card = self._plain.get(key)
-        if card is None:
+        deck_id, card_id, position = self._position(key)
+        if position is None:
             return None
-        made = self._made[key] = StudyCard(key[: len(key) - len(card.id) - 1], card)
+        cards = self._plain[deck_id].cards
+        card = cards[position] if position < len(cards) else None
+        if card is None or card.id != card_id:  # never another card under this key
+            card = next((c for c in cards if c.id == card_id), None)
+            if card is None:
+                return None
+        made = self._made[key] = StudyCard(deck_id, card)
         return made
 
     def __getitem__(self, key: str) -> StudyCard:
@@ -592,11 +638,16 @@ class _StudyCardIndex:
         return card
 
     def __contains__(self, key: object) -> bool:
-        return key in self._plain or key in self._made
+        if key in self._made:
+            return True
+        return isinstance(key, str) and self._position(key)[2] is not None
 
-    def pop(self, key: str) -> None:
-        self._plain.pop(key, None)
-        self._made.pop(key, None)
+    def drop_deck(self, deck_id: str, keys: list[str]) -> None:
+        """Forget a deck (replaced by a live reload): its keys are ``keys``."""
+        self._plain.pop(deck_id, None)
+        self._positions.pop(deck_id, None)
+        for key in keys:
+            self._made.pop(key, None)
 
 
 @dataclass(slots=True)
@@ -673,9 +724,9 @@ class StudySession:
         self._review_left = {day.deck_id: day.review_left for day in days}
         self._new_by_deck = {day.deck_id: day.new_keys for day in days}
         self._reviews_by_deck = {day.deck_id: day.review_keys for day in days}
-        self._new_keys = [k for day in days for k in day.new_keys]
-        reviews = [k for day in days for k in day.review_keys]
-        dues = [d for day in days for d in day.review_dues]
+        self._new_keys = list(chain.from_iterable(day.new_keys for day in days))
+        reviews = list(chain.from_iterable(day.review_keys for day in days))
+        dues = list(chain.from_iterable(day.review_dues for day in days))
         # Earliest due first; the sort is stable, so deck order on ties.
         self._review_keys = [reviews[i] for i in sorted(range(len(dues)), key=dues.__getitem__)]
         learning = sorted(pair for day in days for pair in day.learning)

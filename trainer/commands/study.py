@@ -16,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "Enter studies the selected deck, ? lists every key.",
     )
     add_common_arguments(parser)
+    parser.add_argument("--start", action="store_true",
+                        help="skip the home screen: go straight to the first card due in "
+                        "any deck (the home screen comes after the session)")
     parser.set_defaults(handler=run)
 
 
@@ -57,6 +60,6 @@ def run(args: argparse.Namespace) -> ExitCode:
     from trainer.clock import SystemClock
     from trainer.tui.app import create_app
 
-    app = create_app(paths[0], paths[1], SystemClock())
+    app = create_app(paths[0], paths[1], SystemClock(), autostart=args.start)
     code = app.run()
     return ExitCode(code or 0)

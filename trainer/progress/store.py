@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import marshal
 import re
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +55,8 @@ def this_device(id_file: Path | None = None) -> str:
         return clean_device_id(id_file.read_text(encoding="utf-8").strip())
     except (OSError, ProgressError):
         pass
+    import secrets
+
     device = secrets.token_hex(4)
     try:
         id_file.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +72,8 @@ def this_device(id_file: Path | None = None) -> str:
 
 
 def new_event_id() -> str:
-    return secrets.token_hex(6)
+    """A random id for a new event (12 hex digits)."""
+    return os.urandom(6).hex()
 
 
 class ProgressStore:

@@ -18,10 +18,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, ProgressBar, Static
+from textual.widgets import Button, ProgressBar, Static
 
 from trainer.model import CardType, Deck, StudyCard
 from trainer.tui.drivers import AGAIN, GRADE_NAMES, CardDriver, Outcome, QuizDriver
+from trainer.tui.footer import KeysFooter
 from trainer.tui.text import join, lines, plain, typed_diff
 from trainer.tui.widgets.answers import (
     AnswerGiven,
@@ -82,7 +83,7 @@ class CardScreen(Screen[None]):
             yield Static(id="feedback")
         # Mouse users' way to do what the keys do (their labels name the keys).
         yield Horizontal(id="buttons")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if isinstance(self.driver, QuizDriver) and self.driver.time_limit is not None:

@@ -1,0 +1,112 @@
+"""Start-up of the TUI: `trainer study --start` goes straight to the first card (no home
+screen drawn before it), the home screen still comes after the session or when there is
+nothing to study, and the garbage collector paused for start-up is running again after."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from tui_decks import EVERY_TYPE, write
+from tui_fixtures import screen_text
+
+from trainer.cli import build_parser
+from trainer.tui.app import create_app
+from trainer.tui.screens.card import CardScreen
+from trainer.tui.screens.summary import SummaryScreen
+
+SIZE = (80, 24)
+
+
+async def press(pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await pilot.pause()
+
+
+async def test_start_shows_the_first_card_first_and_home_after_the_session(
+        tmp_path: Path, progress_dir: Path, clock):
+    write(tmp_path, "every.yaml", EVERY_TYPE)
+    app = create_app([tmp_path], progress_dir, clock, seed=1, autostart=True,
+                     reload_interval=None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        # The card screen is the only screen shown: nothing was drawn before it.
+        assert isinstance(app.screen, CardScreen)
+        assert app.home is None
+        assert "What does NMDA stand for?" in screen_text(app)
+        await press(pilot, "escape")  # end the session
+        assert isinstance(app.screen, SummaryScreen)
+        await press(pilot, "escape")  # back home: made now, filled from the collection
+        assert app.home is not None and app.screen is app.home
+        assert "1 deck · 7 to study now" in screen_text(app)
+
+
+async def test_start_with_nothing_to_study_shows_home_and_says_so(
+        tmp_path: Path, progress_dir: Path, clock):
+    write(tmp_path, "every.yaml", EVERY_TYPE.replace("cards:", "scheduling:\n  new_per_day: 0\ncards:", 1))
+    app = create_app([tmp_path], progress_dir, clock, autostart=True, reload_interval=None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert app.home is not None and app.screen is app.home
+        assert "Nothing to study right now." in screen_text(app)
+        assert "0 to study now" in screen_text(app)
+
+
+async def test_without_start_the_home_screen_comes_first(tmp_path: Path, progress_dir: Path,
+                                                         clock):
+    write(tmp_path, "every.yaml", EVERY_TYPE)
+    app = create_app([tmp_path], progress_dir, clock, reload_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen is app.home
+        await press(pilot, "enter")
+        assert isinstance(app.screen, CardScreen)
+
+
+def test_study_start_option_reaches_the_app():
+    parser = build_parser()
+    assert parser.parse_args(["study", "--start"]).start is True
+    assert parser.parse_args(["study"]).start is False
+
+
+def test_the_collector_paused_for_start_up_runs_again_after_the_first_card(
+        tmp_path: Path, progress_dir: Path, clock):
+    write(tmp_path, "every.yaml", EVERY_TYPE)
+    app = create_app([tmp_path], progress_dir, clock, autostart=True, reload_interval=None)
+    seen: dict[str, bool] = {}
+
+    def first_card_drawn() -> None:
+        seen["enabled at the first card"] = gc.isenabled()
+        app.exit()
+
+    original = CardScreen.on_mount
+
+    def on_mount(screen: CardScreen) -> None:
+        original(screen)
+        seen["enabled while starting"] = gc.isenabled()
+        # Two refreshes: the one drawing the card, then ours.
+        screen.call_after_refresh(lambda: screen.call_after_refresh(first_card_drawn))
+
+    CardScreen.on_mount = on_mount  # type: ignore[method-assign]
+    try:
+        assert gc.isenabled()
+        app.run(headless=True, size=SIZE)
+    finally:
+        CardScreen.on_mount = original  # type: ignore[method-assign]
+        gc.unfreeze()  # what start-up froze goes back to the collector of the test run
+    assert seen == {"enabled while starting": False, "enabled at the first card": True}
+    assert gc.isenabled()
+
+
+async def test_answers_after_a_start_reach_the_progress(tmp_path: Path, progress_dir: Path,
+                                                        clock):
+    write(tmp_path, "every.yaml", EVERY_TYPE)
+    app = create_app([tmp_path], progress_dir, clock, seed=1, autostart=True,
+                     reload_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await press(pilot, "space")
+        await press(pilot, "3")
+        assert "card 2 of" in screen_text(app)
+    logs = list(progress_dir.glob("reviews-*.jsonl"))
+    assert len(logs) == 1 and b'"key": "every/basic"' in logs[0].read_bytes()
