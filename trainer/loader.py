@@ -25,12 +25,9 @@ deletion ``alternatives.c1``, ``alternatives.c1[0]``, ``tests.c1``,
 from __future__ import annotations
 
 import difflib
-import errno
 import gc
 import math
-import os
 import re
-import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -53,16 +50,17 @@ from trainer.model import (
     SchedulingSettings,
     Source,
 )
+from trainer.decksource import find_deck_files  # re-exported: the validator and tests use it here
 from trainer.textsafe import sanitize
 from trainer.yamlread import (
     MAX_DECK_BYTES,
     MAX_DEPTH,
-    compose_text,
+    compose_unchecked,
     decode_deck_bytes,
     error,
-    path_error,
     read_deck_bytes,
     strip_raw_controls,
+    too_deep_diagnostic,
     warning,
 )
 
@@ -75,7 +73,6 @@ __all__ = [
     "load_deck_text",
 ]
 
-DECK_EXTENSIONS = (".yaml", ".yml")
 #: Longest interval or step a deck may ask for (100 years): beyond it dates overflow.
 MAX_INTERVAL_DAYS = 36500
 
@@ -133,7 +130,7 @@ def load_deck_text(data: bytes | str, path: Path) -> LoadResult:
 
 def _load_text(text: str, path: Path) -> LoadResult:
     text, warnings = strip_raw_controls(text, path)
-    node, problems = compose_text(text, path)
+    node, problems, depth_checked = compose_unchecked(text, path)
     if problems:
         return LoadResult(None, warnings + problems)
     if node is None:
@@ -141,10 +138,16 @@ def _load_text(text: str, path: Path) -> LoadResult:
             path, 1, 1, "empty-file",
             "the file holds no deck; start it with format: 1, id, title and cards "
             "(see docs/deck-format.md)")])
-    builder = _DeckBuilder(path)
-    builder.text_source = text
-    builder.diagnostics.extend(warnings)
-    deck = builder.build(node)
+    builder = _DeckBuilder(path, text, check_depth=not depth_checked)
+    try:
+        deck = builder.build(node)
+    except _MaybeTooDeep:
+        too_deep = too_deep_diagnostic(text, path)
+        if too_deep is not None:
+            return LoadResult(None, warnings + [too_deep])
+        builder = _DeckBuilder(path, text, check_depth=False)
+        deck = builder.build(node)
+    builder.diagnostics[:0] = warnings
     # Deck order reads best; the sort is stable, so one place keeps its discovery order.
     builder.diagnostics.sort(key=_position)
     return LoadResult(deck, builder.diagnostics)
@@ -156,76 +159,6 @@ def _position(diagnostic: Diagnostic) -> tuple[int, int]:
 
 # ---------------------------------------------------------------------------------------
 # Finding deck files
-
-
-def find_deck_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Deck files named by ``paths``: files as given, directories searched recursively for
-    ``*.yaml``/``*.yml`` (hidden entries skipped; sorted, so the order is deterministic).
-
-    Paths that do not exist, cannot be read or loop through symbolic links become
-    diagnostics (``path-not-found``, ``path-unreadable``, ``symlink-loop``; line 0). Never
-    raises. A file reached twice is listed once.
-    """
-    files: list[Path] = []
-    problems: list[Diagnostic] = []
-    seen: set[tuple[int, int]] = set()
-
-    def add(candidate: Path, info: os.stat_result) -> None:
-        identity = (info.st_dev, info.st_ino)
-        if identity not in seen:
-            seen.add(identity)
-            files.append(candidate)
-
-    for given in paths:
-        given = Path(given)
-        try:
-            info = os.stat(given)
-        except OSError as problem:
-            problems.append(path_error(given, problem))
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            _search_directory(given, info, add, problems, ancestors=())
-        elif not os.access(given, os.R_OK):
-            problems.append(error(given, 0, 0, "path-unreadable",
-                                  "cannot be read (permission denied); check its permissions"))
-        else:
-            add(given, info)
-    return files, problems
-
-
-def _search_directory(directory: Path, info: os.stat_result,
-                      add: Callable[[Path, os.stat_result], None],
-                      problems: list[Diagnostic],
-                      ancestors: tuple[tuple[int, int], ...]) -> None:
-    identity = (info.st_dev, info.st_ino)
-    if identity in ancestors:
-        problems.append(error(directory, 0, 0, "symlink-loop",
-                              "this symbolic link leads back to a directory that contains it; "
-                              "remove the link or point it elsewhere"))
-        return
-    ancestors = ancestors + (identity,)
-    try:
-        with os.scandir(directory) as entries:
-            names = sorted(entry.name for entry in entries)
-    except OSError as problem:
-        problems.append(path_error(directory, problem))
-        return
-    for name in names:
-        if name.startswith("."):
-            continue
-        entry = directory / name
-        try:
-            entry_info = os.stat(entry)
-        except OSError as problem:
-            # A loop is reported wherever it is; other trouble only for what looks like a
-            # deck (a dangling link to some other file is none of our business).
-            if problem.errno == errno.ELOOP or name.lower().endswith(DECK_EXTENSIONS):
-                problems.append(path_error(entry, problem))
-            continue
-        if stat.S_ISDIR(entry_info.st_mode):
-            _search_directory(entry, entry_info, add, problems, ancestors)
-        elif stat.S_ISREG(entry_info.st_mode) and name.lower().endswith(DECK_EXTENSIONS):
-            add(entry, entry_info)
 
 
 # ---------------------------------------------------------------------------------------
@@ -321,14 +254,31 @@ def _kind(node: Node) -> str:
     return "a number"
 
 
+class _MaybeTooDeep(Exception):
+    """Raised by a builder checking depth when a subtree may nest deeper than MAX_DEPTH."""
+
+
+#: Depth of the deepest node the builder reads by its known shape (a cloze card's
+#: tests.c1.accept item: deck, cards, card, tests, c1, accept, item); anything deeper is
+#: only ever reached by :meth:`_DeckBuilder.scan`.
+_DEEPEST_READ = 7
+# An anchor (&name) starts a token: at the start of the text, after white space, or
+# after a flow indicator or a JSON-like key's colon. Without one there are no aliases.
+_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,:]))&")
+
+
 class _DeckBuilder:
     """Walks one document's node tree, building model objects and collecting diagnostics.
 
     Readers return :data:`_BAD` after reporting a problem instead of raising, so one bad
     value never hides the next.
+
+    With ``check_depth`` (the composer left the depth unchecked), raises
+    :class:`_MaybeTooDeep` when some subtree may nest deeper than ``MAX_DEPTH``.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, text: str | None = None, *,
+                 check_depth: bool = False) -> None:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
         # Composed aliases are the same node object reached twice: that is how they show.
@@ -337,7 +287,12 @@ class _DeckBuilder:
         self.card_id: str | None = None
         self.errors = 0
         #: The composed text, to place cloze errors at their exact column.
-        self.text_source: str | None = None
+        self.text_source = text
+        self.check_depth = check_depth
+        #: Whether cards may be read by :func:`_read_valid_card`: only when the text has
+        #: no anchor, so no node can be reached twice (an alias), which it does not track.
+        self.fast_cards = FAST_CARDS and text is not None and (
+            "&" not in text or _ANCHOR.search(text) is None)
 
     # -- reporting ------------------------------------------------------------------
 
@@ -388,18 +343,22 @@ class _DeckBuilder:
     def scan(self, node: Node) -> None:
         """Check a subtree that is not otherwise read (unknown or mistyped fields) for
         aliases and foreign tags."""
-        # Depth needs no check here: trainer.yamlread refused deeper input before composing.
-        stack: list[tuple[Node, Node | None]] = [(node, None)]
+        # Scanned nodes sit at most _DEEPEST_READ + 1 levels down (children of a value
+        # read by its shape), so a subtree this much shallower needs no exact measure.
+        limit = MAX_DEPTH - _DEEPEST_READ if self.check_depth else -1
+        stack: list[tuple[Node, Node | None, int]] = [(node, None, 0)]
         while stack:
-            current, owner = stack.pop()
+            current, owner, level = stack.pop()
             if not self.visit(current, owner):
                 continue
+            if level == limit and not isinstance(current, ScalarNode):
+                raise _MaybeTooDeep
             if isinstance(current, SequenceNode):
-                stack.extend((child, current) for child in reversed(current.value))
+                stack.extend((child, current, level + 1) for child in reversed(current.value))
             elif isinstance(current, MappingNode):
                 for key, value in reversed(current.value):
-                    stack.append((value, key))
-                    stack.append((key, current))
+                    stack.append((value, key, level + 1))
+                    stack.append((key, current, level + 1))
 
     def mapping(self, node: Node, what: str, allowed: Iterable[str],
                 owner: Node | None = None,
@@ -627,6 +586,8 @@ class _DeckBuilder:
                 self.fail(format_node, "unsupported-format",
                           f"this deck is in format {version}, newer than this trainer reads "
                           f"({FORMAT_VERSION}); upgrade the trainer")
+                if self.check_depth:
+                    _check_height(root)  # the rest is not read, but must not be too deep
                 return None
             if version is not _BAD and version != FORMAT_VERSION:
                 self.fail(format_node, "invalid-value", f"format must be {FORMAT_VERSION}")
@@ -743,7 +704,14 @@ class _DeckBuilder:
 
     def cards(self, node: SequenceNode) -> list[Card]:
         cards: list[Card] = []
+        fast = self.fast_cards
+        path = self.path
         for item in node.value:
+            if fast:
+                card = _read_valid_card(item, path)
+                if card is not None:
+                    cards.append(card)
+                    continue
             self.card_id = None
             before = self.errors
             card = self.card(item, node)
@@ -1135,3 +1103,347 @@ _FIELD_READERS: dict[CardType, dict[str, _Reader]] = {
 }
 for _readers in _FIELD_READERS.values():
     _readers.update(_COMMON_READERS)
+
+
+# ---------------------------------------------------------------------------------------
+# Valid cards, read in one pass
+#
+# Nearly every card of a real collection is valid. _read_valid_card reads such a card
+# with none of the bookkeeping the reporting readers above need (diagnostics, alias
+# tracking, owners for messages) and gives up, returning None, at the first thing that
+# is not plainly valid; the card is then read again by _DeckBuilder.card, which reports
+# it. So it must accept exactly what _DeckBuilder.card accepts without any diagnostic,
+# and build the same Card: tests/test_loader_fast_path.py compares the two on generated
+# decks. Only used when the text has no anchor (no node can be reached twice).
+
+#: Read valid cards with _read_valid_card (tests turn it off to compare).
+FAST_CARDS = True
+
+_NO_TESTS = AnswerTests()
+
+
+class _FieldLocations(dict):  # type: ignore[type-arg]
+    """``Card.field_locations`` of a card read by :func:`_read_valid_card`: holds the
+    composer's marks and turns them into :class:`Location` objects on first use.
+
+    Making some 700,000 locations for a 50,000-card collection cost a fifth of loading;
+    they are wanted only where a problem is reported. Every dict method fills the
+    mapping first, so it behaves as a plain dict of locations.
+    """
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: Path, marks: dict[str, Any]) -> None:
+        super().__init__(marks)
+        self._path: Path | None = path
+
+    def _fill(self) -> None:
+        path = self._path
+        self._path = None
+        for name, mark in dict.items(self):
+            dict.__setitem__(self, name, Location(path, mark.line + 1, mark.column + 1))
+
+    def _filled(name: str):  # type: ignore[no-untyped-def]  # noqa: N805
+        method = getattr(dict, name)
+
+        def filled(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if self._path is not None:
+                self._fill()
+            return method(self, *args, **kwargs)
+
+        filled.__name__ = name
+        return filled
+
+    for _name in ("__getitem__", "get", "__contains__", "__iter__", "__len__", "keys",
+                  "values", "items", "__repr__", "__eq__", "__ne__", "copy", "pop",
+                  "popitem", "setdefault", "update", "__setitem__", "__delitem__", "clear",
+                  "__or__", "__ror__", "__ior__", "__reversed__", "__reduce_ex__"):
+        locals()[_name] = _filled(_name)
+    del _name, _filled
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _valid_text(node: Node, required: bool = True) -> str | None:
+    """The text of ``node`` when :meth:`_DeckBuilder.text` would take it silently."""
+    if node.__class__ is not ScalarNode or node.tag != _STR:
+        return None
+    value: str = node.value
+    if not node.style and value and (
+            value in _YAML11_ONLY_BOOLEANS
+            or value[0] in _NUMBER_START and _YAML12_NUMBER.fullmatch(value)):
+        return None
+    if not value.isprintable():
+        value, changed = sanitize(value)  # newlines and tabs stay, unreported
+        if changed:
+            return None
+    if required and not value.strip():
+        return None
+    return value
+
+
+_LABELS: dict[str, list[str]] = {}
+
+
+def _labels(name: str, count: int) -> list[str]:
+    """``name[0]``, ``name[1]``, ... (at least ``count``): made once per name."""
+    labels = _LABELS.get(name)
+    if labels is None or len(labels) < count:
+        labels = _LABELS[name] = [f"{name}[{i}]" for i in range(max(count, 8))]
+    return labels
+
+
+def _valid_text_list(node: Node, name: str, locations: dict[str, Any], path: Path,
+                     non_empty: bool = False) -> tuple[str, ...] | None:
+    if node.__class__ is not SequenceNode or node.tag != _SEQ:
+        return None
+    items = node.value
+    if not items:
+        return None if non_empty else ()
+    labels = _labels(name, len(items))
+    values = []
+    for index, item in enumerate(items):
+        value = _valid_text(item)
+        if value is None:
+            return None
+        values.append(value)
+        locations[labels[index]] = item.start_mark
+    return tuple(values)
+
+
+def _valid_mapping(node: Node, allowed: Iterable[str]) -> dict[str, Node] | None:
+    """Values of a mapping by key, when every key is a distinct allowed plain name."""
+    if node.__class__ is not MappingNode or node.tag != _MAP:
+        return None
+    entries: dict[str, Node] = {}
+    for key, value in node.value:
+        if key.__class__ is not ScalarNode or key.tag != _STR:
+            return None
+        name = key.value
+        if name in entries or name not in allowed:
+            return None
+        entries[name] = value
+    return entries
+
+
+def _valid_boolean(node: Node) -> bool | None:
+    if node.__class__ is ScalarNode and node.tag == _BOOL:
+        if node.value in _TRUE_WORDS:
+            return True
+        if node.value in _FALSE_WORDS:
+            return False
+    return None
+
+
+def _valid_match(node: Node) -> MatchPolicy | None:
+    entries = _valid_mapping(node, MATCH_FIELDS)
+    if entries is None:
+        return None
+    values: dict[str, Any] = {}
+    for name, value in entries.items():
+        if name == "max_typos":
+            if value.__class__ is ScalarNode and value.tag == _STR and value.value == "auto":
+                values[name] = None
+                continue
+            if value.__class__ is not ScalarNode or value.tag != _INT:
+                return None
+            number = _construct(value)
+            if number < 0:
+                return None
+            values[name] = number
+        elif name == "numeric_tolerance":
+            if value.__class__ is not ScalarNode or value.tag not in (_INT, _FLOAT):
+                return None
+            number = float(_construct(value))
+            if not math.isfinite(number) or number < 0:
+                return None
+            values[name] = number
+        else:
+            truth = _valid_boolean(value)
+            if truth is None:
+                return None
+            values[name] = truth
+    return MatchPolicy(**values)
+
+
+def _valid_tests(node: Node, prefix: str, locations: dict[str, Any],
+                 path: Path) -> AnswerTests | None:
+    entries = _valid_mapping(node, ("accept", "reject"))
+    if entries is None:
+        return None
+    accept: tuple[str, ...] | None = ()
+    reject: tuple[str, ...] | None = ()
+    if "accept" in entries:
+        accept = _valid_text_list(entries["accept"], prefix + ".accept", locations, path)
+    if "reject" in entries:
+        reject = _valid_text_list(entries["reject"], prefix + ".reject", locations, path)
+    if accept is None or reject is None:
+        return None
+    return AnswerTests(accept, reject)
+
+
+def _valid_per_deletion(node: Node, parsed: dict) -> list[tuple[int, Node]] | None:
+    """(number, value) of cloze alternatives or tests, keyed c1, c2, ... in the text."""
+    if node.__class__ is not MappingNode or node.tag != _MAP:
+        return None
+    result: list[tuple[int, Node]] = []
+    numbers: set[int] = set()
+    for key, value in node.value:
+        if key.__class__ is not ScalarNode or key.tag != _STR:
+            return None
+        matched = _CLOZE_KEY.fullmatch(key.value)
+        if matched is None:
+            return None
+        number = int(matched.group(1))
+        if number in numbers or number not in parsed:
+            return None
+        numbers.add(number)
+        result.append((number, value))
+    return result
+
+
+# What each field of a card type is, for _read_valid_card.
+_TEXT, _OPTIONAL_TEXT, _LIST, _NON_EMPTY_LIST, _SOURCE, _BOOLEAN, _TRUTH, _MATCH, \
+    _TESTS, _QUESTION, _LATER, _SKIP = range(12)
+_FIELD_KINDS: dict[CardType, dict[str, int]] = {
+    CardType.BASIC: {"front": _TEXT, "back": _TEXT, "reverse": _BOOLEAN},
+    CardType.CLOZE: {"text": _QUESTION, "alternatives": _LATER, "tests": _LATER,
+                     "match": _MATCH},
+    CardType.TYPED: {"question": _TEXT, "answer": _TEXT, "alternatives": _LIST,
+                     "wrong": _LIST, "match": _MATCH, "tests": _TESTS},
+    CardType.CHOICE: {"question": _TEXT, "answer": _TEXT, "options": _NON_EMPTY_LIST},
+    CardType.MULTI: {"question": _TEXT, "answers": _NON_EMPTY_LIST,
+                     "options": _NON_EMPTY_LIST},
+    CardType.ORDER: {"question": _TEXT, "items": _NON_EMPTY_LIST},
+    CardType.TRUEFALSE: {"statement": _QUESTION, "answer": _TRUTH},
+}
+for _kinds in _FIELD_KINDS.values():
+    _kinds.update({"id": _SKIP, "type": _SKIP, "tags": _LIST, "source": _SOURCE,
+                   "explanation": _OPTIONAL_TEXT})
+del _kinds
+
+
+def _read_valid_card(node: Node, path: Path) -> Card | None:
+    """The card ``node`` describes when it is valid as it stands, else None (see above)."""
+    if node.__class__ is not MappingNode or node.tag != _MAP:
+        return None
+    entries: dict[str, Node] = {}
+    for key, value in node.value:
+        if key.__class__ is not ScalarNode or key.tag != _STR or key.value in entries:
+            return None
+        entries[key.value] = value
+    id_node = entries.get("id")
+    type_node = entries.get("type")
+    if id_node is None or type_node is None:
+        return None
+    card_id = _valid_text(id_node)
+    type_name = _valid_text(type_node)
+    if card_id is None or type_name is None or not _ID.fullmatch(card_id):
+        return None
+    card_type = _CARD_TYPES.get(type_name)
+    if card_type is None:
+        return None
+    kinds = _FIELD_KINDS[card_type]
+    for name in REQUIRED_CARD_FIELDS[card_type]:
+        if name not in entries:
+            return None
+    values: dict[str, Any] = {"id": card_id, "type": card_type}
+    locations: dict[str, Any] = {}
+    for name, value in entries.items():
+        kind = kinds.get(name)
+        if kind is None:
+            return None
+        here = locations[name] = value.start_mark
+        if kind == _TEXT or kind == _OPTIONAL_TEXT:
+            got: Any = _valid_text(value, kind == _TEXT)
+        elif kind == _LIST or kind == _NON_EMPTY_LIST:
+            got = _valid_text_list(value, name, locations, path, kind == _NON_EMPTY_LIST)
+        elif kind == _SKIP:
+            continue
+        elif kind == _QUESTION:
+            locations["question"] = here
+            name = "question"
+            got = _valid_text(value)
+        elif kind == _SOURCE:
+            locations["sources"] = here
+            name = "sources"
+            if value.__class__ is ScalarNode:
+                text = _valid_text(value)
+                got = None if text is None else (text,)
+            else:
+                got = _valid_text_list(value, "source", locations, path)
+        elif kind == _BOOLEAN:
+            got = _valid_boolean(value)
+        elif kind == _TRUTH:
+            locations["truth"] = here
+            name = "truth"
+            got = _valid_boolean(value)
+        elif kind == _MATCH:
+            got = _valid_match(value)
+        elif kind == _TESTS:
+            got = _valid_tests(value, "tests", locations, path)
+        else:  # _LATER: cloze alternatives and tests, read below with the text parsed
+            continue
+        if got is None:
+            return None
+        values[name] = got
+    if card_type is CardType.CLOZE:
+        clozes = _valid_clozes(values["question"], entries, locations, path)
+        if clozes is None:
+            return None
+        values["clozes"] = clozes
+    mark = node.start_mark
+    return Card(location=Location(path, mark.line + 1, mark.column + 1),
+                field_locations=_FieldLocations(path, locations), **values)
+
+
+def _valid_clozes(text: str, entries: dict[str, Node], locations: dict[str, Any],
+                  path: Path) -> tuple[Cloze, ...] | None:
+    parsed = _parse_cloze(text)
+    if not isinstance(parsed, dict):
+        return None
+    alternatives: dict[int, tuple[str, ...]] = {}
+    tests: dict[int, AnswerTests] = {}
+    if "alternatives" in entries:
+        keyed = _valid_per_deletion(entries["alternatives"], parsed)
+        if keyed is None:
+            return None
+        for number, value in keyed:
+            label = f"alternatives.c{number}"
+            locations[label] = value.start_mark
+            got = _valid_text_list(value, label, locations, path)
+            if got is None:
+                return None
+            alternatives[number] = got
+    if "tests" in entries:
+        keyed = _valid_per_deletion(entries["tests"], parsed)
+        if keyed is None:
+            return None
+        for number, value in keyed:
+            label = f"tests.c{number}"
+            locations[label] = value.start_mark
+            sample = _valid_tests(value, label, locations, path)
+            if sample is None:
+                return None
+            tests[number] = sample
+    return tuple(
+        Cloze(number, tuple(answers), tuple(hints), alternatives.get(number, ()),
+              tests.get(number, _NO_TESTS))
+        for number, (answers, hints) in sorted(parsed.items())
+    )
+
+
+def _check_height(root: Node) -> None:
+    """Raise :class:`_MaybeTooDeep` if ``root`` (the document) nests deeper than
+    MAX_DEPTH; each node is entered once, as the event parser sees aliases."""
+    seen: set[int] = set()
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ScalarNode) or id(node) in seen:
+            continue
+        if depth > MAX_DEPTH:
+            raise _MaybeTooDeep
+        seen.add(id(node))
+        children = node.value if isinstance(node, SequenceNode) else \
+            [child for pair in node.value for child in pair]
+        stack.extend((child, depth + 1) for child in children)

@@ -11,38 +11,93 @@ Guards applied here, before the composer sees the text:
 * encoding: UTF-8 only (a leading byte-order mark is dropped);
 * raw control characters, which libyaml would refuse outright, are stripped line by line
   with :func:`trainer.textsafe.sanitize` and reported as warnings;
-* nesting: libyaml's composer recurses in C and crashes the interpreter on very deep
-  input (``[`` repeated 100,000 times), so a cheap upper bound on the depth is computed
-  first; only when that bound exceeds :data:`MAX_DEPTH` is the true depth measured with
-  the (iterative) event parser, and deeper input is refused before composing.
+* nesting: libyaml's composer recurses in C, one stack frame per level, and crashes the
+  interpreter on very deep input (``[`` repeated 100,000 times). A cheap upper bound on
+  the depth (:func:`depth_upper_bound`) decides how to compose:
+
+  - bound <= :data:`MAX_DEPTH`: compose directly; the input cannot be too deep;
+  - bound <= :data:`THREADED_DEPTH_LIMIT`: compose in a thread whose stack is sized for
+    that many levels (a few hundred bytes each), so even the worst input the bound allows
+    cannot overflow it; the true depth is then checked on the nodes by the caller
+    (:func:`compose_unchecked`) or here (:func:`compose_text`);
+  - above: measure the true depth first with the (iterative) event parser, as deep input
+    of that size cannot be composed safely, and refuse deeper than :data:`MAX_DEPTH`.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
+import threading
 from pathlib import Path
+from typing import Any
 
 import yaml
+from yaml.nodes import ScalarNode, SequenceNode
 
+from trainer.decksource import path_error
 from trainer.diagnostics import Diagnostic, Severity
 from trainer.textsafe import sanitize
 
 MAX_DECK_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
+#: Largest depth bound composed in a dedicated thread (above it: the event pass first).
+THREADED_DEPTH_LIMIT = 65_536
+#: Stack given to the composing thread per level of the bound. libyaml's composer uses
+#: about 400 bytes a level (CPython 3.11, x86-64: measured); the rest is margin.
+_STACK_PER_LEVEL = 2048
+#: Stack for everything else that thread runs (Python frames of the resolver, ...).
+_STACK_BASE = 1 << 20
 
 try:
     _SafeLoader: type = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
     _SafeLoader = yaml.SafeLoader
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+# The safe loader's implicit resolvers by first character ("" for the empty scalar),
+# wildcard resolvers appended, as Resolver.resolve tries them.
+_PLAIN_RESOLVERS: dict[str, tuple[tuple[str, Any], ...]] = {
+    first: tuple((tag, regexp.match) for tag, regexp in
+                 resolvers + _SafeLoader.yaml_implicit_resolvers.get(None, []))
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items() if first is not None
+}
+
+
+class _Composer(_SafeLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with the tag resolution the C composer calls back for every node
+    made cheaper (it is a third of composing time): same results as ``Resolver.resolve``
+    for a safe loader, which has no path resolvers."""
+
+    if not _SafeLoader.yaml_path_resolvers and not _SafeLoader.yaml_implicit_resolvers.get(None):
+        def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+            if kind is ScalarNode:
+                if implicit[0]:
+                    for tag, match in _PLAIN_RESOLVERS.get(value[:1], ()):  # type: ignore[index]
+                        if match(value):
+                            return tag
+                return _STR_TAG
+            return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
+
+        # Without path resolvers these only track the path; any cheap callable taking the
+        # same arguments does: builtins cost no Python frame.
+        descend_resolver = slice
+        ascend_resolver = tuple
+
 _BOM = "\ufeff"
 _BOM_BYTES = b"\xef\xbb\xbf"
-_FLOW_OPENERS = re.compile(r"[\[{]")
-# Leading indentation and block indicators ("- ", "? ", ": ") of a line: each nested block
-# collection needs either more indentation or one more indicator on the same line.
-_BLOCK_PREFIX = re.compile(r"^[ ]*(?:[-?:](?:[ ]+|$)[ ]*)*", re.MULTILINE)
+# Each nested block collection needs one more column of indentation or one more block
+# indicator ("- ", "? ", ": ") at the start of its line; these runs of spaces and
+# indicator characters after a line break are never shorter than that prefix.
+_PREFIX_LENGTHS = (8, 16, 32, 64, 256, 1024, 4096, 16384)
+_AFTER_NEWLINE = [re.compile(r"\n[ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
+# libyaml also breaks lines at CR, NEL and the Unicode line and paragraph separators.
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+_AFTER_ANY_BREAK = [re.compile("[\n\r\x85\u2028\u2029][ \t?:-]{%d}" % n)
+                    for n in _PREFIX_LENGTHS]
+_AT_START = [re.compile(r"[ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
 # What libyaml refuses or a terminal would act on; the fast test before sanitising.
 _RAW_UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
@@ -82,25 +137,6 @@ def read_deck_bytes(path: Path) -> tuple[bytes | None, list[Diagnostic]]:
     if len(data) > MAX_DECK_BYTES:
         return None, [_too_large(path, len(data))]
     return data, []
-
-
-def path_error(path: Path, problem: OSError) -> Diagnostic:
-    """The diagnostic for an ``OSError`` met while opening ``path``."""
-    if problem.errno == errno.ELOOP:
-        return error(path, 0, 0, "symlink-loop",
-                     "this path is a loop of symbolic links; point the link at a real "
-                     "file or directory")
-    if problem.errno in (errno.ENOENT, errno.ENOTDIR):
-        return error(path, 0, 0, "path-not-found",
-                     "no such file or directory; check the path (or the target of the "
-                     "symbolic link)")
-    if problem.errno == errno.EISDIR:
-        return error(path, 0, 0, "path-unreadable",
-                     "this is a directory; give a deck file, or let the command search "
-                     "the directory")
-    reason = problem.strerror or type(problem).__name__
-    return error(path, 0, 0, "path-unreadable",
-                 f"cannot be read ({reason}); check its permissions")
 
 
 def _too_large(path: Path, size: int) -> Diagnostic:
@@ -154,15 +190,23 @@ def strip_raw_controls(text: str, path: Path) -> tuple[str, list[Diagnostic]]:
 def depth_upper_bound(text: str) -> int:
     """A cheap number that is never below the nesting depth of ``text``.
 
-    Block nesting needs more indentation or another block indicator on the line; flow
-    nesting needs an opening bracket. Brackets inside quotes or comments make the bound
-    loose, never wrong.
+    Flow nesting needs an opening bracket; block nesting needs one more column of
+    indentation or one more block indicator at the start of a line. Brackets inside
+    quotes or comments make the bound loose, never wrong. Three or four passes over the
+    text in C: about a millisecond for a 1,000-card deck.
     """
-    flow = len(_FLOW_OPENERS.findall(text))
-    block = max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
+    flow = text.count("[") + text.count("{")
+    after_break = _AFTER_ANY_BREAK if _OTHER_BREAKS.search(text) else _AFTER_NEWLINE
+    # The longest line prefix of spaces and indicator characters is below the first of
+    # these lengths that no line reaches (or at most the text's length).
+    prefix = len(text)
+    for length, anywhere, at_start in zip(_PREFIX_LENGTHS, after_break, _AT_START):
+        if anywhere.search(text) is None and at_start.match(text) is None:
+            prefix = length - 1
+            break
     # A block sequence may sit at its parent key's indentation ("key:\n- item"), so one
     # column of indentation can carry two levels.
-    return flow + 2 * block + 2
+    return flow + 2 * prefix + 2
 
 
 def _too_deep_location(text: str) -> tuple[int, int] | None:
@@ -193,21 +237,96 @@ def _too_deep_location(text: str) -> tuple[int, int] | None:
         loader.dispose()
 
 
+def too_deep_diagnostic(text: str, path: Path) -> Diagnostic | None:
+    """The ``too-deep`` error for ``text`` if it nests deeper than :data:`MAX_DEPTH`
+    (before any syntax error), else None. Exact, safe at any depth, and slow: about a
+    second for 17 MB, so only run when a cheaper test says it may be needed."""
+    where = _too_deep_location(text)
+    if where is None:
+        return None
+    return error(path, where[0] + 1, where[1] + 1, "too-deep",
+                 f"values are nested more than {MAX_DEPTH} levels deep here; no deck needs "
+                 "this: flatten the structure")
+
+
 def compose_text(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic]]:
-    """Compose ``text`` (one YAML document) into nodes, refusing what is unsafe.
+    """Compose ``text`` (one YAML document) into nodes, refusing what is unsafe (too
+    deep included).
 
     Returns ``(None, [])`` for a document with no content (empty, or comments only).
     """
+    node, problems, depth_checked = compose_unchecked(text, path)
+    if node is not None and not depth_checked:
+        too_deep = too_deep_diagnostic(text, path)
+        if too_deep is not None:
+            return None, [too_deep]
+    return node, problems
+
+
+def compose_unchecked(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic], bool]:
+    """Like :func:`compose_text`, and as safe, but leaves one check to the caller:
+    ``(node, problems, depth_checked)``; when ``depth_checked`` is False, the caller
+    must refuse the nodes if they nest deeper than :data:`MAX_DEPTH` (see
+    :func:`too_deep_diagnostic`). Walking the nodes it reads anyway costs the caller
+    little; measuring depth here would cost a pass over the text or the nodes.
+    """
     if text.startswith(_BOM):
         text = text[1:]
-    if depth_upper_bound(text) > MAX_DEPTH:
-        where = _too_deep_location(text)
-        if where is not None:
-            return None, [error(
-                path, where[0] + 1, where[1] + 1, "too-deep",
-                f"values are nested more than {MAX_DEPTH} levels deep here; no deck needs "
-                "this: flatten the structure")]
-    loader = _SafeLoader(text)
+    bound = depth_upper_bound(text)
+    if bound <= MAX_DEPTH:
+        node, problems = _compose(text, path)
+        return node, problems, True
+    if bound <= THREADED_DEPTH_LIMIT:
+        composed = _compose_in_thread(text, path, bound)
+        if composed is not None:
+            node, problems = composed
+            if problems:
+                # Composing stopped at a syntax error: the event pass tells whether the
+                # nesting went too deep before it, which is then the problem to report.
+                too_deep = too_deep_diagnostic(text, path)
+                return None, [too_deep] if too_deep is not None else problems, True
+            return node, problems, False
+    too_deep = too_deep_diagnostic(text, path)
+    if too_deep is not None:
+        return None, [too_deep], True
+    node, problems = _compose(text, path)
+    return node, problems, True
+
+
+def _compose_in_thread(text: str, path: Path, levels: int
+                       ) -> tuple[yaml.Node | None, list[Diagnostic]] | None:
+    """:func:`_compose` in a new thread with a stack for ``levels`` of C recursion; None
+    if no such thread can be started (then the caller measures the depth first)."""
+    size = _STACK_BASE + levels * _STACK_PER_LEVEL
+    size += -size % (1 << 20)  # some platforms want a multiple of the page size
+    result: list[tuple[yaml.Node | None, list[Diagnostic]]] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(_compose(text, path))
+        except BaseException as problem:  # noqa: BLE001 - re-raised in the caller
+            failure.append(problem)
+
+    try:
+        previous = threading.stack_size(size)
+    except (ValueError, RuntimeError):
+        return None
+    try:
+        worker = threading.Thread(target=run, name="compose-deck", daemon=True)
+        worker.start()
+    except RuntimeError:  # the system refused the thread or its stack
+        return None
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def _compose(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic]]:
+    loader = _Composer(text)
     try:
         return loader.get_single_node(), []
     except yaml.MarkedYAMLError as problem:

@@ -21,12 +21,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from dataclasses import dataclass
 
 from trainer.diagnostics import Severity
 from trainer.model import CLOZE_PATTERN, Card, CardType, Deck
 from trainer.validation.findings import Findings
-from trainer.validation.text import STOPWORDS, stem, stem_table, words
+from trainer.validation.text import STOPWORDS, TOKEN, fold, stem_table
 
 THRESHOLD = 0.8
 MIN_TERMS = 3
@@ -67,42 +68,58 @@ def find_near_duplicates(decks: Iterable[Deck], threshold: float = THRESHOLD) ->
 
     exact: dict[str, int] = {}
     sets: list[frozenset[str]] = []
-    stems = stem_table()
+    stems = stem_table().__getitem__
+    find_tokens = TOKEN.findall
     for index, prompt in enumerate(prompts):
-        tokens = words(prompt)
+        tokens = find_tokens(fold(prompt))
         first = exact.setdefault(" ".join(tokens), index)
         if first != index:
             matches[index] = Match(cards[first], cards[index], 1.0)
-        sets.append(frozenset([stems[t] if t in stems else stem(t)
-                               for t in tokens if t not in STOPWORDS]))
-    frequency = Counter(term for terms in sets for term in terms)
-    rank = {term: position for position, (term, _) in enumerate(
-        sorted(frequency.items(), key=lambda item: (item[1], item[0])))}
-    # Terms as their rank (rarest = 0): sorting small ints needs no key function.
-    ranked = [sorted(map(rank.__getitem__, terms)) for terms in sets]
+        terms = set(tokens)
+        terms -= STOPWORDS
+        sets.append(frozenset(map(stems, terms)))
+    frequency = Counter(chain.from_iterable(sets))
+    # Rarest first, ties by term: sort by term, then (stably) by count.
+    order = sorted(frequency)
+    order.sort(key=frequency.__getitem__)
+    rank = dict(zip(order, range(len(order))))
+    rank_of = rank.__getitem__
+    sizes = list(map(len, sets))
     # Smallest sets first, so each set is probed against sets no larger than itself: the
     # indexed prefix can then be shorter than the probing one (the "AllPairs" bound).
     probe_share = threshold - 1e-9
     index_share = 2 * threshold / (1 + threshold) - 1e-9
     best: dict[int, tuple[float, int]] = {}
     postings: dict[int, list[int]] = {}
-    for index in sorted(range(len(sets)), key=lambda i: len(sets[i])):
-        terms = sets[index]
-        size = len(terms)
+    prefixes: dict[int, tuple[int, int, int]] = {}
+    for index in sorted(range(len(sets)), key=sizes.__getitem__):
+        size = sizes[index]
         if size < MIN_TERMS:
             continue
-        ordered = ranked[index]
+        lengths = prefixes.get(size)
+        if lengths is None:
+            # Jaccard >= t needs at least ceil(t * size) shared terms.
+            needed = math.ceil(probe_share * size)
+            lengths = prefixes[size] = (size - needed + 1,
+                                        size - math.ceil(index_share * size) + 1, needed)
+        probe_length, index_length, needed = lengths
+        # Terms as their rank (rarest = 0): sorting small ints needs no key function.
+        ordered = sorted(map(rank_of, sets[index]))
         candidates: set[int] = set()
-        for term_rank in ordered[: size - math.ceil(probe_share * size) + 1]:
+        for term_rank in ordered[:probe_length]:
             posting = postings.get(term_rank)
             if posting is not None:
                 candidates.update(posting)
-        for term_rank in ordered[: size - math.ceil(index_share * size) + 1]:
-            postings.setdefault(term_rank, []).append(index)
+        for term_rank in ordered[:index_length]:
+            posting = postings.get(term_rank)
+            if posting is None:
+                postings[term_rank] = [index]
+            else:
+                posting.append(index)
         if not candidates:
             continue
-        # Jaccard >= t needs at least ceil(t * size) shared terms: a C-speed first cut.
-        needed = math.ceil(probe_share * size)
+        terms = sets[index]
+        # A C-speed first cut on the shared-term count.
         for other in [o for o in candidates if len(terms & sets[o]) >= needed]:
             other_terms = sets[other]
             shared = len(terms & other_terms)

@@ -32,8 +32,6 @@ your yours yourself yourselves
 _SUFFIXES = ("ing", "ed", "ly", "al")
 _SIBILANT_ES = ("ses", "xes", "zes", "ches", "shes")
 
-_stems: dict[str, str] = {}
-
 
 def fold(text: str) -> str:
     """``text`` casefolded and without accents (``"Café"`` -> ``"cafe"``)."""
@@ -48,9 +46,10 @@ def stem(word: str) -> str:
     """A crude stem of a folded ``word``: ``"receptors"`` -> ``"receptor"``,
     ``"1960s"`` -> ``"1960"``, ``"rapidly"`` -> ``"rapid"``, ``"doses"`` and ``"dose"``
     -> ``"dos"``. Cached."""
-    cached = _stems.get(word)
-    if cached is not None:
-        return cached
+    return _stems[word]
+
+
+def _stem(word: str) -> str:
     result = word
     if len(word) > 3:
         if word.endswith("ies"):
@@ -69,12 +68,23 @@ def stem(word: str) -> str:
             result = result[:-1]
     elif len(word) > 1 and word[-1] == "s" and word[:-1].isdigit():
         result = word[:-1]
-    _stems[word] = result
     return result
 
 
+class _StemCache(dict):  # type: ignore[type-arg]
+    """word -> stem, computed on first lookup (so ``map(cache.__getitem__, words)`` runs
+    at C speed once the words are known)."""
+
+    def __missing__(self, word: str) -> str:
+        result = self[word] = _stem(word)
+        return result
+
+
+_stems = _StemCache()
+
+
 def stem_table() -> dict[str, str]:
-    """The cache behind :func:`stem` (word -> stem), for loops that look up many words."""
+    """The cache behind :func:`stem` (word -> stem); indexing it stems unknown words."""
     return _stems
 
 

@@ -1,0 +1,181 @@
+"""The loader reads valid cards in one fast pass (trainer.loader._read_valid_card) and
+everything else with the reporting readers; both must give the same deck and the same
+diagnostics for any card, valid or not."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import random
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trainer import loader
+from trainer.loader import LoadResult, load_deck_text
+
+ROOT = Path(__file__).resolve().parent.parent
+PATH = Path("fast.yaml")
+HEADER = "format: 1\nid: fast\ntitle: Fast path\nsources:\n  - file: a.txt\n    title: A\ncards:\n"
+
+# Raw YAML for values: valid ones first (up to the index in VALID), then YAML 1.1
+# surprises, wrong types, control characters (as double-quoted escapes), empty texts.
+TEXTS = ["plain text", '"quoted: [x]"', "'single ''q'''", '"no"', '"1e3"', "café",
+         '"tab\\tand\\nnewline"', "'+1'", "!!str 12",
+         "no", "1e3", "12:30", "~", '""', '" "', '"bell \\a here"', "[a, b]", "{a: b}",
+         "true", "3", "0x1F", "<<", "="]
+LISTS = ["[a, b]", "[]", '["x", "y y"]', "[a, no]", "[a, [b]]", "a", '[a, ""]', "[a, 1e3]",
+         "{a: b}", '[a, "esc \\e[31m"]', "[a, a]", "[a, b, c, d]"]
+BOOLEANS = ["true", "false", "yes", '"true"', "True", "maybe", "1", "FALSE"]
+MATCHES = ["{max_typos: 1}", "{max_typos: auto}", "{max_typos: -1}", "{max_typos: 1.5}",
+           '{max_typos: "auto"}', "{numeric_tolerance: 0.5}", "{numeric_tolerance: .inf}",
+           "{numeric_tolerance: -1}", "{case_sensitive: true, ignore_punctuation: no}",
+           "{bogus: 1}", "[]", "{accent_sensitive: false, max_typos: 0}"]
+TYPED_TESTS = ["{accept: [a], reject: [b]}", "{accept: []}", "{reject: [x]}", "{accept: a}",
+               "{nope: [a]}", "[]", "{reject: [b], accept: [a]}"]
+CLOZE_TEXTS = ['"a {{c1::b}} c"', '"a {{c1::b::hint}} and {{c2::d}}"', '"no deletion"',
+               '"{{c0::x}}"', '"{{c1::x}"', '"{{c1::}}"', '"{{c2::x}} {{c1::y}} {{c2::z}}"']
+CLOZE_ALTERNATIVES = ["{c1: [x]}", "{c2: [y]}", "{c3: [z]}", "{c01: [x]}", "{c1: x}", "[x]",
+                      "{c1: [x], c1: [y]}", "{c1: [], c2: [w]}"]
+CLOZE_TESTS = ["{c1: {accept: [b], reject: [q]}}", "{c1: {accept: b}}", "{c9: {accept: [b]}}",
+               "{c1: []}", "{c2: {reject: [q]}, c1: {accept: [b]}}"]
+IDS = ["card-1", "c_2", "Card", '"x y"', "no", "12", '""']
+TYPES = ["basic", "cloze", "typed", "choice", "multi", "order", "truefalse", "basik", '"typed"',
+         "no"]
+SOURCES = ["a.txt", "[a.txt, b.txt]", "[]", '""', "{a: b}", "no", "b.txt"]
+
+#: How many values at the start of each list above are valid.
+VALID = {id(TEXTS): 9, id(LISTS): 3, id(BOOLEANS): 2, id(MATCHES): 2, id(TYPED_TESTS): 3,
+         id(CLOZE_TEXTS): 2, id(CLOZE_ALTERNATIVES): 1, id(CLOZE_TESTS): 1, id(IDS): 2,
+         id(SOURCES): 2}
+FIELDS: dict[str, list[str]] = {
+    "front": TEXTS, "back": TEXTS, "reverse": BOOLEANS, "question": TEXTS, "answer": TEXTS,
+    "statement": TEXTS, "alternatives": LISTS, "wrong": LISTS, "options": LISTS,
+    "answers": LISTS, "items": LISTS, "match": MATCHES, "tests": TYPED_TESTS,
+    "tags": LISTS, "source": SOURCES, "explanation": TEXTS, "text": CLOZE_TEXTS,
+}
+BY_TYPE = {
+    "basic": ["front", "back", "reverse"],
+    "cloze": ["text", "alternatives", "tests", "match"],
+    "typed": ["question", "answer", "alternatives", "wrong", "match", "tests"],
+    "choice": ["question", "answer", "options"],
+    "multi": ["question", "answers", "options"],
+    "order": ["question", "items"],
+    "truefalse": ["statement", "answer"],
+}
+
+
+def both(text: str) -> tuple[LoadResult, LoadResult]:
+    """(read with the fast pass, read by the reporting readers only)."""
+    assert loader.FAST_CARDS
+    fast = load_deck_text(text, PATH)
+    loader.FAST_CARDS = False
+    try:
+        reporting = load_deck_text(text, PATH)
+    finally:
+        loader.FAST_CARDS = True
+    return fast, reporting
+
+
+def as_data(card: object) -> list[tuple[str, object]]:
+    data = []
+    for field in dataclasses.fields(card):  # type: ignore[arg-type]
+        value = getattr(card, field.name)
+        # Same entries in the same order (the deck cache keeps that order).
+        data.append((field.name, list(value.items()) if field.name == "field_locations"
+                     else value))
+    return data
+
+
+def assert_same(fast: LoadResult, reporting: LoadResult) -> None:
+    assert fast.diagnostics == reporting.diagnostics
+    assert (fast.deck is None) == (reporting.deck is None)
+    if fast.deck is not None and reporting.deck is not None:
+        assert [as_data(c) for c in fast.deck.cards] == \
+            [as_data(c) for c in reporting.deck.cards]
+
+
+def value(draw: st.DrawFn, pool: list[str]) -> str:
+    """Mostly a valid value (so that many cards are read by the fast pass), else any."""
+    valid = VALID.get(id(pool), len(pool))
+    if draw(st.integers(0, 19)) < 19:
+        return draw(st.sampled_from(pool[:valid]))
+    return draw(st.sampled_from(pool))
+
+
+@st.composite
+def card_text(draw: st.DrawFn) -> str:
+    kind = value(draw, TYPES[:7]) if draw(st.integers(0, 9)) else draw(st.sampled_from(TYPES))
+    base = kind.strip('"') if kind.strip('"') in BY_TYPE else draw(st.sampled_from(list(BY_TYPE)))
+    names = ["id", "type", *BY_TYPE[base], "tags", "source", "explanation"]
+    if draw(st.integers(0, 5)) == 0:
+        names.append(draw(st.sampled_from(list(FIELDS) + ["bogus"])))  # unknown or foreign
+    lines = []
+    for name in names:
+        if name not in ("id", "type") and draw(st.integers(0, 11)) == 0:
+            continue  # a missing field, required or not
+        if name == "id":
+            raw = value(draw, IDS)
+        elif name == "type":
+            raw = kind
+        elif base == "cloze" and name == "alternatives":
+            raw = value(draw, CLOZE_ALTERNATIVES)
+        elif base == "cloze" and name == "tests":
+            raw = value(draw, CLOZE_TESTS)
+        elif base == "truefalse" and name == "answer":
+            raw = value(draw, BOOLEANS)
+        elif name == "bogus":
+            raw = "x"
+        else:
+            raw = value(draw, FIELDS[name])
+        lines.append(f"{name}: {raw}")
+    order = draw(st.permutations(lines))
+    return "  - " + "\n    ".join(order) + "\n"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cards=st.lists(card_text(), min_size=1, max_size=4))
+def test_any_card_loads_the_same_by_either_reader(cards: list[str]):
+    assert_same(*both(HEADER + "".join(cards)))
+
+
+def test_generated_benchmark_decks_load_the_same():
+    spec = importlib.util.spec_from_file_location("validate_bench",
+                                                  ROOT / "benchmarks" / "validate_bench.py")
+    bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    rng = random.Random(7)
+    sources = ["a.txt", "b.txt"]
+    text = HEADER.replace("  - file: a.txt\n    title: A\n",
+                          "  - file: a.txt\n    title: A\n  - file: b.txt\n    title: B\n")
+    text += "".join(bench._card(rng, number, sources) for number in range(140))
+    fast, reporting = both(text)
+    assert fast.deck is not None and len(fast.deck.cards) == 140
+    assert_same(fast, reporting)
+
+
+def test_the_bundled_decks_load_the_same():
+    for path in sorted((ROOT / "decks").glob("*.yaml")):
+        assert_same(*both(path.read_text(encoding="utf-8")))
+
+
+def test_a_card_read_fast_still_reports_its_locations_lazily():
+    text = HEADER + "  - id: a\n    type: typed\n    question: Q?\n    answer: yes sir\n" \
+                    "    tags: [x, zz]\n    source: a.txt\n"
+    fast, _ = both(text)
+    card = fast.deck.cards[0]  # type: ignore[union-attr]
+    assert type(card.field_locations).__name__ == "_FieldLocations"
+    where = card.where("tags[1]")
+    assert (where.path, where.line, where.column) == (PATH, 12, 15)
+    assert list(card.field_locations) == ["id", "type", "question", "answer", "tags",
+                                          "tags[0]", "tags[1]", "source", "sources"]
+    assert dict(card.field_locations)["answer"].line == 11
+
+
+def test_decks_with_anchors_are_read_by_the_reporting_readers():
+    text = HEADER + ("  - id: a\n    type: basic\n    front: &f Same\n    back: B\n"
+                     "  - id: b\n    type: basic\n    front: *f\n    back: C\n")
+    fast, reporting = both(text)
+    assert [d.code for d in fast.diagnostics] == ["alias"]
+    assert_same(fast, reporting)
