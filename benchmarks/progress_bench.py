@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import statistics
@@ -27,6 +26,8 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from child_env import child_environment  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -128,20 +129,6 @@ def generate(directory: Path) -> None:
                   f"({time.perf_counter() - started:.0f} s)", end="\r", flush=True)
     temporary.rename(directory / "reviews-bench.jsonl")
     print()
-
-
-def child_environment() -> dict[str, str]:
-    """The environment of the timed processes: bytecode cached, as for an installed program.
-
-    With PYTHONDONTWRITEBYTECODE set (as in some shells and CI), every run would compile
-    the trainer's modules from source while Textual's come precompiled from site-packages,
-    charging the trainer ~40 ms no user pays. The bytecode of *every* module, Textual's
-    included, goes to benchmarks/.cache/pycache, so all programs are timed alike.
-    """
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(ROOT / "benchmarks" / ".cache" / "pycache")
-    return env
 
 
 def fresh_process(code: str) -> tuple[float, str]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
 import statistics
@@ -34,6 +33,8 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from child_env import child_environment  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache" / "startup"
@@ -82,20 +83,6 @@ app = create_app([Path(p) for p in {decks!r}], Path({progress!r}), SystemClock()
                  autostart=True, reload_interval=None, device="bench")
 app.run(headless=True)
 """
-
-
-def child_environment() -> dict[str, str]:
-    """The environment of the timed processes: bytecode cached, as for an installed program.
-
-    With PYTHONDONTWRITEBYTECODE set (as in some shells and CI), every run would compile
-    the trainer's modules from source while Textual's come precompiled from site-packages,
-    charging the trainer ~40 ms no user pays. The bytecode of *every* module, Textual's
-    included, goes to benchmarks/.cache/pycache, so all programs are timed alike.
-    """
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(ROOT / "benchmarks" / ".cache" / "pycache")
-    return env
 
 
 def time_process(code: str) -> float:

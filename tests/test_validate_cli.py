@@ -322,3 +322,11 @@ def test_pathologically_deep_nesting_is_refused_in_a_fresh_process(tmp_path: Pat
     assert completed.returncode == 1, completed.stderr[-2000:]
     assert f"{path}:1:65: error too-deep" in completed.stdout
     assert "Traceback" not in completed.stdout + completed.stderr
+
+
+def test_the_callers_garbage_collector_setting_is_restored(decks: Path, capsys):
+    import gc
+
+    assert gc.isenabled()
+    run(capsys, str(decks))
+    assert gc.isenabled()  # a script or test calling the command keeps its collector

@@ -66,14 +66,20 @@ def _validate(paths: list[Path], args: argparse.Namespace) -> ExitCode:
     from trainer.validation import validate
     from trainer.validation.reporters import RENDERERS
 
-    # The loaded decks are millions of small objects without cycles, and the process ends
-    # after the report: a cyclic collection over them (the first one after validate()
-    # turned the collector back on) would only cost time, up to half a second.
+    # The loaded decks are millions of small objects without cycles: a cyclic collection
+    # over them while the report is rendered (the first one after validate() turned the
+    # collector back on) would only cost time, up to half a second. The caller's setting
+    # comes back afterwards (the command also runs in-process, from tests and scripts).
+    collecting = gc.isenabled()
     gc.disable()
-    report = validate(paths, sources=args.sources)
-    strict: bool = args.strict
-    sys.stdout.write(RENDERERS[args.format](report, strict))
-    sys.stdout.flush()
+    try:
+        report = validate(paths, sources=args.sources)
+        strict: bool = args.strict
+        sys.stdout.write(RENDERERS[args.format](report, strict))
+        sys.stdout.flush()
+    finally:
+        if collecting:
+            gc.enable()
     if report.bad_paths:
         return ExitCode.USAGE
     if not report.files:
