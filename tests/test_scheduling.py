@@ -179,6 +179,12 @@ def test_suggested_grade(correct, seconds, grade):
     assert suggest_grade(correct, seconds, settings) is grade
 
 
+def test_an_answer_accepted_with_a_typo_is_never_suggested_easy():
+    settings = SchedulerSettings(fast_seconds=5, slow_seconds=25)
+    assert suggest_grade(True, 2.0, settings, typos=1) is Grade.GOOD
+    assert suggest_grade(True, 60.0, settings, typos=1) is Grade.HARD
+
+
 def test_speed_thresholds_come_from_settings():
     settings = SchedulerSettings(fast_seconds=1, slow_seconds=5)
     assert suggest_grade(True, 3, settings) is Grade.GOOD

@@ -268,6 +268,7 @@ def test_submit_grades_and_suggests_from_correctness_and_speed(tmp_path: Path):
     assert wrong.result is not None and not wrong.result.correct
     assert wrong.suggested is Grade.AGAIN
     assert session.submit("Paris", duration=2).suggested is Grade.EASY
+    assert session.submit("Pariss", duration=2).suggested is Grade.GOOD  # a typo: not Easy
     assert session.submit("Paris", duration=10).suggested is Grade.GOOD
     fake.advance(30)  # the timer runs from when the card was shown
     slow = session.submit("Paris")

@@ -203,13 +203,15 @@ class Scheduler:
 
 
 def suggest_grade(
-    correct: bool | None, duration: float | None, settings: SchedulerSettings
+    correct: bool | None, duration: float | None, settings: SchedulerSettings,
+    *, typos: int = 0,
 ) -> Grade:
     """The grade proposed to the learner, who may override it before it is recorded.
 
     Wrong is Again; right is Good, or Hard when it took longer than ``slow_seconds``, or
-    Easy when it took less than ``fast_seconds``. Self-graded cards (``correct is None``)
-    suggest Good.
+    Easy when it took less than ``fast_seconds``, except that an answer accepted with
+    ``typos`` is never Easy (the learner did not quite have it). Self-graded cards
+    (``correct is None``) suggest Good.
     """
     if correct is None:
         return Grade.GOOD
@@ -218,7 +220,7 @@ def suggest_grade(
     if duration is not None:
         if duration > settings.slow_seconds:
             return Grade.HARD
-        if duration < settings.fast_seconds:
+        if duration < settings.fast_seconds and not typos:
             return Grade.EASY
     return Grade.GOOD
 

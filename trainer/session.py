@@ -925,7 +925,8 @@ class StudySession:
             from trainer.grading import grade
 
             result = grade(card, response)
-            answer = Answer(result, suggest_grade(result.correct, duration, settings), duration)
+            suggested = suggest_grade(result.correct, duration, settings, typos=result.typos)
+            answer = Answer(result, suggested, duration)
         self._pending = answer
         return answer
 

@@ -41,10 +41,12 @@ class CardScreen(Screen[None]):
         Binding("space", "reveal", "Show answer"),
         Binding("enter", "confirm", "Confirm"),
         # Digits grade after an answer, and pick options while answering a choice or multi
-        # card: two bindings per key, only one of them enabled at a time.
-        Binding("1", "grade(1)", "Grade", key_display="1-4"),
+        # card: two bindings per key, only one of them enabled at a time. Neither is in the
+        # footer: the grade buttons and the numbered options show their digits already, and
+        # at 80 columns the footer has no room to repeat them (the help screen lists them).
+        Binding("1", "grade(1)", "Grade", key_display="1-4", show=False),
         *(Binding(str(n), f"grade({n})", show=False) for n in range(2, 5)),
-        Binding("1", "pick(1)", "Pick", key_display="1-9"),
+        Binding("1", "pick(1)", "Pick", key_display="1-9", show=False),
         *(Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)),
         Binding("u", "undo", "Undo"),
         Binding("at", "suspend", "Suspend", key_display="@"),
