@@ -108,7 +108,10 @@ class BrowseScreen(Screen[None]):
             state = "suspended" if progress.suspended else progress.state
             due = f"{progress.due:%Y-%m-%d}" if progress.due else "–"
             flag = "⚑ " if progress.flagged else ""
-            table.add_row(cell(flag + card.key), cell(card.type.value), cell(state), cell(due),
+            # The deck part of the key would fill the narrow column (deck ids are long); the
+            # details below name the deck, and `deck:ID` searches by it.
+            within_deck = card.key.split("/", 1)[-1]
+            table.add_row(cell(flag + within_deck), cell(card.type.value), cell(state), cell(due),
                           cell(" ".join(prompt_content(card).plain.split())), key=card.key)
         more = f" (showing the first {MAX_ROWS}: narrow the search)" if len(found) > MAX_ROWS else ""
         self.query_one("#count", Static).update(
