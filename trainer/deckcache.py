@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.diagnostics import Diagnostic, Severity
+from trainer.lazylocations import LazyLocations
 from trainer.model import (
     AnswerTests,
     Card,
@@ -65,7 +66,7 @@ MAGIC = "trainer-deck-cache"
 _SIZE_BYTES = 8
 #: Modules whose code decides what a deck file loads as.
 _LOADER_SOURCES = ("loader.py", "yamlread.py", "model.py", "textsafe.py", "diagnostics.py",
-                   "deckcache.py")
+                   "deckcache.py", "lazylocations.py")
 _DEFAULT_MATCH = MatchPolicy()
 _NO_TESTS = AnswerTests()
 _TYPES = {t.value: t for t in CardType}
@@ -390,12 +391,8 @@ def _decode_card(path: Path, t: tuple) -> Card:
     )
 
 
-class FieldLocations(dict):  # type: ignore[type-arg]
-    """``Card.field_locations`` read from the cache: filled on first use.
-
-    A 50,000-card collection has some 300,000 field locations, wanted only when a
-    problem is reported; making them all at start-up took longer than reading the cache.
-    """
+class FieldLocations(LazyLocations):
+    """``Card.field_locations`` read from the cache: filled on first use."""
 
     __slots__ = ("_path", "_packed")
 
@@ -413,25 +410,6 @@ class FieldLocations(dict):  # type: ignore[type-arg]
             path = self._path
             for i, name in enumerate(names.split("\0")):
                 dict.__setitem__(self, name, Location(path, numbers[2 * i], numbers[2 * i + 1]))
-
-    def _filled(name: str):  # type: ignore[no-untyped-def]  # noqa: N805
-        method = getattr(dict, name)
-
-        def filled(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            if self._packed is not None:
-                self._fill()
-            return method(self, *args, **kwargs)
-
-        filled.__name__ = name
-        return filled
-
-    for _name in ("__getitem__", "get", "__contains__", "__iter__", "__len__", "keys",
-                  "values", "items", "__repr__", "__eq__", "__ne__", "copy", "pop",
-                  "popitem", "setdefault", "update", "__setitem__", "__delitem__", "clear",
-                  "__or__", "__ror__", "__ior__", "__reversed__", "__reduce_ex__"):
-        locals()[_name] = _filled(_name)
-    del _name, _filled
-    __hash__ = None  # type: ignore[assignment]
 
 
 __all__ = ["CachedDeck", "DeckLoad", "cache_dir", "deck_outline", "load_deck_cached",
