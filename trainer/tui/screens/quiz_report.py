@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -35,14 +35,18 @@ class QuizReportScreen(Screen[None]):
         if answered < total:
             rows.append(plain(f"{total - answered} not answered (counted as wrong).", "italic"))
         rows.append(plain("Your schedule is unchanged: a quiz is not recorded.", "italic"))
-        for number, item in enumerate(quiz.items, 1):
-            mark = ("✓", "bold $success") if item.correct else ("✗", "bold $error")
-            rows.append(plain(""))
-            rows.append(join([mark, (f" {number}. ", "bold"),
-                              plain(" ".join(prompt_content(item.card).plain.split()))]))
-            given = item.given if item.given is not None else "(not answered)"
-            rows.append(join(["     Your answer:    ", plain(given)]))
-            rows.append(join(["     Correct answer: ", plain(item.expected)]))
         with VerticalScroll(id="report"):
             yield Static(lines(rows), id="report-text")
+            for number, item in enumerate(quiz.items, 1):
+                mark = ("✓", "bold $success") if item.correct else ("✗", "bold $error")
+                given = item.given if item.given is not None else "(not answered)"
+                # One widget per question, indented as a block, so a long question wraps
+                # under its own text rather than under the mark and number.
+                with Horizontal(classes="quiz-item"):
+                    yield Static(join([mark, (f" {number}.", "bold")]), classes="quiz-number")
+                    yield Static(lines([
+                        plain(" ".join(prompt_content(item.card).plain.split())),
+                        join(["Your answer:    ", plain(given)]),
+                        join(["Correct answer: ", plain(item.expected)]),
+                    ]), classes="quiz-question")
         yield Footer()
