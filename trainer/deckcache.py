@@ -41,7 +41,6 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.diagnostics import Diagnostic, Severity
 from trainer.lazylocations import LazyLocations
 from trainer.model import (
     AnswerTests,
@@ -56,6 +55,7 @@ from trainer.model import (
 )
 
 if TYPE_CHECKING:
+    from trainer.diagnostics import Diagnostic
     from trainer.loader import LoadResult
 
 #: Files modified less than this long ago are not cached (see load_deck_cached).
@@ -120,6 +120,8 @@ class DeckLoad:
     @property
     def ok(self) -> bool:
         """True when no diagnostic is an error (warnings allowed)."""
+        from trainer.diagnostics import Severity
+
         return all(d.severity is not Severity.ERROR for d in self.diagnostics)
 
 
@@ -315,9 +317,16 @@ def _encode_card(card: Card, path: Path) -> tuple:
     )
 
 
+def _problems(path: Path, diagnostics: Any) -> list[Diagnostic]:
+    # Imported here: a start-up with nothing to report never needs the module.
+    from trainer.diagnostics import Diagnostic, Severity
+
+    return [Diagnostic(path, line, column, Severity(severity), code, message, card_id)
+            for line, column, severity, code, message, card_id in diagnostics]
+
+
 def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int]) -> DeckLoad:
-    problems = [Diagnostic(path, line, column, Severity(severity), code, message, card_id)
-                for line, column, severity, code, message, card_id in diagnostics]
+    problems = _problems(path, diagnostics) if diagnostics else []
     if encoded is None:
         return DeckLoad(None, problems)
     (deck_id, title, description, sources, scheduling, location, card_ids, one_each,

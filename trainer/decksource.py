@@ -13,9 +13,12 @@ import os
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trainer
-from trainer.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from trainer.diagnostics import Diagnostic
 
 DECK_EXTENSIONS = (".yaml", ".yml")
 
@@ -101,6 +104,8 @@ def _search_directory(directory: Path, info: os.stat_result,
 
 
 def _error(path: Path, code: str, message: str) -> Diagnostic:
+    from trainer.diagnostics import Diagnostic, Severity  # not needed at a normal start-up
+
     return Diagnostic(path, 0, 0, Severity.ERROR, code, message)
 
 

@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection as CollectionOf
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.clock import Clock
 from trainer.deckcache import deck_outline
-from trainer.diagnostics import Diagnostic
-from trainer.grading import GradeResult
 from trainer.model import CardType, Deck, StudyCard
 from trainer.progress.errors import ProgressError
 from trainer.progress.events import encode_mark, encode_review, encode_undo, now_text, truncate_to_ms
@@ -51,7 +49,9 @@ from trainer.scheduling import (
 
 if TYPE_CHECKING:
     from trainer.config import Config
+    from trainer.diagnostics import Diagnostic
     from trainer.loader import LoadResult
+    from trainer.sessionresults import Answer, CardProgress, ReviewEvent, SessionSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,64 +74,18 @@ class DeckCounts:
         return self.new + self.learning + self.due
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What :meth:`StudySession.submit` returns; nothing is recorded yet."""
-
-    #: The grading of an auto-graded card; ``None`` for ``basic`` (self-graded) cards.
-    result: GradeResult | None
-    #: Wrong: Again. Right: Good, Hard when slow, Easy when fast. Basic: Good.
-    suggested: Grade
-    #: Seconds from showing the card to the answer (what the suggestion was based on).
-    duration: float | None = None
+#: Defined in :mod:`trainer.sessionresults`, created on first use (see :func:`__getattr__`).
+_RESULT_CLASSES = frozenset({"Answer", "CardProgress", "ReviewEvent", "SessionSummary"})
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewEvent:
-    """One recorded answer, as kept in the progress log."""
+def __getattr__(name: str) -> Any:
+    # The result classes are first needed after the first card is drawn: importing them
+    # lazily keeps their class creation out of the start-up.
+    if name in _RESULT_CLASSES:
+        from trainer import sessionresults
 
-    key: str
-    time: datetime
-    grade: Grade
-    duration_ms: int | None
-    #: Right or wrong for auto-graded cards; ``None`` for self-graded ones.
-    correct: bool | None
-    device: str
-
-
-@dataclass(frozen=True, slots=True)
-class CardProgress:
-    """Everything known about one study card's progress."""
-
-    key: str
-    state: str  # "new" | "learning" | "review" | "relearning"
-    due: datetime | None
-    stability: float | None
-    difficulty: float | None
-    #: Predicted probability of recall now; ``None`` for new cards.
-    retrievability: float | None
-    reps: int
-    lapses: int
-    suspended: bool
-    flagged: bool
-    leech: bool
-    history: tuple[ReviewEvent, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionSummary:
-    """The end-of-session report."""
-
-    #: Answers recorded (a card answered twice counts twice).
-    studied: int
-    #: Answers graded Hard, Good or Easy.
-    correct: int
-    #: ``correct / studied``, or ``None`` when nothing was studied.
-    accuracy: float | None
-    #: Sum of answer durations, in seconds.
-    time_spent: float
-    #: Cards answered Again at least once this session, in the order first missed.
-    missed: list[StudyCard] = field(default_factory=list)
+        return getattr(sessionresults, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _EMPTY_RECORD = CardRecord()
@@ -473,6 +427,8 @@ class Collection:
 
     def progress(self, key: str) -> CardProgress:
         """Progress of study card ``key`` (a new card if it has none)."""
+        from trainer.sessionresults import CardProgress, ReviewEvent
+
         record = self._record(key)
         state = record.state
         scheduler = self._scheduler_for_key(key)
@@ -650,37 +606,49 @@ class _StudyCardIndex:
             self._made.pop(key, None)
 
 
-@dataclass(slots=True)
 class _DeckDay:
-    """One deck's queue material for the current study day."""
+    """One deck's queue material for the current study day.
 
-    deck_id: str
-    buried: set[str]
-    new_keys: list[str] = field(default_factory=list)
-    #: (due, key) of cards in (re)learning steps due before the day ends, in deck order.
-    learning: list[tuple[float, str]] = field(default_factory=list)
-    review_keys: list[str] = field(default_factory=list)
-    #: Due times of ``review_keys``, in the same order.
-    review_dues: list[float] = field(default_factory=list)
-    new_done: int = 0
-    review_done: int = 0
-    reviewed_today: int = 0
-    suspended: int = 0
-    total: int = 0
-    new_left: int = 0
-    review_left: int = 0
+    A plain class, not a dataclass: this and :class:`_Recorded` are private, and creating
+    a dataclass costs about half a millisecond of every start-up.
+    """
+
+    __slots__ = ("deck_id", "buried", "new_keys", "learning", "review_keys", "review_dues",
+                 "new_done", "review_done", "reviewed_today", "suspended", "total",
+                 "new_left", "review_left")
+
+    def __init__(self, deck_id: str, buried: set[str]) -> None:
+        self.deck_id = deck_id
+        self.buried = buried
+        self.new_keys: list[str] = []
+        #: (due, key) of cards in (re)learning steps due before the day ends, in deck order.
+        self.learning: list[tuple[float, str]] = []
+        self.review_keys: list[str] = []
+        #: Due times of ``review_keys``, in the same order.
+        self.review_dues: list[float] = []
+        self.new_done = 0
+        self.review_done = 0
+        self.reviewed_today = 0
+        self.suspended = 0
+        self.total = 0
+        self.new_left = 0
+        self.review_left = 0
 
 
-@dataclass(slots=True)
 class _Recorded:
     """One undoable action of a session."""
 
-    card: StudyCard
-    event_ids: list[str]
-    before: CardRecord
-    #: What the action counted against: "new" or "review" (daily limits), "suspend", or "".
-    limit: str
-    answer: tuple[Grade, bool | None, float] | None
+    __slots__ = ("card", "event_ids", "before", "limit", "answer")
+
+    def __init__(self, card: StudyCard, event_ids: list[str], before: CardRecord,
+                 limit: str, answer: tuple[Grade, bool | None, float] | None) -> None:
+        self.card = card
+        self.event_ids = event_ids
+        self.before = before
+        #: What the action counted against: "new" or "review" (daily limits), "suspend",
+        #: or "".
+        self.limit = limit
+        self.answer = answer
 
 
 class StudySession:
@@ -725,10 +693,12 @@ class StudySession:
         self._new_by_deck = {day.deck_id: day.new_keys for day in days}
         self._reviews_by_deck = {day.deck_id: day.review_keys for day in days}
         self._new_keys = list(chain.from_iterable(day.new_keys for day in days))
-        reviews = list(chain.from_iterable(day.review_keys for day in days))
-        dues = list(chain.from_iterable(day.review_dues for day in days))
-        # Earliest due first; the sort is stable, so deck order on ties.
-        self._review_keys = [reviews[i] for i in sorted(range(len(dues)), key=dues.__getitem__)]
+        # Due reviews, earliest due first (deck order on ties), ordered when first needed
+        # beyond the earliest one (see _reviews_in_order): a big collection has tens of
+        # thousands, and the first card and the counts do not need their order.
+        self._reviews = list(chain.from_iterable(day.review_keys for day in days))
+        self._review_dues = list(chain.from_iterable(day.review_dues for day in days))
+        self._review_order: list[str] | None = None
         learning = sorted(pair for day in days for pair in day.learning)
         self._learning_candidates = {key for _, key in learning}
         self._total_cards = sum(day.total for day in days)
@@ -799,12 +769,29 @@ class StudySession:
         self._learning_cache = ((store.version, self._day_end), result)
         return result
 
+    def _reviews_in_order(self) -> Iterator[str]:
+        """Today's due reviews, earliest due first (the sort is stable: deck order on
+        ties). Until the earliest is not enough, that one is found without sorting."""
+        if self._review_order is None:
+            dues = self._review_dues
+            if not dues:
+                return
+            # min() returns the first of equal dues: the sorted order's first key.
+            yield self._reviews[min(range(len(dues)), key=dues.__getitem__)]
+            if self._review_order is None:
+                reviews = self._reviews
+                self._review_order = list(map(
+                    reviews.__getitem__, sorted(range(len(dues)), key=dues.__getitem__)))
+            yield from islice(self._review_order, 1, None)
+        else:
+            yield from self._review_order
+
     def _next_key(self) -> str | None:
         now = self._clock.now().timestamp()
         learning = self._learning()
         if learning and learning[0][0] <= now:
             return learning[0][1]
-        for key in self._review_keys:
+        for key in self._reviews_in_order():
             if self._available(key, REVIEW):
                 return key
         for key in self._new_keys:
@@ -914,6 +901,8 @@ class StudySession:
         ``response`` is ignored. ``duration`` (seconds) defaults to the time since the card
         was shown. May be called again to replace the previous answer.
         """
+        from trainer.sessionresults import Answer
+
         card = self._require_current()
         if duration is None:
             end = self._revealed_at if self._revealed_at is not None else self._clock.monotonic()
@@ -1040,6 +1029,8 @@ class StudySession:
         return flagged
 
     def summary(self) -> SessionSummary:
+        from trainer.sessionresults import SessionSummary
+
         studied = len(self._answers)
         correct = sum(1 for _, grade, _, _ in self._answers if grade != Grade.AGAIN)
         missed: list[StudyCard] = []

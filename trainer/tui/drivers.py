@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from trainer.grading import GradeResult, grade
 from trainer.model import CardType, StudyCard
 
 if TYPE_CHECKING:
     from trainer.clock import Clock
+    from trainer.grading import GradeResult
     from trainer.session import StudySession
 
 #: Grade values as the scheduler numbers them (trainer.scheduling.Grade is an IntEnum of
@@ -135,6 +135,8 @@ class PracticeDriver:
         return len(self.cards)
 
     def submit(self, response: Any, *, duration: float | None) -> Outcome:
+        from trainer.grading import grade  # first needed at the first answer, not at start-up
+
         card = self.current
         assert card is not None, "no card to answer"
         result = None if card.type.self_graded else grade(card, response)
@@ -231,6 +233,8 @@ class QuizDriver:
             item.given = "(self-graded)"
             self._pending = item
             return Outcome(None, GOOD)
+        from trainer.grading import grade
+
         result = grade(item.card, response)
         item.given = response_text(response, item.card.type)
         item.correct = result.correct
