@@ -1379,28 +1379,21 @@ def _valid_clozes(text: str, entries: dict[str, Node], locations: dict[str, Any]
         return None
     alternatives: dict[int, tuple[str, ...]] = {}
     tests: dict[int, AnswerTests] = {}
-    if "alternatives" in entries:
-        keyed = _valid_per_deletion(entries["alternatives"], parsed)
+    per_deletion: tuple[tuple[str, Callable[..., Any], dict[int, Any]], ...] = (
+        ("alternatives", _valid_text_list, alternatives), ("tests", _valid_tests, tests))
+    for name, read, into in per_deletion:
+        if name not in entries:
+            continue
+        keyed = _valid_per_deletion(entries[name], parsed)
         if keyed is None:
             return None
         for number, value in keyed:
-            label = f"alternatives.c{number}"
+            label = f"{name}.c{number}"
             locations[label] = value.start_mark
-            got = _valid_text_list(value, label, locations, path)
+            got = read(value, label, locations, path)
             if got is None:
                 return None
-            alternatives[number] = got
-    if "tests" in entries:
-        keyed = _valid_per_deletion(entries["tests"], parsed)
-        if keyed is None:
-            return None
-        for number, value in keyed:
-            label = f"tests.c{number}"
-            locations[label] = value.start_mark
-            sample = _valid_tests(value, label, locations, path)
-            if sample is None:
-                return None
-            tests[number] = sample
+            into[number] = got
     return tuple(
         Cloze(number, tuple(answers), tuple(hints), alternatives.get(number, ()),
               tests.get(number, _NO_TESTS))
