@@ -173,21 +173,20 @@ class Collection:
         clock: Clock,
         config: Config | None = None,
         device: str | None = None,
-        deck_cache: bool = True,
     ) -> Collection:
         """Load the deck files (files or directories) and the progress in ``progress_dir``.
 
         ``config`` defaults to the global config file; ``device`` to this machine's id.
         Decks that fail to load are left out and reported in :attr:`load_diagnostics`.
-        Unchanged deck files are read from the deck cache (:mod:`trainer.deckcache`)
-        unless ``deck_cache`` is false.
+        Unchanged deck files are read from the deck cache (:mod:`trainer.deckcache`;
+        ``TRAINER_DECK_CACHE=off`` disables it).
         Raises :class:`ProgressError` if the progress directory cannot be read, and
         :class:`trainer.config.ConfigError` for an invalid config file.
         """
         from trainer.deckcache import cache_dir, load_deck_cached
         from trainer.decksource import find_deck_files
 
-        cache = cache_dir(Path(progress_dir)) if deck_cache else None
+        cache = cache_dir(Path(progress_dir))
         files, diagnostics = find_deck_files(list(deck_paths))
         decks: list[Deck] = []
         seen: set[str] = set()
