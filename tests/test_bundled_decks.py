@@ -150,8 +150,8 @@ def test_truefalse_cards_are_not_all_true_or_all_false(decks: list[Deck]):
 
 
 def test_the_collection_keeps_its_size(decks: list[Deck]):
-    # 102 cards were written to cover every teachable fact of the five articles; losing a
-    # deck or a batch of cards drops below these floors.
+    # The 100 cards cover every teachable fact of the five articles (docs/decks.md); losing
+    # a deck or a batch of cards drops below these floors.
     assert sum(len(deck.cards) for deck in decks) >= 100
     study_cards: list[StudyCard] = [s for deck in decks for s in deck.study_cards()]
     assert len(study_cards) >= 80
