@@ -150,8 +150,8 @@ def test_truefalse_cards_are_not_all_true_or_all_false(decks: list[Deck]):
 
 
 def test_the_collection_keeps_its_size(decks: list[Deck]):
-    # 102 cards were written to cover every teachable fact of the five articles; losing a
-    # deck or a batch of cards drops below these floors.
+    # The 100 cards cover every teachable fact of the five articles (docs/decks.md); losing
+    # a deck or a batch of cards drops below these floors.
     assert sum(len(deck.cards) for deck in decks) >= 100
     study_cards: list[StudyCard] = [s for deck in decks for s in deck.study_cards()]
     assert len(study_cards) >= 80
@@ -168,11 +168,13 @@ def test_bundled_decks_pass_strict_validation(capsys: pytest.CaptureFixture[str]
 
 
 # The articles the decks were written from live outside the project (they are source
-# material, not project text); where they are present, check every answer is grounded.
-SOURCES_DIR = Path("/work/shared/sources")
+# material, not project text), in shared/sources/ beside the checkout, as in CI. Where they
+# are present, check every answer is grounded in them and no card copies their sentences.
+SOURCES_DIR = DECKS_DIR.parent.parent / "shared" / "sources"
+NO_SOURCES = f"source articles not found at {SOURCES_DIR} (shared/ beside the checkout)"
 
 
-@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason="source articles not on this machine")
+@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason=NO_SOURCES)
 def test_every_answer_is_grounded_in_its_cited_article(capsys: pytest.CaptureFixture[str]):
     from trainer.cli import main
 
@@ -194,7 +196,7 @@ def _card_texts(card: Card) -> list[str]:
     return [text for text in texts if text]
 
 
-@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason="source articles not on this machine")
+@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason=NO_SOURCES)
 def test_no_card_copies_a_run_of_eight_words_from_an_article(decks: list[Deck]):
     # The decks are written in the authors' own words: facts carry over, sentences do not.
     article_runs: set[tuple[str, ...]] = set()
