@@ -729,17 +729,19 @@ class _DeckBuilder:
                           f"each card must be a mapping ('- id: ...' then its fields), not "
                           f"{_kind(node)}")
             return None
+        errors_before = self.errors
         # Find id and type first: the id names the card in every later diagnostic and the
         # type decides which fields are allowed.
         pairs = node.value
         card_type: CardType | None = None
+        # Only keys that are plain text count: a tagged key ("!!python/object:x id") is
+        # refused by self.mapping below, and its value must not slip in from here.
         for key, value in pairs:
-            if isinstance(key, ScalarNode) and key.value == "id" and isinstance(value, ScalarNode):
+            if _is_name(key, "id") and isinstance(value, ScalarNode):
                 if value.tag == _STR and _ID.fullmatch(value.value):
                     self.card_id = value.value
                 break
-        type_node = next((value for key, value in pairs
-                          if isinstance(key, ScalarNode) and key.value == "type"), None)
+        type_node = next((value for key, value in pairs if _is_name(key, "type")), None)
         if type_node is not None and isinstance(type_node, ScalarNode) and \
                 type_node.tag == _STR:
             card_type = _CARD_TYPES.get(type_node.value)
@@ -754,7 +756,7 @@ class _DeckBuilder:
         locations: dict[str, Location] = {}
         values: dict[str, Any] = {}
         for name in ("id", "type"):
-            if name not in entries:
+            if name not in entries and not _key_refused(pairs, name):
                 self.fail(node, "missing-field",
                           f"this card has no {name!r}; add it"
                           + ("" if name == "id" else
@@ -775,7 +777,7 @@ class _DeckBuilder:
             return None
         values["type"] = card_type
         for name in REQUIRED_CARD_FIELDS[card_type]:
-            if name not in entries:
+            if name not in entries and not _key_refused(pairs, name):
                 self.fail(node, "missing-field",
                           f"this {card_type} card has no {name!r}; add it")
         path = self.path
@@ -791,7 +793,10 @@ class _DeckBuilder:
             readers[name](self, value, values, locations)
         if card_type is CardType.CLOZE:
             self.clozes(values, locations, entries)
-        if any(value is _BAD for value in values.values()) or self.card_id is None:
+        # Any error about this card (a refused key included) leaves it out: a card is
+        # built only from fields that were all read cleanly.
+        if self.errors > errors_before or self.card_id is None or \
+                any(value is _BAD for value in values.values()):
             return None
         return Card(location=self.at(node), field_locations=locations, **values)
 
@@ -947,6 +952,19 @@ class _DeckBuilder:
                                       self.card_id))
         self.errors += 1
 
+
+
+def _is_name(key: Node, name: str) -> bool:
+    """Whether ``key`` is the plain (untagged) text ``name``."""
+    return isinstance(key, ScalarNode) and key.tag == _STR and key.value == name
+
+
+def _key_refused(pairs: list[tuple[Node, Node]], name: str) -> bool:
+    """Whether ``name`` is written as a key that was refused for its tag (already
+    reported as ``unsafe-tag``: a ``missing-field`` error too would point to the wrong
+    fix)."""
+    return any(isinstance(key, ScalarNode) and key.tag != _STR and key.value == name
+               for key, _ in pairs)
 
 
 _DROPPED: Any = object()
