@@ -211,7 +211,8 @@ DECK_FIELDS = ("format", "id", "title", "description", "sources", "scheduling", 
 SCHEDULING_FIELDS = ("desired_retention", "learning_steps", "relearning_steps",
                      "maximum_interval", "enable_fuzzing", "new_per_day", "reviews_per_day")
 MATCH_FIELDS = ("case_sensitive", "accent_sensitive", "ignore_punctuation",
-                "numeric_tolerance", "max_typos")
+                "numeric_tolerance", "max_typos", "ignore_articles", "ignore_approximations",
+                "number_words", "number_units", "qualifiers")
 COMMON_CARD_FIELDS = ("id", "type", "tags", "source", "explanation")
 CARD_FIELDS: dict[CardType, tuple[str, ...]] = {
     CardType.BASIC: ("front", "back", "reverse"),

@@ -63,6 +63,20 @@ class MatchPolicy:
     #: Maximum edit distance accepted; ``None`` means automatic (0 up to 4 characters,
     #: 1 up to 10, then 2).
     max_typos: int | None = None
+    # The relaxations below apply when the answer as typed matches nothing; none of them
+    # accepts an answer with a negation or a listed wrong answer (docs/deck-format.md).
+    #: Leading articles and filler words do not count ("an antagonist", "it is mild").
+    ignore_articles: bool = True
+    #: Approximation words before the answer do not count ("about 8", "~8", "up to").
+    ignore_approximations: bool = True
+    #: Numbers may be written as words ("one hundred and two", "fifty").
+    number_words: bool = True
+    #: A number may be followed by its unit or noun ("102 patients", "8.3 minutes"), and
+    #: "70 %", "70 percent" are "70%".
+    number_units: bool = True
+    #: The answer may sit in a longer one that adds only qualifiers ("mild nausea", "IV
+    #: infusion"): at most three extra words, none a negation, conjunction or number.
+    qualifiers: bool = True
 
 
 @dataclass(frozen=True, slots=True)
