@@ -85,6 +85,10 @@ class LoadResult:
 
     deck: Deck | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: When the header has an error (``deck`` is None): the cards that loaded, in a
+    #: stand-in deck, so that ``trainer validate`` checks them in the same run. Never
+    #: studied.
+    partial: Deck | None = None
 
     @property
     def ok(self) -> bool:
@@ -151,7 +155,7 @@ def _load_text(text: str, path: Path) -> LoadResult:
     builder.diagnostics[:0] = warnings
     # Deck order reads best; the sort is stable, so one place keeps its discovery order.
     builder.diagnostics.sort(key=_position)
-    return LoadResult(deck, builder.diagnostics)
+    return LoadResult(deck, builder.diagnostics, builder.partial)
 
 
 def _position(diagnostic: Diagnostic) -> tuple[int, int]:
@@ -288,6 +292,8 @@ class _DeckBuilder:
         self.alias_reported: set[int] = set()
         self.card_id: str | None = None
         self.errors = 0
+        #: The stand-in deck of a deck whose header failed (see LoadResult.partial).
+        self.partial: Deck | None = None
         #: The composed text, to place cloze errors at their exact column.
         self.text_source = text
         self.check_depth = check_depth
@@ -446,8 +452,9 @@ class _DeckBuilder:
             value, changed = sanitize(value)
             if changed:
                 self.warn(node, "control-characters",
-                          f"{name} held control characters or terminal escape sequences; "
-                          "they were removed: delete them from the file")
+                          f"{name} held control characters, invisible characters (such as "
+                          "zero-width spaces) or terminal escape sequences; they were "
+                          "removed: delete them from the file")
         if required and not value.strip():
             return self.fail(node, "invalid-value",
                              f"{name} is empty; write its text or remove the field")
@@ -490,6 +497,13 @@ class _DeckBuilder:
                              f"as text); write true or false: {name}: "
                              f"{'true' if value.lower() in ('yes', 'on') else 'false'}")
         self.scan_children(node)
+        if isinstance(node, ScalarNode) and node.tag == _STR and not node.style and \
+                node.value in _YAML11_ONLY_BOOLEANS:  # y, n: YAML 1.1 booleans PyYAML misses
+            value = node.value
+            return self.fail(node, "quote-this",
+                             f"{value!r} is a boolean only in YAML 1.1 (other tools read it "
+                             f"as text); write true or false: {name}: "
+                             f"{'true' if value.lower() == 'y' else 'false'}")
         if isinstance(node, ScalarNode) and node.tag == _STR and \
                 node.value in _YAML11_ONLY_BOOLEANS | _TRUE_WORDS | _FALSE_WORDS:
             return self.fail(node, "wrong-type",
@@ -618,8 +632,22 @@ class _DeckBuilder:
         if isinstance(cards_node, SequenceNode):
             cards = self.cards(cards_node)
         if header_failed:
+            if cards:
+                self.partial = self.stand_in(values, cards, root)
             return None
         return Deck(cards=cards, path=self.path, location=self.at(root), **values)
+
+    def stand_in(self, values: dict[str, Any], cards: list[Card], root: Node) -> Deck:
+        """A deck for checking the ``cards`` of a deck whose header failed: the header
+        values that loaded, and, when ``sources`` did not, every file the cards cite
+        declared (so no source finding repeats the header's error)."""
+        good = {name: value for name, value in values.items() if value is not _BAD}
+        if "sources" in values and values["sources"] is _BAD:
+            cited = dict.fromkeys(name for card in cards for name in card.sources)
+            good["sources"] = tuple(Source(name, name, self.at(root)) for name in cited)
+        good.setdefault("id", self.path.stem)
+        good.setdefault("title", self.path.stem)
+        return Deck(cards=cards, path=self.path, location=self.at(root), **good)
 
     def sources(self, node: Node) -> Any:
         if not self.visit(node):
@@ -745,7 +773,9 @@ class _DeckBuilder:
         type_node = next((value for key, value in pairs if _is_name(key, "type")), None)
         if type_node is not None and isinstance(type_node, ScalarNode) and \
                 type_node.tag == _STR:
-            card_type = _CARD_TYPES.get(type_node.value)
+            # As self.text reads it: a control character stripped (and warned about) leaves
+            # a type that is no longer unknown.
+            card_type = _CARD_TYPES.get(sanitize(type_node.value)[0])
         allowed = (COMMON_CARD_FIELDS + CARD_FIELDS[card_type]) if card_type is not None \
             else _ALL_CARD_FIELDS
         what = f"a {card_type} card" if card_type is not None else "a card"
