@@ -119,11 +119,13 @@ async def test_the_key_on_the_card_screen_records_the_override(deck, progress_di
             await pilot.press("t")
             await until(pilot, lambda: screen.phase == "answered", "the verdict")
             assert not screen.check_action("override", ())  # a right answer
+            assert "I was right" not in screen_text(app)
             await pilot.press("enter")
             await until(pilot, lambda: screen.phase == "question", "the next card")
         await pilot.press(*"glutamate", "enter")
         await until(pilot, lambda: screen.phase == "answered", "the verdict")
         assert screen.check_action("override", ())
+        assert "✗ Not quite   i I was right" in screen_text(app)
         await pilot.press("i")
         await until(pilot, lambda: any(r["key"] == "ov/receptor"
                                        for r in reviews(progress_dir)), "the review")
@@ -151,3 +153,17 @@ def test_stats_overrides_lists_what_learners_typed(deck, progress_dir, clock, ca
     data = json.loads(capsys.readouterr().out)
     assert data["overrides"] == [{"key": "ov/receptor", "deck": "ov", "card": "receptor",
                                   "count": 1, "answers": ["the N-methyl-D-aspartate one"]}]
+
+
+def test_a_wrong_choice_cannot_be_overridden(tmp_path: Path, progress_dir, clock):
+    path = tmp_path / "choice.yaml"
+    path.write_text("format: 1\nid: ch\ntitle: C\ncards:\n  - id: c\n    type: choice\n"
+                    "    question: Which?\n    answer: NMDA\n    options: [NMDA, AMPA, GABA]\n",
+                    encoding="utf-8")
+    collection = Collection.open([path], progress_dir, clock=clock, device="a")
+    try:
+        session = collection.start_session()
+        session.submit("AMPA")
+        assert not session.can_override()
+    finally:
+        collection.close()

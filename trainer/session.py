@@ -929,10 +929,13 @@ class StudySession:
             self._revealed_at = self._clock.monotonic()
 
     def can_override(self) -> bool:
-        """Whether the pending answer is a typed one the grader called wrong."""
+        """Whether the pending answer is a typed one (typed, cloze) the grader called
+        wrong."""
         pending = self._pending
         return pending is not None and pending.result is not None and \
-            not pending.result.correct and isinstance(self._response, str)
+            not pending.result.correct and isinstance(self._response, str) and \
+            self.current is not None and \
+            self.current.type in (CardType.TYPED, CardType.CLOZE)
 
     def record(self, grade: Grade, *, override: bool = False) -> None:
         """Record ``grade`` for the current card, durably (fsync) before returning; advance.

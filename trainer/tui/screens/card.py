@@ -49,7 +49,8 @@ class CardScreen(Screen[None]):
         Binding("1", "pick(1)", "Pick", key_display="1-9", show=False),
         *(Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)),
         Binding("u", "undo", "Undo"),
-        Binding("i", "override", "I was right"),
+        # Offered on the verdict line (the footer has no room left at 80 columns).
+        Binding("i", "override", "I was right", show=False),
         Binding("at", "suspend", "Suspend", key_display="@"),
         Binding("exclamation_mark,ctrl+1", "flag", "Flag", key_display="!"),
         Binding("escape", "end", "End"),
@@ -344,6 +345,8 @@ class CardScreen(Screen[None]):
                                     f"{'s' if result.typos > 1 else ''})"])
             else:
                 verdict = join([("✗ Not quite", "bold $error")])
+                if self.check_action("override", ()):
+                    verdict = join([verdict, ("   i", "bold"), " I was right"])
             if result.note:
                 verdict = join([verdict, "  ", plain(result.note, "italic")])
             rows.append(verdict)
