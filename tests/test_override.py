@@ -47,19 +47,24 @@ def reviews(progress_dir: Path) -> list[dict]:
     return [line for line in lines if line["ev"] == "review"]
 
 
-def test_the_session_records_an_override_as_correct_with_the_text_typed(
-        deck, progress_dir, clock):
+def override_receptor(deck: Path, progress_dir: Path, clock, typed: str) -> None:
+    """Study the deck, typing ``typed`` for the receptor card and overriding its verdict."""
     collection = Collection.open([deck], progress_dir, clock=clock, device="a")
     try:
         session = collection.start_session()
         while session.current.card.id != "receptor":
             session.submit(True)
             session.record(Grade.GOOD)
-        session.submit("GABA, I think")
+        session.submit(typed)
         assert session.can_override()
         session.record(Grade.GOOD, override=True)
     finally:
         collection.close()
+
+
+def test_the_session_records_an_override_as_correct_with_the_text_typed(
+        deck, progress_dir, clock):
+    override_receptor(deck, progress_dir, clock, "GABA, I think")
     review = next(r for r in reviews(progress_dir) if r["key"] == "ov/receptor")
     assert review["correct"] is True and review["grade"] == 3
     assert review["override"] == "GABA, I think"
@@ -134,16 +139,7 @@ async def test_the_key_on_the_card_screen_records_the_override(deck, progress_di
 
 
 def test_stats_overrides_lists_what_learners_typed(deck, progress_dir, clock, capsys):
-    collection = Collection.open([deck], progress_dir, clock=clock, device="a")
-    try:
-        session = collection.start_session()
-        while session.current.card.id != "receptor":
-            session.submit(True)
-            session.record(Grade.GOOD)
-        session.submit("the N-methyl-D-aspartate one")
-        session.record(Grade.GOOD, override=True)
-    finally:
-        collection.close()
+    override_receptor(deck, progress_dir, clock, "the N-methyl-D-aspartate one")
     assert main(["stats", "--overrides", str(deck.parent), "--progress",
                  str(progress_dir)]) == 0
     out = capsys.readouterr().out
