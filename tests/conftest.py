@@ -34,3 +34,16 @@ def progress_dir(tmp_path: Path) -> Path:
     path = tmp_path / "progress"
     path.mkdir()
     return path
+
+
+# Property-test budgets. CI runs the "ci" profile (a few seconds in all); a deeper local
+# search: HYPOTHESIS_PROFILE=deep python -m pytest tests/test_*_properties.py
+import os  # noqa: E402
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=100, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deep", max_examples=20_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

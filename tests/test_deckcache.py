@@ -24,7 +24,7 @@ cards:
     question: Capital of France?
     answer: Paris
     alternatives: [Paris city]
-    match: {case_sensitive: true, max_typos: 0}
+    match: {case_sensitive: true, max_typos: 0, qualifiers: false}
     tests: {accept: [Paris], reject: [Lyon]}
   - id: rivers
     type: cloze

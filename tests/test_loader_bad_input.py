@@ -182,7 +182,7 @@ def test_yaml_surprise_in_a_list_item_is_located_at_the_item():
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("quote-this", 9, 22)
 
 
-@pytest.mark.parametrize("value", ["yes", "no", "on", "off", "Yes", "NO"])
+@pytest.mark.parametrize("value", ["yes", "no", "on", "off", "Yes", "NO", "y", "N"])
 def test_booleans_accept_only_true_and_false(value: str):
     diagnostic = only(card(f"""\
         - id: a
@@ -194,7 +194,7 @@ def test_booleans_accept_only_true_and_false(value: str):
     assert "write true or false" in diagnostic.message
 
 
-@pytest.mark.parametrize("value", ['"true"', "y", "1"])
+@pytest.mark.parametrize("value", ['"true"', '"y"', "1"])
 def test_booleans_refuse_text_and_numbers(value: str):
     diagnostic = only(card(f"""\
         - id: a

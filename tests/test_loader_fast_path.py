@@ -31,7 +31,9 @@ BOOLEANS = ["true", "false", "yes", '"true"', "True", "maybe", "1", "FALSE"]
 MATCHES = ["{max_typos: 1}", "{max_typos: auto}", "{max_typos: -1}", "{max_typos: 1.5}",
            '{max_typos: "auto"}', "{numeric_tolerance: 0.5}", "{numeric_tolerance: .inf}",
            "{numeric_tolerance: -1}", "{case_sensitive: true, ignore_punctuation: no}",
-           "{bogus: 1}", "[]", "{accent_sensitive: false, max_typos: 0}"]
+           "{bogus: 1}", "[]", "{accent_sensitive: false, max_typos: 0}",
+           "{qualifiers: false, number_words: false, ignore_articles: no}",
+           "{number_units: false, ignore_approximations: true}"]
 TYPED_TESTS = ["{accept: [a], reject: [b]}", "{accept: []}", "{reject: [x]}", "{accept: a}",
                "{nope: [a]}", "[]", "{reject: [b], accept: [a]}"]
 CLOZE_TEXTS = ['"a {{c1::b}} c"', '"a {{c1::b::hint}} and {{c2::d}}"', '"no deletion"',

@@ -334,3 +334,24 @@ def test_the_callers_garbage_collector_setting_is_restored(decks: Path, capsys):
     assert gc.isenabled()
     run(capsys, str(decks))
     assert gc.isenabled()  # a script or test calling the command keeps its collector
+
+
+def test_a_tagged_card_key_in_a_bundled_deck_is_a_located_error_everywhere(tmp_path: Path):
+    """`- !!python/object:os.system id: ...` once crashed study (Textual's dump, exit 0),
+    printed a traceback from `due` and an internal error from `validate`."""
+    bundled = Path(__file__).parent.parent / "decks"
+    first = sorted(bundled.glob("*.yaml"))[0]
+    text = first.read_text("utf-8")
+    card_line = next(line for line in text.split("\n") if line.startswith("  - id: "))
+    deck = tmp_path / first.name
+    deck.write_text(text.replace(card_line, card_line.replace(
+        "- id:", "- !!python/object:os.system id:"), 1), encoding="utf-8")
+    line = text.split("\n").index(card_line) + 1
+    for command in (["validate", str(tmp_path)],
+                    ["due", str(tmp_path), "--progress", str(tmp_path / "progress")]):
+        done = subprocess.run([sys.executable, "-m", "trainer", *command],
+                              capture_output=True, text=True, timeout=60)
+        output = done.stdout + done.stderr
+        assert "Traceback" not in output and "internal error" not in output, output
+        assert f"{deck}:{line}:5: error unsafe-tag" in output, output
+    assert done.returncode == 0  # due: the deck's other cards are still counted

@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from deck_mutations import mutated
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainer.validation import validate
@@ -84,23 +85,33 @@ def check(contents: list[bytes], with_sources: bool = False) -> None:
                 assert diagnostic.line >= 1 and diagnostic.column >= 1, str(diagnostic)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Budgets (max_examples) come from the hypothesis profile: see tests/conftest.py.
 @given(st.text(max_size=200))
 def test_arbitrary_text(text: str):
     check([text.encode("utf-8", "surrogatepass")])
 
 
-@settings(max_examples=150, deadline=None)
 @given(yaml_data)
 def test_arbitrary_yaml_shaped_data(data):
     check([yaml.safe_dump(data, allow_unicode=True).encode()])
 
 
-@settings(max_examples=150, deadline=None)
 @given(st.lists(decks, min_size=1, max_size=3), st.booleans())
 def test_deck_shaped_data(deck_list, with_sources: bool):
     check([yaml.safe_dump(deck, allow_unicode=True).encode() for deck in deck_list],
           with_sources)
+
+
+#: A real deck to mutate: every card type, sources, block scalars, tests blocks.
+BUNDLED = sorted((Path(__file__).parent.parent / "decks").glob("*.yaml"))
+
+
+@given(st.sampled_from(BUNDLED).flatmap(lambda path: mutated(path.read_text("utf-8"))),
+       st.booleans())
+def test_mutated_bundled_decks(text: str, with_sources: bool):
+    """Mutations of characters, keys, tags, anchors and structure (tests/deck_mutations)
+    of the bundled decks: validation reports, never crashes."""
+    check([text.encode("utf-8", "surrogatepass")], with_sources)
 
 
 def _normalize_reference(text: str, policy) -> str:
@@ -121,7 +132,7 @@ def _normalize_reference(text: str, policy) -> str:
     return text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30),
        st.booleans(), st.booleans(), st.booleans())
 def test_ascii_fast_path_of_normalize_matches_the_full_path(text, case, accent, punctuation):

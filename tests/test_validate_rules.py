@@ -173,14 +173,14 @@ def test_declared_source_nobody_cites_is_a_warning(tmp_path: Path):
 def test_typed_samples_must_grade_as_written(tmp_path: Path):
     cards = TYPED.format(wrong="[AMPA]") + textwrap.indent(textwrap.dedent("""\
         tests:
-          accept: [nmda, NMDA receptor, n-methyl-d-aspartate]
+          accept: [nmda, glutamate receptor, n-methyl-d-aspartate]
           reject: [AMPA, NMDA]
         """), "  ")
     report = validate([write_deck(tmp_path, cards)])
     failures = [(d.code, d.line, d.column) for d in report.diagnostics]
-    # "NMDA receptor" is not accepted, "NMDA" is not rejected.
+    # "glutamate receptor" is not accepted, "NMDA" is not rejected.
     assert failures == [("answer-key-failed", 12, 22), ("answer-key-failed", 13, 22)]
-    assert "'NMDA receptor' should be graded right" in report.diagnostics[0].message
+    assert "'glutamate receptor' should be graded right" in report.diagnostics[0].message
     assert "graded it right as 'NMDA'" in report.diagnostics[1].message
 
 

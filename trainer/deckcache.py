@@ -68,6 +68,8 @@ _SIZE_BYTES = 8
 _LOADER_SOURCES = ("loader.py", "yamlread.py", "model.py", "textsafe.py", "diagnostics.py",
                    "deckcache.py", "lazylocations.py")
 _DEFAULT_MATCH = MatchPolicy()
+#: MatchPolicy's fields in declaration order (decoded positionally).
+_MATCH_FIELDS = tuple(MatchPolicy.__dataclass_fields__)
 _NO_TESTS = AnswerTests()
 _TYPES = {t.value: t for t in CardType}
 _ID, _REVERSE, _TYPE = attrgetter("id"), attrgetter("reverse"), attrgetter("type")
@@ -294,9 +296,7 @@ def _raise() -> bool:
 
 def _encode_card(card: Card, path: Path) -> tuple:
     m = card.match
-    match = None if m == _DEFAULT_MATCH else (
-        m.case_sensitive, m.accent_sensitive, m.ignore_punctuation, m.numeric_tolerance,
-        m.max_typos)
+    match = None if m == _DEFAULT_MATCH else tuple(getattr(m, name) for name in _MATCH_FIELDS)
     tests = None if card.tests == _NO_TESTS else (card.tests.accept, card.tests.reject)
     numbers = array("l")
     for location in card.field_locations.values():

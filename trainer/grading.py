@@ -157,6 +157,9 @@ def match_text(
 
     Returns ``(matched, typos, note)``: the accepted answer matched (``None`` when wrong),
     the edit distance used, and a note explaining a rejection that might surprise.
+
+    The answer as typed is tried first (exact, numeric, then with typos); only when that
+    matches nothing are the policy's relaxations tried (:func:`_match_relaxed`).
     """
     norm_given = normalize(given, policy)
     if not norm_given:
@@ -164,18 +167,33 @@ def match_text(
     norm_wrong = {normalize(w, policy) for w in wrong}
     if norm_given in norm_wrong:
         return None, 0, "a known wrong answer"
+    norm_accepted = [(answer, normalize(answer, policy)) for answer in accepted]
+    result = _match_normalized(norm_given, norm_accepted, policy, norm_wrong)
+    if result[2] or not _relaxes(policy) or result[0] is not None and result[1] == 0:
+        return result
+    numeric = any(_DIGITS.search(norm) for _, norm in norm_accepted)
+    reduced_wrong = {_reduce(answer, policy, numeric) for answer in norm_wrong}
+    # "an agonist" is one typo from "antagonist", and the listed wrong "agonist" itself.
+    if _reduce(norm_given, policy, numeric) in reduced_wrong:
+        return None, 0, "a known wrong answer"
+    if result[0] is not None:
+        return result
+    return _match_relaxed(norm_given, norm_accepted, policy, reduced_wrong, numeric)
 
+
+def _match_normalized(norm_given: str, accepted: Sequence[tuple[str, str]],
+                      policy: MatchPolicy, norm_wrong: set[str]
+                      ) -> tuple[str | None, int, str]:
+    """:func:`match_text` on normalized texts: exact, numeric, then typos."""
     # Exact and numeric matches first, across all accepted answers.
     given_number = _as_number(norm_given)
     normalized: list[tuple[str, str, float | None]] = []
-    for answer in accepted:
-        norm_answer = normalize(answer, policy)
+    for answer, norm_answer in accepted:
         if norm_given == norm_answer:
             return answer, 0, ""
         expected_number = _as_number(norm_answer)
         if given_number is not None and expected_number is not None:
-            tolerance = policy.numeric_tolerance or 0.0
-            if abs(given_number - expected_number) <= tolerance + 1e-12:
+            if _close(given_number, expected_number, policy):
                 return answer, 0, ""
         normalized.append((answer, norm_answer, expected_number))
 
@@ -199,6 +217,164 @@ def match_text(
         if _distance(norm_given, wrong_answer, distance) <= distance:
             return None, 0, "closer to a known wrong answer"
     return answer, distance, ""
+
+
+def _close(given: float, expected: float, policy: MatchPolicy) -> bool:
+    return abs(given - expected) <= (policy.numeric_tolerance or 0.0) + 1e-12
+
+
+# -- relaxations (each a switch of MatchPolicy; see docs/deck-format.md, "match") ----------
+
+_ARTICLES = (("a",), ("an",), ("the",))
+_FILLERS = (("it", "is"), ("it's",), ("its",), ("it", "was"), ("they", "are"),
+            ("they're",), ("that", "is"), ("that's",))
+_APPROXIMATIONS = (("about",), ("around",), ("approximately",), ("approx",), ("roughly",),
+                   ("circa",), ("ca",), ("nearly",), ("almost",), ("some",), ("up", "to"),
+                   ("close", "to"), ("~",), ("≈",))
+#: Filler dropped wherever it stands ("weeks or even months").
+_INNER_FILLERS = frozenset({"even"})
+#: Words that turn a longer answer into another answer: a negation, an alternative, a
+#: range, an addition. Extra words around a contained answer may be none of them.
+_BLOCKERS = frozenset({
+    "not", "no", "non", "never", "none", "nothing", "without", "except", "neither", "nor",
+    "or", "and", "but", "than", "then", "to", "versus", "vs", "instead", "rather", "either",
+    "also", "plus", "minus", "with", "isn't", "aren't", "wasn't", "weren't", "don't",
+    "doesn't", "didn't", "can't", "cannot", "won't", "un", "anti", "less", "more", "other",
+})
+_ARTICLE_WORDS = frozenset(phrase[0] for phrase in _ARTICLES)
+#: Articles and fillers are ignore_articles' business, never qualifiers.
+_NOT_QUALIFIERS = _BLOCKERS | {word for phrase in _ARTICLES + _FILLERS for word in phrase}
+_MAX_QUALIFIERS = 3
+_APPROXIMATE_SIGN = re.compile(r"^[~≈]\s*")
+_PERCENT = re.compile(r"(\d)\s*(?:%|percent\b|per cent\b)")
+_NUMBER_THEN_WORDS = re.compile(r"([-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)%?)\s+(\D+)")
+_TOKEN_EDGES = "".join(ch for ch in _ASCII_IGNORABLE if ch not in "'~") + "\u2019"
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _relaxes(policy: MatchPolicy) -> bool:
+    return (policy.ignore_articles or policy.ignore_approximations or policy.number_words
+            or policy.number_units or policy.qualifiers)
+
+
+def _words(text: str) -> list[str]:
+    """Words of a normalized text, punctuation at their ends removed."""
+    words = (word.strip(_TOKEN_EDGES) for word in text.split())
+    return [word for word in words if word]
+
+
+def _drop_leading(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    for phrase in phrases:
+        size = len(phrase)
+        if len(words) > size and tuple(w.casefold() for w in words[:size]) == phrase:
+            del words[:size]
+            return True
+    return False
+
+
+def _reduce(text: str, policy: MatchPolicy, numeric: bool) -> str:
+    """``text`` (normalized) without what the policy says does not count."""
+    if policy.ignore_approximations:
+        text = _APPROXIMATE_SIGN.sub("", text)
+    words = _words(text)
+    leading = (_ARTICLES + _FILLERS if policy.ignore_articles else ()) + \
+        (_APPROXIMATIONS if policy.ignore_approximations else ())
+    while leading and _drop_leading(words, leading):
+        pass
+    if policy.ignore_articles:
+        words = [word for word in words if word.casefold() not in _INNER_FILLERS] or words
+    reduced = " ".join(words)
+    if numeric and policy.number_words and _LETTER.search(reduced):
+        reduced = _digits_for_words(reduced)
+    if policy.number_units:
+        reduced = _PERCENT.sub(r"\1%", reduced)
+    return reduced
+
+
+def _digits_for_words(text: str) -> str:
+    """Numbers written in (English) words as digits: "one hundred and two" -> "102"."""
+    global _alpha2digit
+    if _alpha2digit is None:
+        # text2num (Rust core, no dependencies): deferred, as few cards have numbers.
+        from text_to_num import alpha2digit
+
+        _alpha2digit = alpha2digit
+    return str(_alpha2digit(text, "en", threshold=0))
+
+
+_alpha2digit: Callable[..., str] | None = None
+
+
+def _number_and_unit(text: str) -> tuple[float, str] | None:
+    """``(number, unit words)`` of "102 patients", with the unit's words checked."""
+    matched = _NUMBER_THEN_WORDS.fullmatch(text)
+    if matched is None:
+        return None
+    number = _as_number(matched.group(1))
+    words = matched.group(2).split()
+    if number is None or not words or len(words) > _MAX_QUALIFIERS or \
+            not all(_is_qualifier(word) for word in words):
+        return None
+    return number, " ".join(word.rstrip("s") for word in words)
+
+
+def _is_qualifier(word: str) -> bool:
+    return word.casefold() not in _NOT_QUALIFIERS and _LETTER.search(word) is not None and \
+        _DIGITS.search(word) is None
+
+
+def _contains(words: list[str], part: list[str]) -> int:
+    """Index where ``part`` starts in ``words`` as a run of whole words, or -1."""
+    size = len(part)
+    for start in range(len(words) - size + 1):
+        if words[start:start + size] == part:
+            return start
+    return -1
+
+
+def _match_relaxed(norm_given: str, accepted: Sequence[tuple[str, str]],
+                   policy: MatchPolicy, wrong: set[str], numeric: bool
+                   ) -> tuple[str | None, int, str]:
+    """The policy's relaxations, for an answer that matched nothing as typed; ``wrong``
+    are the known wrong answers reduced, and ``numeric`` tells whether an accepted answer
+    holds a number."""
+    given = _reduce(norm_given, policy, numeric)
+    if not given:
+        return None, 0, ""
+    reduced = [(answer, _reduce(norm, policy, numeric)) for answer, norm in accepted]
+    if given != norm_given or any(norm != r for (_, norm), (_, r) in zip(accepted, reduced)):
+        result = _match_normalized(given, reduced, policy, wrong)
+        if result[0] is not None or result[2]:
+            return result
+    if policy.number_units:
+        given_unit = _number_and_unit(given)
+        if given_unit is not None:
+            for answer, norm in reduced:
+                expected = _as_number(norm)
+                unit = ""
+                if expected is None:
+                    expected_unit = _number_and_unit(norm)
+                    if expected_unit is None:
+                        continue
+                    expected, unit = expected_unit
+                if _close(given_unit[0], expected, policy) and unit in ("", given_unit[1]):
+                    return answer, 0, ""
+    if policy.qualifiers:
+        words = given.split()
+        if any(_contains(words, answer.split()) >= 0 for answer in wrong if answer):
+            return None, 0, "contains a known wrong answer"
+        for answer, norm in reduced:
+            part = norm.split()
+            # Numbers take no qualifiers: units are number_units', "about" approximations'.
+            start = _contains(words, part) if part and _as_number(norm) is None else -1
+            if start < 0:
+                continue
+            extra = words[:start] + words[start + len(part):]
+            if policy.ignore_articles:  # "in a few hours": "a few hours" reduced lost its "a"
+                extra = [word for word in extra if word.casefold() not in _ARTICLE_WORDS]
+            if 0 < len(extra) <= _MAX_QUALIFIERS and all(map(_is_qualifier, extra)):
+                return answer, 0, ""
+    return None, 0, ""
 
 
 def grade(target: Card | StudyCard, response: Response) -> GradeResult:

@@ -41,6 +41,9 @@ from trainer.diagnostics import Diagnostic, Severity
 from trainer.lazylocations import LazyLocations
 from trainer.model import (
     FORMAT_VERSION,
+    cloze_deletions,
+    find_unescaped,
+    split_deletion,
     AnswerTests,
     Card,
     CardType,
@@ -85,6 +88,10 @@ class LoadResult:
 
     deck: Deck | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: When the header has an error (``deck`` is None): the cards that loaded, in a
+    #: stand-in deck, so that ``trainer validate`` checks them in the same run. Never
+    #: studied.
+    partial: Deck | None = None
 
     @property
     def ok(self) -> bool:
@@ -151,7 +158,7 @@ def _load_text(text: str, path: Path) -> LoadResult:
     builder.diagnostics[:0] = warnings
     # Deck order reads best; the sort is stable, so one place keeps its discovery order.
     builder.diagnostics.sort(key=_position)
-    return LoadResult(deck, builder.diagnostics)
+    return LoadResult(deck, builder.diagnostics, builder.partial)
 
 
 def _position(diagnostic: Diagnostic) -> tuple[int, int]:
@@ -211,7 +218,8 @@ DECK_FIELDS = ("format", "id", "title", "description", "sources", "scheduling", 
 SCHEDULING_FIELDS = ("desired_retention", "learning_steps", "relearning_steps",
                      "maximum_interval", "enable_fuzzing", "new_per_day", "reviews_per_day")
 MATCH_FIELDS = ("case_sensitive", "accent_sensitive", "ignore_punctuation",
-                "numeric_tolerance", "max_typos")
+                "numeric_tolerance", "max_typos", "ignore_articles", "ignore_approximations",
+                "number_words", "number_units", "qualifiers")
 COMMON_CARD_FIELDS = ("id", "type", "tags", "source", "explanation")
 CARD_FIELDS: dict[CardType, tuple[str, ...]] = {
     CardType.BASIC: ("front", "back", "reverse"),
@@ -287,6 +295,8 @@ class _DeckBuilder:
         self.alias_reported: set[int] = set()
         self.card_id: str | None = None
         self.errors = 0
+        #: The stand-in deck of a deck whose header failed (see LoadResult.partial).
+        self.partial: Deck | None = None
         #: The composed text, to place cloze errors at their exact column.
         self.text_source = text
         self.check_depth = check_depth
@@ -445,8 +455,9 @@ class _DeckBuilder:
             value, changed = sanitize(value)
             if changed:
                 self.warn(node, "control-characters",
-                          f"{name} held control characters or terminal escape sequences; "
-                          "they were removed: delete them from the file")
+                          f"{name} held control characters, invisible characters (such as "
+                          "zero-width spaces) or terminal escape sequences; they were "
+                          "removed: delete them from the file")
         if required and not value.strip():
             return self.fail(node, "invalid-value",
                              f"{name} is empty; write its text or remove the field")
@@ -489,6 +500,13 @@ class _DeckBuilder:
                              f"as text); write true or false: {name}: "
                              f"{'true' if value.lower() in ('yes', 'on') else 'false'}")
         self.scan_children(node)
+        if isinstance(node, ScalarNode) and node.tag == _STR and not node.style and \
+                node.value in _YAML11_ONLY_BOOLEANS:  # y, n: YAML 1.1 booleans PyYAML misses
+            value = node.value
+            return self.fail(node, "quote-this",
+                             f"{value!r} is a boolean only in YAML 1.1 (other tools read it "
+                             f"as text); write true or false: {name}: "
+                             f"{'true' if value.lower() == 'y' else 'false'}")
         if isinstance(node, ScalarNode) and node.tag == _STR and \
                 node.value in _YAML11_ONLY_BOOLEANS | _TRUE_WORDS | _FALSE_WORDS:
             return self.fail(node, "wrong-type",
@@ -617,8 +635,22 @@ class _DeckBuilder:
         if isinstance(cards_node, SequenceNode):
             cards = self.cards(cards_node)
         if header_failed:
+            if cards:
+                self.partial = self.stand_in(values, cards, root)
             return None
         return Deck(cards=cards, path=self.path, location=self.at(root), **values)
+
+    def stand_in(self, values: dict[str, Any], cards: list[Card], root: Node) -> Deck:
+        """A deck for checking the ``cards`` of a deck whose header failed: the header
+        values that loaded, and, when ``sources`` did not, every file the cards cite
+        declared (so no source finding repeats the header's error)."""
+        good = {name: value for name, value in values.items() if value is not _BAD}
+        if "sources" in values and values["sources"] is _BAD:
+            cited = dict.fromkeys(name for card in cards for name in card.sources)
+            good["sources"] = tuple(Source(name, name, self.at(root)) for name in cited)
+        good.setdefault("id", self.path.stem)
+        good.setdefault("title", self.path.stem)
+        return Deck(cards=cards, path=self.path, location=self.at(root), **good)
 
     def sources(self, node: Node) -> Any:
         if not self.visit(node):
@@ -729,20 +761,25 @@ class _DeckBuilder:
                           f"each card must be a mapping ('- id: ...' then its fields), not "
                           f"{_kind(node)}")
             return None
+        errors_before = self.errors
+        node = self.split_missing_dash(node)
         # Find id and type first: the id names the card in every later diagnostic and the
         # type decides which fields are allowed.
         pairs = node.value
         card_type: CardType | None = None
+        # Only keys that are plain text count: a tagged key ("!!python/object:x id") is
+        # refused by self.mapping below, and its value must not slip in from here.
         for key, value in pairs:
-            if isinstance(key, ScalarNode) and key.value == "id" and isinstance(value, ScalarNode):
+            if _is_name(key, "id") and isinstance(value, ScalarNode):
                 if value.tag == _STR and _ID.fullmatch(value.value):
                     self.card_id = value.value
                 break
-        type_node = next((value for key, value in pairs
-                          if isinstance(key, ScalarNode) and key.value == "type"), None)
+        type_node = next((value for key, value in pairs if _is_name(key, "type")), None)
         if type_node is not None and isinstance(type_node, ScalarNode) and \
                 type_node.tag == _STR:
-            card_type = _CARD_TYPES.get(type_node.value)
+            # As self.text reads it: a control character stripped (and warned about) leaves
+            # a type that is no longer unknown.
+            card_type = _CARD_TYPES.get(sanitize(type_node.value)[0])
         allowed = (COMMON_CARD_FIELDS + CARD_FIELDS[card_type]) if card_type is not None \
             else _ALL_CARD_FIELDS
         what = f"a {card_type} card" if card_type is not None else "a card"
@@ -754,7 +791,7 @@ class _DeckBuilder:
         locations: dict[str, Location] = {}
         values: dict[str, Any] = {}
         for name in ("id", "type"):
-            if name not in entries:
+            if name not in entries and not _key_refused(pairs, name):
                 self.fail(node, "missing-field",
                           f"this card has no {name!r}; add it"
                           + ("" if name == "id" else
@@ -775,7 +812,7 @@ class _DeckBuilder:
             return None
         values["type"] = card_type
         for name in REQUIRED_CARD_FIELDS[card_type]:
-            if name not in entries:
+            if name not in entries and not _key_refused(pairs, name):
                 self.fail(node, "missing-field",
                           f"this {card_type} card has no {name!r}; add it")
         path = self.path
@@ -791,9 +828,33 @@ class _DeckBuilder:
             readers[name](self, value, values, locations)
         if card_type is CardType.CLOZE:
             self.clozes(values, locations, entries)
-        if any(value is _BAD for value in values.values()) or self.card_id is None:
+        # Any error about this card (a refused key included) leaves it out: a card is
+        # built only from fields that were all read cleanly.
+        if self.errors > errors_before or self.card_id is None or \
+                any(value is _BAD for value in values.values()):
             return None
         return Card(location=self.at(node), field_locations=locations, **values)
+
+    def split_missing_dash(self, node: MappingNode) -> MappingNode:
+        """A card with a second ``id`` key is two cards, the second without its ``- ``:
+        one ``missing-dash`` error at that key (not a duplicate-key error per field), and
+        the first card alone, as written before it, to read on."""
+        ids = [index for index, (key, _) in enumerate(node.value) if _is_name(key, "id")]
+        if len(ids) < 2:
+            return node
+        split = ids[1]
+        key = node.value[split][0]
+        first = node.value[ids[0]][0]
+        indent = " " * max(first.start_mark.column - 2, 0)
+        self.fail(key, "missing-dash",
+                  f"a second 'id' in one card: a new card starts here without its '- '; "
+                  f"write it as '{indent}- id: ...' in line with the dashes of the other "
+                  "cards")
+        for key, value in node.value[split:]:
+            self.scan(key)
+            self.scan(value)
+        return MappingNode(node.tag, node.value[:split], node.start_mark, node.end_mark,
+                           node.flow_style)
 
     def unknown_card_field(self, key: Node, name: str, card_type: CardType) -> None:
         owners = [t.value for t, names in CARD_FIELDS.items() if name in names]
@@ -887,7 +948,11 @@ class _DeckBuilder:
         parsed = _parse_cloze(text) if text is not _BAD else None
         if isinstance(parsed, tuple):
             offset, message = parsed
-            self.cloze_error(entries["text"][1], text, offset, message)
+            self.cloze_problem(entries["text"][1], text, offset, message)
+        elif isinstance(parsed, dict):
+            for offset, message in _cloze_ambiguities(text):
+                self.cloze_problem(entries["text"][1], text, offset, message,
+                                   Severity.WARNING, "cloze-ambiguous")
         if not isinstance(parsed, dict):
             for name in ("alternatives", "tests"):
                 if name in entries and values.get(name) is not _BAD:
@@ -933,20 +998,51 @@ class _DeckBuilder:
             for number, (answers, hints) in sorted(parsed.items())
         )
 
-    def cloze_error(self, node: Node, text: str, offset: int, message: str) -> None:
-        """Report a cloze problem at its exact column when the text sits on one line as
-        written (plain or quoted without escapes), else at the start of the text."""
+    def cloze_problem(self, node: Node, text: str, offset: int, message: str,
+                      severity: Severity = Severity.ERROR, code: str = "cloze-syntax") -> None:
+        """Report a cloze problem at its exact place in the file, quoting the text there:
+        found in the value as written (plain, quoted or a ``|``/``>`` block), else at
+        the start of the value."""
         mark = node.start_mark
         line, column = mark.line + 1, mark.column + 1
+        # The first word of the text from the problem on, as the file shows it.
+        words = text[offset:offset + 40].split()
+        snippet = words[0] if words else ""
         source = self.text_source
-        if "\n" not in text and source is not None:
-            skip = 1 if node.style in ("'", '"') else 0
-            if source.startswith(text, mark.index + skip):
-                column += skip + offset
-        self.diagnostics.append(error(self.path, line, column, "cloze-syntax", message,
-                                      self.card_id))
-        self.errors += 1
+        if snippet and source is not None:
+            span = source[mark.index:node.end_mark.index]
+            # The same word may come earlier in the text: take its occurrence in turn.
+            turn = text.count(snippet, 0, offset)
+            found = -1
+            for _ in range(turn + 1):
+                found = span.find(snippet, found + 1)
+                if found < 0:
+                    break
+            if found >= 0:
+                index = mark.index + found
+                line = source.count("\n", 0, index) + 1
+                column = index - (source.rfind("\n", 0, index) + 1) + 1
+        if code == "cloze-syntax":
+            shown = text[offset:offset + 30].split("\n")[0]
+            shown += "..." if len(text) > offset + len(shown) else ""
+            message = f"{message} (at {shown!r})"
+        self.diagnostics.append(Diagnostic(self.path, line, column, severity, code, message,
+                                           self.card_id))
+        if severity is Severity.ERROR:
+            self.errors += 1
 
+
+def _is_name(key: Node, name: str) -> bool:
+    """Whether ``key`` is the plain (untagged) text ``name``."""
+    return isinstance(key, ScalarNode) and key.tag == _STR and key.value == name
+
+
+def _key_refused(pairs: list[tuple[Node, Node]], name: str) -> bool:
+    """Whether ``name`` is written as a key that was refused for its tag (already
+    reported as ``unsafe-tag``: a ``missing-field`` error too would point to the wrong
+    fix)."""
+    return any(isinstance(key, ScalarNode) and key.tag != _STR and key.value == name
+               for key, _ in pairs)
 
 
 _DROPPED: Any = object()
@@ -971,19 +1067,25 @@ def _range_text(minimum: float | None, exclusive: bool, maximum: float | None) -
     return f"less than {maximum:g}"
 
 
+_CLOSES_NOTHING = ("'}}' closes no deletion; remove it, add the '{{c1::' it closes, or "
+                   "write it as \\}} if it is text")
+
+
 def _parse_cloze(text: str) -> dict[int, tuple[list[str], list[str | None]]] | tuple[int, str]:
-    """Deletions of a cloze text by number, or ``(offset, message)`` for the first problem."""
+    """Deletions of a cloze text by number, or ``(offset, message)`` for the first problem.
+    Escaped characters (``\\:``, ``\\{``, ``\\}``, ``\\\\``) are text (see
+    :func:`trainer.model.find_unescaped`)."""
     deletions: dict[int, tuple[list[str], list[str | None]]] = {}
     position = 0
     while True:
-        opening = text.find("{{", position)
-        closing = text.find("}}", position)
+        opening = find_unescaped(text, "{{", position)
+        closing = find_unescaped(text, "}}", position)
         if opening < 0:
             if closing >= 0:
-                return closing, "'}}' closes no deletion; remove it or add the '{{c1::' it closes"
+                return closing, _CLOSES_NOTHING
             break
         if 0 <= closing < opening:
-            return closing, "'}}' closes no deletion; remove it or add the '{{c1::' it closes"
+            return closing, _CLOSES_NOTHING
         head = _CLOZE_HEAD.match(text, opening + 2)
         if head is None:
             return opening, ("a deletion must start with '{{c' and its number then '::', "
@@ -992,24 +1094,64 @@ def _parse_cloze(text: str) -> dict[int, tuple[list[str], list[str | None]]] | t
         if number == 0:
             return opening, "deletion numbers start at 1: write {{c1::...}}, not {{c0::...}}"
         body_start = head.end()
-        end = text.find("}}", body_start)
-        nested = text.find("{{", body_start)
+        end = find_unescaped(text, "}}", body_start)
+        nested = find_unescaped(text, "{{", body_start)
         if end < 0:
             return opening, "this deletion is never closed: add '}}' after its answer"
         if 0 <= nested < end:
-            return nested, "deletions cannot be nested: close the previous one with '}}' first"
-        body = text[body_start:end]
-        answer, separator, hint = body.partition("::")
+            return nested, ("deletions cannot be nested: close the previous one with '}}' "
+                            "first, or write braces of the answer as \\{ and \\}")
+        answer, hint, _ = split_deletion(text[body_start:end])
         if not answer.strip():
             return opening, "this deletion has no answer: write {{c1::answer}}"
         answers, hints = deletions.setdefault(number, ([], []))
         answers.append(answer)
-        hints.append(hint if separator and hint.strip() else None)
+        hints.append(hint if hint is not None and hint.strip() else None)
         position = end + 2
     if not deletions:
         return 0, ("a cloze text needs at least one deletion such as {{c1::answer}}; "
                    "or make it a basic card")
     return deletions
+
+
+_PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_CLOSERS = {closer: opener for opener, closer in _PAIRS.items()}
+#: A short lowercase word glued to a one-word hint: a namespace more likely than an
+#: answer with a hint (std::vector, os::path).
+_SCOPE_LIKE = re.compile(r"[a-z_][a-z0-9_]{0,2}")
+
+
+def _balanced(text: str) -> bool:
+    stack: list[str] = []
+    for ch in text:
+        if ch in _PAIRS:
+            stack.append(ch)
+        elif ch in _CLOSERS:
+            if not stack or stack.pop() != _CLOSERS[ch]:
+                return False
+    return not stack
+
+
+def _cloze_ambiguities(text: str) -> list[tuple[int, str]]:
+    """``(offset, message)`` for each deletion whose '::' may be meant as part of the
+    answer rather than as the start of a hint (``{{c1::xs[::-1]}}``, ``std::vector``)."""
+    found = []
+    for start, end, number, answer, hint in cloze_deletions(text):
+        if hint is None:
+            continue
+        head = _CLOZE_HEAD.match(text, start + 2)
+        assert head is not None
+        raw = text[start:end]
+        separators = split_deletion(text[head.end():end - 2])[2]
+        if separators > 1 or not (_balanced(answer) and _balanced(hint)) or \
+                " " not in hint and _SCOPE_LIKE.fullmatch(answer):
+            escaped = raw.replace("::", "\\::").replace("{{c" + str(number) + "\\::",
+                                                        "{{c" + str(number) + "::", 1)
+            found.append((start, (
+                f"{raw!r} reads as the answer {answer!r} with the hint {hint!r}; if '::' "
+                f"is part of the answer, escape it: {escaped}; if it starts a hint, put a "
+                "space after it (':: hint')")))
+    return found
 
 
 # Field readers per card type: name -> function(builder, node, values, locations).
@@ -1375,7 +1517,7 @@ def _read_valid_card(node: Node, path: Path) -> Card | None:
 def _valid_clozes(text: str, entries: dict[str, Node], locations: dict[str, Any],
                   path: Path) -> tuple[Cloze, ...] | None:
     parsed = _parse_cloze(text)
-    if not isinstance(parsed, dict):
+    if not isinstance(parsed, dict) or _cloze_ambiguities(text):
         return None
     alternatives: dict[int, tuple[str, ...]] = {}
     tests: dict[int, AnswerTests] = {}

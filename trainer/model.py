@@ -11,6 +11,7 @@ keeps its history.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -63,6 +64,20 @@ class MatchPolicy:
     #: Maximum edit distance accepted; ``None`` means automatic (0 up to 4 characters,
     #: 1 up to 10, then 2).
     max_typos: int | None = None
+    # The relaxations below apply when the answer as typed matches nothing; none of them
+    # accepts an answer with a negation or a listed wrong answer (docs/deck-format.md).
+    #: Leading articles and filler words do not count ("an antagonist", "it is mild").
+    ignore_articles: bool = True
+    #: Approximation words before the answer do not count ("about 8", "~8", "up to").
+    ignore_approximations: bool = True
+    #: Numbers may be written as words ("one hundred and two", "fifty").
+    number_words: bool = True
+    #: A number may be followed by its unit or noun ("102 patients", "8.3 minutes"), and
+    #: "70 %", "70 percent" are "70%".
+    number_units: bool = True
+    #: The answer may sit in a longer one that adds only qualifiers ("mild nausea", "IV
+    #: infusion"): at most three extra words, none a negation, conjunction or number.
+    qualifiers: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,18 +227,79 @@ class Deck:
         return result
 
 
-# A cloze deletion: {{c1::answer}} or {{c1::answer::hint}}. The answer may not contain
-# "}}" or "::"; the hint may not contain "}}".
-CLOZE_PATTERN = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+# A cloze deletion: {{c1::answer}} or {{c1::answer::hint}}. Anywhere in a cloze text a
+# backslash makes the next ':', '{', '}' or '\\' literal, so an answer can hold "::" or
+# "}}" (docs/deck-format.md, "cloze").
+_CLOZE_HEAD = re.compile(r"c([0-9]+)::")
+_CLOZE_ESCAPE = re.compile(r"\\([\\:{}])")
+
+
+def cloze_unescape(text: str) -> str:
+    """``text`` with the cloze escapes (``\\:``, ``\\{``, ``\\}``, ``\\\\``) resolved."""
+    return _CLOZE_ESCAPE.sub(r"\1", text) if "\\" in text else text
+
+
+def find_unescaped(text: str, token: str, start: int = 0) -> int:
+    """Index of the first ``token`` at or after ``start`` whose first character is not
+    escaped by a backslash, or -1."""
+    while True:
+        found = text.find(token, start)
+        if found <= 0 or text[found - 1] != "\\":
+            return found
+        before = found
+        while before > 0 and text[before - 1] == "\\":
+            before -= 1
+        if (found - before) % 2 == 0:  # the backslashes escape each other
+            return found
+        start = found + 1
+
+
+def split_deletion(body: str) -> tuple[str, str | None, int]:
+    """A deletion's body (between ``{{cN::`` and ``}}``) as ``(answer, hint, separators)``,
+    both unescaped; the hint is None without one, ``separators`` counts the unescaped
+    ``::`` (more than one is ambiguous)."""
+    cut = find_unescaped(body, "::")
+    if cut < 0:
+        return cloze_unescape(body), None, 0
+    hint = body[cut + 2:]
+    separators, position = 1, find_unescaped(hint, "::")
+    while position >= 0:
+        separators += 1
+        position = find_unescaped(hint, "::", position + 2)
+    return cloze_unescape(body[:cut]), cloze_unescape(hint), separators
+
+
+def cloze_deletions(text: str) -> Iterator[tuple[int, int, int, str, str | None]]:
+    """``(start, end, number, answer, hint)`` of each well-formed deletion of ``text``
+    (the loader reports malformed ones)."""
+    position = 0
+    while True:
+        opening = find_unescaped(text, "{{", position)
+        if opening < 0:
+            return
+        head = _CLOZE_HEAD.match(text, opening + 2)
+        if head is None:
+            position = opening + 2
+            continue
+        closing = find_unescaped(text, "}}", head.end())
+        if closing < 0:
+            return
+        answer, hint, _ = split_deletion(text[head.end():closing])
+        yield opening, closing + 2, int(head.group(1)), answer, hint
+        position = closing + 2
 
 
 def cloze_display(text: str, number: int, *, revealed: bool) -> str:
-    """Render cloze ``text`` for deletion ``number``: that one hidden (or revealed), others shown."""
-
-    def replace(match: re.Match[str]) -> str:
-        n, answer, hint = int(match.group(1)), match.group(2), match.group(3)
+    """Render cloze ``text`` for deletion ``number``: that one hidden (or revealed), others
+    shown (number 0: every answer shown)."""
+    parts: list[str] = []
+    position = 0
+    for start, end, n, answer, hint in cloze_deletions(text):
+        parts.append(cloze_unescape(text[position:start]))
         if n != number or revealed:
-            return answer
-        return f"[{hint}]" if hint else "[...]"
-
-    return CLOZE_PATTERN.sub(replace, text)
+            parts.append(answer)
+        else:
+            parts.append(f"[{hint.strip()}]" if hint and hint.strip() else "[...]")
+        position = end
+    parts.append(cloze_unescape(text[position:]))
+    return "".join(parts)

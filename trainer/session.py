@@ -676,6 +676,8 @@ class StudySession:
         self._answers: list[tuple[StudyCard, Grade, bool | None, float]] = []
         self._undo: list[_Recorded] = []
         self._pending: Answer | None = None
+        #: What was submitted for the pending answer (kept for an override).
+        self._response: Any = None
         self._shown_at = 0.0
         self._revealed_at: float | None = None
         self._build()
@@ -803,6 +805,7 @@ class StudySession:
     def _show(self, card: StudyCard | None) -> None:
         self.current = card
         self._pending = None
+        self._response = None
         self._revealed_at = None
         self._shown_at = self._clock.monotonic()
 
@@ -916,6 +919,7 @@ class StudySession:
             suggested = suggest_grade(result.correct, duration, settings, typos=result.typos)
             answer = Answer(result, suggested, duration)
         self._pending = answer
+        self._response = response
         return answer
 
     def reveal(self) -> None:
@@ -924,16 +928,37 @@ class StudySession:
         if self._revealed_at is None:
             self._revealed_at = self._clock.monotonic()
 
-    def record(self, grade: Grade) -> None:
+    def can_override(self) -> bool:
+        """Whether the pending answer is a typed one (typed, cloze) the grader called
+        wrong."""
+        pending = self._pending
+        return pending is not None and pending.result is not None and \
+            not pending.result.correct and isinstance(self._response, str) and \
+            self.current is not None and \
+            self.current.type in (CardType.TYPED, CardType.CLOZE)
+
+    def record(self, grade: Grade, *, override: bool = False) -> None:
         """Record ``grade`` for the current card, durably (fsync) before returning; advance.
+
+        ``override``: the learner says "I was right" to a typed answer graded wrong (see
+        :meth:`can_override`): it is recorded as correct, with the text typed, in the
+        review's ``override`` field.
 
         Raises :class:`ProgressError` if the answer could not be saved; the session then
         stays on the same card and nothing earlier is lost.
         """
         card = self._require_current()
         grade = Grade(grade)
+        if override and not self.can_override():
+            raise ValueError("only a typed answer graded wrong can be overridden")
+        overridden = None
+        if override:
+            from trainer.textsafe import sanitize
+
+            overridden = sanitize(self._response)[0]
         if self._pending is not None:
             correct = self._pending.result.correct if self._pending.result is not None else None
+            correct = True if override else correct
             duration = self._pending.duration or 0.0
         else:
             correct = None
@@ -950,7 +975,7 @@ class StudySession:
             lines = [
                 encode_review(
                     new_event_id(), key, now_text(when), int(grade),
-                    round(duration * 1000), correct, before.last_id, after,
+                    round(duration * 1000), correct, before.last_id, after, overridden,
                 )
             ]
             if after.lapses > before.state.lapses and is_leech_lapse(after.lapses, settings.leech_lapses):

@@ -271,3 +271,32 @@ def _cards_and_forecast(
             if offset < FORECAST_DAYS:
                 forecast[offset] += 1
     return dict(cards), forecast
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """Reviews of one study card that the learner overrode ("I was right" to a typed
+    answer the grader called wrong): what deck authors may want to accept."""
+
+    key: str
+    count: int
+    #: The distinct answers typed, oldest first.
+    answers: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        deck, _, card = self.key.partition("/")
+        return {"key": self.key, "deck": deck, "card": card.partition("::")[0],
+                "count": self.count, "answers": list(self.answers)}
+
+
+def compute_overrides(collection: Collection, deck_ids: set[str] | None = None
+                      ) -> list[Override]:
+    """Overridden reviews per study card of the given decks (default: every card,
+    orphans too), most overridden first; undone reviews are left out."""
+    keys = None if deck_ids is None else {c.key for c in collection.study_cards(deck_ids)}
+    found: dict[str, list[str]] = {}
+    for event in collection.store.all_events():
+        if event.override is not None and (keys is None or event.key in keys):
+            found.setdefault(event.key or "", []).append(event.override)
+    return sorted((Override(key, len(typed), tuple(dict.fromkeys(typed)))
+                   for key, typed in found.items()), key=lambda o: (-o.count, o.key))

@@ -37,7 +37,7 @@ from yaml.nodes import ScalarNode, SequenceNode
 
 from trainer.decksource import path_error
 from trainer.diagnostics import Diagnostic, Severity
-from trainer.textsafe import sanitize
+from trainer.textsafe import UNSAFE_CHARACTERS, sanitize
 
 MAX_DECK_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -99,9 +99,9 @@ _AFTER_ANY_BREAK = [re.compile("[\n\r\x85\u2028\u2029][ \t?:-]{%d}" % n)
                     for n in _PREFIX_LENGTHS]
 _AT_START = [re.compile(r"[ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
 # What libyaml refuses or a terminal would act on; the fast test before sanitising.
-_RAW_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+# Tab, LF and CR are YAML's own; everything else sanitize removes.
+_RAW_UNSAFE = re.compile("[" + UNSAFE_CHARACTERS.replace("\x0b-\x1f", "\x0b\x0c\x0e-\x1f")
+                         + "]")
 # How each event changes the nesting depth; None ends the stream.
 _DEPTH_CHANGE: dict[type, int | None] = {
     yaml.SequenceStartEvent: 1, yaml.MappingStartEvent: 1,
@@ -182,8 +182,9 @@ def strip_raw_controls(text: str, path: Path) -> tuple[str, list[Diagnostic]]:
         lines[index] = cleaned + ending
         diagnostics.append(warning(
             path, index + 1, found.start() + 1, "control-characters",
-            "control characters or terminal escape sequences were removed from this line; "
-            "delete them from the file"))
+            "control characters, invisible characters (such as zero-width spaces) or "
+            "terminal escape sequences were removed from this line; delete them from the "
+            "file"))
     return "\n".join(lines), diagnostics
 
 

@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--deck", action="append", metavar="ID", dest="deck_ids",
                         help="only this deck (by its id; repeat for several); "
                         "default: every loaded deck")
+    parser.add_argument("--overrides", action="store_true",
+                        help="list the answers learners marked \"I was right\" after the "
+                        "grader said wrong, per card: for deck authors")
     parser.set_defaults(handler=run)
 
 
@@ -57,6 +60,9 @@ def run(args: argparse.Namespace) -> ExitCode:
             print(f"trainer: no loaded deck with id {names}; loaded decks: "
                   f"{', '.join(loaded) or 'none'}", file=sys.stderr)
             return ExitCode.USAGE
+        if args.overrides:
+            _print_overrides(collection, set(wanted), args.json)
+            return ExitCode.OK
         stats = compute_stats(collection, set(wanted))
         if args.json:
             emit_json(dict(stats.to_json(), decks=wanted))
@@ -65,6 +71,24 @@ def run(args: argparse.Namespace) -> ExitCode:
     finally:
         collection.close()
     return ExitCode.OK
+
+
+def _print_overrides(collection: Collection, deck_ids: set[str], as_json: bool) -> None:
+    from trainer.commands.due import emit_json
+    from trainer.stats import compute_overrides
+    from trainer.textsafe import sanitize
+
+    overrides = compute_overrides(collection, deck_ids)
+    if as_json:
+        emit_json({"overrides": [o.to_json() for o in overrides]})
+        return
+    if not overrides:
+        print("No overridden answers: nobody has pressed \"I was right\" yet.")
+        return
+    for override in overrides:
+        print(f"{sanitize(override.key)[0]}  ({override.count}×)")
+        for answer in override.answers:
+            print(f"    {sanitize(answer)[0]!r}")
 
 
 def _print_report(collection: Collection, deck_ids: list[str], stats: Stats) -> None:

@@ -62,4 +62,6 @@ def run(args: argparse.Namespace) -> ExitCode:
 
     app = create_app(paths[0], paths[1], SystemClock(), autostart=args.start)
     code = app.run()
+    if app.return_code:  # Textual set it: the app crashed (its dump is on the screen)
+        return ExitCode.PROBLEMS
     return ExitCode(code or 0)

@@ -34,6 +34,8 @@ json: Any = _JSONOnFirstUse()
 FORMAT = 1
 HEADER_KIND = "trainer-progress"
 
+#: Longest typed answer kept with an override (a deck author needs the gist, not a page).
+MAX_OVERRIDE_CHARS = 500
 MARK_KINDS = ("suspend", "unsuspend", "flag", "unflag", "leech")
 KINDS = ("review", "undo") + MARK_KINDS
 _STATES = (LEARNING, REVIEW, RELEARNING)
@@ -60,6 +62,9 @@ class Event:
     #: Scheduler state after a review, as computed when it was recorded.
     after: CardState | None = None
     targets: tuple[str, ...] = ()
+    #: What the learner typed when they overrode a "wrong" verdict ("I was right"): the
+    #: review then counts as correct. Deck authors read these (``trainer stats --overrides``).
+    override: str | None = None
     #: Tie-breaker for equal times: (log file name, line number).
     origin: tuple[str, int] = ("", 0)
 
@@ -135,8 +140,9 @@ def encode_review(
     correct: bool | None,
     prev: str | None,
     after: CardState,
+    override: str | None = None,
 ) -> bytes:
-    obj = {
+    obj: dict[str, Any] = {
         "ev": "review",
         "id": event_id,
         "key": key,
@@ -147,6 +153,8 @@ def encode_review(
         "prev": prev,
         "after": _state_to_json(after),
     }
+    if override is not None:
+        obj["override"] = override[:MAX_OVERRIDE_CHARS]
     return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
 
 
@@ -204,6 +212,13 @@ def parse_event(line: bytes, device: str, origin: tuple[str, int]) -> Event:
         event.prev = prev if isinstance(prev, str) else None
         after = _state_from_json(obj.get("after"))
         event.after = after._replace(last_review=event.time)
+        if "override" in obj:
+            override = obj["override"]
+            if not isinstance(override, str) or len(override) > MAX_OVERRIDE_CHARS or \
+                    event.correct is not True:
+                raise BadLine("invalid 'override' (the text of an answer recorded as "
+                              "correct, at most 500 characters)")
+            event.override = override
     return event
 
 

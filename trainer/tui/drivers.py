@@ -103,6 +103,15 @@ class SessionDriver:
     def undo(self) -> StudyCard | None:
         return self.session.undo()
 
+    def can_override(self) -> bool:
+        return self.session.can_override()
+
+    def record_override(self) -> None:
+        """"I was right": the typed answer graded wrong is recorded as correct (Good)."""
+        from trainer.scheduling import Grade
+
+        self.session.record(Grade.GOOD, override=True)
+
     def suspend_current(self) -> None:
         self.session.suspend_current()
 

@@ -48,6 +48,9 @@ class ValidationReport:
     files: list[Path] = field(default_factory=list)
     #: Decks that loaded (possibly with some cards left out).
     decks: list[Deck] = field(default_factory=list)
+    #: Stand-ins for decks whose header failed: their cards are checked all the same,
+    #: so one run reports everything (see trainer.loader.LoadResult.partial).
+    partial_decks: list[Deck] = field(default_factory=list)
     #: Errors and warnings, in file order then position.
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: Remarks about the run itself (a check skipped, ...), not about any deck.
@@ -55,8 +58,8 @@ class ValidationReport:
 
     @property
     def cards(self) -> int:
-        """Cards that loaded, over all decks."""
-        return sum(len(deck.cards) for deck in self.decks)
+        """Cards that loaded, over all decks (those with a header error too)."""
+        return sum(len(deck.cards) for deck in (*self.decks, *self.partial_decks))
 
     @property
     def errors(self) -> int:
@@ -95,7 +98,11 @@ def validate(paths: Iterable[Path], *, sources: Path | None = None) -> Validatio
             report.diagnostics.extend(result.diagnostics)
             if result.deck is not None:
                 report.decks.append(result.deck)
+            elif result.partial is not None:
+                report.partial_decks.append(result.partial)
         diagnostics, processes = _check_decks(report.decks, sources, parallel=True)
+        # Only their cards: a broken header has no place in the collection-wide checks.
+        diagnostics += _check_cards(report.partial_decks)
         report.diagnostics.extend(diagnostics)
         if processes > 1:
             report.notes.append(PARALLEL_NOTE)

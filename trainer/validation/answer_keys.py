@@ -20,6 +20,7 @@ from __future__ import annotations
 from trainer.grading import GradeResult, Response, grade
 from trainer.model import Card, CardType, Deck, StudyCard
 from trainer.validation.findings import Findings, quote
+from trainer.validation.rules import accepted_marked_wrong
 
 
 def _said(result: GradeResult) -> str:
@@ -66,6 +67,10 @@ def check_answer_keys(deck: Deck, card: Card, out: Findings) -> None:
 
 
 def _check_typed(card: Card, out: Findings) -> None:
+    if accepted_marked_wrong(card):
+        # Reported once as accepted-answer-marked-wrong; until it is fixed every accepted
+        # sample would fail with a message that contradicts itself.
+        return
     fix_accepted = "it is probably also listed in wrong, or closer to a wrong answer"
     _expect(out, card, card, card.answer, True, "answer", "the answer {}", fix_accepted,
             card.answer)

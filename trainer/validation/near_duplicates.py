@@ -25,7 +25,7 @@ from itertools import chain
 from dataclasses import dataclass
 
 from trainer.diagnostics import Severity
-from trainer.model import CLOZE_PATTERN, Card, CardType, Deck
+from trainer.model import Card, CardType, Deck, cloze_display
 from trainer.validation.findings import Findings
 from trainer.validation.text import STOPWORDS, TOKEN, fold, stem_table
 
@@ -49,7 +49,7 @@ def prompt_of(card: Card) -> str:
     if card.type is CardType.BASIC:
         return card.front
     if card.type is CardType.CLOZE:
-        return CLOZE_PATTERN.sub(lambda m: m.group(2), card.question)
+        return cloze_display(card.question, 0, revealed=True)
     if card.type is CardType.ORDER:
         return "\n".join((card.question, *card.items))
     return card.question

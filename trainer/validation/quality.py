@@ -15,7 +15,7 @@ Near-duplicate questions are in :mod:`trainer.validation.near_duplicates`.
 from __future__ import annotations
 
 from trainer.grading import normalize
-from trainer.model import CLOZE_PATTERN, Card, CardType, Deck
+from trainer.model import Card, CardType, Deck, cloze_display
 from trainer.validation.findings import Findings, quote
 from trainer.validation.text import contains_phrase, fold, words
 
@@ -56,8 +56,7 @@ def check_answer_in_question(deck: Deck, card: Card, out: Findings) -> None:
 def _check_cloze_gives_itself_away(card: Card, out: Findings) -> None:
     for cloze in card.clozes:
         # The text as shown while this deletion is hidden.
-        shown = CLOZE_PATTERN.sub(
-            lambda m: " " if int(m.group(1)) == cloze.number else m.group(2), card.question)
+        shown = cloze_display(card.question, cloze.number, revealed=False)
         folded_shown = fold(shown)
         for answer in cloze.answers:
             folded = fold(answer).strip()

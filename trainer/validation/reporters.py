@@ -18,14 +18,18 @@ from trainer.validation import ValidationReport
 JSON_VERSION = 1
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_BUT_BREAKS = re.compile(
+    "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Characters XML 1.0 cannot hold at all, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def shown_path(path: Path | str) -> str:
-    """``path`` as text safe to print: undecodable bytes and control characters escaped."""
+def shown_path(path: Path | str, *, keep_line_breaks: bool = False) -> str:
+    """``path`` as text safe to print: undecodable bytes and control characters escaped
+    (LF and CR too, unless ``keep_line_breaks``: for a format that encodes them itself)."""
     text = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    unsafe = _UNSAFE_BUT_BREAKS if keep_line_breaks else _UNSAFE
+    return unsafe.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _safe(text: str) -> str:
@@ -89,7 +93,8 @@ def render_github(report: ValidationReport, strict: bool = False) -> str:
     for d in report.diagnostics:
         command = "error" if d.severity is Severity.ERROR else \
             "warning" if d.severity is Severity.WARNING else "notice"
-        props = [f"file={_github_property(shown_path(d.path))}"]
+        # GitHub decodes %0A and %0D in a file name: the annotation lands on the real file.
+        props = [f"file={_github_property(shown_path(d.path, keep_line_breaks=True))}"]
         if d.line > 0:
             props.append(f"line={d.line}")
             if d.column > 0:
@@ -114,7 +119,7 @@ def render_junit(report: ValidationReport, strict: bool = False) -> str:
     by_file: dict[Path, list[Diagnostic]] = {path: [] for path in report.files}
     for d in report.diagnostics:
         by_file.setdefault(d.path, []).append(d)
-    decks = {deck.path: deck for deck in report.decks}
+    decks = {deck.path: deck for deck in (*report.decks, *report.partial_decks)}
     root = ET.Element("testsuites", name="trainer validate")
     total_tests = total_failures = 0
     for path, diagnostics in by_file.items():

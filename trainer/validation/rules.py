@@ -88,19 +88,28 @@ def check_order(deck: Deck, card: Card, out: Findings) -> None:
                   "orders would be right; remove or reword one")
 
 
-def check_wrong_answers(deck: Deck, card: Card, out: Findings) -> None:
-    """typed: an accepted answer must not also be listed as a known wrong one."""
+def accepted_marked_wrong(card: Card) -> list[tuple[int, str, str]]:
+    """typed: ``(index in wrong, wrong, accepted answer)`` for every listed wrong answer
+    that is also an accepted one under the card's match policy."""
     if card.type is not CardType.TYPED or not card.wrong:
-        return
+        return []
     accepted = {normalize(text, card.match): text for text in (card.answer, *card.alternatives)}
+    found = []
     for index, wrong in enumerate(card.wrong):
         same = accepted.get(normalize(wrong, card.match))
         if same is not None:
-            what = "the answer" if same == card.answer else "an alternative"
-            out.error(card, f"wrong[{index}]", "accepted-answer-marked-wrong",
-                      f"{quote(wrong)} is listed as wrong but matches {what} "
-                      f"{quote(same)} under this card's match policy; remove it from "
-                      "wrong or from the accepted answers")
+            found.append((index, wrong, same))
+    return found
+
+
+def check_wrong_answers(deck: Deck, card: Card, out: Findings) -> None:
+    """typed: an accepted answer must not also be listed as a known wrong one."""
+    for index, wrong, same in accepted_marked_wrong(card):
+        what = "the answer" if same == card.answer else "an alternative"
+        out.error(card, f"wrong[{index}]", "accepted-answer-marked-wrong",
+                  f"{quote(wrong)} is listed as wrong but matches {what} "
+                  f"{quote(same)} under this card's match policy; remove it from "
+                  "wrong or from the accepted answers")
 
 
 def check_sources(deck: Deck, card: Card, out: Findings) -> None:

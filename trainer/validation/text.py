@@ -93,19 +93,25 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(fold(text))
 
 
+def _is_key(token: str) -> bool:
+    """Not a stopword, nor a single letter: "s" of "Saturn's", "e" and "g" of "e.g."
+    are pieces of words, not terms (a single digit is a number, and stays)."""
+    return token not in STOPWORDS and not (len(token) == 1 and token.isalpha())
+
+
 def key_terms(text: str) -> dict[str, str]:
-    """Stemmed tokens of ``text`` that are not stopwords, in order, each mapped to the
-    first word (folded) that gave it, for messages."""
+    """Stemmed tokens of ``text`` that are not stopwords or single letters, in order, each
+    mapped to the first word (folded) that gave it, for messages."""
     terms: dict[str, str] = {}
     for token in TOKEN.findall(fold(text)):
-        if token not in STOPWORDS:
+        if _is_key(token):
             terms.setdefault(stem(token), token)
     return terms
 
 
 def term_set(text: str) -> frozenset[str]:
     """The set of :func:`key_terms` of ``text``."""
-    return frozenset(stem(t) for t in TOKEN.findall(fold(text)) if t not in STOPWORDS)
+    return frozenset(stem(t) for t in TOKEN.findall(fold(text)) if _is_key(t))
 
 
 def contains_phrase(haystack: str, needle: str) -> bool:

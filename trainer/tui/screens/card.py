@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Button, ProgressBar, Static
 
 from trainer.model import CardType, Deck, StudyCard
-from trainer.tui.drivers import AGAIN, GRADE_NAMES, CardDriver, Outcome, QuizDriver
+from trainer.tui.drivers import AGAIN, GOOD, GRADE_NAMES, CardDriver, Outcome, QuizDriver
 from trainer.tui.footer import KeysFooter
 from trainer.tui.text import join, lines, plain, typed_diff
 from trainer.tui.widgets.answers import (
@@ -49,6 +49,8 @@ class CardScreen(Screen[None]):
         Binding("1", "pick(1)", "Pick", key_display="1-9", show=False),
         *(Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)),
         Binding("u", "undo", "Undo"),
+        # Offered on the verdict line (the footer has no room left at 80 columns).
+        Binding("i", "override", "I was right", show=False),
         Binding("at", "suspend", "Suspend", key_display="@"),
         Binding("exclamation_mark,ctrl+1", "flag", "Flag", key_display="!"),
         Binding("escape", "end", "End"),
@@ -227,11 +229,18 @@ class CardScreen(Screen[None]):
         if self.phase == "answered":
             self.grade(number)
 
-    def grade(self, grade: int) -> None:
+    def action_override(self) -> None:
+        if self.check_action("override", ()):
+            self.grade(GOOD, override=True)
+
+    def grade(self, grade: int, *, override: bool = False) -> None:
         from trainer.session import ProgressError
 
         try:
-            self.driver.record(grade)
+            if override:
+                self.driver.record_override()  # type: ignore[attr-defined]
+            else:
+                self.driver.record(grade)
         except ProgressError as error:
             self.notify(str(error), title="Answer not saved", severity="error",
                         markup=False, timeout=30)
@@ -316,6 +325,9 @@ class CardScreen(Screen[None]):
                     and card.type in (CardType.CHOICE, CardType.MULTI))
         if action in ("suspend", "flag"):
             return self.driver.records
+        if action == "override":  # study only: typed answers the grader called wrong
+            return self.phase == "answered" and \
+                getattr(self.driver, "can_override", lambda: False)()
         if action == "undo":
             return self.driver.kind != "quiz"
         return True
@@ -333,6 +345,8 @@ class CardScreen(Screen[None]):
                                     f"{'s' if result.typos > 1 else ''})"])
             else:
                 verdict = join([("✗ Not quite", "bold $error")])
+                if self.check_action("override", ()):
+                    verdict = join([verdict, ("   i", "bold"), " I was right"])
             if result.note:
                 verdict = join([verdict, "  ", plain(result.note, "italic")])
             rows.append(verdict)

@@ -40,6 +40,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ("Enter", "accept the suggested grade (basic: Good)"),
         ("1 2 3 4", "grade Again, Hard, Good, Easy instead"),
         ("u", "undo the last answer (several levels)"),
+        ("i", "typed and cloze, graded wrong: I was right (recorded as Good)"),
         ("@", "suspend the card"),
         ("! (ctrl+1)", "flag / unflag the card"),
         ("Esc", "end the session: summary"),
