@@ -264,7 +264,7 @@ class Collection:
         settings = self.settings(deck_id)
         scheduler = self._schedulers.get(settings)
         if scheduler is None:
-            scheduler = self._schedulers[settings] = Scheduler(settings)
+            scheduler = self._schedulers[settings] = Scheduler(settings, self.clock.zone)
         return scheduler
 
     def _scheduler_for_key(self, key: str) -> Scheduler:
