@@ -20,6 +20,7 @@ from trainer.intervals import (
     graduating_easy_interval,
     graduating_interval,
     passing_review_interval,
+    round_half_up,
 )
 from trainer.studyday import StudyDays
 
@@ -119,6 +120,12 @@ def to_datetime(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
+def _places(value: float, places: int) -> float:
+    """``value`` rounded to ``places`` decimals, halves away from zero (as Anki rounds)."""
+    factor = 10**places
+    return round_half_up(value * factor) / factor
+
+
 def _fuzz_factor(key: str, when: datetime) -> float:
     """Where in its fuzz range a card's interval lands (0 <= f < 1): a function of the
     card and the time of the answer, so a replay gives the same due dates."""
@@ -202,8 +209,10 @@ class Scheduler:
         return CardState(
             state=_STATE_NAME[int(answered.state)],
             step=answered.step,
-            stability=answered.stability,
-            difficulty=answered.difficulty,
+            # Kept as Anki keeps them (the next review starts from these): stability to
+            # 4 decimals, difficulty to 3. This answer's interval used the exact values.
+            stability=_places(answered.stability, 4),
+            difficulty=_places(answered.difficulty, 3),
             due=due,
             last_review=now,
             reps=state.reps + 1,
