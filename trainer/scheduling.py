@@ -25,7 +25,7 @@ from trainer.intervals import (
 from trainer.studyday import StudyDays
 
 if TYPE_CHECKING:
-    from trainer.model import SchedulingSettings
+    from trainer.model import Card, SchedulingSettings
 
 
 class Grade(IntEnum):
@@ -252,16 +252,37 @@ class Scheduler:
         return float(self._fsrs.get_card_retrievability(card, now_utc))
 
 
+#: ``multi`` and ``order`` cards with at most this many options or items can be answered
+#: right by a guess often enough (1 in 7, 1 in 6) that a right answer does not show the
+#: card is known.
+GUESSABLE_ITEMS = 3
+
+
+def is_guessable(card: Card) -> bool:
+    """Whether a right answer to ``card`` may well be a lucky guess: every ``truefalse``
+    and ``choice`` card, and ``multi``/``order`` cards with few options or items."""
+    kind = str(card.type)
+    if kind in ("truefalse", "choice"):
+        return True
+    if kind == "multi":
+        return len(card.options) <= GUESSABLE_ITEMS
+    if kind == "order":
+        return len(card.items) <= GUESSABLE_ITEMS
+    return False
+
+
 def suggest_grade(
     correct: bool | None, duration: float | None, settings: SchedulerSettings,
-    *, typos: int = 0,
+    *, typos: int = 0, lucky_guess: bool = False,
 ) -> Grade:
     """The grade proposed to the learner, who may override it before it is recorded.
 
     Wrong is Again; right is Good, or Hard when it took longer than ``slow_seconds``, or
-    Easy when it took less than ``fast_seconds``, except that an answer accepted with
-    ``typos`` is never Easy (the learner did not quite have it). Self-graded cards
-    (``correct is None``) suggest Good.
+    Easy when it took less than ``fast_seconds``, except that it is never Easy for an
+    answer accepted with ``typos`` (the learner did not quite have it) or one that may be
+    a ``lucky_guess`` (a guessable card, :func:`is_guessable`, not yet out of learning: a
+    fast right guess would otherwise send a card nobody knows a week away). Self-graded
+    cards (``correct is None``) suggest Good.
     """
     if correct is None:
         return Grade.GOOD
@@ -270,7 +291,7 @@ def suggest_grade(
     if duration is not None:
         if duration > settings.slow_seconds:
             return Grade.HARD
-        if duration < settings.fast_seconds and not typos:
+        if duration < settings.fast_seconds and not typos and not lucky_guess:
             return Grade.EASY
     return Grade.GOOD
 

@@ -43,6 +43,7 @@ from trainer.scheduling import (
     Scheduler,
     SchedulerSettings,
     day_start,
+    is_guessable,
     suggest_grade,
     to_datetime,
 )
@@ -913,7 +914,10 @@ class StudySession:
             from trainer.grading import grade
 
             result = grade(card, response)
-            suggested = suggest_grade(result.correct, duration, settings, typos=result.typos)
+            lucky_guess = is_guessable(card.card) and self.collection.state(card.key).state in (
+                NEW, LEARNING)
+            suggested = suggest_grade(result.correct, duration, settings, typos=result.typos,
+                                      lucky_guess=lucky_guess)
             answer = Answer(result, suggested, duration)
         self._pending = answer
         return answer
