@@ -81,9 +81,9 @@ def with_review_fuzz(fuzz: float | None, interval: float, minimum: int, maximum:
 def _minimum_review_fuzz_interval(interval: float, previous: int, maximum: int) -> int:
     """A review's interval does not shrink below the previous one while that is within
     the new interval's fuzz range (and grows by at least a day when it grows)."""
-    _, upper = constrained_fuzz_bounds(interval, 1, maximum)
     if round_half_up(interval) > previous:
         return previous + 1
+    _, upper = constrained_fuzz_bounds(interval, 1, maximum)
     if previous <= upper:
         return previous
     return 0

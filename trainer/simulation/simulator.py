@@ -233,10 +233,11 @@ class Simulation:
                 else:
                     self.due_by_day.setdefault(int(due), []).append(card)
             recall = self.learner.recall_probability
+            last_moment = end - 1 / 86400  # still this study day
             for card in range(introduced):
                 memory = self.memory[card]
                 if memory is not None:
-                    knowledge_sum += recall(memory, end)
+                    knowledge_sum += recall(memory, last_moment)
             card_days += introduced
         return SimResult(
             reviews=len(self.log),
