@@ -19,9 +19,19 @@ script rewrites before every answer. ``ANKI_TEST_MODE`` turns Anki's fuzz off (a
 Anki's own Python tests); time zone UTC. No answer falls between 2 and 4 am, where that
 mode shifts Anki's clock.
 
+``--simulator`` instead compares the scheduler benchmark's simulator with Anki's own
+(``simulate_fsrs_review`` in the backend) on the same default FSRS weights and the same
+collection (800 cards, 10 new a day, a year, desired retention 0.9, no review limit),
+with the simulated learner's memory exactly FSRS-6 with default weights, and writes both
+results to tests/fixtures/anki_simulator.json. The two simulators draw answers
+differently (Anki's, with no history in the collection, from fsrs-rs's default rating
+probabilities; the benchmark's depend on recall), so the check is a sanity check: same order of magnitude, and no systematic
+off-by-a-day (that showed as about 30% more reviews).
+
 Usage (writes tests/fixtures/anki_reference.json; needs ``pip install '.[anki]'``)::
 
     .venv/bin/python benchmarks/anki_reference.py [--random 100] [--seed 10] [--out PATH]
+    .venv/bin/python benchmarks/anki_reference.py --simulator
 """
 
 from __future__ import annotations
@@ -226,6 +236,98 @@ def _dump(fixture: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- the simulators ---------------------------------------------------------------------
+
+SIMULATOR_FIXTURE = ROOT / "tests" / "fixtures" / "anki_simulator.json"
+SIMULATED = {"cards": 800, "new_per_day": 10, "days": 365, "desired_retention": 0.9}
+
+
+def anki_simulation() -> dict[str, Any]:
+    """Anki's ``simulate_fsrs_review`` on an empty collection (all cards new)."""
+    import fsrs
+    from anki import scheduler_pb2
+    from anki.collection import Collection
+
+    with tempfile.TemporaryDirectory() as directory:
+        col = Collection(os.path.join(directory, "simulator.anki2"))
+        try:
+            request = scheduler_pb2.SimulateFsrsReviewRequest(
+                params=[float(w) for w in fsrs.Scheduler().parameters],
+                desired_retention=SIMULATED["desired_retention"],
+                deck_size=SIMULATED["cards"], days_to_simulate=SIMULATED["days"],
+                new_limit=SIMULATED["new_per_day"], review_limit=1_000_000,
+                max_interval=36500, search="deck:none-of-these",
+                new_cards_ignore_review_limit=True, easy_days_percentages=[1.0] * 7,
+                learning_step_count=2, relearning_step_count=1,
+                historical_retention=SIMULATED["desired_retention"])
+            result = col._backend.simulate_fsrs_review(request)
+        finally:
+            col.close()
+    reviews = list(result.daily_review_count)
+    return {"reviews": sum(reviews), "new": sum(result.daily_new_count),
+            "memorized_at_end": round(float(result.accumulated_knowledge_acquisition[-1]), 1),
+            "reviews_per_month": _per_month(reviews)}
+
+
+def trainer_simulation() -> dict[str, Any]:
+    """The benchmark's simulator: FSRS (the app's scheduler) at the same settings, a
+    learner whose memory is FSRS-6 with default weights, seeds 0-3 averaged."""
+    sys.path.insert(0, str(ROOT))
+    from trainer.simulation.memory_models import FsrsShapedLearner
+    from trainer.simulation.simulator import FsrsAdapter, SimConfig, Simulation
+
+    config = SimConfig(cards=SIMULATED["cards"], new_per_day=SIMULATED["new_per_day"],
+                       days=SIMULATED["days"])
+    totals: list[list[int]] = []
+    memorized = []
+    grades = [0, 0, 0, 0]
+    for seed in range(4):
+        learner = FsrsShapedLearner(seed, spread=0.0, decay_spread=0.0, card_effect=0.0)
+        simulation = Simulation(learner, FsrsAdapter(SIMULATED["desired_retention"]),
+                                config, seed=seed)
+        result = simulation.run()
+        # What Anki counts as a review: an answer on a later day than the card's last.
+        daily = [0] * config.days
+        last: dict[int, float] = {}
+        for card, now, grade in result.log:
+            if card in last and int(now) > int(last[card]):
+                daily[int(now)] += 1
+                grades[grade - 1] += 1
+            last[card] = now
+        totals.append(daily)
+        end = config.days - 1 / 86400
+        memorized.append(sum(learner.recall_probability(memory, end)
+                             for memory in simulation.memory if memory is not None))
+    daily_mean = [sum(day) / len(totals) for day in zip(*totals)]
+    passed = sum(grades[1:])
+    return {"reviews": round(sum(daily_mean)), "new": config.cards,
+            "memorized_at_end": round(sum(memorized) / len(memorized), 1),
+            "reviews_per_month": _per_month(daily_mean),
+            "review_again_share": round(grades[0] / sum(grades), 3),
+            "passed_hard_good_easy_shares": [round(g / passed, 3) for g in grades[1:]]}
+
+
+def _per_month(daily: list[float]) -> list[int]:
+    return [round(sum(daily[start:start + 30])) for start in range(0, len(daily), 30)]
+
+
+def simulators() -> int:
+    anki = anki_simulation()
+    ours = trainer_simulation()
+    ratio = ours["reviews"] / anki["reviews"]
+    figure = {"generator": "benchmarks/anki_reference.py --simulator", "settings": SIMULATED,
+              "anki": anki,
+              "trainer": ours, "reviews_ratio": round(ratio, 3)}
+    SIMULATOR_FIXTURE.write_text(json.dumps(figure, indent=1) + "\n")
+    print(f"{'':22}{'reviews':>9}{'memorized at end':>18}")
+    for name, result in (("Anki simulate_fsrs_review", anki), ("trainer simulator", ours)):
+        print(f"{name:26}{result['reviews']:>5}{result['memorized_at_end']:>18}")
+    print(f"trainer's learner: {ours['review_again_share']:.1%} of reviews Again; passed "
+          f"ones Hard/Good/Easy {ours['passed_hard_good_easy_shares']}")
+    print(f"reviews, trainer / Anki: {ratio:.2f}x; wrote {SIMULATOR_FIXTURE}")
+    return 0
+
+
 # -- the parent: start the child under libfaketime -------------------------------------
 
 
@@ -241,6 +343,8 @@ def main() -> int:
     parser.add_argument("--random", type=int, default=100, help="random sequences (100)")
     parser.add_argument("--seed", type=int, default=10, help="seed of the random sequences")
     parser.add_argument("--out", default=str(FIXTURE), help="fixture to write")
+    parser.add_argument("--simulator", action="store_true",
+                        help="compare the benchmark's simulator with Anki's instead")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
@@ -249,6 +353,8 @@ def main() -> int:
         import anki  # noqa: F401
     except ImportError:
         raise SystemExit("the anki package is missing: pip install '.[anki]'") from None
+    if arguments.simulator:
+        return simulators()
     with tempfile.TemporaryDirectory() as directory:
         time_file = os.path.join(directory, "faketime")
         _FakeTime(time_file).set(CREATED)

@@ -91,14 +91,21 @@ def answer(learner: Learner, memory: list[float], z: float, now: float, rng: ran
 class FsrsShapedLearner:
     """Model (a): FSRS-6 memory with the learner's own weights.
 
+    ``spread`` and ``decay_spread`` (log-normal) make the weights personal and
+    ``card_effect`` adds a card's innate difficulty to its initial difficulty; all three
+    at 0 give a learner whose memory is exactly FSRS-6 with default weights (the
+    comparison with Anki's own simulator in benchmarks/anki_reference.py).
+
     Memory: ``[last_time, stability, difficulty]``.
     """
 
-    def __init__(self, seed: int, spread: float = 0.35) -> None:
+    def __init__(self, seed: int, spread: float = 0.35, *, decay_spread: float = 0.25,
+                 card_effect: float = 1.5) -> None:
         rng = random.Random(seed)
         w = [x * math.exp(rng.gauss(0.0, spread)) for x in FSRS6_DEFAULT_WEIGHTS]
-        w[20] = FSRS6_DEFAULT_WEIGHTS[20] * math.exp(rng.gauss(0.0, 0.25))
+        w[20] = FSRS6_DEFAULT_WEIGHTS[20] * math.exp(rng.gauss(0.0, decay_spread))
         w[7] = min(w[7], 0.5)  # mean reversion is a fraction
+        self.card_effect = card_effect
         self.w = tuple(w)
         self.decay = -w[20]
         self.factor = 0.9 ** (1 / self.decay) - 1
@@ -107,7 +114,7 @@ class FsrsShapedLearner:
         return self.w[4] - math.exp(self.w[5] * (grade - 1)) + 1
 
     def first_study(self, z: float, grade: int, now: float) -> list[float]:
-        difficulty = min(10.0, max(1.0, self._initial_difficulty(grade) + 1.5 * z))
+        difficulty = min(10.0, max(1.0, self._initial_difficulty(grade) + self.card_effect * z))
         return [now, self.w[grade - 1], difficulty]
 
     def recall_probability(self, memory: list[float], now: float) -> float:
