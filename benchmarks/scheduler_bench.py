@@ -19,6 +19,7 @@ import multiprocessing
 import sys
 import time
 from dataclasses import dataclass
+from datetime import timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,10 @@ from trainer.simulation.simulator import (  # noqa: E402
     to_datetime,
 )
 from trainer.simulation.sm2 import Sm2Scheduler, Sm2Settings  # noqa: E402
+from trainer.studyday import StudyDays  # noqa: E402
+
+#: The simulator's days: whole days from midnight UTC.
+SIMULATED_DAYS = StudyDays(0, timezone.utc)
 
 RETENTIONS = (0.70, 0.75, 0.80, 0.85, 0.90, 0.95)
 MODIFIERS = (0.5, 0.7, 1.0, 1.4, 2.0)
@@ -74,7 +79,7 @@ def _fit_hook(fit_day: int, adapter: FsrsAdapter, notes: list[str]):  # type: ig
             return
         reviews = [Review(str(card), to_datetime(t), grade) for card, t, grade in simulation.log]
         try:
-            report = fit(reviews, with_retention=False)
+            report = fit(reviews, with_retention=False, days=SIMULATED_DAYS)
         except NotEnoughReviews as error:
             notes.append(f"kept defaults: {error}")
             return

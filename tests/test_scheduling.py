@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trainer.config import ConfigError, load_config
-from trainer.model import SchedulingSettings
+from trainer.model import Card, CardType, Location, SchedulingSettings
 from trainer.progress import replay
 from trainer.progress.store import ProgressStore
 from trainer.scheduling import (
@@ -17,6 +17,7 @@ from trainer.scheduling import (
     Scheduler,
     SchedulerSettings,
     day_start,
+    is_guessable,
     suggest_grade,
     to_datetime,
 )
@@ -177,6 +178,29 @@ def test_fitted_parameters_are_used():
 def test_suggested_grade(correct, seconds, grade):
     settings = SchedulerSettings(fast_seconds=5, slow_seconds=25)
     assert suggest_grade(correct, seconds, settings) is grade
+
+
+def test_a_possible_lucky_guess_is_never_suggested_easy():
+    settings = SchedulerSettings(fast_seconds=5, slow_seconds=25)
+    assert suggest_grade(True, 2.0, settings, lucky_guess=True) is Grade.GOOD
+    assert suggest_grade(True, 60.0, settings, lucky_guess=True) is Grade.HARD
+    assert suggest_grade(False, 2.0, settings, lucky_guess=True) is Grade.AGAIN
+
+
+@pytest.mark.parametrize(("card_type", "options", "items", "guessable"), [
+    ("truefalse", (), (), True),
+    ("choice", ("a", "b", "c", "d", "e", "f"), (), True),
+    ("multi", ("a", "b", "c"), (), True),
+    ("multi", ("a", "b", "c", "d"), (), False),
+    ("order", (), ("a", "b", "c"), True),
+    ("order", (), ("a", "b", "c", "d"), False),
+    ("typed", (), (), False),
+])
+def test_guessable_cards_are_true_false_choice_and_short_multi_or_order(
+        card_type, options, items, guessable):
+    card = Card(id="c", type=CardType(card_type), location=Location(Path("d.yaml"), 1, 1),
+                options=options, items=items)
+    assert is_guessable(card) is guessable
 
 
 def test_an_answer_accepted_with_a_typo_is_never_suggested_easy():

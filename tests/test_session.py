@@ -10,6 +10,7 @@ import pytest
 from test_session_support import (
     LOCAL,
     basic,
+    choice,
     clock,
     cloze,
     config,
@@ -256,6 +257,26 @@ def test_flag_current_toggles_durably(tmp_path: Path):
 
 
 # -- answering ---------------------------------------------------------------------------
+
+
+def test_a_fast_right_answer_to_a_guessable_card_is_not_easy_until_it_graduates(
+        tmp_path: Path):
+    # Issue 10: a first-sight choice card answered right in 2 s suggested Easy, and Enter
+    # sent a card the learner may have guessed 7-9 days away.
+    fake = clock()
+    collection = open_collection(tmp_path, [deck("d", [choice("q")])], fake, fast_seconds=5)
+    session = collection.start_session()
+    assert session.submit("b", duration=2).suggested is Grade.GOOD  # new: maybe a guess
+    session.record(Grade.GOOD)
+    fake.advance(timedelta(minutes=10))
+    session = collection.start_session()
+    assert session.current.key == "d/q"
+    assert session.submit("b", duration=2).suggested is Grade.GOOD  # still learning
+    session.record(Grade.GOOD)  # graduates
+    fake.advance(timedelta(days=5))
+    session = collection.start_session()
+    assert session.current.key == "d/q"
+    assert session.submit("b", duration=2).suggested is Grade.EASY  # known: fast is easy
 
 
 def test_submit_grades_and_suggests_from_correctness_and_speed(tmp_path: Path):

@@ -37,9 +37,11 @@ def test_a_simulation_is_reproducible_from_its_seed(model: str) -> None:
 def test_recall_fades_with_time(model: str) -> None:
     learner = MODELS[model](seed=3)
     memory = learner.first_study(0.0, GOOD, now=0.0)
-    curve = [learner.recall_probability(memory, t) for t in (0.0, 0.5, 1, 3, 10, 60)]
+    curve = [learner.recall_probability(memory, t) for t in (0.0, 1, 3, 10, 60)]
     assert curve[0] == pytest.approx(1.0)
     assert all(later < earlier for earlier, later in zip(curve, curve[1:]))
+    # Whole study days count: later on the day of the study is still "no time since".
+    assert learner.recall_probability(memory, 0.9) == curve[0]
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))

@@ -31,7 +31,7 @@ def test_a_fixed_sequence_of_answers_gives_ankis_documented_intervals() -> None:
 
     # Good on the last step: graduates with the graduating interval, 1 day; ease 250%.
     card = sm2.answer(card, GOOD, MORNING + 10 * MINUTE)
-    assert (card.phase, card.interval, card.ease, card.due) == (REVIEW, 1, 2.5, 1.0)
+    assert (card.phase, card.interval, card.ease, card.due) == (REVIEW, 1, 2500, 1.0)
 
     # Day 1, on time, Good: hard = max(1 * 1.2 -> 1, 1 + 1) = 2;
     # good = max((1 + 0/2) * 2.5 = 2.5 -> 3, hard + 1 = 3) = 3.
@@ -46,18 +46,18 @@ def test_a_fixed_sequence_of_answers_gives_ankis_documented_intervals() -> None:
     # easy = max((8 + 2) * 2.5 * 1.3 = 32.5 -> 33, good + 1) = 33; ease + 15% = 2.65.
     card = sm2.answer(card, EASY, 14 + MORNING)
     assert (card.interval, card.due) == (33, 47.0)
-    assert card.ease == pytest.approx(2.65)
+    assert card.ease == 2650
 
     # Day 47, Hard: max(33 * 1.2 = 39.6 -> 40, 33 + 1) = 40; ease - 15% = 2.50.
     card = sm2.answer(card, HARD, 47 + MORNING)
     assert (card.interval, card.due) == (40, 87.0)
-    assert card.ease == pytest.approx(2.50)
+    assert card.ease == 2500
 
     # Day 87, Again: a lapse; new interval = max(1, 40 * 0%) = 1 day after relearning;
     # ease - 20% = 2.30; relearning step 10 minutes.
     card = sm2.answer(card, AGAIN, 87 + MORNING)
     assert (card.phase, card.lapses, card.interval) == (RELEARNING, 1, 1)
-    assert card.ease == pytest.approx(2.30)
+    assert card.ease == 2300
     assert card.due == pytest.approx(87 + MORNING + 10 * MINUTE)
 
     # Good on the only relearning step: back to review, 1 day.
@@ -82,7 +82,7 @@ def test_learning_step_answers() -> None:
     easy = sm2.answer(Sm2Card(), EASY, MORNING)
     assert (easy.phase, easy.interval, easy.due) == (REVIEW, 4, 4.0)
     # Hard on a relearning step of 10 minutes (the only one): 1.5 x 10 = 15 minutes.
-    lapsed = Sm2Card(phase=REVIEW, interval=10, ease=2.5, last_day=0)
+    lapsed = Sm2Card(phase=REVIEW, interval=10, ease=2500, last_day=0)
     relearning = sm2.answer(lapsed, AGAIN, 10 + MORNING)
     hard = sm2.answer(relearning, HARD, 10 + MORNING)
     assert hard.due == pytest.approx(10 + MORNING + 15 * MINUTE)
@@ -92,15 +92,22 @@ def test_learning_step_answers() -> None:
 
 def test_ease_never_drops_below_130_percent() -> None:
     sm2 = Sm2Scheduler()
-    card = Sm2Card(phase=REVIEW, interval=5, ease=1.4, last_day=0)
+    card = Sm2Card(phase=REVIEW, interval=5, ease=1400, last_day=0)
     card = sm2.answer(card, AGAIN, 5 + MORNING)
-    assert card.ease == pytest.approx(1.3)
+    assert card.ease == 1300
     card = sm2.answer(sm2.answer(card, GOOD, 5 + MORNING + 10 * MINUTE), HARD, 6 + MORNING)
-    assert card.ease == pytest.approx(1.3)
+    assert card.ease == 1300
+
+
+def test_ease_is_whole_thousandths_so_halves_round_as_in_anki() -> None:
+    # 2500 - 200 + 150 is exactly 2450 (as a float, 2.5 - 0.2 + 0.15 is 2.4499999...):
+    # 10 days x 2.45 = 24.5 rounds up to 25, as Anki gives it.
+    card = Sm2Card(phase=REVIEW, interval=10, ease=2450, last_day=0)
+    assert Sm2Scheduler().answer(card, GOOD, 10 + MORNING).interval == 25
 
 
 def test_interval_modifier_scales_review_intervals() -> None:
-    card = Sm2Card(phase=REVIEW, interval=10, ease=2.5, last_day=0)
+    card = Sm2Card(phase=REVIEW, interval=10, ease=2500, last_day=0)
     # good = 10 * 2.5 * modifier
     assert Sm2Scheduler(Sm2Settings(interval_modifier=2.0)).answer(card, GOOD, 10.4).interval == 50
     assert Sm2Scheduler(Sm2Settings(interval_modifier=0.5)).answer(card, GOOD, 10.4).interval == 13

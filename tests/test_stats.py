@@ -214,3 +214,40 @@ def test_many_reviews_card_by_card(tmp_path: Path):
     # (i % 100 == 0) is each card's first answer, so 9 x 1,000 mature lapses.
     assert stats.retention_mature == pytest.approx(1 - 9_000 / 99_000)
     assert stats.retention_young is None
+
+
+def test_past_answers_are_binned_with_the_utc_offset_of_their_own_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An answer at 04:30 summer time is that day's, also when the stats are looked at in
+    winter: the system clock's *today's* offset (+01:00) would put it at 03:30, the day
+    before."""
+    import time
+
+    from test_session_support import basic, config, deck
+
+    from trainer.clock import SystemClock
+    from trainer.scheduling import Grade
+
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    try:
+        summer = FakeClock(datetime(2026, 7, 1, 4, 30, tzinfo=ZoneInfo("Europe/Paris")))
+        decks = [deck("d", [basic("a")])]
+        writing = Collection.from_decks(decks, tmp_path / "progress", clock=summer,
+                                        config=config(), device="dev-a")
+        writing.start_session().record(Grade.GOOD)
+        writing.close()
+
+        class WinterSystemClock(SystemClock):
+            """The system clock on a December day: zone None, now at today's offset."""
+
+            def now(self) -> datetime:
+                return datetime(2026, 12, 1, 12, tzinfo=timezone.utc).astimezone()
+
+        reading = Collection.from_decks(decks, tmp_path / "progress", clock=WinterSystemClock(),
+                                        config=config(), device="dev-a")
+        assert compute_stats(reading).per_day == {date(2026, 7, 1): 1}
+        reading.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -1,14 +1,21 @@
 """Time, injected: every time-dependent function takes a :class:`Clock`, so tests can
-simulate months of study without sleeping."""
+simulate months of study without sleeping.
+
+A clock also says which time zone the learner lives in (``zone``), so that study days
+(:mod:`trainer.studyday`) place past instants with the offset in force then.
+"""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
 
 class Clock(Protocol):
+    #: The learner's time zone; ``None``: the system's local zone.
+    zone: tzinfo | None
+
     def now(self) -> datetime:
         """The current time, timezone-aware."""
         ...
@@ -19,6 +26,8 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    zone: tzinfo | None = None
+
     def now(self) -> datetime:
         return datetime.now(timezone.utc).astimezone()
 
@@ -27,11 +36,16 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock that only moves when told to."""
+    """A clock that only moves when told to.
 
-    def __init__(self, start: datetime, *, tz: timezone | None = None) -> None:
+    Attributes:
+        zone: the zone of ``start`` (a ``zoneinfo.ZoneInfo`` gives daylight saving).
+    """
+
+    def __init__(self, start: datetime, *, tz: tzinfo | None = None) -> None:
         if start.tzinfo is None:
             start = start.replace(tzinfo=tz or timezone.utc)
+        self.zone: tzinfo | None = start.tzinfo
         self._now = start
         self._mono = 0.0
 
@@ -45,5 +59,7 @@ class FakeClock:
         """Move forward by a timedelta, or by a number of seconds."""
         if not isinstance(delta, timedelta):
             delta = timedelta(seconds=delta)
-        self._now += delta
+        # Elapsed time, not wall-clock arithmetic (which aware datetimes in a zone with
+        # daylight saving would do).
+        self._now = (self._now.astimezone(timezone.utc) + delta).astimezone(self.zone)
         self._mono += delta.total_seconds()

@@ -7,9 +7,11 @@ split: the model never sees the reviews it is judged on). Predictions come from 
 and the probability of recall is computed just before each review, then compared with
 what happened (any grade but Again counts as recalled).
 
-Only *long-term* reviews are predicted and counted: answers given at least one day (24
-hours, as the ``fsrs`` package measures elapsed time) after the card's previous answer.
-Same-day learning steps are not what the forgetting curve is about.
+Elapsed time is counted in the learner's *study days* (:class:`StudyDays`: the rollover
+hour in their time zone), as the scheduler counts it and as FSRS's own benchmark counts
+it (by the learner's day boundary), not in 24-hour periods. Only *long-term* reviews are
+predicted and counted: answers given on a later study day than the card's previous
+answer. Same-day learning steps are not what the forgetting curve is about.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from trainer.studyday import StudyDays
 
 #: Long-term reviews needed before fitting is attempted. With fewer, a quarter held out
 #: for checking is too small to tell better weights from noise.
@@ -154,19 +158,29 @@ def by_card(reviews: Iterable[Review]) -> dict[str, list[Review]]:
     return cards
 
 
-def long_term_times(cards: dict[str, list[Review]]) -> list[datetime]:
-    """Times of every long-term review (a day or more after the card's previous one)."""
+#: Study days when the caller does not say: Anki's default rollover (4 am), system zone.
+DEFAULT_DAYS = StudyDays()
+
+
+def _elapsed(days: StudyDays, previous: datetime, later: datetime) -> int:
+    return max(0, days.between(previous.timestamp(), later.timestamp()))
+
+
+def long_term_times(cards: dict[str, list[Review]],
+                    days: StudyDays = DEFAULT_DAYS) -> list[datetime]:
+    """Times of every long-term review (on a later study day than the card's previous)."""
     times = []
     for history in cards.values():
         for previous, review in zip(history, history[1:]):
-            if (review.time - previous.time).days >= 1:
+            if _elapsed(days, previous.time, review.time) >= 1:
                 times.append(review.time)
     return sorted(times)
 
 
-def training_items(cards: dict[str, list[Review]], before: datetime | None = None) -> list[Any]:
+def training_items(cards: dict[str, list[Review]], before: datetime | None = None,
+                   days: StudyDays = DEFAULT_DAYS) -> list[Any]:
     """``fsrs-rs`` training items: for each long-term review before ``before``, the card's
-    answers up to and including it, with whole elapsed days (24-hour periods) between."""
+    answers up to and including it, with the study days elapsed between them."""
     rs = _rs()
     items = []
     for history in cards.values():
@@ -175,7 +189,7 @@ def training_items(cards: dict[str, list[Review]], before: datetime | None = Non
         for review in history:
             if before is not None and review.time >= before:
                 break
-            delta = 0 if previous is None else (review.time - previous).days
+            delta = 0 if previous is None else _elapsed(days, previous, review.time)
             reviews.append(rs.FSRSReview(review.rating, delta))
             previous = review.time
             if len(reviews) > 1 and delta > 0:
@@ -184,29 +198,33 @@ def training_items(cards: dict[str, list[Review]], before: datetime | None = Non
 
 
 def predict(
-    cards: dict[str, list[Review]], parameters: Sequence[float], since: datetime | None = None
+    cards: dict[str, list[Review]], parameters: Sequence[float], since: datetime | None = None,
+    days: StudyDays = DEFAULT_DAYS,
 ) -> list[Prediction]:
-    """Replay every card with the ``fsrs`` package and predict each long-term review at or
-    after ``since`` (all of them when ``None``)."""
-    import fsrs
+    """Replay every card with the trainer's scheduler and predict each long-term review at
+    or after ``since`` (all of them when ``None``)."""
+    from trainer.scheduling import CardState, Grade, Scheduler, SchedulerSettings
 
-    scheduler = fsrs.Scheduler(parameters=tuple(parameters), enable_fuzzing=False)
+    scheduler = Scheduler(SchedulerSettings(
+        parameters=tuple(parameters), enable_fuzzing=False,
+        day_rollover_hour=days.rollover_hour), days.zone)
     predictions = []
     for history in cards.values():
-        card = fsrs.Card(card_id=0, due=history[0].time)
+        state = CardState()
         lapses = 0
         previous: datetime | None = None
         for number, review in enumerate(history):
             if previous is not None:
-                elapsed = (review.time - previous).days
+                elapsed = _elapsed(days, previous, review.time)
                 if elapsed >= 1 and (since is None or review.time >= since):
-                    probability = scheduler.get_card_retrievability(card, review.time)
+                    probability = scheduler.retrievability(state, review.time)
+                    assert probability is not None
                     predictions.append(Prediction(
-                        float(probability), review.rating > 1, elapsed, number, lapses
+                        probability, review.rating > 1, elapsed, number, lapses
                     ))
                 if elapsed >= 1 and review.rating == 1:
                     lapses += 1
-            card, _ = scheduler.review_card(card, fsrs.Rating(review.rating), review.time)
+            state = scheduler.review("", state, Grade(review.rating), review.time)
             previous = review.time
     return predictions
 
@@ -304,39 +322,41 @@ def suggest_retention(parameters: Sequence[float], n_cards: int) -> float:
     config.deck_size = max(500, min(n_cards, 3000))
     config.learn_limit = 20
     config.review_limit = 200
-    return float(rs.optimal_retention(config, list(parameters)))
+    # fsrs-rs answers in single precision (its lower bound 0.70 comes back as 0.6999999).
+    return round(float(rs.optimal_retention(config, list(parameters))), 4)
 
 
-def split(cards: dict[str, list[Review]],
-          test_fraction: float = TEST_FRACTION) -> tuple[datetime, int]:
+def split(cards: dict[str, list[Review]], test_fraction: float = TEST_FRACTION,
+          days: StudyDays = DEFAULT_DAYS) -> tuple[datetime, int]:
     """The time-series split point (the first held-out long-term review) and the number of
     long-term reviews; raises :class:`NotEnoughReviews`."""
-    times = long_term_times(cards)
+    times = long_term_times(cards, days)
     if len(times) < MIN_REVIEWS:
         raise NotEnoughReviews(len(times))
     return times[int(len(times) * (1 - test_fraction))], len(times)
 
 
 def fit(reviews: Sequence[Review], *, test_fraction: float = TEST_FRACTION,
-        with_retention: bool = True) -> FitReport:
-    """Fit FSRS weights to ``reviews`` and check them on the latest ones.
+        with_retention: bool = True, days: StudyDays = DEFAULT_DAYS) -> FitReport:
+    """Fit FSRS weights to ``reviews`` and check them on the latest ones, counting elapsed
+    time in ``days`` (the learner's study days).
 
     Raises :class:`NotEnoughReviews` for a short history, :class:`OptimizerUnavailable`
     without ``fsrs-rs-python``, :class:`ValueError` for a rating outside 1-4.
     """
     _rs()
     cards = by_card(reviews)
-    split_time, n_long_term = split(cards, test_fraction)
+    split_time, n_long_term = split(cards, test_fraction, days)
     defaults = default_parameters()
     notes: list[str] = []
 
-    train_items = training_items(cards, before=split_time)
+    train_items = training_items(cards, before=split_time, days=days)
     trained = compute_parameters(train_items)
-    default_metrics = metrics(predict(cards, defaults, since=split_time))
-    fitted_metrics = metrics(predict(cards, trained, since=split_time))
+    default_metrics = metrics(predict(cards, defaults, since=split_time, days=days))
+    fitted_metrics = metrics(predict(cards, trained, since=split_time, days=days))
     better = fitted_metrics.log_loss < default_metrics.log_loss
 
-    final = compute_parameters(training_items(cards))
+    final = compute_parameters(training_items(cards, days=days))
     suggested: float | None = None
     if with_retention:
         try:

@@ -9,16 +9,23 @@ reproduces exactly the due dates that were shown to the learner.
 from __future__ import annotations
 
 import hashlib
-import random as _random
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from enum import IntEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from trainer.intervals import (
+    days_per_stability,
+    graduating_easy_interval,
+    graduating_interval,
+    passing_review_interval,
+    round_half_up,
+)
+from trainer.studyday import StudyDays
 
 if TYPE_CHECKING:
-    from trainer.model import SchedulingSettings
+    from trainer.model import Card, SchedulingSettings
 
 
 class Grade(IntEnum):
@@ -76,6 +83,7 @@ class SchedulerSettings:
         relevant = (
             self.desired_retention, self.learning_steps, self.relearning_steps,
             self.maximum_interval, self.enable_fuzzing, self.parameters,
+            self.day_rollover_hour, "study-days",
         )
         return hashlib.sha1(repr(relevant).encode()).hexdigest()[:16]
 
@@ -112,23 +120,38 @@ def to_datetime(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
-# fsrs draws its fuzz from the module-level ``random()`` it imported; swapping that name
-# for a seeded generator during one review makes the fuzz a function of (card, time).
-_FUZZ_LOCK = threading.Lock()
+def _places(value: float, places: int) -> float:
+    """``value`` rounded to ``places`` decimals, halves away from zero (as Anki rounds)."""
+    factor = 10**places
+    return round_half_up(value * factor) / factor
 
 
-def _fuzz_seed(key: str, when: datetime) -> int:
+def _fuzz_factor(key: str, when: datetime) -> float:
+    """Where in its fuzz range a card's interval lands (0 <= f < 1): a function of the
+    card and the time of the answer, so a replay gives the same due dates."""
     digest = hashlib.sha256(f"{key}|{when.isoformat()}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
+    return int.from_bytes(digest[:7], "big") / 2**56
 
 
 class Scheduler:
-    """FSRS for one set of :class:`SchedulerSettings`, with reproducible fuzz."""
+    """FSRS on study days, with Anki's interval rules and reproducible fuzz.
 
-    def __init__(self, settings: SchedulerSettings = SchedulerSettings()) -> None:
+    The ``fsrs`` package computes memory states (stability, difficulty) and learning
+    steps. This class feeds it elapsed time in *study days* (:class:`StudyDays`: the
+    rollover hour in the learner's zone), as Anki does, so that an answer at 09:00:00.4
+    eleven days after one at 09:00:00.6 counts as 11 days, and one the next morning after
+    an evening answer counts as a day, not as "same day". Reviews within one study day
+    keep FSRS's short-term handling. Intervals in days then follow Anki's rules
+    (:mod:`trainer.intervals`): Hard >= 1 day, Good >= Hard + 1, Easy >= Good + 1 in
+    review; Easy >= Good + 1 when graduating; fuzz as Anki draws it.
+    """
+
+    def __init__(self, settings: SchedulerSettings = SchedulerSettings(),
+                 zone: tzinfo | None = None) -> None:
         import fsrs  # deferred: only needed once something is scheduled
 
         self.settings = settings
+        self.days = StudyDays(settings.day_rollover_hour, zone)
         kwargs: dict[str, object] = {}
         if settings.parameters is not None:
             kwargs["parameters"] = settings.parameters
@@ -137,8 +160,32 @@ class Scheduler:
             learning_steps=tuple(timedelta(minutes=m) for m in settings.learning_steps),
             relearning_steps=tuple(timedelta(minutes=m) for m in settings.relearning_steps),
             maximum_interval=settings.maximum_interval,
-            enable_fuzzing=settings.enable_fuzzing,
+            enable_fuzzing=False,  # fuzz is applied here, as Anki applies it
             **kwargs,  # type: ignore[arg-type]
+        )
+        self._days_per_stability = days_per_stability(
+            self._fsrs.parameters, settings.desired_retention)
+
+    def _card(self, state: CardState, when: datetime) -> Any:
+        """``state`` as an ``fsrs`` card whose last review lies exactly as many whole days
+        before ``when`` as there are study days between them."""
+        import fsrs
+
+        if state.is_new:
+            return fsrs.Card(card_id=0, due=when)
+        assert state.due is not None
+        last_review = None
+        if state.last_review is not None:
+            elapsed = max(0, self.days.between(state.last_review, when.timestamp()))
+            last_review = when - timedelta(days=elapsed)
+        return fsrs.Card(
+            card_id=0,
+            state=fsrs.State(_FSRS_STATE[state.state]),
+            step=state.step,
+            stability=state.stability,
+            difficulty=state.difficulty,
+            due=to_datetime(state.due),
+            last_review=last_review,
         )
 
     def review(self, key: str, state: CardState, grade: Grade, when: datetime) -> CardState:
@@ -148,70 +195,94 @@ class Scheduler:
         fuzz included.
         """
         import fsrs
-        import fsrs.scheduler as fsrs_scheduler
 
         when_utc = when.astimezone(timezone.utc)
-        if state.is_new:
-            card = fsrs.Card(card_id=0, due=when_utc)
+        card = self._card(state, when_utc)
+        answered, _ = self._fsrs.review_card(card, fsrs.Rating(int(grade)), when_utc)
+        now = when_utc.timestamp()
+        if answered.state == fsrs.State.Review:
+            days = self._interval_days(key, state, card, grade, answered.stability, when_utc)
+            due = self.days.later(now, days)
         else:
-            assert state.due is not None
-            card = fsrs.Card(
-                card_id=0,
-                state=fsrs.State(_FSRS_STATE[state.state]),
-                step=state.step,
-                stability=state.stability,
-                difficulty=state.difficulty,
-                due=to_datetime(state.due),
-                last_review=None if state.last_review is None else to_datetime(state.last_review),
-            )
-        generator = _random.Random(_fuzz_seed(key, when_utc))
-        with _FUZZ_LOCK:
-            saved = fsrs_scheduler.random
-            fsrs_scheduler.random = generator.random  # type: ignore[assignment]
-            try:
-                card, _ = self._fsrs.review_card(card, fsrs.Rating(int(grade)), when_utc)
-            finally:
-                fsrs_scheduler.random = saved  # type: ignore[assignment]
+            due = answered.due.timestamp()
         lapsed = grade == Grade.AGAIN and state.state == REVIEW
         return CardState(
-            state=_STATE_NAME[int(card.state)],
-            step=card.step,
-            stability=card.stability,
-            difficulty=card.difficulty,
-            due=card.due.timestamp(),
-            last_review=when_utc.timestamp(),
+            state=_STATE_NAME[int(answered.state)],
+            step=answered.step,
+            # Kept as Anki keeps them (the next review starts from these): stability to
+            # 4 decimals, difficulty to 3. This answer's interval used the exact values.
+            stability=_places(answered.stability, 4),
+            difficulty=_places(answered.difficulty, 3),
+            due=due,
+            last_review=now,
             reps=state.reps + 1,
             lapses=state.lapses + (1 if lapsed else 0),
         )
+
+    def _interval_days(self, key: str, state: CardState, card: Any, grade: Grade,
+                       stability: float, when: datetime) -> int:
+        """Days until a card that is (now) in review comes back, by Anki's rules."""
+        import fsrs
+
+        settings = self.settings
+        fuzz = _fuzz_factor(key, when) if settings.enable_fuzzing else None
+
+        def raw(rating: Grade) -> float:
+            if rating == grade:
+                return stability * self._days_per_stability
+            other, _ = self._fsrs.review_card(card, fsrs.Rating(int(rating)), when)
+            return other.stability * self._days_per_stability
+
+        maximum = settings.maximum_interval
+        if state.state == REVIEW and grade != Grade.AGAIN:
+            assert state.due is not None and state.last_review is not None
+            scheduled = max(0, self.days.between(state.last_review, state.due))
+            return passing_review_interval(
+                int(grade), raw, scheduled, maximum, fuzz)  # type: ignore[arg-type]
+        if grade == Grade.EASY:
+            return graduating_easy_interval(raw(Grade.GOOD), raw(Grade.EASY), maximum, fuzz)
+        return graduating_interval(raw(grade), maximum, fuzz)
 
     def retrievability(self, state: CardState, now: datetime) -> float | None:
         """Predicted probability of recalling the card at ``now``; ``None`` for new cards."""
         if state.is_new or state.stability is None or state.last_review is None:
             return None
-        import fsrs
+        now_utc = now.astimezone(timezone.utc)
+        card = self._card(state._replace(due=state.due or state.last_review), now_utc)
+        return float(self._fsrs.get_card_retrievability(card, now_utc))
 
-        card = fsrs.Card(
-            card_id=0,
-            state=fsrs.State(_FSRS_STATE[state.state]),
-            step=state.step,
-            stability=state.stability,
-            difficulty=state.difficulty,
-            due=to_datetime(state.due or state.last_review),
-            last_review=to_datetime(state.last_review),
-        )
-        return float(self._fsrs.get_card_retrievability(card, now.astimezone(timezone.utc)))
+
+#: ``multi`` and ``order`` cards with at most this many options or items can be answered
+#: right by a guess often enough (1 in 7, 1 in 6) that a right answer does not show the
+#: card is known.
+GUESSABLE_ITEMS = 3
+
+
+def is_guessable(card: Card) -> bool:
+    """Whether a right answer to ``card`` may well be a lucky guess: every ``truefalse``
+    and ``choice`` card, and ``multi``/``order`` cards with few options or items."""
+    kind = str(card.type)
+    if kind in ("truefalse", "choice"):
+        return True
+    if kind == "multi":
+        return len(card.options) <= GUESSABLE_ITEMS
+    if kind == "order":
+        return len(card.items) <= GUESSABLE_ITEMS
+    return False
 
 
 def suggest_grade(
     correct: bool | None, duration: float | None, settings: SchedulerSettings,
-    *, typos: int = 0,
+    *, typos: int = 0, lucky_guess: bool = False,
 ) -> Grade:
     """The grade proposed to the learner, who may override it before it is recorded.
 
     Wrong is Again; right is Good, or Hard when it took longer than ``slow_seconds``, or
-    Easy when it took less than ``fast_seconds``, except that an answer accepted with
-    ``typos`` is never Easy (the learner did not quite have it). Self-graded cards
-    (``correct is None``) suggest Good.
+    Easy when it took less than ``fast_seconds``, except that it is never Easy for an
+    answer accepted with ``typos`` (the learner did not quite have it) or one that may be
+    a ``lucky_guess`` (a guessable card, :func:`is_guessable`, not yet out of learning: a
+    fast right guess would otherwise send a card nobody knows a week away). Self-graded
+    cards (``correct is None``) suggest Good.
     """
     if correct is None:
         return Grade.GOOD
@@ -220,7 +291,7 @@ def suggest_grade(
     if duration is not None:
         if duration > settings.slow_seconds:
             return Grade.HARD
-        if duration < settings.fast_seconds and not typos:
+        if duration < settings.fast_seconds and not typos and not lucky_guess:
             return Grade.EASY
     return Grade.GOOD
 

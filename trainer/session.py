@@ -43,6 +43,7 @@ from trainer.scheduling import (
     Scheduler,
     SchedulerSettings,
     day_start,
+    is_guessable,
     suggest_grade,
     to_datetime,
 )
@@ -264,7 +265,7 @@ class Collection:
         settings = self.settings(deck_id)
         scheduler = self._schedulers.get(settings)
         if scheduler is None:
-            scheduler = self._schedulers[settings] = Scheduler(settings)
+            scheduler = self._schedulers[settings] = Scheduler(settings, self.clock.zone)
         return scheduler
 
     def _scheduler_for_key(self, key: str) -> Scheduler:
@@ -916,7 +917,10 @@ class StudySession:
             from trainer.grading import grade
 
             result = grade(card, response)
-            suggested = suggest_grade(result.correct, duration, settings, typos=result.typos)
+            lucky_guess = is_guessable(card.card) and self.collection.state(card.key).state in (
+                NEW, LEARNING)
+            suggested = suggest_grade(result.correct, duration, settings, typos=result.typos,
+                                      lucky_guess=lucky_guess)
             answer = Answer(result, suggested, duration)
         self._pending = answer
         self._response = response

@@ -1,11 +1,15 @@
 """Rebuilding per-card state from events, in time order.
 
 A review carries the scheduler state computed when it was recorded. Replay adopts it when
-the recording instance had seen the same previous review of that card (``prev``), which
-is the normal case and costs no scheduling. When it had not (two devices studied the same
-card before syncing), the review is recomputed with the scheduler, so the merged state is
-what studying in time order would have given. Fuzz is deterministic, so recomputing an
-adopted review gives the same state (``trust_recorded=False`` checks exactly that).
+the recording instance had seen the same previous review of that card (``prev``) and held
+the same state, which is the normal case and costs no scheduling. Otherwise (two devices
+studied the same card before syncing) the review is recomputed with the scheduler, so the
+merged state is what answering every review in time order gives. Once a recomputed state
+differs from the recorded one, the card is *diverged*: the recording device's later
+reviews of it were computed from a state that is no longer the card's, so they are
+recomputed too, until a recomputation agrees with what was recorded again. Fuzz is
+deterministic, so recomputing an adopted review gives the same state
+(``trust_recorded=False`` recomputes everything: the reference the others must equal).
 """
 
 from __future__ import annotations
@@ -36,11 +40,13 @@ class CardRecord:
     first_review: float | None = None
     #: Times of the reviews within RECENT_WINDOW of the latest one.
     recent: tuple[float, ...] = ()
+    #: The state was recomputed and differs from what the last review's device recorded.
+    diverged: bool = False
 
     def copy(self) -> CardRecord:
         return CardRecord(
             self.state, self.last_id, self.suspended, self.flagged, self.leech,
-            self.first_review, self.recent,
+            self.first_review, self.recent, self.diverged,
         )
 
     def as_tuple(self) -> tuple:
@@ -48,7 +54,7 @@ class CardRecord:
         return (
             s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps,
             s.lapses, self.last_id, self.suspended, self.flagged, self.leech,
-            self.first_review, self.recent,
+            self.first_review, self.recent, self.diverged,
         )
 
     @classmethod
@@ -71,12 +77,15 @@ def apply(
         record = records[event.key] = CardRecord()
     kind = event.kind
     if kind == "review":
-        if trust_recorded and event.after is not None and event.prev == record.last_id:
-            record.state = event.after
+        recorded = event.after
+        if (trust_recorded and recorded is not None and event.prev == record.last_id
+                and not record.diverged):
+            record.state = recorded
         else:
             record.state = scheduler_for(event.key).review(
                 event.key, record.state, Grade(event.grade), event.when
             )
+            record.diverged = record.state != recorded
         record.last_id = event.id
         if record.first_review is None:
             record.first_review = event.time

@@ -272,7 +272,7 @@ class ProgressStore:
                 return True
             if event.kind == "review" and event.key in self.records:
                 last = self.records[event.key].state.last_review
-                if last is not None and last > event.time:
+                if last is not None and last >= event.time:
                     self.reload()
                     return True
         self._apply_batch(new_events)
@@ -332,6 +332,10 @@ class ProgressStore:
             number += 1
             events.append(parse_event(line.rstrip(b"\n"), self.device, (name, number)))
         self._files[name] = FileState(after, number, self.device, known.format or FORMAT, "")
+        if self._before_latest_review(events):
+            # The clock went back: the answer belongs before one already applied.
+            self.reload()
+            return events
         undone = undone_ids(events)
         for event in events:
             if event.id in undone:
@@ -347,6 +351,17 @@ class ProgressStore:
             for key, record in restore.items():
                 self.records[key] = record.copy()
         return events
+
+    def _before_latest_review(self, events: list[Event]) -> bool:
+        """Whether a review in ``events`` is not later than the card's latest one applied
+        (replaying in time order would put it earlier)."""
+        for event in events:
+            if event.kind == "review" and event.key is not None:
+                record = self.records.get(event.key)
+                last = None if record is None else record.state.last_review
+                if last is not None and last >= event.time:
+                    return True
+        return False
 
     def _forget_history(self, event_id: str) -> None:
         if self._history is None:

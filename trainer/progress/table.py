@@ -27,7 +27,7 @@ from trainer.scheduling import LEARNING, NEW, RELEARNING, REVIEW, CardState
 #: Learning state names by their one-byte code in the ``kind`` column.
 KIND_NAMES = (NEW, LEARNING, REVIEW, RELEARNING)
 KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
-SUSPENDED, FLAGGED, LEECH = 1, 2, 4
+SUSPENDED, FLAGGED, LEECH, DIVERGED = 1, 2, 4, 8
 NAN = math.nan
 #: Float columns hold NaN for "none"; integer ``step`` holds -1.
 _FLOAT_COLUMNS = ("stability", "difficulty", "due", "last_review", "first_review")
@@ -98,7 +98,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         flags = self.flags[row]
         return CardRecord(state, self.last_id[row], bool(flags & SUSPENDED),
                           bool(flags & FLAGGED), bool(flags & LEECH),
-                          _opt(self.first_review[row]), recent)
+                          _opt(self.first_review[row]), recent, bool(flags & DIVERGED))
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         record = self.live.get(key)
@@ -176,7 +176,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
             state = record.state
             kind[row] = KIND_CODES[state.state]
             flags[row] = (SUSPENDED * record.suspended) | (FLAGGED * record.flagged) | (
-                LEECH * record.leech)
+                LEECH * record.leech) | (DIVERGED * record.diverged)
             last_id[row] = record.last_id
             columns["step"][row] = -1 if state.step is None else state.step
             columns["reps"][row] = state.reps
@@ -244,7 +244,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
 
 
 _KIND_BYTES = bytes(range(len(KIND_NAMES)))
-_FLAG_BYTES = bytes(range((SUSPENDED | FLAGGED | LEECH) + 1))
+_FLAG_BYTES = bytes(range((SUSPENDED | FLAGGED | LEECH | DIVERGED) + 1))
 
 
 def _ascending(values: list[int], order: Callable[[int, int], bool]) -> bool:

@@ -9,8 +9,11 @@ models"):
   success (more when the card was nearly forgotten) and shrinks on failure.
 
 A learner's memory of one card is a small mutable list (cheap to keep thousands); times
-are in days. Every random draw goes through the ``random.Random`` the caller passes, so
-a simulation is reproducible from its seeds.
+are in days, and day ``int(t)`` is the study day of time ``t``. Both models count elapsed
+time in whole study days, as FSRS (and the data it was fitted on) and Anki do: a review
+at 09:00 the day after one at 09:10 is one day later, not "the same day" (an answer on
+the same study day is a short-term repetition). Every random draw goes through the
+``random.Random`` the caller passes, so a simulation is reproducible from its seeds.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ FSRS6_DEFAULT_WEIGHTS: tuple[float, ...] = (
     0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
     1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
 )
+
+def study_days(earlier: float, later: float) -> int:
+    """Whole study days from the day of ``earlier`` to the day of ``later``."""
+    return max(0, int(later) - int(earlier))
+
 
 def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
@@ -83,14 +91,21 @@ def answer(learner: Learner, memory: list[float], z: float, now: float, rng: ran
 class FsrsShapedLearner:
     """Model (a): FSRS-6 memory with the learner's own weights.
 
+    ``spread`` and ``decay_spread`` (log-normal) make the weights personal and
+    ``card_effect`` adds a card's innate difficulty to its initial difficulty; all three
+    at 0 give a learner whose memory is exactly FSRS-6 with default weights (the
+    comparison with Anki's own simulator in benchmarks/anki_reference.py).
+
     Memory: ``[last_time, stability, difficulty]``.
     """
 
-    def __init__(self, seed: int, spread: float = 0.35) -> None:
+    def __init__(self, seed: int, spread: float = 0.35, *, decay_spread: float = 0.25,
+                 card_effect: float = 1.5) -> None:
         rng = random.Random(seed)
         w = [x * math.exp(rng.gauss(0.0, spread)) for x in FSRS6_DEFAULT_WEIGHTS]
-        w[20] = FSRS6_DEFAULT_WEIGHTS[20] * math.exp(rng.gauss(0.0, 0.25))
+        w[20] = FSRS6_DEFAULT_WEIGHTS[20] * math.exp(rng.gauss(0.0, decay_spread))
         w[7] = min(w[7], 0.5)  # mean reversion is a fraction
+        self.card_effect = card_effect
         self.w = tuple(w)
         self.decay = -w[20]
         self.factor = 0.9 ** (1 / self.decay) - 1
@@ -99,17 +114,17 @@ class FsrsShapedLearner:
         return self.w[4] - math.exp(self.w[5] * (grade - 1)) + 1
 
     def first_study(self, z: float, grade: int, now: float) -> list[float]:
-        difficulty = min(10.0, max(1.0, self._initial_difficulty(grade) + 1.5 * z))
+        difficulty = min(10.0, max(1.0, self._initial_difficulty(grade) + self.card_effect * z))
         return [now, self.w[grade - 1], difficulty]
 
     def recall_probability(self, memory: list[float], now: float) -> float:
-        elapsed = max(0.0, now - memory[0])
+        elapsed = study_days(memory[0], now)
         return (1 + self.factor * elapsed / memory[1]) ** self.decay
 
     def update(self, memory: list[float], z: float, grade: int, p: float, now: float) -> None:
         w = self.w
         last, s, d = memory
-        if now - last < 1:
+        if study_days(last, now) == 0:
             s_new = s * math.exp(w[17] * (grade - 3 + w[18])) * s ** (-w[19])
             if grade >= GOOD:
                 s_new = max(s_new, s)
@@ -150,7 +165,7 @@ class ExponentialLearner:
         return [now, self._first_half_life(z)]
 
     def recall_probability(self, memory: list[float], now: float) -> float:
-        return 2 ** (-max(0.0, now - memory[0]) / memory[1])
+        return 2 ** (-study_days(memory[0], now) / memory[1])
 
     def update(self, memory: list[float], z: float, grade: int, p: float, now: float) -> None:
         if grade == AGAIN:

@@ -72,52 +72,62 @@ def to_day(when: datetime) -> float:
     return (when - EPOCH).total_seconds() / 86400
 
 
-class FsrsAdapter:
-    """The ``fsrs`` package's scheduler (steps 1m 10m, relearning 10m, no fuzz).
+def timestamp_to_day(timestamp: float) -> float:
+    return (timestamp - EPOCH.timestamp()) / 86400
 
-    Keeps each card's answers so that new weights (:meth:`set_parameters`) can be applied
-    to the memory states of cards already studied, as an optimizer run would.
+
+class FsrsAdapter:
+    """The trainer's own FSRS scheduler (:class:`trainer.scheduling.Scheduler`: study
+    days, Anki's interval rules), steps 1m 10m, relearning 10m, no fuzz.
+
+    Simulated days start at ``rollover_hour`` UTC (0: the simulator's whole days). Keeps
+    each card's answers so that new weights (:meth:`set_parameters`) can be applied to
+    the memory states of cards already studied, as an optimizer run would.
     """
 
-    def __init__(self, desired_retention: float, parameters: tuple[float, ...] | None = None) -> None:
+    def __init__(self, desired_retention: float, parameters: tuple[float, ...] | None = None,
+                 *, rollover_hour: int = 0) -> None:
         self.desired_retention = desired_retention
+        self.rollover_hour = rollover_hour
         self.history: dict[int, list[tuple[int, datetime]]] = {}
         self._scheduler = self._make(parameters)
 
     def _make(self, parameters: tuple[float, ...] | None) -> Any:
-        import fsrs
+        from trainer.scheduling import Scheduler, SchedulerSettings
 
-        kwargs: dict[str, Any] = {} if parameters is None else {"parameters": parameters}
-        return fsrs.Scheduler(desired_retention=self.desired_retention,
-                              enable_fuzzing=False, **kwargs)
+        settings = SchedulerSettings(
+            desired_retention=self.desired_retention, enable_fuzzing=False,
+            maximum_interval=36500, day_rollover_hour=self.rollover_hour,
+            parameters=parameters)
+        return Scheduler(settings, timezone.utc)
 
     def new_card(self) -> Any:
-        return None
+        from trainer.scheduling import CardState
+
+        return CardState()
 
     def answer(self, card_id: int, state: Any, grade: int, now: float) -> tuple[Any, float]:
-        import fsrs
+        from trainer.scheduling import Grade
 
         when = to_datetime(now)
-        if state is None:
-            state = fsrs.Card(card_id=card_id, due=when)
-        state, _ = self._scheduler.review_card(state, fsrs.Rating(grade), when)
+        state = self._scheduler.review("", state, Grade(grade), when)
         self.history.setdefault(card_id, []).append((grade, when))
-        return state, to_day(state.due)
+        return state, timestamp_to_day(state.due)
 
     def set_parameters(self, parameters: tuple[float, ...],
                        states: dict[int, Any]) -> dict[int, float]:
         """Switch to ``parameters``; replays every card, updating ``states`` in place, and
         returns the new due times."""
-        import fsrs
+        from trainer.scheduling import Grade
 
         self._scheduler = self._make(parameters)
         dues: dict[int, float] = {}
         for card_id, answers in self.history.items():
-            card = fsrs.Card(card_id=card_id, due=answers[0][1])
+            state = self.new_card()
             for grade, when in answers:
-                card, _ = self._scheduler.review_card(card, fsrs.Rating(grade), when)
-            states[card_id] = card
-            dues[card_id] = to_day(card.due)
+                state = self._scheduler.review("", state, Grade(grade), when)
+            states[card_id] = state
+            dues[card_id] = timestamp_to_day(state.due)
         return dues
 
 
@@ -223,10 +233,11 @@ class Simulation:
                 else:
                     self.due_by_day.setdefault(int(due), []).append(card)
             recall = self.learner.recall_probability
+            last_moment = end - 1 / 86400  # still this study day
             for card in range(introduced):
                 memory = self.memory[card]
                 if memory is not None:
-                    knowledge_sum += recall(memory, end)
+                    knowledge_sum += recall(memory, last_moment)
             card_days += introduced
         return SimResult(
             reviews=len(self.log),

@@ -8,13 +8,18 @@ Again, -15% on Hard, +15% on Easy (never below 130%). Fuzz is left out so result
 exact.
 
 Times are days as floats (``now = 12.375`` is 9 am on day 12); review intervals count
-whole days from the day of the review, as Anki does.
+whole days from the day of the review, as Anki does. The ease is kept as Anki stores it,
+in whole thousandths (2500 is 250%), and review intervals are computed in single
+precision as Anki computes them, so that halves round as they do in Anki. Checked against Anki
+itself by ``tests/test_anki_reference.py``.
 """
 
 from __future__ import annotations
 
-import math
+import struct
 from dataclasses import dataclass, replace
+
+from trainer.intervals import round_half_up
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 _MINUTE = 1 / 1440
@@ -30,32 +35,37 @@ class Sm2Settings:
     relearning_steps: tuple[float, ...] = (10.0,)  # minutes
     graduating_interval: int = 1  # days
     easy_interval: int = 4  # days
-    starting_ease: float = 2.5
+    starting_ease: int = 2500  # thousandths
     easy_bonus: float = 1.3
     interval_modifier: float = 1.0
     hard_interval: float = 1.2
     lapse_multiplier: float = 0.0  # "new interval" after a lapse
     minimum_interval: int = 1  # days, after a lapse
     maximum_interval: int = 36500
-    minimum_ease: float = 1.3
+    minimum_ease: int = 1300  # thousandths
 
 
 @dataclass(frozen=True, slots=True)
 class Sm2Card:
-    """SM-2 state of one card. ``interval`` is the last scheduled review interval (days)."""
+    """SM-2 state of one card. ``interval`` is the last scheduled review interval (days);
+    ``ease`` is in thousandths, as Anki stores it."""
 
     phase: str = NEW
     step: int = 0
     interval: int = 0
-    ease: float = 2.5
+    ease: int = 2500
     lapses: int = 0
     last_day: int = 0
     due: float = 0.0
 
 
-def _round_half_up(x: float) -> int:
-    # Anki rounds halves up (Rust's f32::round); Python's round() would round to even.
-    return math.floor(x + 0.5)
+_F32 = struct.Struct("f")
+
+
+def _f32(x: float) -> float:
+    """``x`` rounded to single precision (one f32 operation of Anki's, when ``x`` is the
+    exact result of an operation on single-precision numbers)."""
+    return _F32.unpack(_F32.pack(x))[0]
 
 
 def _hard_step_delay(steps: tuple[float, ...], index: int) -> float:
@@ -78,8 +88,13 @@ class Sm2Scheduler:
         return float(int(now) + days)
 
     def _review_interval(self, days: float, minimum: int) -> int:
+        """``days`` (single precision) times the interval modifier, rounded, within
+        ``minimum`` (at least 1) and the maximum interval."""
         s = self.settings
-        return int(min(s.maximum_interval, max(minimum, 1, _round_half_up(days * s.interval_modifier))))
+        maximum = max(1, s.maximum_interval)
+        minimum = min(max(1, minimum), maximum)
+        proposed = round_half_up(_f32(_f32(days) * _f32(s.interval_modifier)))
+        return min(max(proposed, minimum), maximum)
 
     def answer(self, card: Sm2Card, grade: int, now: float) -> Sm2Card:
         """The state of ``card`` after answering ``grade`` at ``now`` (days)."""
@@ -118,27 +133,28 @@ class Sm2Scheduler:
         today = int(now)
         if grade == AGAIN:
             interval = max(s.minimum_interval, 1, int(card.interval * s.lapse_multiplier))
-            ease = max(s.minimum_ease, card.ease - 0.20)
+            ease = max(s.minimum_ease, card.ease - 200)
             relearn = replace(card, phase=RELEARNING, step=0, interval=interval, ease=ease,
                               lapses=card.lapses + 1, last_day=today)
             if s.relearning_steps:
                 return replace(relearn, due=now + s.relearning_steps[0] * _MINUTE)
             return replace(relearn, phase=REVIEW, due=self._days_from(now, interval))
-        current = card.interval
-        days_late = max(0, (today - card.last_day) - current)
-        hard_minimum = current + 1 if s.hard_interval > 1 else 0
-        hard = self._review_interval(current * s.hard_interval, hard_minimum)
+        current = float(max(1, card.interval))
+        days_late = float(max(0, (today - card.last_day) - card.interval))
+        ease = _f32(card.ease / 1000)
+        hard_minimum = card.interval + 1 if s.hard_interval > 1 else 0
+        hard = self._review_interval(current * _f32(s.hard_interval), hard_minimum)
         if grade == HARD:
-            interval, ease = hard, max(s.minimum_ease, card.ease - 0.15)
+            interval, ease_after = hard, max(s.minimum_ease, card.ease - 150)
         else:
-            good_minimum = hard + 1 if s.hard_interval > 1 else current + 1
-            good = self._review_interval((current + days_late / 2) * card.ease, good_minimum)
+            good_minimum = hard + 1 if s.hard_interval > 1 else card.interval + 1
+            good = self._review_interval(_f32(current + days_late / 2) * ease, good_minimum)
             if grade == GOOD:
-                interval, ease = good, card.ease
+                interval, ease_after = good, card.ease
             else:
                 interval = self._review_interval(
-                    (current + days_late) * card.ease * s.easy_bonus, good + 1
+                    _f32(_f32(current + days_late) * ease) * _f32(s.easy_bonus), good + 1
                 )
-                ease = card.ease + 0.15
-        return replace(card, interval=interval, ease=ease, last_day=today,
+                ease_after = card.ease + 150
+        return replace(card, interval=interval, ease=ease_after, last_day=today,
                        due=self._days_from(now, interval))
