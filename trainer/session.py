@@ -186,7 +186,7 @@ class Collection:
         from trainer.deckcache import cache_dir, load_deck_cached
         from trainer.decksource import find_deck_files
 
-        cache = cache_dir(Path(progress_dir))
+        cache = cache_dir()
         files, diagnostics = find_deck_files(list(deck_paths))
         decks: list[Deck] = []
         seen: set[str] = set()
