@@ -130,7 +130,15 @@ class ReviewProtocol:
             raise ProtocolError("no-card", "nothing left to study now; send end")
         return card
 
+    def _changed_elsewhere(self) -> ProtocolError:
+        self.answer = None
+        return ProtocolError(
+            "card-changed", "another window or device answered this card since it was "
+            "shown; nothing was recorded; send next for the next card")
+
     def cmd_next(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.session.recheck():
+            self.answer = None
         card = self.session.next()
         if card is None:
             waiting = self.session.waiting_until
@@ -142,6 +150,8 @@ class ReviewProtocol:
     def cmd_answer(self, request: dict[str, Any]) -> dict[str, Any]:
         from trainer.model import CardType
 
+        if self.session.recheck():
+            raise self._changed_elsewhere()
         card = self._current()
         duration = request.get("duration")
         if duration is not None and (
@@ -195,7 +205,12 @@ class ReviewProtocol:
             grade = int(self.answer.suggested)
         if type(grade) is not int or grade not in (1, 2, 3, 4):
             raise ProtocolError("bad-grade", "grade must be 1 (again), 2 (hard), 3 (good) or 4 (easy)")
-        self.session.record(Grade(grade))
+        from trainer.session import CardChanged
+
+        try:
+            self.session.record(Grade(grade), only_if_unchanged=True)
+        except CardChanged:
+            raise self._changed_elsewhere() from None
         self.answer = None
         state = self.session.collection.state(card.key)
         due = None if state.due is None else to_datetime(state.due).astimezone(
