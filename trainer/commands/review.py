@@ -215,8 +215,9 @@ class ReviewProtocol:
         state = self.session.collection.state(card.key)
         due = None if state.due is None else to_datetime(state.due).astimezone(
             self.session.collection.clock.now().tzinfo)
+        event_id = self.session.collection.store.records[card.key].last_id
         return {"recorded": {"key": card.key, "grade": grade, "state": state.state,
-                             "due": due.isoformat() if due else None},
+                             "due": due.isoformat() if due else None, "id": event_id},
                 "remaining": self.remaining_json()}
 
     def cmd_undo(self, request: dict[str, Any]) -> dict[str, Any]:
