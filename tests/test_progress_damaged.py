@@ -243,3 +243,21 @@ print(c.state("d/a").reps)
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                timeout=60)
     assert completed.stdout.strip() == "1", completed.stderr
+
+
+def test_a_sync_tools_conflict_copy_does_not_count_answers_twice(tmp_path: Path):
+    fake = clock()
+    collection = open_collection(tmp_path, fake)
+    session = collection.start_session()
+    session.record(Grade.GOOD)
+    session.record(Grade.GOOD)
+    log = tmp_path / "reviews-dev-a.jsonl"
+    conflict = tmp_path / "reviews-dev-a.sync-conflict-20260302-101500-ABCDEFG.jsonl"
+    conflict.write_bytes(log.read_bytes())
+    collection.start_session().record(Grade.GOOD)  # the running window sees the copy
+    assert collection.state("d/c0").reps == 1
+    again = open_collection(tmp_path, fake)
+    again.store.reload()
+    assert [again.state(f"d/c{i}").reps for i in range(3)] == [1, 1, 1]
+    assert compute_stats(again).reviews == 3
+    assert any("counted once" in w for w in again.warnings)

@@ -200,12 +200,24 @@ class ProgressStore:
         events: list[Event] = []
         self._files = {}
         self.read_only = None
+        seen: set[str] = set()
         for path in self._log_paths():
             result = read_log(path, None, self.directory)
             self._files[path.name] = result.state
             self._check_format(path, result.state)
-            events.extend(result.events)
+            events.extend(self._once(path, result.events, seen))
         return events
+
+    def _once(self, path: Path, events: list[Event], seen: set[str]) -> list[Event]:
+        """``events`` less those another log already gave (a sync tool's conflict copy
+        holds the same events as the log it copies: counting them twice would double
+        the answers)."""
+        fresh = [event for event in events if event.id not in seen]
+        if len(fresh) < len(events):
+            self._note([f"{path}: {len(events) - len(fresh)} events that another log also "
+                        "holds (a sync tool's conflict copy?) are counted once."])
+        seen.update(event.id for event in fresh)
+        return fresh
 
     def reload(self) -> None:
         """Replay every log from the start (also what a conflicting sync triggers)."""
@@ -269,8 +281,12 @@ class ProgressStore:
         """
         new_events: list[Event] = []
         paths = self._log_paths()
-        if set(self._files) - {p.name for p in paths}:
-            self.reload()  # a log disappeared: start over from what is there
+        names = {p.name for p in paths}
+        arrived = names - set(self._files)
+        if set(self._files) - names or (arrived and (self._files or len(arrived) > 1)):
+            # A log disappeared, or a new one came (a new device, or a conflict copy that
+            # repeats known events): start over from what is there.
+            self.reload()
             return True
         for path in paths:
             known = self._files.get(path.name)
@@ -401,8 +417,9 @@ class ProgressStore:
     def _index(self) -> dict[str, list[Event]]:
         if self._history is None:
             events: list[Event] = []
+            seen: set[str] = set()
             for path in self._log_paths():
-                events.extend(read_log(path, None, self.directory).events)
+                events.extend(self._once(path, read_log(path, None, self.directory).events, seen))
             undone = undone_ids(events)
             index: dict[str, list[Event]] = {}
             for event in sorted(events, key=order_key):
