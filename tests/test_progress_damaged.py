@@ -261,3 +261,35 @@ def test_a_sync_tools_conflict_copy_does_not_count_answers_twice(tmp_path: Path)
     assert [again.state(f"d/c{i}").reps for i in range(3)] == [1, 1, 1]
     assert compute_stats(again).reviews == 3
     assert any("counted once" in w for w in again.warnings)
+
+
+@pytest.mark.parametrize("name, contents", [
+    ("reviews-dev-b.jsonl", b""), ("reviews-dev-b.jsonl", b'{"ev": "review", "id": "torn'),
+    ("reviews-dev-a.jsonl", b""),
+])
+def test_odd_logs_do_not_force_a_full_replay_at_every_start_or_answer(
+        tmp_path: Path, name: str, contents: bytes):
+    import trainer.progress.store as store
+
+    fake = clock()
+    (tmp_path / name).write_bytes(contents)
+    collection = open_collection(tmp_path, fake)
+    session = collection.start_session()
+    session.record(Grade.GOOD)
+    replays = []
+    real_reload = store.ProgressStore.reload
+
+    def counting_reload(self):
+        replays.append(1)
+        real_reload(self)
+
+    store.ProgressStore.reload = counting_reload
+    try:
+        session.record(Grade.GOOD)
+        session.record(Grade.GOOD)
+        collection.close()
+        again = open_collection(tmp_path, fake)
+        again.start_session().record(Grade.GOOD)
+    finally:
+        store.ProgressStore.reload = real_reload
+    assert replays == [] and not again.store.full_replay

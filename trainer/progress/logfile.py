@@ -113,7 +113,7 @@ def still_starts_with(path: Path, state: FileState) -> bool:
         with open(path, "rb") as handle:
             if os.fstat(handle.fileno()).st_size < state.size:
                 return False
-            head = _head(handle.read(TAIL_BYTES)) if state.size else b""
+            head = _head(handle.read(min(TAIL_BYTES, state.size)))
             start = max(0, state.size - TAIL_BYTES)
             handle.seek(start)
             tail = handle.read(state.size - start)
@@ -174,15 +174,13 @@ def read_log(path: Path, start: FileState | None, quarantine_dir: Path) -> ReadR
     base = state.size
     state.stamp = (*stamp_of(stat)[:2], base + len(data), stat.st_mtime_ns)
     state.tail_warning = None
-    if base == 0:
-        state.head_hash = _digest(_head(data))
     if base == 0 and not data:
         copy = quarantine(quarantine_dir, path, b"", "empty")
         state.tail_warning = (
             f"{path}: empty progress file (no header), probably from an interrupted first "
             f"save; {'kept aside as ' + str(copy) if copy else 'left in place'}."
         )
-        state.tail_hash = _digest(b"")
+        state.head_hash = state.tail_hash = _digest(b"")
         return result
 
     end = data.rfind(b"\n") + 1  # complete lines end here
@@ -225,6 +223,7 @@ def read_log(path: Path, start: FileState | None, quarantine_dir: Path) -> ReadR
                 if state.format > FORMAT:
                     # A newer format may mean anything: do not interpret its events.
                     state.size = base + len(data)
+                    state.head_hash = _digest(_head(data))
                     state.tail_hash = tail_hash(path, state.size)
                     state.tail_warning = None
                     return result
@@ -248,6 +247,8 @@ def read_log(path: Path, start: FileState | None, quarantine_dir: Path) -> ReadR
             warnings.append(f"{path}: a copy of the file as found is kept in {copy}.")
     state.warnings = state.warnings + tuple(warnings)
     state.size = base + end
+    if base == 0:
+        state.head_hash = _digest(_head(data[:end]))
     state.tail_hash = tail_hash(data, end) if base == 0 else tail_hash(path, state.size)
     return result
 
@@ -450,7 +451,7 @@ class LogWriter:
         return FileState(
             size, lines, known.device, known.format or FORMAT,
             _digest(os.pread(self._fd, size - start, start)),
-            known.head_hash or _digest(_head(os.pread(self._fd, TAIL_BYTES, 0))),
+            _digest(_head(os.pread(self._fd, min(TAIL_BYTES, size), 0))),
             stamp_of(stat), known.warnings, None,
         )
 
