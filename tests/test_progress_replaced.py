@@ -23,6 +23,12 @@ def open_collection(directory: Path, fake: FakeClock) -> Collection:
         config=config(new_per_day=100, learning_steps=()), device=DEVICE)
 
 
+def start(directory: Path):
+    """A collection, its session and the path of its log."""
+    collection = open_collection(directory, clock())
+    return collection, collection.start_session(), directory / f"reviews-{DEVICE}.jsonl"
+
+
 def ids_in(path: Path) -> set[str]:
     found = set()
     for line in path.read_bytes().splitlines():
@@ -50,10 +56,7 @@ def rename_over(path: Path, contents: bytes) -> None:
 
 
 def test_a_log_replaced_by_an_older_copy_mid_session_loses_no_answer(tmp_path: Path):
-    fake = clock()
-    collection = open_collection(tmp_path, fake)
-    session = collection.start_session()
-    log = tmp_path / f"reviews-{DEVICE}.jsonl"
+    collection, session, log = start(tmp_path)
     acked = acknowledge(collection, session, 3)
     stale = log.read_bytes()  # the sync tool reads the file here...
     acked += acknowledge(collection, session, 3)
@@ -62,16 +65,13 @@ def test_a_log_replaced_by_an_older_copy_mid_session_loses_no_answer(tmp_path: P
     assert set(acked) <= ids_in(log)
     assert any("was replaced" in w for w in collection.warnings)
     # The state is the replay of the file: nothing answered twice, nothing forgotten.
-    again = open_collection(tmp_path, fake)
+    again = open_collection(tmp_path, clock())
     again.store.reload()
     assert sum(again.state(f"d/c{i}").reps for i in range(40)) == len(acked) == 8
 
 
 def test_a_log_replaced_after_the_last_answer_is_mended_on_close(tmp_path: Path):
-    fake = clock()
-    collection = open_collection(tmp_path, fake)
-    session = collection.start_session()
-    log = tmp_path / f"reviews-{DEVICE}.jsonl"
+    collection, session, log = start(tmp_path)
     acked = acknowledge(collection, session, 2)
     stale = log.read_bytes()
     acked += acknowledge(collection, session, 2)
@@ -81,10 +81,7 @@ def test_a_log_replaced_after_the_last_answer_is_mended_on_close(tmp_path: Path)
 
 
 def test_a_removed_log_is_written_back_before_the_next_answer(tmp_path: Path):
-    fake = clock()
-    collection = open_collection(tmp_path, fake)
-    session = collection.start_session()
-    log = tmp_path / f"reviews-{DEVICE}.jsonl"
+    collection, session, log = start(tmp_path)
     acked = acknowledge(collection, session, 4)
     log.unlink()
     acked += acknowledge(collection, session, 3)
@@ -93,10 +90,7 @@ def test_a_removed_log_is_written_back_before_the_next_answer(tmp_path: Path):
 
 
 def test_a_log_removed_and_recreated_with_other_contents_keeps_every_answer(tmp_path: Path):
-    fake = clock()
-    collection = open_collection(tmp_path, fake)
-    session = collection.start_session()
-    log = tmp_path / f"reviews-{DEVICE}.jsonl"
+    collection, session, log = start(tmp_path)
     acked = acknowledge(collection, session, 2)
     header_only = log.read_bytes().splitlines(keepends=True)[0]
     acked += acknowledge(collection, session, 2)
@@ -112,10 +106,7 @@ def test_a_replacement_between_the_check_and_the_write_is_caught(tmp_path: Path,
     """The fault lands inside the append: after the identity check, before the write."""
     import trainer.progress.logfile as logfile
 
-    fake = clock()
-    collection = open_collection(tmp_path, fake)
-    session = collection.start_session()
-    log = tmp_path / f"reviews-{DEVICE}.jsonl"
+    collection, session, log = start(tmp_path)
     acked = acknowledge(collection, session, 2)
     stale = log.read_bytes()
     real_write = os.write
@@ -134,10 +125,7 @@ def test_a_replacement_between_the_check_and_the_write_is_caught(tmp_path: Path,
 
 
 def test_a_log_replaced_by_a_newer_format_is_not_written_and_the_answer_refused(tmp_path: Path):
-    fake = clock()
-    collection = open_collection(tmp_path, fake)
-    session = collection.start_session()
-    log = tmp_path / f"reviews-{DEVICE}.jsonl"
+    collection, session, log = start(tmp_path)
     acknowledge(collection, session, 1)
     newer = b'{"format": 2, "kind": "trainer-progress", "device": "dev-a"}\n'
     rename_over(log, newer)
