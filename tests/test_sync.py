@@ -98,7 +98,7 @@ def test_two_devices_studying_overlapping_cards_end_with_every_answer(
     # Only the logs and the .gitignore are ever committed; snapshots stay local.
     tracked = set(git(remote, "ls-tree", "-r", "--name-only", "main").split())
     assert tracked == {".gitignore", "reviews-laptop.jsonl", "reviews-phone.jsonl"}
-    assert (dirs[first] / ".snapshot-" f"{first}.marshal").exists()
+    assert (dirs[first] / f".snapshot-{first}.marshal").exists()
 
 
 def test_each_device_commits_only_its_own_log(tmp_path: Path, remote: Path):
