@@ -3,7 +3,9 @@
 Each round runs every fault kind once, with parameters drawn from a seeded generator, in
 fresh progress directories:
 
-* ``kill -9``: a session killed (SIGKILL) at a random instant, then a new one goes on;
+* ``kill -9``: a session killed (SIGKILL) at a random instant after its first answer,
+  then a new one goes on (the instants are wall-clock: a seed fixes the parameters, not
+  the timing);
 * ``replace while running``: a sync tool's rename-over of the live log with a stale copy,
   or its deletion (and a stale copy put back), between answers;
 * ``truncation``: the log ends in a torn line (a prefix of a real one, as a crash in the
@@ -215,7 +217,8 @@ def kill_9(work: Path, rng: random.Random, tally: Tally) -> tuple[list[Path], li
     progress, acked, problems = work / "p", [], 0
     for _ in range(2):
         client = Client(work, progress, "dev")
-        timer = threading.Timer(rng.uniform(0.3, 1.5), client.process.kill)
+        client.answer(1, rng)  # started (however loaded the machine): now kill among answers
+        timer = threading.Timer(rng.uniform(0.0, 0.5), client.process.kill)
         timer.start()
         client.answer(60, rng)
         timer.cancel()
