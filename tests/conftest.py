@@ -20,6 +20,8 @@ def _isolate_user_dirs(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("TRAINER_CACHE_DIR", raising=False)
     monkeypatch.delenv("TRAINER_PROGRESS_DIR", raising=False)
     monkeypatch.delenv("TRAINER_DECKS", raising=False)
 

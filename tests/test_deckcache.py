@@ -146,14 +146,17 @@ def test_an_entry_for_another_path_is_not_used(deck_file: Path, tmp_path: Path):
     assert load_deck_cached(other, cache).deck.id == "geo2"
 
 
-def test_collections_use_the_cache_in_the_progress_directory(deck_file: Path,
-                                                              tmp_path: Path,
-                                                              clock: FakeClock,
-                                                              monkeypatch: pytest.MonkeyPatch):
+def test_collections_use_the_cache_in_the_user_cache_directory_not_the_progress_one(
+        deck_file: Path, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("TRAINER_DECK_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     progress = tmp_path / "progress"
     Collection.open([deck_file], progress, clock=clock, device="here").close()
-    assert list((progress / ".cache" / "decks").iterdir())
+    assert list((tmp_path / "user-cache" / "trainer" / "decks").iterdir())
+    assert not (progress / ".cache").exists()  # the progress directory is synced: data only
+    monkeypatch.setenv("TRAINER_CACHE_DIR", str(tmp_path / "injected"))
+    Collection.open([deck_file], progress, clock=clock, device="here").close()
+    assert list((tmp_path / "injected" / "decks").iterdir())
     again = Collection.open([deck_file], progress, clock=clock, device="here")
     assert [c.key for c in again.study_cards()] == [
         "geo/capital", "geo/rivers::c1", "geo/rivers::c2", "geo/flag", "geo/flag::reverse",
@@ -163,9 +166,9 @@ def test_collections_use_the_cache_in_the_progress_directory(deck_file: Path,
 
 def test_the_cache_can_be_moved_or_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TRAINER_DECK_CACHE", str(tmp_path / "elsewhere"))
-    assert cache_dir(tmp_path / "progress") == tmp_path / "elsewhere"
+    assert cache_dir() == tmp_path / "elsewhere"
     monkeypatch.setenv("TRAINER_DECK_CACHE", "off")
-    assert cache_dir(tmp_path / "progress") is None
+    assert cache_dir() is None
 
 
 def test_damaged_cards_in_a_cache_entry_are_read_from_the_file_instead(deck_file: Path,

@@ -99,8 +99,8 @@ def test_errors_are_json_lines_not_tracebacks(tmp_path: Path):
     p.handle({"cmd": "answer", "response": "x"})
     assert p.handle({"cmd": "grade", "grade": 9})["error"]["code"] == "bad-grade"
     assert p.handle({"cmd": "undo"})["error"]["code"] == "nothing-to-undo"
-    out = io.StringIO()
-    serve(p, io.StringIO('{"cmd": "next"\nnot json\n'), out)
+    out = io.BytesIO()
+    serve(p, io.BytesIO(b'{"cmd": "next"\nnot json\n'), out)
     responses = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["error"]["code"] for r in responses] == ["bad-json", "bad-json"]
 

@@ -22,8 +22,8 @@ parsing the file then.
 ``trainer validate`` and live reload never use the cache: they always read the file.
 
 Where: ``$TRAINER_DECK_CACHE`` (a directory; ``off`` disables the cache), else
-``.cache/decks/`` in the progress directory (next to the progress snapshot, also a
-disposable cache).
+``decks/`` in the user cache directory (:func:`trainer.locations.cache_dir`), out of the
+progress directory that sync tools copy between machines.
 """
 
 from __future__ import annotations
@@ -78,12 +78,16 @@ _CARDS_SLOT = Deck.__dict__["cards"]
 _loader_digest: str | None = None
 
 
-def cache_dir(progress_dir: Path) -> Path | None:
-    """The deck cache directory for ``progress_dir``, or ``None`` when disabled."""
+def cache_dir() -> Path | None:
+    """The deck cache directory, or ``None`` when disabled: ``$TRAINER_DECK_CACHE``
+    (``off`` disables it), else ``decks/`` in the user cache directory. Never in the
+    progress directory: that one is synced between machines, and a cache is not data."""
     env = os.environ.get("TRAINER_DECK_CACHE")
     if env:
         return None if env.strip().lower() == "off" else Path(env).expanduser()
-    return progress_dir / ".cache" / "decks"
+    from trainer.locations import cache_dir as user_cache_dir
+
+    return user_cache_dir() / "decks"
 
 
 def loader_digest() -> str:
@@ -233,16 +237,21 @@ def _write(entry: Path, path: Path, stamp: tuple[int, ...], result: LoadResult) 
         return
     deck, diagnostics, blob = encoded
     head = marshal.dumps((MAGIC, loader_digest(), str(path), stamp, deck, diagnostics))
+    temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
         with open(temporary, "wb") as handle:
             handle.write(len(head).to_bytes(_SIZE_BYTES, "little"))
             handle.write(head)
             handle.write(blob)
         os.replace(temporary, entry)
     except (OSError, ValueError):
-        pass  # no cache entry: the next start parses the file again
+        # No cache entry: the next start parses the file again. A half-written
+        # temporary file must not stay (on a full disk each start would leak one).
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 # -- encoding: plain tuples, positions relative to the deck file ----------------------

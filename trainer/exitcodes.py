@@ -11,5 +11,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     #: The progress store cannot be used (unreadable, read-only, newer format).
     PROGRESS = 3
+    #: ``trainer sync`` could not reach the remote, or it refused (nothing is lost).
+    SYNC = 4
     #: Interrupted by the user (Ctrl+C).
     INTERRUPTED = 130

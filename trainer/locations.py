@@ -1,4 +1,5 @@
-"""Where the trainer keeps things: progress files, the config file, this device's id.
+"""Where the trainer keeps things: progress files, the config file, this device's id,
+caches.
 
 Every location can be overridden (flag or environment variable) so tests never touch the
 real home directory.
@@ -52,6 +53,17 @@ def config_file() -> Path:
     if env:
         return Path(env).expanduser()
     return config_dir() / "config.toml"
+
+
+def cache_dir() -> Path:
+    """The user cache directory (derived files only: safe to delete, never synced):
+    ``$TRAINER_CACHE_DIR``, else the platform's (``~/.cache/trainer`` on Linux)."""
+    env = os.environ.get("TRAINER_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME, appauthor=False))
 
 
 def device_id_file() -> Path:

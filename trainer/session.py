@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainer.clock import Clock
 from trainer.deckcache import deck_outline
-from trainer.model import CardType, Deck, StudyCard
+from trainer.model import Card, CardType, Deck, StudyCard
 from trainer.progress.errors import ProgressError
 from trainer.progress.events import encode_mark, encode_review, encode_undo, now_text, truncate_to_ms
 from trainer.progress.replay import CardRecord
@@ -92,8 +92,8 @@ def __getattr__(name: str) -> Any:
 _EMPTY_RECORD = CardRecord()
 
 __all__ = [
-    "Answer", "CardProgress", "Collection", "DeckCounts", "ProgressError", "ReviewEvent",
-    "SessionSummary", "StudySession",
+    "Answer", "CardChanged", "CardProgress", "Collection", "DeckCounts", "ProgressError",
+    "ReviewEvent", "SessionSummary", "StudySession",
 ]
 
 #: Learning cards due within this many seconds are shown early when nothing else is left
@@ -187,7 +187,7 @@ class Collection:
         from trainer.deckcache import cache_dir, load_deck_cached
         from trainer.decksource import find_deck_files
 
-        cache = cache_dir(Path(progress_dir))
+        cache = cache_dir()
         files, diagnostics = find_deck_files(list(deck_paths))
         decks: list[Deck] = []
         seen: set[str] = set()
@@ -226,14 +226,24 @@ class Collection:
             self._deck_cards.pop(old.id, None)
             self.decks[replace_index] = deck
         card_ids, one_each = deck_outline(deck)
+        # Progress is kept by card id: a second card with one id would share (and double)
+        # the first one's history. Only the first is studied; the others are reported.
+        duplicated = len(set(card_ids)) != len(card_ids) and self._report_duplicate_ids(deck)
         if not one_each:
             study_cards = deck.study_cards()
+            if duplicated:
+                first: dict[str, Card] = {}
+                for card in deck.cards:
+                    first.setdefault(card.id, card)
+                study_cards = [s for s in study_cards if first[s.card.id] is s.card]
             self._deck_cards[deck.id] = study_cards
             keys = self._cards.add_made(study_cards)
         else:
             # One study card per card (the usual case): keys only; card and study card
             # objects on demand (a deck from the cache does not even decode its cards).
             keys = list(map((deck.id + "/").__add__, card_ids))
+            if duplicated:
+                keys = list(dict.fromkeys(keys))
             self._cards.add_plain(deck)
             study_cards = []
         self._deck_keys[deck.id] = keys
@@ -243,6 +253,23 @@ class Collection:
                 self._index_siblings(deck_cards)
         else:
             self._index_siblings(study_cards)
+
+    def _report_duplicate_ids(self, deck: Deck) -> bool:
+        """Add a ``duplicate-card-id`` error for each card whose id an earlier card of
+        ``deck`` has (what ``trainer validate`` reports too); returns True."""
+        from trainer.diagnostics import Diagnostic, Severity
+
+        seen: dict[str, Card] = {}
+        for card in deck.cards:
+            first = seen.setdefault(card.id, card)
+            if first is not card:
+                where = card.location
+                self.load_diagnostics.append(Diagnostic(
+                    where.path, where.line, where.column, Severity.ERROR, "duplicate-card-id",
+                    f"card id {card.id!r} is already used on line {first.location.line}; "
+                    "only that card is studied (progress is kept by id): give this card "
+                    "another id", card.id))
+        return True
 
     def _index_siblings(self, cards: list[StudyCard]) -> None:
         previous: StudyCard | None = None
@@ -568,7 +595,9 @@ class _StudyCardIndex:
             if deck is None:
                 return deck_id, card_id, None
             ids, _ = deck_outline(deck)
-            positions = self._positions[deck_id] = dict(zip(ids, range(len(ids))))
+            # The first card with an id wins (a duplicate id is reported, not studied).
+            positions = self._positions[deck_id] = dict(
+                zip(reversed(ids), range(len(ids) - 1, -1, -1)))
         return deck_id, card_id, positions.get(card_id)
 
     def get(self, key: str) -> StudyCard | None:
@@ -651,6 +680,11 @@ class _Recorded:
         self.answer = answer
 
 
+class CardChanged(Exception):
+    """The current card was answered or suspended elsewhere (another window, a synced
+    device) since it was shown: nothing was recorded, and the session moved on."""
+
+
 class StudySession:
     """One sitting: today's queue, answering, recording, undo.
 
@@ -705,6 +739,8 @@ class StudySession:
         self._learning_candidates = {key for _, key in learning}
         self._total_cards = sum(day.total for day in days)
         self._suspended = sum(day.suspended for day in days)
+        #: What others had recorded when the limits above were counted.
+        self._foreign_version = self.collection.store.foreign_version
         # What the deck days hold is exactly what is available right now: seed the
         # caches with it rather than checking 50,000 keys one by one again.
         version = self.collection.store.version
@@ -805,14 +841,17 @@ class StudySession:
 
     def _show(self, card: StudyCard | None) -> None:
         self.current = card
+        self._shown_last_id = None if card is None else self.collection._record(card.key).last_id
         self._pending = None
         self._response = None
         self._revealed_at = None
         self._shown_at = self._clock.monotonic()
 
     def _advance(self) -> None:
-        # A new study day (4 am passed mid-session) brings a new queue and new limits.
-        if self._clock.now().timestamp() >= self._day_end:
+        # A new study day (4 am passed mid-session) brings a new queue and new limits;
+        # so do answers from other windows: they count against the same daily limits.
+        if (self._clock.now().timestamp() >= self._day_end
+                or self.collection.store.foreign_version != self._foreign_version):
             self._build()
         key = self._next_key()
         self._show(None if key is None else self.collection._cards[key])
@@ -822,6 +861,21 @@ class StudySession:
         if self.current is None:
             self._advance()
         return self.current
+
+    def _changed_elsewhere(self, record: CardRecord) -> bool:
+        """Whether the current card was answered or suspended by someone else since shown."""
+        return record.last_id != self._shown_last_id or record.suspended
+
+    def recheck(self) -> bool:
+        """Read what other windows and devices recorded; if the current card was answered
+        or suspended there since it was shown, move on. True if the current card changed."""
+        store = self.collection.store
+        store.refresh()
+        card = self.current
+        if card is None or not self._changed_elsewhere(self.collection._record(card.key)):
+            return False
+        self._advance()
+        return True
 
     @property
     def remaining(self) -> DeckCounts:
@@ -941,7 +995,8 @@ class StudySession:
             self.current is not None and \
             self.current.type in (CardType.TYPED, CardType.CLOZE)
 
-    def record(self, grade: Grade, *, override: bool = False) -> None:
+    def record(self, grade: Grade, *, override: bool = False,
+               only_if_unchanged: bool = False) -> None:
         """Record ``grade`` for the current card, durably (fsync) before returning; advance.
 
         ``override``: the learner says "I was right" to a typed answer graded wrong (see
@@ -949,7 +1004,10 @@ class StudySession:
         review's ``override`` field.
 
         Raises :class:`ProgressError` if the answer could not be saved; the session then
-        stays on the same card and nothing earlier is lost.
+        stays on the same card and nothing earlier is lost. With ``only_if_unchanged``,
+        a card answered or suspended elsewhere since it was shown (checked under the
+        log's lock) is not recorded again: the session moves on and :class:`CardChanged`
+        is raised.
         """
         card = self._require_current()
         grade = Grade(grade)
@@ -974,17 +1032,22 @@ class StudySession:
         settings = collection.settings(card.deck_id)
         with store.transaction():
             before = collection._record(key).copy()
-            when = truncate_to_ms(self._clock.now())
-            after = collection.scheduler(card.deck_id).review(key, before.state, grade, when)
-            lines = [
-                encode_review(
-                    new_event_id(), key, now_text(when), int(grade),
-                    round(duration * 1000), correct, before.last_id, after, overridden,
-                )
-            ]
-            if after.lapses > before.state.lapses and is_leech_lapse(after.lapses, settings.leech_lapses):
-                lines.append(encode_mark("leech", new_event_id(), key, now_text(when)))
-            events = store.write(lines)
+            changed = only_if_unchanged and self._changed_elsewhere(before)
+            if not changed:
+                when = truncate_to_ms(self._clock.now())
+                after = collection.scheduler(card.deck_id).review(key, before.state, grade, when)
+                lines = [
+                    encode_review(
+                        new_event_id(), key, now_text(when), int(grade),
+                        round(duration * 1000), correct, before.last_id, after, overridden,
+                    )
+                ]
+                if after.lapses > before.state.lapses and is_leech_lapse(after.lapses, settings.leech_lapses):
+                    lines.append(encode_mark("leech", new_event_id(), key, now_text(when)))
+                events = store.write(lines)
+        if changed:
+            self._advance()
+            raise CardChanged(key)
         if before.state.state == NEW:
             limit = "new"
         elif before.state.state == REVIEW and (before.state.last_review or 0.0) < self._day_start:

@@ -14,6 +14,7 @@ COMMANDS = (
     "due",
     "stats",
     "orphans",
+    "sync",
     "optimize",
     "validate",
     "schema",

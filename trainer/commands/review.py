@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import random
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from trainer.exitcodes import ExitCode
 
@@ -33,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--jsonl", action="store_true", required=True,
                         help="speak the JSON-lines protocol (the only mode)")
     parser.set_defaults(handler=run)
+
+
+#: The longest answer time accepted, in seconds (a day): beyond it a duration is an error
+#: of the client, and it would overflow the log's milliseconds.
+MAX_DURATION = 86400.0
 
 
 class ProtocolError(Exception):
@@ -57,6 +63,8 @@ class ReviewProtocol:
         self.session = session
         self.answer: Answer | None = None
         self.ended = False
+        #: An answer (or suspend, flag, undo) could not be saved during the session.
+        self.save_failed = False
 
     # -- describing cards --------------------------------------------------------------
 
@@ -110,6 +118,7 @@ class ReviewProtocol:
         except ProtocolError as error:
             response = {"error": {"code": error.code, "message": str(error)}}
         except ProgressError as error:
+            self.save_failed = True
             response = {"error": {"code": "progress", "message": str(error)}}
         if request_id is not None:
             response["id"] = request_id
@@ -121,7 +130,15 @@ class ReviewProtocol:
             raise ProtocolError("no-card", "nothing left to study now; send end")
         return card
 
+    def _changed_elsewhere(self) -> ProtocolError:
+        self.answer = None
+        return ProtocolError(
+            "card-changed", "another window or device answered this card since it was "
+            "shown; nothing was recorded; send next for the next card")
+
     def cmd_next(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.session.recheck():
+            self.answer = None
         card = self.session.next()
         if card is None:
             waiting = self.session.waiting_until
@@ -133,10 +150,15 @@ class ReviewProtocol:
     def cmd_answer(self, request: dict[str, Any]) -> dict[str, Any]:
         from trainer.model import CardType
 
+        if self.session.recheck():
+            raise self._changed_elsewhere()
         card = self._current()
         duration = request.get("duration")
-        if duration is not None and (not isinstance(duration, (int, float)) or duration < 0):
-            raise ProtocolError("bad-request", "duration must be a number of seconds")
+        if duration is not None and (
+            type(duration) not in (int, float) or not 0 <= duration <= MAX_DURATION
+        ):
+            raise ProtocolError(
+                "bad-request", f"duration must be a number of seconds from 0 to {MAX_DURATION:g}")
         response = request.get("response")
         if not card.type.self_graded:
             expected_type: type | tuple[type, ...]
@@ -175,21 +197,27 @@ class ReviewProtocol:
         from trainer.scheduling import Grade, to_datetime
 
         card = self._current()
-        grade = request.get("grade")
-        if grade is None and self.answer is not None:
-            grade = int(self.answer.suggested)
-        if not isinstance(grade, int) or isinstance(grade, bool) or grade not in (1, 2, 3, 4):
-            raise ProtocolError("bad-grade", "grade must be 1 (again), 2 (hard), 3 (good) or 4 (easy)")
         if self.answer is None:
             raise ProtocolError("answer-first", "send answer before grade (basic cards: "
                                 'an "answer" without "response" reveals the back)')
-        self.session.record(Grade(grade))
+        grade = request.get("grade")
+        if grade is None:
+            grade = int(self.answer.suggested)
+        if type(grade) is not int or grade not in (1, 2, 3, 4):
+            raise ProtocolError("bad-grade", "grade must be 1 (again), 2 (hard), 3 (good) or 4 (easy)")
+        from trainer.session import CardChanged
+
+        try:
+            self.session.record(Grade(grade), only_if_unchanged=True)
+        except CardChanged:
+            raise self._changed_elsewhere() from None
         self.answer = None
         state = self.session.collection.state(card.key)
         due = None if state.due is None else to_datetime(state.due).astimezone(
             self.session.collection.clock.now().tzinfo)
+        event_id = self.session.collection.store.records[card.key].last_id
         return {"recorded": {"key": card.key, "grade": grade, "state": state.state,
-                             "due": due.isoformat() if due else None},
+                             "due": due.isoformat() if due else None, "id": event_id},
                 "remaining": self.remaining_json()}
 
     def cmd_undo(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -218,18 +246,47 @@ class ReviewProtocol:
         }}
 
 
-def serve(protocol: ReviewProtocol, stdin: TextIO, stdout: TextIO) -> None:
-    """Answer requests from ``stdin`` until ``end`` or end of input."""
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_request(line: bytes) -> Any:
+    """One request line as JSON; raises :class:`ProtocolError` (``bad-json``) if it is
+    not UTF-8, not JSON, uses NaN or Infinity, or nests too deeply to parse."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError("bad-json", f"not UTF-8 text: {error}") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as error:
+        raise ProtocolError("bad-json", f"not JSON: {error}") from None
+    except RecursionError:
+        raise ProtocolError("bad-json", "not JSON: nested too deeply") from None
+
+
+def encode_response(response: dict[str, Any]) -> bytes:
+    """One response line in UTF-8. Text that has no UTF-8 form (a lone surrogate sent in
+    an ``id``) is written as JSON escapes, which read back as what was sent."""
+    try:
+        return (json.dumps(response, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(response) + "\n").encode("ascii")
+
+
+def serve(protocol: ReviewProtocol, stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """Answer requests from ``stdin`` until ``end`` or end of input (UTF-8 both ways,
+    whatever the locale)."""
     for line in stdin:
         if not line.strip():
             continue
         try:
-            request = json.loads(line)
-        except ValueError as error:
-            response: dict[str, Any] = {"error": {"code": "bad-json", "message": f"not JSON: {error}"}}
+            request = parse_request(line)
+        except ProtocolError as error:
+            response: dict[str, Any] = {"error": {"code": error.code, "message": str(error)}}
         else:
             response = protocol.handle(request)
-        stdout.write(json.dumps(response, ensure_ascii=False) + "\n")
+        stdout.write(encode_response(response))
         stdout.flush()
         if protocol.ended:
             return
@@ -241,8 +298,9 @@ def run(args: argparse.Namespace) -> ExitCode:
     collection = open_collection(args)
     if isinstance(collection, ExitCode):
         return collection
+    protocol = ReviewProtocol(collection.start_session())
     try:
-        serve(ReviewProtocol(collection.start_session()), sys.stdin, sys.stdout)
+        serve(protocol, sys.stdin.buffer, sys.stdout.buffer)
     finally:
         collection.close()
-    return ExitCode.OK
+    return ExitCode.PROGRESS if protocol.save_failed else ExitCode.OK

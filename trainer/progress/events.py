@@ -9,6 +9,7 @@ id). Times are ISO 8601 with the local UTC offset, to the millisecond.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -41,8 +42,63 @@ KINDS = ("review", "undo") + MARK_KINDS
 _STATES = (LEARNING, REVIEW, RELEARNING)
 
 
+#: Times outside these years are a broken clock or an edit: scheduling from them would
+#: overflow the calendar (intervals of up to a century are added to a review's time).
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+
+
 class BadLine(ValueError):
     """A complete line that is not a valid event (corruption, or a foreign edit)."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _loads(line: bytes) -> Any:
+    """``line`` as JSON, strictly: no NaN or Infinity, no nesting deep enough to crash."""
+    try:
+        return json.loads(line, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadLine(f"not JSON ({error})") from None
+    except RecursionError:
+        raise BadLine("not JSON (nested too deeply)") from None
+
+
+def event_id_of(line: bytes) -> str | None:
+    """The ``id`` of an event line, or ``None`` (a header, or not an event)."""
+    try:
+        obj = _loads(line)
+    except BadLine:
+        return None
+    event_id = obj.get("id") if isinstance(obj, dict) and "ev" in obj else None
+    return event_id if isinstance(event_id, str) else None
+
+
+def _time(text: Any, what: str) -> datetime:
+    if not isinstance(text, str):
+        raise BadLine(f"{what} is not a time")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadLine(f"invalid {what} {text!r}") from None
+    if when.tzinfo is None:
+        raise BadLine(f"{what} without UTC offset {text!r}")
+    if not FIRST_YEAR <= when.year < LAST_YEAR:
+        raise BadLine(f"{what} {text!r} is not between {FIRST_YEAR} and {LAST_YEAR}")
+    return when
+
+
+def _whole(value: Any, what: str, minimum: int = 0) -> int:
+    if type(value) is not int or value < minimum:
+        raise BadLine(f"{what} must be a whole number of at least {minimum}, not {value!r}")
+    return value
+
+
+def _positive(value: Any, what: str, low: float, high: float) -> float:
+    if type(value) not in (int, float) or not math.isfinite(value) or not low < value <= high:
+        raise BadLine(f"{what} must be a number above {low} and at most {high}, not {value!r}")
+    return float(value)
 
 
 @dataclass(slots=True)
@@ -91,11 +147,8 @@ def header_line(device: str, now: datetime) -> bytes:
 
 def parse_header(line: bytes) -> dict[str, Any]:
     """The header object; raises :class:`BadLine` if ``line`` is not a header."""
-    try:
-        obj = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadLine(f"not JSON ({error})") from None
-    if not isinstance(obj, dict) or not isinstance(obj.get("format"), int):
+    obj = _loads(line)
+    if not isinstance(obj, dict) or type(obj.get("format")) is not int:
         raise BadLine('not a progress log header (expected {"format": 1, ...})')
     return obj
 
@@ -116,19 +169,19 @@ def _state_from_json(obj: Any) -> CardState:
     if not isinstance(obj, dict) or obj.get("state") not in _STATES:
         raise BadLine("review has no valid 'after' state")
     try:
-        due = obj["due"]
+        step = obj["step"]
         return CardState(
             state=obj["state"],
-            step=None if obj["step"] is None else int(obj["step"]),
-            stability=float(obj["stability"]),
-            difficulty=float(obj["difficulty"]),
-            due=datetime.fromisoformat(due).timestamp(),
+            step=None if step is None else _whole(step, "after.step"),
+            stability=_positive(obj["stability"], "after.stability", 0.0, 1e9),
+            difficulty=_positive(obj["difficulty"], "after.difficulty", 0.0, 10.0),
+            due=_time(obj["due"], "after.due").timestamp(),
             last_review=None,  # filled in from the event time
-            reps=int(obj["reps"]),
-            lapses=int(obj["lapses"]),
+            reps=_whole(obj["reps"], "after.reps"),
+            lapses=_whole(obj["lapses"], "after.lapses"),
         )
-    except (KeyError, TypeError, ValueError) as error:
-        raise BadLine(f"review has an invalid 'after' state ({error})") from None
+    except KeyError as error:
+        raise BadLine(f"review has an invalid 'after' state (no {error})") from None
 
 
 def encode_review(
@@ -170,10 +223,7 @@ def encode_undo(event_id: str, time_text: str, targets: tuple[str, ...]) -> byte
 
 def parse_event(line: bytes, device: str, origin: tuple[str, int]) -> Event:
     """One event line; raises :class:`BadLine` with a reason if it is not valid."""
-    try:
-        obj = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadLine(f"not JSON ({error})") from None
+    obj = _loads(line)
     if not isinstance(obj, dict):
         raise BadLine("not a JSON object")
     kind = obj.get("ev")
@@ -182,12 +232,7 @@ def parse_event(line: bytes, device: str, origin: tuple[str, int]) -> Event:
     event_id, time_text = obj.get("id"), obj.get("time")
     if not isinstance(event_id, str) or not isinstance(time_text, str):
         raise BadLine("event without 'id' or 'time'")
-    try:
-        when = datetime.fromisoformat(time_text)
-    except ValueError:
-        raise BadLine(f"invalid time {time_text!r}") from None
-    if when.tzinfo is None:
-        raise BadLine(f"time without UTC offset {time_text!r}")
+    when = _time(time_text, "time")
     event = Event(kind, event_id, when.timestamp(), time_text, device, origin=origin)
     if kind == "undo":
         targets = obj.get("targets")
@@ -201,11 +246,11 @@ def parse_event(line: bytes, device: str, origin: tuple[str, int]) -> Event:
     event.key = key
     if kind == "review":
         grade = obj.get("grade")
-        if grade not in (1, 2, 3, 4):
+        if type(grade) is not int or grade not in (1, 2, 3, 4):
             raise BadLine(f"invalid grade {grade!r}")
         event.grade = grade
         duration = obj.get("duration_ms")
-        event.duration_ms = duration if isinstance(duration, int) else None
+        event.duration_ms = duration if type(duration) is int and duration >= 0 else None
         correct = obj.get("correct")
         event.correct = correct if isinstance(correct, bool) else None
         prev = obj.get("prev")

@@ -2,13 +2,16 @@
 
 Layout of the progress directory::
 
-    reviews-<device>.jsonl     one append-only log per device (the data; sync these)
-    .snapshot-<device>.marshal derived cache of the replayed state (disposable)
-    quarantine/                copies of anything found damaged (never deleted by us)
+    reviews-<device>.jsonl       one append-only log per device (the data; sync these)
+    .reviews-<device>.jsonl.lock its writers' lock (holds no data)
+    .snapshot-<device>.marshal   derived cache of the replayed state (disposable)
+    quarantine/                  copies of anything found damaged (never deleted by us)
 
 Loading uses the snapshot when it still matches the logs (each log at least as long as
-when it was taken, with the same bytes before that point: checked by a digest of its last
-4 KiB) and replays only what was appended since; otherwise everything is replayed.
+when it was taken, with the same first line and the same bytes before that point: checked
+by digests of its header and of its last 4 KiB) and replays only what was appended since;
+otherwise everything is replayed. The same check decides, for a log that changed while
+running (appended to, or replaced by a sync tool), whether reading on is enough.
 """
 
 from __future__ import annotations
@@ -23,12 +26,20 @@ from pathlib import Path
 from trainer.clock import Clock
 from trainer.progress.errors import ProgressError
 from trainer.progress.events import FORMAT, Event, header_line, parse_event
-from trainer.progress.logfile import FileState, LogWriter, read_log, tail_hash
+from trainer.progress.logfile import (
+    FileState,
+    LogWriter,
+    read_log,
+    remove_quietly,
+    stamp_of,
+    still_starts_with,
+)
 from trainer.progress.replay import CardRecord, SchedulerFor, apply, order_key, replay, undone_ids
 from trainer.progress.table import RecordTable
 
 #: 2: columns (see :mod:`trainer.progress.table`) instead of one tuple per card.
-SNAPSHOT_VERSION = 2
+#: 3: each log's header digest, stamp and own warnings.
+SNAPSHOT_VERSION = 3
 _DEVICE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -94,7 +105,8 @@ class ProgressStore:
         self.scheduler_for = scheduler_for
         self.fingerprint = fingerprint
         self.records: RecordTable = RecordTable()
-        self.warnings: list[str] = []
+        #: Warnings about this run (a repair, a replaced log), not about a file's content.
+        self._notes: list[str] = []
         #: Why writing is refused (a log from a newer version), or ``None``.
         self.read_only: str | None = None
         self.own_path = directory / f"reviews-{self.device}.jsonl"
@@ -107,6 +119,8 @@ class ProgressStore:
         self.full_replay = False
         #: Incremented whenever any record may have changed (lets callers cache).
         self.version = 0
+        #: Incremented whenever what other instances or devices wrote changed records.
+        self.foreign_version = 0
 
     # -- loading -------------------------------------------------------------------
 
@@ -142,21 +156,37 @@ class ProgressStore:
 
     def _log_paths(self) -> list[Path]:
         try:
-            names = sorted(
-                entry.name for entry in os.scandir(self.directory)
-                if entry.name.endswith(".jsonl") and entry.is_file()
-            )
+            entries = [entry for entry in os.scandir(self.directory)
+                       if entry.name.endswith(".jsonl")]
+            names = sorted(entry.name for entry in entries if entry.is_file())
+            dangling = sorted(entry.name for entry in entries
+                              if entry.is_symlink() and not entry.is_file())
         except OSError as error:
             raise ProgressError(
                 f"Cannot read the progress directory {self.directory}: {error.strerror}. "
                 "Check its permissions; nothing was changed."
             ) from None
+        for name in dangling:
+            self._note([
+                f"{self.directory / name}: a link to a file that does not exist (or is "
+                "not a file); its answers cannot be read. Restore what it points to."
+            ])
         return [self.directory / name for name in names]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems found in the logs as they are now, then notes about this run."""
+        found: list[str] = []
+        for state in self._files.values():
+            found.extend(state.warnings)
+            if state.tail_warning:
+                found.append(state.tail_warning)
+        return list(dict.fromkeys(found + ([self.read_only] if self.read_only else []) + self._notes))
 
     def _note(self, warnings: list[str]) -> None:
         for warning in warnings:
-            if warning not in self.warnings:
-                self.warnings.append(warning)
+            if warning not in self._notes:
+                self._notes.append(warning)
 
     def _check_format(self, path: Path, state: FileState) -> None:
         if state.format is not None and state.format > FORMAT:
@@ -165,18 +195,29 @@ class ProgressStore:
                 f"{state.format}; this version knows {FORMAT}). Progress is read-only "
                 "until you upgrade trainer; nothing will be written or downgraded."
             )
-            self._note([self.read_only])
 
     def _read_all(self) -> list[Event]:
         events: list[Event] = []
         self._files = {}
+        self.read_only = None
+        seen: set[str] = set()
         for path in self._log_paths():
             result = read_log(path, None, self.directory)
             self._files[path.name] = result.state
-            self._note(result.warnings)
             self._check_format(path, result.state)
-            events.extend(result.events)
+            events.extend(self._once(path, result.events, seen))
         return events
+
+    def _once(self, path: Path, events: list[Event], seen: set[str]) -> list[Event]:
+        """``events`` less those another log already gave (a sync tool's conflict copy
+        holds the same events as the log it copies: counting them twice would double
+        the answers)."""
+        fresh = [event for event in events if event.id not in seen]
+        if len(fresh) < len(events):
+            self._note([f"{path}: {len(events) - len(fresh)} events that another log also "
+                        "holds (a sync tool's conflict copy?) are counted once."])
+        seen.update(event.id for event in fresh)
+        return fresh
 
     def reload(self) -> None:
         """Replay every log from the start (also what a conflicting sync triggers)."""
@@ -185,6 +226,7 @@ class ProgressStore:
         self._history = None
         self.full_replay = True
         self.version += 1
+        self.foreign_version += 1
 
     def _load_snapshot(self) -> bool:
         try:
@@ -195,8 +237,7 @@ class ProgressStore:
             files: dict[str, FileState] = {}
             for name, fields in data["files"].items():
                 state = FileState(*fields)
-                path = self.directory / name
-                if path.stat().st_size < state.size or tail_hash(path, state.size) != state.tail_hash:
+                if not still_starts_with(self.directory / name, state):
                     return False
                 files[name] = state
             records = RecordTable.from_columns(data["records"])
@@ -204,7 +245,6 @@ class ProgressStore:
             return False
         self._files = files
         self.records = records
-        self._note(data["warnings"])
         for name, state in files.items():
             self._check_format(self.directory / name, state)
         self.full_replay = False
@@ -213,58 +253,59 @@ class ProgressStore:
 
     def save_snapshot(self) -> None:
         """Write the cache of replayed state (best effort: it is disposable)."""
+        temporary = self.snapshot_path.with_name(f"{self.snapshot_path.name}.{os.getpid()}.tmp")
         try:
-            files = {}
-            for name, state in self._files.items():
-                path = self.directory / name
-                files[name] = (
-                    state.size, state.lines, state.device, state.format,
-                    tail_hash(path, state.size),
-                )
             data = {
                 "version": SNAPSHOT_VERSION,
                 "fingerprint": self.fingerprint,
-                "files": files,
+                "files": {name: state.fields() for name, state in self._files.items()},
                 "records": self.records.to_columns(),
-                "warnings": [w for w in self.warnings if w != self.read_only],
             }
-            temporary = self.snapshot_path.with_name(self.snapshot_path.name + ".tmp")
             with open(temporary, "wb") as handle:
                 marshal.dump(data, handle)
             os.replace(temporary, self.snapshot_path)
         except (OSError, ValueError, TypeError, KeyError, OverflowError):
-            pass  # no snapshot: the next start replays the logs, nothing is lost
+            # No snapshot: the next start replays the logs, nothing is lost. And no
+            # half-written temporary file left behind to fill a full disk further.
+            remove_quietly(temporary)
 
     def refresh(self) -> bool:
         """Read what other instances or devices appended since; True if anything changed.
 
-        Appends that arrive out of time order for a card (a sync of older answers) or
-        that undo something already replayed trigger a full replay, so the result is
-        always the union of all logs in time order.
+        A log whose stamp (inode, size, time) is unchanged is not read. One that still
+        starts with what was read (a sync tool may have replaced it with a longer copy)
+        is read on from there. Anything else (shortened, rewritten, a new header) means
+        a full replay. Appends that arrive out of time order for a card (a sync of older
+        answers) or that undo something already replayed trigger a full replay too, so
+        the result is always the union of all logs in time order.
         """
         new_events: list[Event] = []
         paths = self._log_paths()
-        if set(self._files) - {p.name for p in paths}:
-            self.reload()  # a log disappeared: start over from what is there
+        names = {p.name for p in paths}
+        arrived = names - set(self._files)
+        if set(self._files) - names or (arrived and (self._files or len(arrived) > 1)):
+            # A log disappeared, or a new one came (a new device, or a conflict copy that
+            # repeats known events): start over from what is there.
+            self.reload()
             return True
         for path in paths:
             known = self._files.get(path.name)
             try:
-                size = path.stat().st_size
+                stamp = stamp_of(os.stat(path))
             except OSError:
                 continue
-            if known is not None and size == known.size:
+            if known is not None and stamp == known.stamp:
                 continue
-            if known is not None and size < known.size:
+            if known is not None and not still_starts_with(path, known):
                 self.reload()
                 return True
             result = read_log(path, known, self.directory)
             self._files[path.name] = result.state
-            self._note(result.warnings)
             self._check_format(path, result.state)
             new_events.extend(result.events)
         if not new_events:
             return False
+        self.foreign_version += 1
         new_ids = {e.id for e in new_events}
         for event in new_events:
             if event.kind == "undo" and not set(event.targets) <= new_ids:
@@ -300,15 +341,23 @@ class ProgressStore:
                 self.own_path, header_line(self.device, self.clock.now())
             )
         writer = self._writer
-        writer.lock()
+        change = writer.lock()
         self._in_transaction = True
         try:
-            self.refresh()
+            if change is not None:
+                self._note([change])
+                self.reload()  # the file at the path is another one: validate it whole
+            else:
+                self.refresh()
+            if self.read_only:
+                raise ProgressError(self.read_only)
             if writer.repair_tail(self.directory):
                 self._note([f"{self.own_path}: incomplete last line cut off (a copy is in quarantine/)."])
                 known = self._files.get(self.own_path.name)
                 if known is not None and os.stat(self.own_path).st_size < known.size:
                     self.reload()
+                else:
+                    self.refresh()
             yield
         finally:
             self._in_transaction = False
@@ -324,14 +373,20 @@ class ProgressStore:
         self.version += 1
         name = self.own_path.name
         known = self._files.get(name) or FileState(device=self.device, format=FORMAT)
-        before, after = self._writer.append(lines)
+        before, after, change = self._writer.append(lines)
         header_written = before == 0
         number = known.lines + (1 if header_written else 0)
         events = []
         for line in lines:
             number += 1
             events.append(parse_event(line.rstrip(b"\n"), self.device, (name, number)))
-        self._files[name] = FileState(after, number, self.device, known.format or FORMAT, "")
+        if change is not None:
+            # Replaced or removed while writing: the lines were carried over into the
+            # file now at the path; replay it (with the others) as it is.
+            self._note([change])
+            self.reload()
+            return events
+        self._files[name] = self._writer.state_after_append(known, number)
         if self._before_latest_review(events):
             # The clock went back: the answer belongs before one already applied.
             self.reload()
@@ -377,8 +432,9 @@ class ProgressStore:
     def _index(self) -> dict[str, list[Event]]:
         if self._history is None:
             events: list[Event] = []
+            seen: set[str] = set()
             for path in self._log_paths():
-                events.extend(read_log(path, None, self.directory).events)
+                events.extend(self._once(path, read_log(path, None, self.directory).events, seen))
             undone = undone_ids(events)
             index: dict[str, list[Event]] = {}
             for event in sorted(events, key=order_key):
@@ -397,6 +453,12 @@ class ProgressStore:
             yield from events
 
     def close(self, *, save_snapshot: bool = True) -> None:
+        if self._writer is not None:
+            # A sync tool may have replaced the log since the last answer: carry over.
+            try:
+                self._writer.check_still_there()
+            except ProgressError:
+                pass  # reported at the next start, which finds the file as it is
         if save_snapshot and not self.read_only:
             self.save_snapshot()
         if self._writer is not None:
