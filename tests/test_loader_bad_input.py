@@ -552,3 +552,16 @@ def test_every_diagnostic_says_what_to_do():
             assert diagnostic.line >= 1 and diagnostic.column >= 1
             assert diagnostic.code.islower() and " " not in diagnostic.code
             assert says_what_to_do(diagnostic.message), diagnostic.message
+
+
+@pytest.mark.parametrize("field, line", [
+    ("id: !!int abc\ntitle: T\n", 2),
+    ("id: d\ntitle: T\nscheduling: {new_per_day: !!int many}\n", 4),
+    ("id: d\ntitle: !!float x\n", 3),
+])
+def test_a_number_tag_on_text_that_is_no_number_is_one_located_error(field: str, line: int):
+    # Found by the bundled-deck mutation test: the constructor's ValueError escaped.
+    text = "format: 1\n" + field + "cards:\n  - id: a\n    type: basic\n    front: F\n    back: B\n"
+    diagnostic = only(text)
+    assert (diagnostic.code, diagnostic.line) == ("wrong-type", line)
+    assert "remove the tag" in diagnostic.message
