@@ -17,4 +17,6 @@ COMMANDS = (
     "optimize",
     "validate",
     "schema",
+    "import_decks",
+    "export_decks",
 )
