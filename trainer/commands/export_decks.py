@@ -1,9 +1,102 @@
-"""``trainer export``: decks for other programs (added with its first format)."""
+"""``trainer export anki DECK... --out FILE.apkg``: decks for other programs.
+
+Exit status: 0 written, 1 a deck has errors (nothing written: fix them first, see
+``trainer validate``), 2 bad command line or unreadable path. See docs/import-export.md.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trainer.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from trainer.model import Deck
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    del subparsers  # no export format yet
+    parser = subparsers.add_parser(
+        "export",
+        help="write decks as an Anki package, CSV/TSV or Markdown",
+        description="Write YAML decks in another program's format. See "
+        "docs/import-export.md for what maps to what and what is lost.",
+    )
+    formats = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    anki = formats.add_parser(
+        "anki", help="an .apkg that Anki, AnkiDroid and AnkiMobile import",
+        description="Write the decks as one Anki package: one Anki deck per deck file, one "
+        "note per card. Needs the optional anki extra (pip install 'trainer[anki]').")
+    anki.add_argument("decks", nargs="+", type=Path, metavar="DECK",
+                      help="deck files or directories of them")
+    anki.add_argument("--out", type=Path, metavar="FILE.apkg", required=True,
+                      help="the package to write")
+    anki.add_argument("--legacy", action="store_true",
+                      help="the older package format (collection.anki21), for Anki before "
+                      "2.1.50 and old AnkiDroid versions")
+    anki.set_defaults(handler=run_anki)
+
+
+def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> ExitCode:
+    print(f"trainer export: {message}", file=sys.stderr)
+    return code
+
+
+def load_decks(paths: list[Path]) -> tuple[list[Deck], ExitCode | None]:
+    """The decks at ``paths``; on any problem, printed as ``file:line:col``, an exit code."""
+    from trainer.diagnostics import Severity
+    from trainer.loader import find_deck_files, load_deck
+
+    files, problems = find_deck_files(paths)
+    if problems:
+        for problem in problems:
+            print(f"{problem.path}: {problem.message}", file=sys.stderr)
+        return [], ExitCode.USAGE
+    if not files:
+        print("trainer export: no deck files (*.yaml) found in "
+              + " ".join(map(str, paths)), file=sys.stderr)
+        return [], ExitCode.USAGE
+    decks = []
+    failed = False
+    for path in files:
+        result = load_deck(path)
+        for problem in result.diagnostics:
+            if problem.severity is Severity.ERROR:
+                failed = True
+                print(f"{problem.path}:{problem.line}:{problem.column}: error {problem.code} "
+                      f"{problem.message}", file=sys.stderr)
+        if result.deck is not None:
+            decks.append(result.deck)
+    if failed:
+        print("trainer export: nothing written: fix the errors above first "
+              "(`trainer validate` lists them too)", file=sys.stderr)
+        return [], ExitCode.PROBLEMS
+    return decks, None
+
+
+def run_anki(args: argparse.Namespace) -> ExitCode:
+    from trainer.interop import InteropError
+    from trainer.interop.anki_export import export_anki
+
+    if args.out.suffix != ".apkg":
+        return _fail(f"--out {args.out}: name the package FILE.apkg (Anki imports .apkg)")
+    decks, failure = load_decks(args.decks)
+    if failure is not None:
+        return failure
+    try:
+        report = export_anki(decks, args.out, legacy=args.legacy)
+    except InteropError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot write {args.out}: {error.strerror or error}")
+    notes = sum(report.notes.values())
+    print(f"Wrote {args.out}: {len(decks)} deck{'s' * (len(decks) != 1)}, {notes} notes, "
+          f"{report.anki_cards} Anki cards")
+    for name, count in sorted(report.notes.items()):
+        print(f"  {name}: {count}")
+    if report.as_basic:
+        print("  as basic notes, the answer on the back: " + ", ".join(
+            f"{count} {kind}" for kind, count in sorted(report.as_basic.items())))
+    return ExitCode.OK

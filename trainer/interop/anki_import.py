@@ -17,7 +17,8 @@ Mapping (see docs/import-export.md):
 * Each Anki deck (subdecks included) becomes one deck file, ``geography-europe.yaml``
   for ``Geography::Europe``; a note goes to the deck of its first card.
 * Card ids come from the note GUID (``n-`` + 12 hex digits), so importing the package
-  again updates the same cards. Notes this trainer exported keep their own ids.
+  again updates the same cards. Notes this trainer exported keep their own deck and card
+  ids (their GUID is ``trainer:DECK/CARD``).
 * Media files are copied to ``media/`` beside the decks and mentioned on the card.
 """
 
@@ -353,7 +354,7 @@ def _convert(collection: AnkiCollection, package: Path, out_dir: Path,
             report.other_note_types[note_type.name] = report.other_note_types.get(note_type.name, 0) + 1
         exported = _EXPORTED_GUID.fullmatch(guid)
         deck_name = deck_names.get(cards[0][2], "Default")
-        deck_id = deck_id_for(deck_name)
+        deck_id = exported.group(1) if exported else deck_id_for(deck_name)
         card_id = exported.group(2) if exported else card_id_for(guid)
         if (deck_id, card_id) in used_ids:
             report.skipped.append(Skipped(where, f"its id {card_id} is already taken by "
