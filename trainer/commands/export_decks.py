@@ -1,4 +1,4 @@
-"""``trainer export anki DECK... --out FILE.apkg``: decks for other programs.
+"""``trainer export anki|csv|markdown DECK... --out FILE``: decks for other programs.
 
 Exit status: 0 written, 1 a deck has errors (nothing written: fix them first, see
 ``trainer validate``), 2 bad command line or unreadable path. See docs/import-export.md.
@@ -37,6 +37,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="the older package format (collection.anki21), for Anki before "
                       "2.1.50 and old AnkiDroid versions")
     anki.set_defaults(handler=run_anki)
+
+    plain = formats.add_parser(
+        "csv", help="CSV/TSV for Anki (Notes in Plain Text) or Quizlet",
+        description="Write the decks as one CSV/TSV file: Anki's Notes in Plain Text "
+        "(header lines, GUID, note type and deck columns; File > Import in Anki) or, with "
+        "--quizlet, term/definition rows for Quizlet's import.")
+    plain.add_argument("decks", nargs="+", type=Path, metavar="DECK")
+    plain.add_argument("--out", type=Path, metavar="FILE", required=True)
+    plain.add_argument("--separator", default="tab", metavar="SEP",
+                       help="tab (default), comma, semicolon, pipe, or one character")
+    plain.add_argument("--quizlet", action="store_true",
+                       help="Quizlet's format: term SEP definition per line, nothing else")
+    plain.set_defaults(handler=run_csv)
+
+    markdown = formats.add_parser(
+        "markdown", help="Markdown Q:/A:/C: cards (the hashcards style)",
+        description="Write the decks as one Markdown file: a # heading per deck, Q:/A: "
+        "for each card, C: with [bracketed] deletions for cloze cards.")
+    markdown.add_argument("decks", nargs="+", type=Path, metavar="DECK")
+    markdown.add_argument("--out", type=Path, metavar="FILE.md", required=True)
+    markdown.set_defaults(handler=run_markdown)
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> ExitCode:
@@ -99,4 +120,39 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
     if report.as_basic:
         print("  as basic notes, the answer on the back: " + ", ".join(
             f"{count} {kind}" for kind, count in sorted(report.as_basic.items())))
+    return ExitCode.OK
+
+
+def run_csv(args: argparse.Namespace) -> ExitCode:
+    from trainer.interop import InteropError
+    from trainer.interop.plaintext import export_plaintext, separator_char
+
+    try:
+        separator = separator_char(args.separator)
+    except InteropError as error:
+        return _fail(str(error))
+    decks, failure = load_decks(args.decks)
+    if failure is not None:
+        return failure
+    try:
+        rows = export_plaintext(decks, args.out, separator=separator, quizlet=args.quizlet)
+    except OSError as error:
+        return _fail(f"cannot write {args.out}: {error.strerror or error}")
+    print(f"Wrote {args.out}: {rows} cards from {len(decks)} deck{'s' * (len(decks) != 1)}"
+          + (" (Quizlet: term and definition)" if args.quizlet else
+             " (Anki: File > Import reads the header lines)"))
+    return ExitCode.OK
+
+
+def run_markdown(args: argparse.Namespace) -> ExitCode:
+    from trainer.interop.markdown import export_markdown
+
+    decks, failure = load_decks(args.decks)
+    if failure is not None:
+        return failure
+    try:
+        count = export_markdown(decks, args.out)
+    except OSError as error:
+        return _fail(f"cannot write {args.out}: {error.strerror or error}")
+    print(f"Wrote {args.out}: {count} cards from {len(decks)} deck{'s' * (len(decks) != 1)}")
     return ExitCode.OK

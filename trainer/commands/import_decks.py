@@ -1,7 +1,8 @@
-"""``trainer import anki FILE [--out DIR]``: other programs' cards as decks.
+"""``trainer import anki|csv|markdown FILE [--out DIR]``: other programs' cards as decks.
 
-``anki`` reads an ``.apkg``/``.colpkg`` (with ``--with-history``, its reviews too) and
-prints a report at the end. Exit status: 0 everything imported, 1 some
+``anki`` reads an ``.apkg``/``.colpkg`` (with ``--with-history``, its reviews too); ``csv``
+reads CSV/TSV (Anki's "Notes in Plain Text", Quizlet); ``markdown`` reads ``Q:``/``A:``/
+``C:`` files. Each prints a report at the end. Exit status: 0 everything imported, 1 some
 notes or media left out (listed), 2 unreadable input or bad command line, 3 the progress
 directory cannot be written. See docs/import-export.md.
 """
@@ -43,6 +44,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       "$TRAINER_PROGRESS_DIR, else progress/ of a checkout, else your user "
                       "data directory)")
     anki.set_defaults(handler=run_anki)
+
+    plain = formats.add_parser(
+        "csv", help="CSV/TSV: Anki's Notes in Plain Text, Quizlet's export, any two columns",
+        description="Import CSV/TSV cards. Anki's header lines (#separator:, #html:, "
+        "#notetype column:, #deck column:, #tags column:, #guid column:) are read; the "
+        "options below override them or stand in for them.")
+    plain.add_argument("file", type=Path, metavar="FILE")
+    _out_option(plain)
+    plain.add_argument("--separator", metavar="SEP",
+                       help="field separator: tab, comma, semicolon, pipe, space, colon or "
+                       "one character (default: #separator:, else guessed from the first row)")
+    plain.add_argument("--row-separator", metavar="SEP",
+                       help="what ends a card when not a line break (Quizlet's custom "
+                       "'between cards' setting, e.g. ';'); fields are then not quoted")
+    plain.add_argument("--header", action="store_true",
+                       help="the first row names the columns (front, back, tags, deck, ...)")
+    plain.add_argument("--columns", metavar="NAMES",
+                       help="comma-separated role of each column: front, back, tags, deck, "
+                       "notetype, guid, explanation, ignore (default: fields in order)")
+    plain.add_argument("--html", action=argparse.BooleanOptionalAction, default=None,
+                       help="fields are HTML, made plain text (default: #html:, else no)")
+    plain.add_argument("--no-quoting", action="store_true",
+                       help='quotes are text, not CSV quoting (Quizlet exports)')
+    _deck_options(plain)
+    plain.set_defaults(handler=run_csv)
+
+    markdown = formats.add_parser(
+        "markdown", help="Markdown Q:/A:/C: cards (the hashcards style)",
+        description="Import Markdown cards: `Q:` question, `A:` answer, `C:` cloze text "
+        "with [bracketed] deletions; each top-level # heading starts a deck.")
+    markdown.add_argument("file", type=Path, metavar="FILE")
+    _out_option(markdown)
+    _deck_options(markdown)
+    markdown.set_defaults(handler=run_markdown)
+
+
+def _deck_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--deck-id", metavar="ID",
+                        help="id of the deck the cards go to (default: from the title)")
+    parser.add_argument("--title", help="its title (default: from the file)")
 
 
 def _out_option(parser: argparse.ArgumentParser) -> None:
@@ -123,3 +164,47 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
     else:
         print("  reviews imported:  none (add --with-history to continue Anki's schedule)")
     return ExitCode.PROBLEMS if report.skipped or report.media_missing else ExitCode.OK
+
+
+def _print_plain(source: Path, read: str, count: int, written: Any, skipped: list[Any],
+                 destination: Path) -> ExitCode:
+    print(f"Imported {source}:")
+    print(f"  {read + ':':<18} {count}")
+    print_written(written.files, written.backups, written.cards, skipped, destination)
+    return ExitCode.PROBLEMS if skipped else ExitCode.OK
+
+
+def run_csv(args: argparse.Namespace) -> ExitCode:
+    from trainer.interop import InteropError
+    from trainer.interop.plaintext import PlainTextOptions, import_plaintext, separator_char
+
+    try:
+        options = PlainTextOptions(
+            separator=None if args.separator is None else separator_char(args.separator),
+            row_separator=args.row_separator, html=args.html, header=args.header,
+            columns=None if args.columns is None else args.columns.split(","),
+            quoting=False if args.no_quoting else None, deck_id=args.deck_id,
+            title=args.title)
+        destination = out_dir(args)
+        report = import_plaintext(args.file, destination, options)
+    except InteropError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot write {error.filename}: {error.strerror or error}")
+    return _print_plain(args.file, "rows read", report.rows, report.written, report.skipped,
+                        destination)
+
+
+def run_markdown(args: argparse.Namespace) -> ExitCode:
+    from trainer.interop import InteropError
+    from trainer.interop.markdown import import_markdown
+
+    destination = out_dir(args)
+    try:
+        report = import_markdown(args.file, destination, deck_id=args.deck_id, title=args.title)
+    except InteropError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot write {error.filename}: {error.strerror or error}")
+    return _print_plain(args.file, "cards read", report.cards, report.written,
+                        report.skipped, destination)

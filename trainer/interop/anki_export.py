@@ -24,19 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainer.interop.anki_import import EXPORT_GUID_PREFIX
+from trainer.interop.deckwrite import EXPORT_GUID_PREFIX
 from trainer.interop.errors import AnkiUnavailable, InteropError
 from trainer.interop.html_text import text_to_html
 from trainer.model import Card, CardType, Deck
 
-__all__ = ["AnkiExportReport", "export_anki"]
+__all__ = ["STOCK_NOTE_TYPES", "AnkiExportReport", "export_anki", "note_fields"]
 
 _BASIC = "Trainer Basic"
 _REVERSED = "Trainer Basic (and reversed card)"
 _TYPED = "Trainer Basic (type in the answer)"
 _CLOZE = "Trainer Cloze"
 #: Our note type name -> the stock note type it copies.
-_STOCK = {_BASIC: "Basic", _REVERSED: "Basic (and reversed card)",
+STOCK_NOTE_TYPES = {_BASIC: "Basic", _REVERSED: "Basic (and reversed card)",
           _TYPED: "Basic (type in the answer)", _CLOZE: "Cloze"}
 _EXTRAS = ("{{#Explanation}}<br><br>{{Explanation}}{{/Explanation}}"
            "{{#Source}}<br><br><small>{{Source}}</small>{{/Source}}")
@@ -63,7 +63,7 @@ class AnkiExportReport:
 def _note_types(col: Any) -> dict[str, Any]:
     models = col.models
     made = {}
-    for name, stock_name in _STOCK.items():
+    for name, stock_name in STOCK_NOTE_TYPES.items():
         stock = models.by_name(stock_name)
         model = models.copy(stock, add=False)
         model["name"] = name
@@ -83,7 +83,7 @@ def _listing(items: tuple[str, ...]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-def _fields(card: Card, sources: dict[str, str]) -> tuple[str, list[str]]:
+def note_fields(card: Card, sources: dict[str, str]) -> tuple[str, list[str]]:
     """Our note type for ``card`` and its field texts (plain; escaped later)."""
     source = "; ".join(sources.get(file, file) for file in card.sources)
     explanation = card.explanation or ""
@@ -128,7 +128,7 @@ def export_anki(decks: list[Deck], out: Path, *, legacy: bool = False) -> AnkiEx
                 deck_id = col.decks.id(title)
                 sources = {s.file: s.title for s in deck.sources}
                 for card in deck.cards:
-                    name, texts = _fields(card, sources)
+                    name, texts = note_fields(card, sources)
                     note = col.new_note(note_types[name])
                     note.guid = f"{EXPORT_GUID_PREFIX}{deck.id}/{card.id}"
                     for index, text in enumerate(texts):

@@ -35,17 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from trainer.clock import Clock
-from trainer.interop.deckwrite import DeckDraft, Skipped, card_id_for, deck_id_for, write_decks
+from trainer.interop.deckwrite import DeckDraft, Skipped, ids_for_guid, write_decks
 from trainer.interop.errors import AnkiUnavailable, InteropError
 from trainer.interop.history import HistoryResult, RevlogRow, write_history
 from trainer.interop.html_text import field_text
 from trainer.model import CLOZE_PATTERN
 
-__all__ = ["EXPORT_GUID_PREFIX", "AnkiImportReport", "import_anki", "open_anki"]
+__all__ = ["AnkiImportReport", "check_package", "import_anki", "open_anki"]
 
-#: GUIDs of notes this trainer exports: ``trainer:DECK/CARD``.
-EXPORT_GUID_PREFIX = "trainer:"
-_EXPORTED_GUID = re.compile(r"trainer:([a-z0-9][a-z0-9_-]*)/([a-z0-9][a-z0-9_-]*)")
 _COLLECTION_NAMES = ("collection.anki21b", "collection.anki21", "collection.anki2")
 #: Anki's stock note type kinds (``originalStockKind``).
 _BASIC, _REVERSED, _OPTIONAL_REVERSED, _TYPING, _CLOZE, _OCCLUSION = 1, 2, 3, 4, 5, 6
@@ -352,10 +349,8 @@ def _convert(collection: AnkiCollection, package: Path, out_dir: Path,
             continue
         if note_type.kind not in (_BASIC, _REVERSED, _OPTIONAL_REVERSED, _TYPING, _CLOZE):
             report.other_note_types[note_type.name] = report.other_note_types.get(note_type.name, 0) + 1
-        exported = _EXPORTED_GUID.fullmatch(guid)
         deck_name = deck_names.get(cards[0][2], "Default")
-        deck_id = exported.group(1) if exported else deck_id_for(deck_name)
-        card_id = exported.group(2) if exported else card_id_for(guid)
+        deck_id, card_id = ids_for_guid(guid, deck_name)
         if (deck_id, card_id) in used_ids:
             report.skipped.append(Skipped(where, f"its id {card_id} is already taken by "
                                           f"{used_ids[deck_id, card_id]}"))

@@ -27,8 +27,12 @@ from trainer.diagnostics import Severity
 from trainer.loader import MAX_DECK_BYTES, load_deck_text
 from trainer.model import FORMAT_VERSION
 
-__all__ = ["DeckDraft", "Skipped", "WriteResult", "card_id_for", "deck_id_for", "dump_deck",
-           "write_decks"]
+__all__ = ["EXPORT_GUID_PREFIX", "DeckDraft", "Skipped", "WriteResult", "card_id_for",
+           "deck_id_for", "dump_deck", "ids_for_guid", "write_decks"]
+
+#: GUIDs of the notes this trainer exports (Anki packages, CSV): ``trainer:DECK/CARD``.
+EXPORT_GUID_PREFIX = "trainer:"
+_EXPORTED_GUID = re.compile(r"trainer:([a-z0-9][a-z0-9_-]*)/([a-z0-9][a-z0-9_-]*)")
 
 _ID_CHARS = re.compile(r"[^a-z0-9_-]+")
 _VALID_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -47,6 +51,15 @@ def deck_id_for(name: str) -> str:
 def card_id_for(stable_key: str, prefix: str = "n") -> str:
     """A card id that depends only on ``stable_key`` (an Anki GUID, a row's text...)."""
     return f"{prefix}-" + hashlib.sha1(stable_key.encode()).hexdigest()[:12]
+
+
+def ids_for_guid(guid: str, deck_name: str) -> tuple[str, str]:
+    """(deck id, card id) for a note: the ids a note this trainer exported carries in
+    its GUID, else the deck's name made an id and the card id derived from the GUID."""
+    exported = _EXPORTED_GUID.fullmatch(guid)
+    if exported:
+        return exported.group(1), exported.group(2)
+    return deck_id_for(deck_name), card_id_for(guid)
 
 
 @dataclass(slots=True)
