@@ -3,8 +3,8 @@
 Every importer builds :class:`DeckDraft` objects (cards as plain dictionaries in the deck
 format's own field names) and hands them to :func:`write_decks`, which
 
-* writes YAML the loader reads back exactly (text always quoted where YAML 1.1 would read
-  it as something else, multi-line text as ``|`` blocks);
+* writes YAML the loader reads back exactly (plain where that is safe, else a JSON string,
+  which YAML reads as a double-quoted scalar; multi-line text as ``|-`` blocks);
 * loads each file with the deck loader before writing it, and leaves out any card the
   loader refuses, reporting the loader's own message, so the output always validates;
 * splits a deck that would pass the loader's 8 MiB limit into parts ``ID``, ``ID-2``, ...;
@@ -15,13 +15,12 @@ format's own field names) and hands them to :func:`write_decks`, which
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from trainer.diagnostics import Severity
 from trainer.loader import MAX_DECK_BYTES, load_deck_text
@@ -113,33 +112,60 @@ class WriteResult:
     deck_of: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-class _DeckDumper(yaml.CSafeDumper if hasattr(yaml, "CSafeDumper") else yaml.SafeDumper):  # type: ignore[misc]
-    pass
+# Plain (unquoted) YAML text: starts with a letter, no character YAML gives a meaning
+# to, and not one of the words YAML 1.1 reads as a boolean or null.
+_PLAIN = re.compile(r"[A-Za-z][^:#\"'{}\[\],&*!|>%@`\\\n\t\u0085\u2028\u2029]*(?<! )")
+_YAML_WORDS = frozenset({"yes", "no", "on", "off", "true", "false", "null", "y", "n"})
+_BLOCK_LINE = re.compile(r"[^\t\u0085\u2028\u2029\ufeff]*(?<! )")
 
 
-def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value and value == value.strip() and "\t" not in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+def _scalar(value: str, indent: str) -> str:
+    """``value`` as YAML text the loader reads back exactly."""
+    if _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS:
+        return value
+    if "\n" in value and value == value.strip() and all(
+            _BLOCK_LINE.fullmatch(line) for line in value.split("\n")):
+        body = "\n".join(f"{indent}  {line}" if line else "" for line in value.split("\n"))
+        return "|-\n" + body
+    # A JSON string is a YAML double-quoted scalar; the three characters YAML also
+    # takes for line breaks are escaped.
+    return (json.dumps(value, ensure_ascii=False).replace("\u0085", "\\N")
+            .replace("\u2028", "\\L").replace("\u2029", "\\P"))
 
 
-_DeckDumper.add_representer(str, _represent_text)
+def _value(value: Any, indent: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return _scalar(value, indent)
+    if isinstance(value, (list, tuple)):
+        return "".join(f"\n{indent}  - {_scalar(item, indent + '    ')}" for item in value)
+    raise TypeError(f"cannot write {type(value).__name__} in a deck")
 
 
 def dump_deck(deck_id: str, title: str, description: str, cards: list[dict[str, Any]]) -> str:
-    """The YAML text of one deck file."""
-    head: dict[str, Any] = {"format": FORMAT_VERSION, "id": deck_id, "title": title}
+    """The YAML text of one deck file (cards are flat: text, booleans, lists of text)."""
+    lines = [f"format: {FORMAT_VERSION}", f"id: {deck_id}", f"title: {_scalar(title, '')}"]
     if description:
-        head["description"] = description
-    head["cards"] = [{k: v for k, v in card.items() if k != "origin"} for card in cards]
-    return yaml.dump(head, Dumper=_DeckDumper, sort_keys=False, allow_unicode=True,
-                     width=100, default_flow_style=False)
+        lines.append(f"description: {_scalar(description, '')}")
+    lines.append("cards:")
+    for card in cards:
+        first = True
+        for key, value in card.items():
+            if key == "origin":
+                continue
+            lead = "  - " if first else "    "
+            first = False
+            text = _value(value, "    ")
+            lines.append(f"{lead}{key}:{text}" if text.startswith("\n") else f"{lead}{key}: {text}")
+    return "\n".join(lines) + "\n"
 
 
 def _checked(deck_id: str, title: str, description: str, cards: list[dict[str, Any]],
-             path: Path, skipped: list[Skipped]) -> tuple[str, list[dict[str, Any]]]:
-    """The deck text with every card the loader refuses left out (and reported)."""
-    text = dump_deck(deck_id, title, description, cards)
+             text: str, path: Path, skipped: list[Skipped]) -> tuple[str, list[dict[str, Any]]]:
+    """``text`` (the deck), with every card the loader refuses left out and reported."""
     result = load_deck_text(text, path)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     if not errors:
@@ -154,18 +180,20 @@ def _checked(deck_id: str, title: str, description: str, cards: list[dict[str, A
     return dump_deck(deck_id, title, description, kept), kept
 
 
-def _parts(draft: DeckDraft) -> list[tuple[str, list[dict[str, Any]]]]:
-    """``draft``'s cards in as many files as the size limit needs."""
-    size = len(dump_deck(draft.id, draft.title, draft.description, draft.cards).encode())
-    count = max(1, -(-size // _PART_BYTES))
-    if count == 1:
-        return [(draft.id, draft.cards)]
+def _parts(draft: DeckDraft) -> list[tuple[str, list[dict[str, Any]], str]]:
+    """``draft``'s cards and text in as many files as the size limit needs."""
+    text = dump_deck(draft.id, draft.title, draft.description, draft.cards)
+    size = len(text.encode())
+    if size <= _PART_BYTES:
+        return [(draft.id, draft.cards, text)]
+    count = -(-size // _PART_BYTES)
     per_part = -(-len(draft.cards) // count)
-    return [
-        (draft.id if number == 0 else f"{draft.id}-{number + 1}",
-         draft.cards[number * per_part:(number + 1) * per_part])
-        for number in range(count)
-    ]
+    parts = []
+    for number in range(count):
+        part_id = draft.id if number == 0 else f"{draft.id}-{number + 1}"
+        cards = draft.cards[number * per_part:(number + 1) * per_part]
+        parts.append((part_id, cards, dump_deck(part_id, draft.title, draft.description, cards)))
+    return parts
 
 
 def _replace(path: Path, text: str, backups: list[Path]) -> None:
@@ -190,11 +218,11 @@ def write_decks(drafts: list[DeckDraft], out_dir: Path) -> WriteResult:
     result = WriteResult()
     out_dir.mkdir(parents=True, exist_ok=True)
     for draft in drafts:
-        for part_id, cards in _parts(draft):
+        for part_id, cards, text in _parts(draft):
             if not cards:
                 continue
             path = out_dir / f"{part_id}.yaml"
-            text, kept = _checked(part_id, draft.title, draft.description, cards, path,
+            text, kept = _checked(part_id, draft.title, draft.description, cards, text, path,
                                   result.skipped)
             if not kept:
                 continue

@@ -21,9 +21,10 @@ any other device's log.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from trainer.clock import Clock
@@ -77,6 +78,24 @@ class HistoryResult:
     not_answers: int = 0
 
 
+_ZONES: dict[int, timezone] = {}
+_ROLLOVER_SECONDS = 4 * 3600  # the study day starts at 4 am, as Anki's does by default
+
+
+def _time_text(when: float) -> str:
+    """``when`` as the log writes it: local time with its offset, to the millisecond."""
+    offset = time.localtime(when).tm_gmtoff
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES[offset] = timezone(timedelta(seconds=offset))
+    return now_text(datetime.fromtimestamp(when, zone))
+
+
+def _study_day(when: float) -> int:
+    """The number of the local study day ``when`` falls in."""
+    return int((when + time.localtime(when).tm_gmtoff - _ROLLOVER_SECONDS) // _DAY)
+
+
 def _event_id(row: RevlogRow) -> str:
     return hashlib.sha1(f"{row.stable}|{row.revlog_id}".encode()).hexdigest()[:12]
 
@@ -116,7 +135,7 @@ def _encode_card(answers: list[RevlogRow], memory: list[object], known: set[str]
                               stability=round(memory_state.stability, 4),  # type: ignore[attr-defined]
                               difficulty=round(memory_state.difficulty, 4),  # type: ignore[attr-defined]
                               due=due, reps=reps, lapses=lapses)
-            time_text = now_text(datetime.fromtimestamp(when).astimezone())
+            time_text = _time_text(when)
             lines.append(encode_review(event_id, row.key, time_text, row.ease, row.taken_ms,
                                        None, previous, after))
             known.add(event_id)
@@ -128,15 +147,13 @@ def _memory_states(cards: list[list[RevlogRow]]) -> list[list[object]]:
     """FSRS memory state after each answer of each card (fsrs-rs, default weights)."""
     import fsrs_rs_python as fsrs_rs
 
-    from trainer.scheduling import day_number
-
     model = fsrs_rs.FSRS(fsrs_rs.DEFAULT_PARAMETERS)
     items = []
     for answers in cards:
         reviews = []
         last_day: int | None = None
         for row in answers:
-            day = day_number(datetime.fromtimestamp(row.revlog_id / 1000.0), 4)
+            day = _study_day(row.revlog_id / 1000.0)
             reviews.append(fsrs_rs.FSRSReview(row.ease, 0 if last_day is None else day - last_day))
             last_day = day
         items.append(fsrs_rs.FSRSItem(reviews))
