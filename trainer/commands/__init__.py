@@ -18,4 +18,6 @@ COMMANDS = (
     "optimize",
     "validate",
     "schema",
+    "import_decks",
+    "export_decks",
 )

@@ -1,0 +1,230 @@
+"""`trainer import anki`: real Anki packages (made by tests/fixtures/anki/make_fixtures.py
+with the official library) into decks that validate, media and a review history."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from trainer.cli import main
+from trainer.clock import SystemClock
+from trainer.exitcodes import ExitCode
+from trainer.loader import load_deck
+from trainer.progress import ProgressStore
+from trainer.scheduling import Scheduler
+from trainer.validation import validate
+
+FIXTURES = Path(__file__).parent / "fixtures" / "anki"
+PACKAGES = ["current.apkg", "legacy.apkg", "legacy-anki2.apkg", "collection.colpkg"]
+
+
+def _import(tmp_path: Path, package: str, *extra: str) -> tuple[int, Path, Path]:
+    out, progress = tmp_path / "decks", tmp_path / "progress"
+    code = main(["import", "anki", str(FIXTURES / package), "--out", str(out), *extra,
+                 "--progress", str(progress)] if "--with-history" in extra else
+                ["import", "anki", str(FIXTURES / package), "--out", str(out), *extra])
+    return code, out, progress
+
+
+def _cards(out: Path) -> dict[str, dict]:
+    """Every imported card by its front/question/text, with its deck id."""
+    cards = {}
+    for path in sorted(out.glob("*.yaml")):
+        deck = load_deck(path).deck
+        assert deck is not None, path
+        for card in deck.cards:
+            cards[card.front or card.question] = {"deck": deck.id, "card": card}
+    return cards
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_package_format_imports_into_decks_that_validate(tmp_path, package, capsys):
+    code, out, _ = _import(tmp_path, package)
+    report = capsys.readouterr().out
+    assert code == ExitCode.OK, report
+    assert "notes read:        8" in report
+    assert "cards written:     8 (6 basic, 1 cloze, 1 typed)" in report
+    assert "'Vocabulary': 1 note as basic" in report
+    result = validate([out])
+    assert result.errors == 0 and result.cards == 8
+    # Subdecks are one file each.
+    assert sorted(p.stem for p in out.glob("*.yaml")) == [
+        "biology", "geography", "geography-europe", "geography-europe-rivers", "languages"]
+
+
+def test_note_types_html_and_media_map_to_plain_text_cards(tmp_path, capsys):
+    _, out, _ = _import(tmp_path, "current.apkg")
+    cards = _cards(out)
+    france = cards["What is the capital of France?"]["card"]
+    assert france.back == ("Paris\non the Seine\npopulation 2.1 million & more\n"
+                           "[image: media/paris.png]")
+    assert france.tags == ("capitals", "europe")
+    assert cards["Say hello in French"]["card"].back == "Bonjour [sound: media/bonjour.mp3]"
+    assert (out / "media" / "paris.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "media" / "bonjour.mp3").exists()
+    assert "2 copied" in capsys.readouterr().out
+    river = cards["Longest river in France"]
+    assert river["card"].reverse and river["deck"] == "geography-europe-rivers"
+    typed = cards["How many countries border Germany?"]["card"]
+    assert typed.type == "typed" and typed.answer == "9"
+    cloze = next(c["card"] for c in cards.values() if c["card"].type == "cloze")
+    assert [c.answers for c in cloze.clozes] == [("mitochondria",), ("powerhouse",)]
+    assert cloze.clozes[1].hints == ("what?",)
+    assert cloze.explanation == "Back extra: a classic"
+    vocabulary = cards["la pomme"]["card"]
+    assert vocabulary.back == "the apple" and vocabulary.explanation == "Example: Je mange une pomme."
+    # Markup is text: entities decoded, script content dropped, bracket codes kept.
+    markup = cards["Markup stays text: [b]bold[/b] <script>"]["card"]
+    assert markup.back == "Shown"
+
+
+def test_reimport_keeps_card_ids_and_reports_changed_files(tmp_path, capsys):
+    _import(tmp_path, "current.apkg")
+    first = {k: (v["deck"], v["card"].id) for k, v in _cards(tmp_path / "decks").items()}
+    # The same collection in the legacy format: the same GUIDs, so the same ids.
+    code, out, _ = _import(tmp_path, "legacy.apkg")
+    assert code == ExitCode.OK
+    assert {k: (v["deck"], v["card"].id) for k, v in _cards(out).items()} == first
+    assert all(card_id.startswith("n-") for _, card_id in first.values())
+
+
+def test_history_becomes_a_progress_log_the_store_replays(tmp_path, capsys):
+    code, out, progress = _import(tmp_path, "current.apkg", "--with-history")
+    assert code == ExitCode.OK
+    report = capsys.readouterr().out
+    assert "reviews imported:  22" in report and "1 manual reschedules left out" in report
+    log = progress / "reviews-anki-import.jsonl"
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines[0]["kind"] == "trainer-progress" and lines[0]["device"] == "anki-import"
+    reviews = lines[1:]
+    assert len(reviews) == 22 and {r["grade"] for r in reviews} == {1, 2, 3, 4}
+    cards = _cards(out)
+    france = cards["What is the capital of France?"]
+    key = f"{france['deck']}/{france['card'].id}"
+    theirs = [r for r in reviews if r["key"] == key]
+    assert [r["grade"] for r in theirs] == [3, 3]
+    assert theirs[0]["time"].startswith("2026-01-05") and theirs[0]["duration_ms"] == 3000
+    assert theirs[1]["prev"] == theirs[0]["id"]
+    river = cards["Longest river in France"]
+    assert any(r["key"].endswith("::reverse") for r in reviews if river["card"].id in r["key"])
+    cloze = next(v for v in cards.values() if v["card"].type == "cloze")
+    assert sorted(r["key"].rsplit("::", 1)[1] for r in reviews if cloze["card"].id in r["key"]) \
+        == ["c1", "c2", "c2"]
+    # The store replays the log as written (recorded states adopted, none recomputed).
+    store = ProgressStore.open(progress, device="here", clock=SystemClock(),
+                               scheduler_for=lambda key: Scheduler(), use_snapshot=False)
+    record = store.records[key]
+    assert record.state.reps == 2 and record.state.state == "review"
+    assert record.last_id == theirs[1]["id"] and not store.warnings
+
+
+def test_reimporting_history_appends_nothing_twice(tmp_path, capsys):
+    _import(tmp_path, "current.apkg", "--with-history")
+    log = tmp_path / "progress" / "reviews-anki-import.jsonl"
+    before = log.read_bytes()
+    code, _, _ = _import(tmp_path, "legacy.apkg", "--with-history")
+    assert code == ExitCode.OK
+    assert log.read_bytes() == before
+    assert "0 into" in capsys.readouterr().out.split("reviews imported:")[-1]
+
+
+def test_optimize_reads_the_imported_history(tmp_path, capsys):
+    _import(tmp_path, "current.apkg", "--with-history")
+    capsys.readouterr()
+    code = main(["optimize", "--progress", str(tmp_path / "progress"), "--json"])
+    assert code == ExitCode.OK
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["status"] == "not-enough-reviews" and answer["have"] > 0
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.write_bytes(b"SQLite format 3\x00 not a zip"), "not a zip file"),
+    (lambda p: p.write_bytes((FIXTURES / "current.apkg").read_bytes()[:30_000]),
+     "cut short (truncated)"),
+    (lambda p: p.write_bytes(b""), "is empty"),
+    (lambda p: _zip(p, {}), "holds no Anki collection"),
+    (lambda p: _zip(p, {"media": b"{}"}), "holds no Anki collection"),
+    (lambda p: p.write_bytes((FIXTURES / "newer.apkg").read_bytes()),
+     "made by a newer version of Anki"),
+    (lambda p: _zip(p, {"collection.anki21b": b"\x28\xb5\x2f\xfd garbage"}),
+     "Anki could not read it"),
+])
+def test_bad_packages_get_one_clear_line_and_exit_2(tmp_path, capsys, make, message):
+    package = tmp_path / "bad.apkg"
+    make(package)
+    code = main(["import", "anki", str(package), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == ExitCode.USAGE
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_password_protected_zip_is_refused(tmp_path, capsys):
+    package = _zip(tmp_path / "locked.apkg", {"collection.anki21b": b"x"})
+    data = bytearray(package.read_bytes())
+    # Set the "encrypted" flag on the entry, in the local and the central header.
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(signature) + offset
+        data[at] |= 0x01
+    package.write_bytes(bytes(data))
+    code = main(["import", "anki", str(package)])
+    assert code == ExitCode.USAGE
+    assert "password-protected" in capsys.readouterr().err
+
+
+def test_a_package_too_large_for_the_free_space_is_refused_before_unpacking(
+        tmp_path, capsys, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 1000, 1000))
+    code = main(["import", "anki", str(FIXTURES / "current.apkg"), "--out", str(tmp_path / "o")])
+    assert code == ExitCode.USAGE
+    assert "free some space or set TMPDIR" in capsys.readouterr().err
+
+
+def _package_with(tmp_path: Path, damage: str | None) -> Path:
+    """A package made by Anki with a front-only note, and one note ``damage``d in SQL."""
+    anki_collection = pytest.importorskip("anki.collection")
+    col = anki_collection.Collection(str(tmp_path / "c.anki2"))
+    note = col.new_note(col.models.by_name("Basic"))
+    note.fields[0] = "Only a front"
+    col.add_note(note, col.decks.id("Default"))
+    other = col.new_note(col.models.by_name("Basic"))
+    other.fields[:] = ["Front", "Back"]
+    col.add_note(other, col.decks.id("Default"))
+    if damage:
+        col.db.execute(damage, other.id)
+    package = tmp_path / "made.apkg"
+    col.export_anki_package(out_path=str(package), limit=None,
+                            options=anki_collection.ExportAnkiPackageOptions(with_media=False))
+    col.close()
+    return package
+
+
+def test_a_note_without_a_back_is_skipped_with_its_reason_and_exit_1(tmp_path, capsys):
+    package = _package_with(tmp_path, None)
+    code = main(["import", "anki", str(package), "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == ExitCode.PROBLEMS
+    assert "skipped:           1" in out and "needs a front and a back" in out
+    assert "cards written:     1 (1 basic)" in out
+
+
+def test_a_note_with_0_fields_is_a_clear_error(tmp_path, capsys):
+    package = _package_with(tmp_path, "update notes set flds = '' where id = ?")
+    code = main(["import", "anki", str(package), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == ExitCode.USAGE
+    assert "Anki could not read it" in err and "fields" in err and "Traceback" not in err

@@ -1,0 +1,38 @@
+"""The deck writer: any text an importer hands it comes back from the loader unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
+
+from trainer.interop.deckwrite import dump_deck
+from trainer.loader import load_deck_text
+from trainer.textsafe import sanitize
+
+# Text as importers produce it: sanitized, stripped, not empty.
+texts = st.text(min_size=1, max_size=40).map(lambda t: sanitize(t)[0].strip()).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(front=texts, back=texts, tags=st.lists(texts, max_size=3), title=texts)
+def test_written_text_loads_back_exactly(front, back, tags, title):
+    card = {"id": "c1", "type": "basic", "front": front, "back": back, "reverse": True}
+    if tags:
+        card["tags"] = tags
+    text = dump_deck("d", title, "", [card])
+    result = load_deck_text(text, Path("d.yaml"))
+    assert result.ok, (text, result.diagnostics)
+    loaded = result.deck.cards[0]
+    assert (result.deck.title, loaded.front, loaded.back, loaded.tags, loaded.reverse) == (
+        title, front, back, tuple(tags), True)
+
+
+def test_yaml_look_alikes_stay_text():
+    for value in ["no", "Yes", "24", "12:30", "1e3", "~", "null", "2024-01-01", "a: b",
+                  "# not a comment", "- item", "line one\nline two", "  leading", "\u2028x"]:
+        text = dump_deck("d", "T", "", [{"id": "c", "type": "basic", "front": value.strip() or "x",
+                                         "back": value.strip() or "x"}])
+        result = load_deck_text(text, Path("d.yaml"))
+        assert result.ok, (value, text, result.diagnostics)
+        assert result.deck.cards[0].back == (value.strip() or "x")

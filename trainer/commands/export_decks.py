@@ -1,0 +1,158 @@
+"""``trainer export anki|csv|markdown DECK... --out FILE``: decks for other programs.
+
+Exit status: 0 written, 1 a deck has errors (nothing written: fix them first, see
+``trainer validate``), 2 bad command line or unreadable path. See docs/import-export.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trainer.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from trainer.model import Deck
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "export",
+        help="write decks as an Anki package, CSV/TSV or Markdown",
+        description="Write YAML decks in another program's format. See "
+        "docs/import-export.md for what maps to what and what is lost.",
+    )
+    formats = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    anki = formats.add_parser(
+        "anki", help="an .apkg that Anki, AnkiDroid and AnkiMobile import",
+        description="Write the decks as one Anki package: one Anki deck per deck file, one "
+        "note per card. Needs the optional anki extra (pip install 'trainer[anki]').")
+    anki.add_argument("decks", nargs="+", type=Path, metavar="DECK",
+                      help="deck files or directories of them")
+    anki.add_argument("--out", type=Path, metavar="FILE.apkg", required=True,
+                      help="the package to write")
+    anki.add_argument("--legacy", action="store_true",
+                      help="the older package format (collection.anki21), for Anki before "
+                      "2.1.50 and old AnkiDroid versions")
+    anki.set_defaults(handler=run_anki)
+
+    plain = formats.add_parser(
+        "csv", help="CSV/TSV for Anki (Notes in Plain Text) or Quizlet",
+        description="Write the decks as one CSV/TSV file: Anki's Notes in Plain Text "
+        "(header lines, GUID, note type and deck columns; File > Import in Anki) or, with "
+        "--quizlet, term/definition rows for Quizlet's import.")
+    plain.add_argument("decks", nargs="+", type=Path, metavar="DECK")
+    plain.add_argument("--out", type=Path, metavar="FILE", required=True)
+    plain.add_argument("--separator", default="tab", metavar="SEP",
+                       help="tab (default), comma, semicolon, pipe, or one character")
+    plain.add_argument("--quizlet", action="store_true",
+                       help="Quizlet's format: term SEP definition per line, nothing else")
+    plain.set_defaults(handler=run_csv)
+
+    markdown = formats.add_parser(
+        "markdown", help="Markdown Q:/A:/C: cards (the hashcards style)",
+        description="Write the decks as one Markdown file: a # heading per deck, Q:/A: "
+        "for each card, C: with [bracketed] deletions for cloze cards.")
+    markdown.add_argument("decks", nargs="+", type=Path, metavar="DECK")
+    markdown.add_argument("--out", type=Path, metavar="FILE.md", required=True)
+    markdown.set_defaults(handler=run_markdown)
+
+
+def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> ExitCode:
+    print(f"trainer export: {message}", file=sys.stderr)
+    return code
+
+
+def load_decks(paths: list[Path]) -> tuple[list[Deck], ExitCode | None]:
+    """The decks at ``paths``; on any problem, printed as ``file:line:col``, an exit code."""
+    from trainer.diagnostics import Severity
+    from trainer.loader import find_deck_files, load_deck
+
+    files, problems = find_deck_files(paths)
+    if problems:
+        for problem in problems:
+            print(f"{problem.path}: {problem.message}", file=sys.stderr)
+        return [], ExitCode.USAGE
+    if not files:
+        print("trainer export: no deck files (*.yaml) found in "
+              + " ".join(map(str, paths)), file=sys.stderr)
+        return [], ExitCode.USAGE
+    decks = []
+    failed = False
+    for path in files:
+        result = load_deck(path)
+        for problem in result.diagnostics:
+            if problem.severity is Severity.ERROR:
+                failed = True
+                print(f"{problem.path}:{problem.line}:{problem.column}: error {problem.code} "
+                      f"{problem.message}", file=sys.stderr)
+        if result.deck is not None:
+            decks.append(result.deck)
+    if failed:
+        print("trainer export: nothing written: fix the errors above first "
+              "(`trainer validate` lists them too)", file=sys.stderr)
+        return [], ExitCode.PROBLEMS
+    return decks, None
+
+
+def run_anki(args: argparse.Namespace) -> ExitCode:
+    from trainer.interop import InteropError
+    from trainer.interop.anki_export import export_anki
+
+    if args.out.suffix != ".apkg":
+        return _fail(f"--out {args.out}: name the package FILE.apkg (Anki imports .apkg)")
+    decks, failure = load_decks(args.decks)
+    if failure is not None:
+        return failure
+    try:
+        report = export_anki(decks, args.out, legacy=args.legacy)
+    except InteropError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot write {args.out}: {error.strerror or error}")
+    notes = sum(report.notes.values())
+    print(f"Wrote {args.out}: {len(decks)} deck{'s' * (len(decks) != 1)}, {notes} notes, "
+          f"{report.anki_cards} Anki cards")
+    for name, count in sorted(report.notes.items()):
+        print(f"  {name}: {count}")
+    if report.as_basic:
+        print("  as basic notes, the answer on the back: " + ", ".join(
+            f"{count} {kind}" for kind, count in sorted(report.as_basic.items())))
+    return ExitCode.OK
+
+
+def run_csv(args: argparse.Namespace) -> ExitCode:
+    from trainer.interop import InteropError
+    from trainer.interop.plaintext import export_plaintext, separator_char
+
+    try:
+        separator = separator_char(args.separator)
+    except InteropError as error:
+        return _fail(str(error))
+    decks, failure = load_decks(args.decks)
+    if failure is not None:
+        return failure
+    try:
+        rows = export_plaintext(decks, args.out, separator=separator, quizlet=args.quizlet)
+    except OSError as error:
+        return _fail(f"cannot write {args.out}: {error.strerror or error}")
+    print(f"Wrote {args.out}: {rows} cards from {len(decks)} deck{'s' * (len(decks) != 1)}"
+          + (" (Quizlet: term and definition)" if args.quizlet else
+             " (Anki: File > Import reads the header lines)"))
+    return ExitCode.OK
+
+
+def run_markdown(args: argparse.Namespace) -> ExitCode:
+    from trainer.interop.markdown import export_markdown
+
+    decks, failure = load_decks(args.decks)
+    if failure is not None:
+        return failure
+    try:
+        count = export_markdown(decks, args.out)
+    except OSError as error:
+        return _fail(f"cannot write {args.out}: {error.strerror or error}")
+    print(f"Wrote {args.out}: {count} cards from {len(decks)} deck{'s' * (len(decks) != 1)}")
+    return ExitCode.OK
