@@ -289,6 +289,15 @@ class TrainerApp(App[int]):
         title = decks[deck_ids[0]].title if one else "All decks"  # type: ignore[index]
         self.push_screen(StatsScreen(self.collection, deck_ids, title))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While an answer is typed, q and ? are text: the card screen's footer says how to
+        # leave the field (Esc) and reach them.
+        if action in ("quit", "help"):
+            typing = getattr(self.screen, "_typing", None)
+            if typing is not None and typing():
+                return False
+        return True
+
     def action_help(self) -> None:
         from trainer.tui.screens.help import HelpScreen
 
