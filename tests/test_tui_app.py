@@ -302,7 +302,7 @@ async def test_browse_searches_by_text_and_tag_and_toggles_suspension(
         assert studied.studied == 1
         assert "every/basic" in text
         assert "Stability:" in text and "Retrievability:" in text
-        assert "History (1 reviews, latest first):" in text
+        assert "History (1 review, latest first):" in text
 
 
 async def test_edit_opens_editor_at_the_cards_line(every_deck, progress_dir, clock,

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from tui_decks import EVERY_TYPE, write
 from tui_fixtures import screen_text
-from waiting import wait_for_screen, wait_for_text, wait_until
+from waiting import ready, wait_for_screen, wait_for_text, wait_until
 
 from trainer.session import Collection
 from trainer.tui.app import create_app
 from trainer.tui.screens.card import CardScreen
+from trainer.tui.screens.summary import SummaryScreen
 
 SIZE = (80, 24)
 
@@ -216,3 +217,49 @@ async def test_a_wrong_order_answer_marks_the_misplaced_items(every_deck, progre
                 assert "✓" in row
             else:
                 assert f"✗ belongs at {correct.index(item) + 1}" in row
+
+
+async def test_done_for_today_on_the_summary_on_home_and_for_study_start(
+        every_deck, progress_dir, clock):
+    app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_study(pilot)
+        for _ in range(7):
+            await wait_until(pilot, lambda: screen._shown is not None, "a card")
+            screen.grade(4)  # Easy: every card graduates to days from now
+            await pilot.pause()
+        await wait_for_screen(pilot, SummaryScreen)
+        await wait_for_text(pilot, "Done for today. Tomorrow: 0 cards, next in")
+        await pilot.press("escape")
+        text = await wait_for_text(pilot, "Done for today. Tomorrow: 0 cards, next in")
+        assert "to study now" not in text
+    clock.advance(3600)
+    again = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None,
+                       autostart=True)
+    async with again.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_text(pilot, "Nothing to study now", "Done for today.")
+        assert again.screen is again.home
+
+
+async def test_learning_cards_due_later_are_not_counted_as_to_study_now(tmp_path, progress_dir,
+                                                                         clock):
+    # One-hour learning steps: a card answered Again is due after the learn-ahead limit.
+    deck = write(tmp_path, "slow.yaml", EVERY_TYPE.replace(
+        "title: Every card type\n", "title: Every card type\nscheduling:\n"
+        "  learning_steps: [1h, 10h]\n"))
+    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await start_study(pilot)
+        screen.grade(1)  # Again: due again in an hour
+        await pilot.pause()
+        for _ in range(6):
+            await wait_until(pilot, lambda: screen._shown is not None, "a card")
+            screen.grade(4)
+            await pilot.pause()
+        await wait_for_screen(pilot, SummaryScreen)
+        await wait_for_text(pilot, "Done for now. Learning cards come back at 11:00 (in 1 h)")
+        await pilot.press("escape")
+        text = await wait_for_text(pilot, "Done for now. Learning cards come back at 11:00")
+        assert "1 to study now" not in text
+        await pilot.press("enter")
+        await wait_for_text(pilot, "Nothing to study now")

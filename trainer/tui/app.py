@@ -195,10 +195,11 @@ class TrainerApp(App[int]):
             self.notify(str(error), title="Cannot study", severity="error", markup=False)
             return
         if session.current is None:
+            from trainer.tui.screens.home import done_for_today
+
             self._ensure_home()
-            waiting = session.waiting_until
-            later = f" Learning cards come back at {waiting:%H:%M}." if waiting else ""
-            self.notify(f"Nothing to study right now.{later}", markup=False)
+            self.notify(done_for_today(self.collection, deck_ids), title="Nothing to study now",
+                        markup=False, timeout=10)
             return
         decks = self.decks_by_id()
         title = decks[deck_ids[0]].title if deck_ids and len(deck_ids) == 1 else "All decks"
@@ -206,7 +207,11 @@ class TrainerApp(App[int]):
         def finished() -> None:
             from trainer.tui.screens.summary import SummaryScreen
 
-            summary = SummaryScreen(session.summary(), session.waiting_until)
+            from trainer.tui.screens.home import done_for_today
+
+            done = (done_for_today(self.collection, deck_ids)
+                    if session.current is None else None)
+            summary = SummaryScreen(session.summary(), done)
             if self.home is None:  # autostart: home goes under the summary, Esc leads there
                 self.switch_screen(self._new_home())
                 self.push_screen(summary)

@@ -170,7 +170,8 @@ class BrowseScreen(Screen[None]):
             join([("Reviews: ", "bold"), str(p.reps), ("  Lapses: ", "bold"), str(p.lapses)]),
         ]
         if p.history:
-            rows.append(plain(f"History ({len(p.history)} reviews, latest first):", "bold"))
+            rows.append(plain(f"History ({len(p.history)} review{'' if len(p.history) == 1 else 's'}, "
+                              "latest first):", "bold"))
             for event in reversed(p.history[-HISTORY_SHOWN:]):
                 right = "" if event.correct is None else ("  right" if event.correct else "  wrong")
                 seconds = f"  {event.duration_ms / 1000:.1f} s" if event.duration_ms else ""
