@@ -266,6 +266,9 @@ class TrainerApp(App[int]):
         self.quiz = driver = QuizDriver.build(pool, self.quiz_count, self.clock, rng=self.rng,
                                               time_limit=limit)
         by_id = {deck.id: deck for deck in decks}
+        if driver.total < self.quiz_count:
+            self.notify(f"These decks hold {driver.total} questions: asking all "
+                        f"{driver.total}, not {self.quiz_count}.", markup=False, timeout=8)
 
         def finished() -> None:
             from trainer.tui.screens.quiz_report import QuizReportScreen
