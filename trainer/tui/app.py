@@ -42,6 +42,8 @@ class TrainerApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
+        # The palette's "Keys" panel: Esc closes it, before any screen's Esc.
+        Binding("escape", "hide_help_panel", "Close keys", show=False, priority=True),
     ]
 
     def __init__(
@@ -74,6 +76,15 @@ class TrainerApp(App[int]):
         #: (mtime_ns, size) of every deck file seen, for live reload.
         self.deck_stamps: dict[Path, tuple[int, int]] = {}
         self._home_screen: Screen[None] | None = None
+        self._saved_theme = read_theme()
+        if self._saved_theme in self.available_themes:
+            self.theme = self._saved_theme
+
+    def watch_theme(self, theme: str) -> None:
+        """Keep the theme chosen (ctrl+p) for the next start."""
+        if theme != self._saved_theme:
+            self._saved_theme = theme
+            save_theme(theme)
 
     # -- start-up -----------------------------------------------------------------------
 
@@ -298,6 +309,8 @@ class TrainerApp(App[int]):
         self.push_screen(StatsScreen(self.collection, deck_ids, title))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_help_panel":
+            return bool(self.screen.query("HelpPanel"))
         # While an answer is typed, q and ? are text: the card screen's footer says how to
         # leave the field (Esc) and reach them.
         if action in ("quit", "help"):
@@ -393,6 +406,29 @@ class TrainerApp(App[int]):
                 if hook is not None:
                     hook()
         return reloaded
+
+
+def theme_file() -> Path:
+    """Where the theme chosen last is kept: beside config.toml, one name."""
+    from trainer.locations import config_dir
+
+    return config_dir() / "theme"
+
+
+def read_theme() -> str | None:
+    try:
+        return theme_file().read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def save_theme(theme: str) -> None:
+    path = theme_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(theme + "\n", encoding="utf-8")
+    except OSError:
+        pass  # a read-only config directory: the theme is only not remembered
 
 
 def create_app(
