@@ -301,7 +301,7 @@ async def test_browse_searches_by_text_and_tag_and_toggles_suspension(
         text = screen_text(app)
         assert studied.studied == 1
         assert "every/basic" in text
-        assert "Stability:" in text and "Retrievability:" in text
+        assert "Stability:" in text and "Retrievability:" in text, text
         assert "History (1 review, latest first):" in text
 
 
