@@ -478,7 +478,7 @@ class CardScreen(Screen[None]):
         name = GRADE_NAMES[outcome.suggested]
         if card.type.self_graded:
             return join([("How well did you recall it? ", "bold"),
-                         "1-4 (the buttons below), or Enter or space for Good"])
+                         "Enter or space = Good, or 1-4 (below)"])
         prefix = "Not recorded (practice). " if not self.driver.records else ""
         return join([(prefix, "italic"), ("Suggested: ", "bold"),
                      (name, "bold $error" if outcome.suggested == AGAIN else "bold $success"),
