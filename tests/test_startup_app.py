@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tui_decks import EVERY_TYPE, write
 from tui_fixtures import screen_text
+from waiting import ready, settle, wait_for_text
 
 from trainer.cli import build_parser
 from trainer.tui.app import create_app
@@ -20,7 +21,7 @@ SIZE = (80, 24)
 
 async def press(pilot, *keys: str) -> None:
     await pilot.press(*keys)
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_start_shows_the_first_card_first_and_home_after_the_session(
@@ -29,7 +30,7 @@ async def test_start_shows_the_first_card_first_and_home_after_the_session(
     app = create_app([tmp_path], progress_dir, clock, seed=1, autostart=True,
                      reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         # The card screen is the only screen shown: nothing was drawn before it.
         assert isinstance(app.screen, CardScreen)
         assert app.home is None
@@ -46,10 +47,11 @@ async def test_start_with_nothing_to_study_shows_home_and_says_so(
     write(tmp_path, "every.yaml", EVERY_TYPE.replace("cards:", "scheduling:\n  new_per_day: 0\ncards:", 1))
     app = create_app([tmp_path], progress_dir, clock, autostart=True, reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         assert app.home is not None and app.screen is app.home
-        assert "Nothing to study right now." in screen_text(app)
-        assert "0 to study now" in screen_text(app)
+        text = screen_text(app)
+        assert "Nothing to study now" in text  # the toast
+        assert "1 deck · Done for today. Tomorrow: 0 cards." in text  # and the home screen
 
 
 async def test_without_start_the_home_screen_comes_first(tmp_path: Path, progress_dir: Path,
@@ -57,7 +59,7 @@ async def test_without_start_the_home_screen_comes_first(tmp_path: Path, progres
     write(tmp_path, "every.yaml", EVERY_TYPE)
     app = create_app([tmp_path], progress_dir, clock, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         assert app.screen is app.home
         await press(pilot, "enter")
         assert isinstance(app.screen, CardScreen)
@@ -104,9 +106,9 @@ async def test_answers_after_a_start_reach_the_progress(tmp_path: Path, progress
     app = create_app([tmp_path], progress_dir, clock, seed=1, autostart=True,
                      reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await press(pilot, "space")
         await press(pilot, "3")
-        assert "card 2 of" in screen_text(app)
+        await wait_for_text(pilot, "6 new · 1 learning · 0 review left", "[choice]")
     logs = list(progress_dir.glob("reviews-*.jsonl"))
     assert len(logs) == 1 and b'"key": "every/basic"' in logs[0].read_bytes()

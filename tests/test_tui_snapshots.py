@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 from tui_decks import EVERY_TYPE, one_card_deck, write
+from waiting import ready, settle, wait_for_screen, wait_for_text
 
 from trainer.tui.app import create_app
+from trainer.tui.screens.card import CardScreen
+from trainer.tui.screens.summary import SummaryScreen
 
 SIZE = (80, 24)
+#: The sizes the study screen's main states are checked at: the smallest supported
+#: terminal and a common larger one.
+SIZES = {"80x24": (80, 24), "120x34": (120, 34)}
 
 
 @pytest.fixture
@@ -30,9 +36,10 @@ def app_for(text: str, clock, **options):
 
 
 async def start(pilot) -> None:
-    await pilot.pause()
+    await ready(pilot)
     await pilot.press("enter")
-    await pilot.pause()
+    await wait_for_screen(pilot, CardScreen)
+    await settle(pilot)
 
 
 # How each card is answered in the "after" snapshot: some right, some wrong, so both
@@ -93,46 +100,89 @@ def test_card_after_answering(card_type, snap_compare, workdir, clock):
     async def run_before(pilot):
         await start(pilot)
         await ANSWERS[card_type](pilot)
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_home(snap_compare, workdir, clock):
     assert snap_compare(app_for(EVERY_TYPE, clock), terminal_size=SIZE,
-                        run_before=lambda pilot: pilot.pause())
+                        run_before=ready)
 
 
-def test_summary_with_missed_cards(snap_compare, workdir, clock):
+@pytest.mark.parametrize("size", list(SIZES))
+def test_revealed_basic_card_with_its_intervals(size, snap_compare, workdir, clock):
+    app = app_for(one_card_deck("basic"), clock)
+
+    async def run_before(pilot):
+        await start(pilot)
+        await pilot.press("space")
+        await wait_for_text(pilot, "3 Good · 10m")
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+async def _study_everything(pilot) -> None:
+    await start(pilot)
+    for _ in range(7):
+        await pilot.press("4")  # before the answer: nothing; after: Easy
+        pilot.app.screen.grade(4)
+        await settle(pilot)
+        if isinstance(pilot.app.screen, SummaryScreen):
+            break
+    await wait_for_screen(pilot, SummaryScreen)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_summary_done_for_today(size, snap_compare, workdir, clock):
+    app = app_for(EVERY_TYPE, clock)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=_study_everything)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_home_done_for_today(size, snap_compare, workdir, clock):
+    app = app_for(EVERY_TYPE, clock)
+
+    async def run_before(pilot):
+        await _study_everything(pilot)
+        await pilot.press("escape")
+        await wait_for_text(pilot, "Done for today")
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_summary_with_missed_cards(size, snap_compare, workdir, clock):
     app = app_for(EVERY_TYPE, clock)
 
     async def run_before(pilot):
         await start(pilot)
         for grade in ("space", "1"), :
             await pilot.press(*grade)
-        await pilot.pause()
+        await settle(pilot)
         await answer_choice(pilot)
         await pilot.press("enter")
         clock.advance(42)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 
 
 def test_quiz_report(snap_compare, workdir, clock):
     app = app_for(EVERY_TYPE, clock, mode="quiz", quiz_count=3)
 
     async def run_before(pilot):
-        await pilot.pause()
+        await settle(pilot)
         for _ in range(2):
             card = pilot.app.screen.driver.current
             await ANSWERS[card.type.value](pilot)
-            await pilot.pause()
+            await settle(pilot)
             await pilot.press("enter")
-            await pilot.pause()
+            await settle(pilot)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -144,8 +194,8 @@ def test_browse(snap_compare, workdir, clock):
         await start(pilot)
         await answer_basic(pilot)
         await pilot.press("3")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("escape", "escape", "b")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

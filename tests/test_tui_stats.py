@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from test_stats_support import DEVICE, NOW, write_history
 from tui_fixtures import screen_text
+from waiting import settle
 
 from trainer.clock import FakeClock
 from trainer.tui.app import create_app
@@ -29,11 +30,11 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 async def open_stats(pilot, row: int) -> None:
     """Home, then `s` on deck row ``row`` (0 Geography, 1 the bio deck, 2 All decks)."""
-    await pilot.pause()
+    await settle(pilot)
     for _ in range(row):
         await pilot.press("down")
     await pilot.press("s")
-    await pilot.pause()
+    await settle(pilot)
 
 
 def test_stats_screen_snapshot(app, snap_compare):
@@ -53,7 +54,7 @@ async def test_s_opens_the_selected_decks_stats_and_escape_goes_back(app):
         # bio: x answered on Tuesday (#6) and today (#10).
         assert "2 (1 today)" in text
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
 
 
@@ -67,7 +68,7 @@ async def test_all_decks_stats_scroll_to_the_card_counts_and_q_goes_back(app):
         assert "11 (3 today)" in screen_text(app)
         assert "Cards by state" not in screen_text(app)  # below the fold at 80x24
         await pilot.press("end")
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "Cards by state" in text
         rows = text.splitlines()
@@ -77,7 +78,7 @@ async def test_all_decks_stats_scroll_to_the_card_counts_and_q_goes_back(app):
         # y new; a b c d x in review, b also suspended.
         assert rows[header + 1].split() == ["1", "0", "5", "0", "1", "6"]
         await pilot.press("q")  # back home, not quit
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, HomeScreen) and app.is_running
 
 
@@ -93,5 +94,5 @@ async def test_without_any_answer_the_screen_says_so_instead_of_empty_charts(
         text = screen_text(app)
         assert "Statistics: Geography" in text and "0 (0 today)" in text
         await pilot.press("end")
-        await pilot.pause()
+        await settle(pilot)
         assert "Retention: no answers to cards in review yet" in screen_text(app)

@@ -60,7 +60,8 @@ class DeckCounts:
     """What is left to study today in one deck (or a whole session).
 
     ``new`` and ``due`` are capped by the daily limits; ``learning`` counts cards in
-    (re)learning steps due before the end of the study day.
+    (re)learning steps due before the end of the study day, ``learning_now`` those of
+    them that can be studied now (due within the learn-ahead limit).
     """
 
     new: int
@@ -69,10 +70,16 @@ class DeckCounts:
     total: int
     suspended: int
     reviewed_today: int
+    learning_now: int = 0
 
     @property
     def to_study(self) -> int:
         return self.new + self.learning + self.due
+
+    @property
+    def to_study_now(self) -> int:
+        """What a session started now would show before waiting for learning steps."""
+        return self.new + self.learning_now + self.due
 
 
 #: Defined in :mod:`trainer.sessionresults`, created on first use (see :func:`__getattr__`).
@@ -89,11 +96,20 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class DayAhead:
+    """After today's work: ``tomorrow`` cards to study tomorrow, and when the next card
+    falls due (``next_due``, ``None`` if nothing is scheduled)."""
+
+    tomorrow: int
+    next_due: datetime | None
+
+
 _EMPTY_RECORD = CardRecord()
 
 __all__ = [
-    "Answer", "CardChanged", "CardProgress", "Collection", "DeckCounts", "ProgressError",
-    "ReviewEvent", "SessionSummary", "StudySession",
+    "Answer", "CardChanged", "CardProgress", "Collection", "DayAhead", "DeckCounts",
+    "ProgressError", "ReviewEvent", "SessionSummary", "StudySession",
 ]
 
 #: Learning cards due within this many seconds are shown early when nothing else is left
@@ -430,6 +446,7 @@ class Collection:
     def counts(self) -> dict[str, DeckCounts]:
         """Today's counts per deck id (``new`` and ``due`` capped by the daily limits)."""
         result = {}
+        ahead = self.clock.now().timestamp() + LEARN_AHEAD_SECONDS
         for deck in self.decks:
             day = self._deck_day(deck.id)
             result[deck.id] = DeckCounts(
@@ -439,8 +456,42 @@ class Collection:
                 total=day.total,
                 suspended=day.suspended,
                 reviewed_today=day.reviewed_today,
+                learning_now=sum(1 for due, _ in day.learning if due <= ahead),
             )
         return result
+
+    def day_ahead(self, deck_ids: CollectionOf[str] | None = None) -> DayAhead:
+        """What comes after today's work in the given decks (default: all): the cards
+        due tomorrow (reviews and learning steps, and new cards up to the daily limit)
+        and when the next card falls due."""
+        start, end = self.day_bounds()
+        tomorrow_end = end + 24 * 3600
+        now = self.clock.now().timestamp()
+        count = 0
+        next_due: float | None = None
+        for deck in self.decks:
+            if deck_ids is not None and deck.id not in deck_ids:
+                continue
+            settings = self.settings(deck.id)
+            reviews = new = 0
+            for key in self._deck_keys.get(deck.id, []):
+                record = self._record(key)
+                if record.suspended:
+                    continue
+                state = record.state
+                if state.state == NEW:
+                    new += 1
+                    continue
+                if state.due is None:
+                    continue
+                if state.due > now and (next_due is None or state.due < next_due):
+                    next_due = state.due
+                if state.due < tomorrow_end:
+                    reviews += 1
+            count += min(reviews, settings.reviews_per_day) + min(new, settings.new_per_day)
+        when = None if next_due is None else to_datetime(next_due).astimezone(
+            self.clock.now().tzinfo)
+        return DayAhead(tomorrow=count, next_due=when)
 
     # -- cards -----------------------------------------------------------------------
 
@@ -676,7 +727,7 @@ class _Recorded:
         self.before = before
         #: What the action counted against: "new" or "review" (daily limits), "suspend",
         #: or "".
-        self.limit = limit
+        self.limit = limit  # or "bury": skipped in this session, nothing written
         self.answer = answer
 
 
@@ -715,6 +766,8 @@ class StudySession:
         self._response: Any = None
         self._shown_at = 0.0
         self._revealed_at: float | None = None
+        #: Keys buried (skipped) in this session: not shown again until the next one.
+        self._buried_now: set[str] = set()
         self._build()
         self.current = None
         self._advance()
@@ -744,8 +797,8 @@ class StudySession:
         # What the deck days hold is exactly what is available right now: seed the
         # caches with it rather than checking 50,000 keys one by one again.
         version = self.collection.store.version
-        self._learning_cache: tuple[tuple[int, float], list[tuple[float, str]]] | None = (
-            (version, self._day_end), learning)
+        self._learning_cache: tuple[tuple[int, float, int], list[tuple[float, str]]] | None = (
+            (version, self._day_end, len(self._buried_now)), learning)
         counts = DeckCounts(
             new=sum(min(len(day.new_keys), day.new_left) for day in days),
             learning=len(learning),
@@ -755,15 +808,16 @@ class StudySession:
             reviewed_today=len(self._answers),
         )
         self._remaining_cache: tuple[tuple, DeckCounts] | None = (
-            (version, self._day_end, len(self._answers), self._suspended), counts)
+            (version, self._day_end, len(self._answers), self._suspended,
+             len(self._buried_now)), counts)
 
     def _deck_of(self, key: str) -> str:
         return key.split("/", 1)[0]
 
     def _available(self, key: str, want: str) -> bool:
         collection = self.collection
-        if key not in collection._cards:
-            return False  # removed by a live reload
+        if key not in collection._cards or key in self._buried_now:
+            return False  # removed by a live reload, or buried in this session
         record = collection._record(key)
         if record.suspended:
             return False
@@ -795,8 +849,9 @@ class StudySession:
     def _learning(self) -> list[tuple[float, str]]:
         """(due, key) of learning cards due today, earliest first."""
         store = self.collection.store
+        stamp = (store.version, self._day_end, len(self._buried_now))
         cached = self._learning_cache
-        if cached is not None and cached[0] == (store.version, self._day_end):
+        if cached is not None and cached[0] == stamp:
             return cached[1]
         records = store.records
         result = []
@@ -804,7 +859,7 @@ class StudySession:
             if self._available(key, LEARNING):
                 result.append((records[key].state.due or 0.0, key))
         result.sort()
-        self._learning_cache = ((store.version, self._day_end), result)
+        self._learning_cache = (stamp, result)
         return result
 
     def _reviews_in_order(self) -> Iterator[str]:
@@ -880,7 +935,8 @@ class StudySession:
     @property
     def remaining(self) -> DeckCounts:
         """Cards left today over the session's decks (new, learning, due)."""
-        stamp = (self.collection.store.version, self._day_end, len(self._answers), self._suspended)
+        stamp = (self.collection.store.version, self._day_end, len(self._answers),
+                 self._suspended, len(self._buried_now))
         if self._remaining_cache is not None and self._remaining_cache[0] == stamp:
             return self._remaining_cache[1]
         new = due = 0
@@ -979,6 +1035,30 @@ class StudySession:
         self._pending = answer
         self._response = response
         return answer
+
+    def preview(self) -> dict[Grade, datetime]:
+        """When each grade would make the current card due next (the schedule the
+        grade buttons show), as :meth:`record` would compute it now."""
+        card = self._require_current()
+        when = truncate_to_ms(self._clock.now())
+        state = self.collection._record(card.key).state
+        scheduler = self.collection.scheduler(card.deck_id)
+        return {grade: to_datetime(scheduler.review(card.key, state, grade, when).due)
+                .astimezone(when.tzinfo) for grade in Grade}
+
+    def bury_current(self) -> None:
+        """Skip the current card for the rest of this session (undoable); the next
+        session shows it again. Nothing is written: its schedule is untouched."""
+        card = self._require_current()
+        self._buried_now.add(card.key)
+        self._undo.append(_Recorded(card, [], self.collection._record(card.key), "bury", None))
+        self._advance()
+
+    def refresh_current(self) -> StudyCard | None:
+        """After a live reload: the current card with its new text (same key)."""
+        if self.current is not None:
+            self.current = self.collection._cards.get(self.current.key) or self.current
+        return self.current
 
     def reveal(self) -> None:
         """Basic cards: the back is shown now (the answer time stops here)."""
@@ -1081,6 +1161,11 @@ class StudySession:
         if not self._undo:
             return None
         action = self._undo[-1]
+        if action.limit == "bury":  # nothing was written
+            self._undo.pop()
+            self._buried_now.discard(action.card.key)
+            self._show(action.card)
+            return action.card
         store = self.collection.store
         key = action.card.key
         with store.transaction():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.exitcodes import ExitCode
@@ -19,12 +18,9 @@ if TYPE_CHECKING:
 
 
 def add_collection_arguments(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
-    parser.add_argument("decks", nargs="*", type=Path, metavar="DECK",
-                        help="deck files or directories (default: the bundled decks, "
-                        "or $TRAINER_DECKS)")
-    parser.add_argument("--progress", type=Path, metavar="DIR",
-                        help="progress directory (default: $TRAINER_PROGRESS_DIR, else "
-                        "progress/ of a checkout, else your user data directory)")
+    from trainer.commands.study import add_common_arguments
+
+    add_common_arguments(parser)
     if json_flag:
         parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -32,20 +28,13 @@ def add_collection_arguments(parser: argparse.ArgumentParser, *, json_flag: bool
 def open_collection(args: argparse.Namespace, clock: Clock | None = None) -> Collection | ExitCode:
     """The collection named by the command line, or an exit code (message printed)."""
     from trainer.clock import SystemClock
+    from trainer.commands.study import resolve_decks
     from trainer.config import ConfigError
-    from trainer.decksource import default_deck_paths
     from trainer.locations import progress_dir
     from trainer.session import Collection, ProgressError
 
-    decks = list(args.decks) or default_deck_paths()
-    if not decks:
-        print("trainer: no decks given and no bundled decks found; name deck files or "
-              "directories, or set TRAINER_DECKS", file=sys.stderr)
-        return ExitCode.USAGE
-    missing = [path for path in decks if not path.exists()]
-    for path in missing:
-        print(f"trainer: {path}: no such file or directory", file=sys.stderr)
-    if missing:
+    decks = resolve_decks(list(args.decks))
+    if decks is None:
         return ExitCode.USAGE
     try:
         collection = Collection.open(decks, progress_dir(args.progress), clock=clock or SystemClock())
@@ -62,6 +51,13 @@ def open_collection(args: argparse.Namespace, clock: Clock | None = None) -> Col
             print(f"trainer: {diagnostic}", file=sys.stderr)
     for warning in collection.warnings:
         print(f"trainer: warning: {warning}", file=sys.stderr)
+    if not collection.decks:
+        # Nothing loaded (`trainer due README.md`): the errors above say why; an empty
+        # table after them would read as success.
+        print("trainer: no deck could be loaded; `trainer validate` explains each problem",
+              file=sys.stderr)
+        collection.close()
+        return ExitCode.PROBLEMS
     return collection
 
 

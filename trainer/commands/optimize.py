@@ -188,7 +188,9 @@ def run(args: argparse.Namespace) -> ExitCode:
             emit_json({"status": "not-enough-reviews", "have": error.have,
                        "needed": error.needed, "more": error.more})
         else:
-            print(f"Not enough history yet: {error}. Keeping the default parameters.")
+            print(f"Not enough history yet: {error.have} of the {error.needed} long-term "
+                  "reviews needed (reviews a day or more after a card's previous one). "
+                  "Keeping the default parameters.")
         return ExitCode.OK
 
     saved: dict[str, Any] = {"saved": False, "config": None}

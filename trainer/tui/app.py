@@ -42,6 +42,8 @@ class TrainerApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
+        # The palette's "Keys" panel: Esc closes it, before any screen's Esc.
+        Binding("escape", "hide_help_panel", "Close keys", show=False, priority=True),
     ]
 
     def __init__(
@@ -74,6 +76,15 @@ class TrainerApp(App[int]):
         #: (mtime_ns, size) of every deck file seen, for live reload.
         self.deck_stamps: dict[Path, tuple[int, int]] = {}
         self._home_screen: Screen[None] | None = None
+        self._saved_theme = read_theme()
+        if self._saved_theme in self.available_themes:
+            self.theme = self._saved_theme
+
+    def watch_theme(self, theme: str) -> None:
+        """Keep the theme chosen (ctrl+p) for the next start."""
+        if theme != self._saved_theme:
+            self._saved_theme = theme
+            save_theme(theme)
 
     # -- start-up -----------------------------------------------------------------------
 
@@ -195,10 +206,11 @@ class TrainerApp(App[int]):
             self.notify(str(error), title="Cannot study", severity="error", markup=False)
             return
         if session.current is None:
+            from trainer.tui.screens.home import done_for_today
+
             self._ensure_home()
-            waiting = session.waiting_until
-            later = f" Learning cards come back at {waiting:%H:%M}." if waiting else ""
-            self.notify(f"Nothing to study right now.{later}", markup=False)
+            self.notify(done_for_today(self.collection, deck_ids), title="Nothing to study now",
+                        markup=False, timeout=10)
             return
         decks = self.decks_by_id()
         title = decks[deck_ids[0]].title if deck_ids and len(deck_ids) == 1 else "All decks"
@@ -206,7 +218,11 @@ class TrainerApp(App[int]):
         def finished() -> None:
             from trainer.tui.screens.summary import SummaryScreen
 
-            summary = SummaryScreen(session.summary(), session.waiting_until)
+            from trainer.tui.screens.home import done_for_today
+
+            done = (done_for_today(self.collection, deck_ids)
+                    if session.current is None else None)
+            summary = SummaryScreen(session.summary(), done)
             if self.home is None:  # autostart: home goes under the summary, Esc leads there
                 self.switch_screen(self._new_home())
                 self.push_screen(summary)
@@ -261,6 +277,9 @@ class TrainerApp(App[int]):
         self.quiz = driver = QuizDriver.build(pool, self.quiz_count, self.clock, rng=self.rng,
                                               time_limit=limit)
         by_id = {deck.id: deck for deck in decks}
+        if driver.total < self.quiz_count:
+            self.notify(f"These decks hold {driver.total} questions: asking all "
+                        f"{driver.total}, not {self.quiz_count}.", markup=False, timeout=8)
 
         def finished() -> None:
             from trainer.tui.screens.quiz_report import QuizReportScreen
@@ -288,6 +307,17 @@ class TrainerApp(App[int]):
         one = deck_ids is not None and len(deck_ids) == 1 and deck_ids[0] in decks
         title = decks[deck_ids[0]].title if one else "All decks"  # type: ignore[index]
         self.push_screen(StatsScreen(self.collection, deck_ids, title))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_help_panel":
+            return bool(self.screen.query("HelpPanel"))
+        # While an answer is typed, q and ? are text: the card screen's footer says how to
+        # leave the field (Esc) and reach them.
+        if action in ("quit", "help"):
+            typing = getattr(self.screen, "_typing", None)
+            if typing is not None and typing():
+                return False
+        return True
 
     def action_help(self) -> None:
         from trainer.tui.screens.help import HelpScreen
@@ -376,6 +406,29 @@ class TrainerApp(App[int]):
                 if hook is not None:
                     hook()
         return reloaded
+
+
+def theme_file() -> Path:
+    """Where the theme chosen last is kept: beside config.toml, one name."""
+    from trainer.locations import config_dir
+
+    return config_dir() / "theme"
+
+
+def read_theme() -> str | None:
+    try:
+        return theme_file().read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def save_theme(theme: str) -> None:
+    path = theme_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(theme + "\n", encoding="utf-8")
+    except OSError:
+        pass  # a read-only config directory: the theme is only not remembered
 
 
 def create_app(

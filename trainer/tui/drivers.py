@@ -58,6 +58,8 @@ class CardDriver(Protocol):
     def reveal(self) -> None: ...
     def record(self, grade: int) -> None: ...
     def undo(self) -> StudyCard | None: ...
+    def intervals(self) -> dict[int, float] | None: ...  # grade -> seconds until due
+    def can_undo(self) -> bool: ...
 
 
 def suggest(result: GradeResult | None) -> int:
@@ -111,6 +113,25 @@ class SessionDriver:
         from trainer.scheduling import Grade
 
         self.session.record(Grade.GOOD, override=True)
+    def can_undo(self) -> bool:
+        return bool(self.session._undo)
+
+    def intervals(self) -> dict[int, float] | None:
+        now = self.session.collection.clock.now()
+        return {int(grade): (due - now).total_seconds()
+                for grade, due in self.session.preview().items()}
+
+    def bury_current(self) -> None:
+        self.session.bury_current()
+
+    def refresh_current(self) -> StudyCard | None:
+        return self.session.refresh_current()
+
+    @property
+    def remaining(self) -> tuple[int, int, int]:
+        """New, learning and review cards left today (the current one included)."""
+        counts = self.session.remaining
+        return counts.new, counts.learning, counts.due
 
     def suspend_current(self) -> None:
         self.session.suspend_current()
@@ -159,6 +180,12 @@ class PracticeDriver:
         if card is not None and grade == AGAIN:
             self.missed.append(card)
         self._index += 1
+
+    def can_undo(self) -> bool:
+        return self._index > 0
+
+    def intervals(self) -> dict[int, float] | None:
+        return None  # nothing is scheduled
 
     def undo(self) -> StudyCard | None:
         if self._index == 0:
@@ -264,6 +291,12 @@ class QuizDriver:
 
     def undo(self) -> StudyCard | None:
         return None  # an exam answer is final
+
+    def can_undo(self) -> bool:
+        return False
+
+    def intervals(self) -> dict[int, float] | None:
+        return None  # nothing is scheduled
 
     def finish(self) -> None:
         """End the quiz now (time is up): unanswered questions count as wrong."""

@@ -80,9 +80,10 @@ class BrowseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
-        table.add_column("Card", key="card", width=24)
+        # Narrow fixed columns: at 80 columns the card text keeps about half the width.
+        table.add_column("Card", key="card", width=16)
         table.add_column("Type", key="type", width=9)
-        table.add_column("State", key="state", width=10)
+        table.add_column("State", key="state", width=9)
         table.add_column("Due", key="due", width=10)
         # The Text column takes what is left; the full text shows below the list.
         table.add_column("Text", key="text")
@@ -170,7 +171,8 @@ class BrowseScreen(Screen[None]):
             join([("Reviews: ", "bold"), str(p.reps), ("  Lapses: ", "bold"), str(p.lapses)]),
         ]
         if p.history:
-            rows.append(plain(f"History ({len(p.history)} reviews, latest first):", "bold"))
+            rows.append(plain(f"History ({len(p.history)} review{'' if len(p.history) == 1 else 's'}, "
+                              "latest first):", "bold"))
             for event in reversed(p.history[-HISTORY_SHOWN:]):
                 right = "" if event.correct is None else ("  right" if event.correct else "  wrong")
                 seconds = f"  {event.duration_ms / 1000:.1f} s" if event.duration_ms else ""

@@ -24,9 +24,11 @@ from trainer.model import CardType, Deck, StudyCard
 from trainer.tui.drivers import AGAIN, GOOD, GRADE_NAMES, CardDriver, Outcome, QuizDriver
 from trainer.tui.footer import KeysFooter
 from trainer.tui.text import join, lines, plain, typed_diff
+from trainer.tui.timetext import interval_text
 from trainer.tui.widgets.answers import (
     AnswerGiven,
     AnswerWidget,
+    TextAnswer,
     answer_widget,
     prompt_content,
 )
@@ -38,8 +40,11 @@ class CardScreen(Screen[None]):
     """Shows the driver's cards until it runs out, then calls ``on_finish``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # One binding per key and state: check_action enables one of each pair, so the
+        # footer lists only what works now (Textual hides disabled bindings).
         Binding("space", "reveal", "Show answer"),
-        Binding("enter", "confirm", "Confirm"),
+        Binding("space", "confirm", "Good", show=False),
+        Binding("enter", "confirm", "Accept"),
         # Digits grade after an answer, and pick options while answering a choice or multi
         # card: two bindings per key, only one of them enabled at a time. Neither is in the
         # footer: the grade buttons and the numbered options show their digits already, and
@@ -48,12 +53,23 @@ class CardScreen(Screen[None]):
         *(Binding(str(n), f"grade({n})", show=False) for n in range(2, 5)),
         Binding("1", "pick(1)", "Pick", key_display="1-9", show=False),
         *(Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)),
-        Binding("u", "undo", "Undo"),
+        # ctrl+z as in Anki works everywhere, also while typing an answer (where u is text),
+        # so the footer shows it; u is the one-key alias.
+        Binding("ctrl+z", "undo_anywhere", "Undo", key_display="^z", priority=True),
+        Binding("u", "undo", "Undo", show=False),
+        Binding("tab", "focus_answer", "Type answer", key_display="tab"),
+        Binding("escape", "leave_field", "More keys"),
+        Binding("escape", "end", "End"),
+        # The app's keys, repeated here to come before the card's rarer keys, which a
+        # narrow footer cuts first (? lists them all).
+        Binding("question_mark", "app.help", "Keys", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("minus", "bury", "Bury", key_display="-"),
         # Offered on the verdict line (the footer has no room left at 80 columns).
         Binding("i", "override", "I was right", show=False),
         Binding("at", "suspend", "Suspend", key_display="@"),
         Binding("exclamation_mark,ctrl+1", "flag", "Flag", key_display="!"),
-        Binding("escape", "end", "End"),
+        Binding("e", "edit", "Edit"),
     ]
 
     def __init__(
@@ -87,7 +103,9 @@ class CardScreen(Screen[None]):
             yield Static(id="feedback")
         # Mouse users' way to do what the keys do (their labels name the keys).
         yield Horizontal(id="buttons")
-        yield KeysFooter()
+        # The palette (ctrl+p) is on the help screen: its footer entry cost the room of
+        # the keys that matter at 80 columns.
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if isinstance(self.driver, QuizDriver) and self.driver.time_limit is not None:
@@ -126,10 +144,14 @@ class CardScreen(Screen[None]):
         self.set_buttons(buttons)
         self.refresh_bindings()
 
-    def set_buttons(self, buttons: list[tuple[str, str]]) -> None:
+    def set_buttons(self, buttons: list[tuple[str, str]], suggested: str = "") -> None:
+        """Show ``(label, name)`` buttons; the one named ``suggested`` is highlighted (the
+        bar stays below the scrolling body, so the suggestion is always in view)."""
         bar = self.query_one("#buttons", Horizontal)
         bar.remove_children()
-        bar.mount_all(Button(plain(label), name=name, compact=True) for label, name in buttons)
+        bar.mount_all(Button(plain(label), name=name, compact=True,
+                             classes="suggested" if name == suggested else "")
+                      for label, name in buttons)
         bar.display = bool(buttons)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -161,17 +183,28 @@ class CardScreen(Screen[None]):
             parts += [" · ", plain(self.round_title)]
         elif deck is not None:
             parts += [" · ", plain(deck.title)]
-        parts.append(f"  card {self.driver.position} of {self.driver.total}")
+        remaining = getattr(self.driver, "remaining", None)
+        bar = self.query_one("#progress", ProgressBar)
+        if remaining is not None:
+            # Anki's three counts: what is left never grows back as a "card 3 of 41" total
+            # does when a card answered Again comes back.
+            new, learning, review = remaining
+            parts += ["  ", (f"{new} new", "bold $primary"), " · ",
+                      (f"{learning} learning", "bold $error"), " · ",
+                      (f"{review} review", "bold $success"), " left"]
+            bar.display = False
+        else:
+            parts.append(f"  card {self.driver.position} of {self.driver.total}")
+            bar.update(total=max(self.driver.total, 1), progress=max(self.driver.position - 1, 0))
         if isinstance(self.driver, QuizDriver):
             left = self.driver.seconds_left()
             if left is not None:
                 minutes, seconds = divmod(int(left + 0.999), 60)
                 parts.append((f"  ⏱ {minutes}:{seconds:02d} left", "bold $warning"))
-        if card is not None and card.type is not CardType.BASIC:
-            parts.append((f"  [{card.type.value}]", "dim"))
+        if card is not None:
+            reverse = " · reverse ⇄" if card.variant == "reverse" else ""
+            parts.append((f"  [{card.type.value}{reverse}]", "dim"))
         self.query_one("#status", Static).update(join(parts))
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=max(self.driver.total, 1), progress=max(self.driver.position - 1, 0))
 
     # -- answering ----------------------------------------------------------------------
 
@@ -197,7 +230,12 @@ class CardScreen(Screen[None]):
         if self.driver.kind == "quiz" and not card.type.self_graded:
             self.set_buttons([("⏎ Next", f"grade{self.outcome.suggested}")])
         else:
-            self.set_buttons([(f"{n} {name}", f"grade{n}") for n, name in GRADE_NAMES.items()])
+            intervals = self.driver.intervals() or {}
+            self.set_buttons(
+                [(f"{n} {name}" + (f" · {interval_text(intervals[n])}" if n in intervals else ""),
+                  f"grade{n}") for n, name in GRADE_NAMES.items()],
+                suggested=f"grade{self.outcome.suggested}",
+            )
         body = self.query_one("#body", VerticalScroll)
         body.focus()
         # The verdict and the grade keys matter most now: bring them into view.
@@ -247,8 +285,28 @@ class CardScreen(Screen[None]):
             return
         self.show_current()
 
+    def _typing(self) -> bool:
+        """Whether keys go into an answer field now (letters, u, @, ! are text there)."""
+        answer = self.answer
+        return (isinstance(answer, TextAnswer) and self.phase == "question"
+                and answer.has_focus)
+
+    def _can_undo(self) -> bool:
+        if self.driver.kind == "quiz":
+            return False  # an exam answer is final
+        return self.phase == "answered" or self.driver.can_undo()
+
+    def action_undo_anywhere(self) -> None:
+        self.action_undo()
+
     def action_undo(self) -> None:
-        if not self.driver.records and self.driver.kind == "quiz":
+        if not self._can_undo():
+            return
+        if self.phase == "answered":
+            # The answer shown is not recorded yet: take it back, not the previous grade.
+            self.notify("Answer taken back: answer this card again "
+                        "(undo again for the card before).", markup=False)
+            self.show_current()
             return
         from trainer.session import ProgressError
 
@@ -262,6 +320,33 @@ class CardScreen(Screen[None]):
             return
         self.notify("Undone.")
         self.show_current()
+
+    def action_bury(self) -> None:
+        card = self._shown
+        if card is None or not self.driver.records:
+            return
+        self.driver.bury_current()  # type: ignore[attr-defined]
+        self.notify(f"Buried {card.key} for this session. ^z undoes.", markup=False)
+        self.show_current()
+
+    def action_edit(self) -> None:
+        """Open the card's file in $EDITOR at its line; the live reload shows the edit."""
+        card = self._shown
+        location = card.card.location if card is not None else None
+        if location is None:
+            return
+        self.app.open_in_editor(location.path, location.line)  # type: ignore[attr-defined]
+
+    def action_leave_field(self) -> None:
+        self.query_one("#body").focus()
+        self.refresh_bindings()
+
+    def action_focus_answer(self) -> None:
+        self._focus_answer()
+        self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
 
     def action_suspend(self) -> None:
         from trainer.session import ProgressError
@@ -296,9 +381,14 @@ class CardScreen(Screen[None]):
         self.on_finish()
 
     def decks_reloaded(self) -> None:
-        """A deck file was edited: later cards show its new text and sources."""
-        if self.driver.kind != "quiz":
-            self.decks = self.app.decks_by_id()  # type: ignore[attr-defined]
+        """A deck file was edited: this card (asked again) and later ones show its new
+        text and sources."""
+        if self.driver.kind == "quiz":
+            return
+        self.decks = self.app.decks_by_id()  # type: ignore[attr-defined]
+        refresh = getattr(self.driver, "refresh_current", None)
+        if refresh is not None and self._shown is not None and refresh() is not self._shown:
+            self.show_current()
 
     def tick(self) -> None:
         """Once a second in a timed quiz: update the countdown, end the quiz at zero."""
@@ -314,22 +404,32 @@ class CardScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         card = self._shown
+        typing = self._typing()
         if action == "reveal":
             return card is not None and card.type is CardType.BASIC and self.phase == "question"
-        if action in ("confirm",):
-            return self.phase == "answered"
-        if action == "grade":
+        if action in ("confirm", "grade"):
             return self.phase == "answered"
         if action == "pick":
             return (self.phase == "question" and card is not None
                     and card.type in (CardType.CHOICE, CardType.MULTI))
-        if action in ("suspend", "flag"):
-            return self.driver.records
+        if action == "leave_field":
+            return typing
+        if action == "focus_answer":
+            return isinstance(self.answer, TextAnswer) and self.phase == "question" and not typing
+        if action == "undo_anywhere":
+            return self._can_undo()
         if action == "override":  # study only: typed answers the grader called wrong
             return self.phase == "answered" and \
                 getattr(self.driver, "can_override", lambda: False)()
+        if typing:
+            return False  # these keys are text in the answer field
+        if action in ("suspend", "flag", "bury"):
+            return self.driver.records and card is not None
+        if action == "edit":
+            # A study session picks up the edited card; a quiz asks from its own copy.
+            return self.driver.kind == "study" and card is not None
         if action == "undo":
-            return self.driver.kind != "quiz"
+            return self._can_undo()
         return True
 
     # -- feedback -----------------------------------------------------------------------
@@ -391,9 +491,9 @@ class CardScreen(Screen[None]):
             return plain("Enter: next question", "bold")
         name = GRADE_NAMES[outcome.suggested]
         if card.type.self_graded:
-            return join([("How well did you recall it? ", "bold"), GRADE_KEYS,
-                         "  (Enter or space = Good)"])
+            return join([("How well did you recall it? ", "bold"),
+                         "Enter or space = Good, or 1-4 (below)"])
         prefix = "Not recorded (practice). " if not self.driver.records else ""
         return join([(prefix, "italic"), ("Suggested: ", "bold"),
                      (name, "bold $error" if outcome.suggested == AGAIN else "bold $success"),
-                     f". Enter accepts, or {GRADE_KEYS}"])
+                     f". Enter or space accepts, or {GRADE_KEYS}"])

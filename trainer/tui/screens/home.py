@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from trainer.tui.text import cell, join, lines, plain
+from trainer.tui.timetext import done_text
 
 if TYPE_CHECKING:
     from trainer.session import Collection
@@ -65,7 +66,8 @@ class HomeScreen(Screen[None]):
             c = counts.get(deck.id)
             if c is None:
                 continue
-            row = (c.new, c.learning, c.due, c.total)
+            # Learning cards due later today are not counted: Enter could not show them.
+            row = (c.new, c.learning_now, c.due, c.total)
             totals = [a + b for a, b in zip(totals, row)]
             reviewed += c.reviewed_today
             table.add_row(cell(deck.title), *(_number(n) for n in row), key=deck.id)
@@ -82,9 +84,15 @@ class HomeScreen(Screen[None]):
         if selected is not None and 0 <= selected < table.row_count:
             table.move_cursor(row=selected)
         to_study = totals[0] + totals[1] + totals[2]
+        decks = (f"{len(collection.decks)} deck{'s' if len(collection.decks) != 1 else ''}",
+                 "bold")
+        if to_study or not collection.decks:
+            now = f" · {to_study} to study now"
+        else:
+            now = (" · ", (done_for_today(collection, None), "bold $success"))
         self.query_one("#summary-line", Static).update(join([
-            (f"{len(collection.decks)} deck{'s' if len(collection.decks) != 1 else ''}", "bold"),
-            f" · {to_study} to study now · {reviewed} reviewed today",
+            decks, *((now,) if isinstance(now, str) else now),
+            f" · {reviewed} reviewed today",
         ]))
         self.show_problems(collection)
 
@@ -144,6 +152,15 @@ class HomeScreen(Screen[None]):
             return
         selected = self.selected_deck_ids()
         self.app.show_stats(None if selected is False else selected)  # type: ignore[attr-defined]
+
+
+def done_for_today(collection: Collection, deck_ids: list[str] | None) -> str:
+    """"Done for today. Tomorrow: 21 cards, next in 13 h" for ``deck_ids`` (None: all)."""
+    ahead = collection.day_ahead(deck_ids)
+    now = collection.clock.now()
+    end = collection.day_bounds()[1]
+    today = ahead.next_due is not None and ahead.next_due.timestamp() < end
+    return done_text(ahead.tomorrow, ahead.next_due, now, ahead.next_due if today else None)
 
 
 def _number(value: int, style: str = "") -> Text:

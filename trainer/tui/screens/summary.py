@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -29,10 +28,12 @@ class SummaryScreen(Screen[None]):
         Binding("escape,enter", "home", "Home"),
     ]
 
-    def __init__(self, summary: SessionSummary, waiting_until: datetime | None = None) -> None:
+    def __init__(self, summary: SessionSummary, done: str | None = None) -> None:
+        """``done``: the done-for-today line when the session ran out of cards (``None``
+        when the learner ended it early)."""
         super().__init__()
         self.summary = summary
-        self.waiting_until = waiting_until
+        self.done = done
 
     def compose(self) -> ComposeResult:
         s = self.summary
@@ -45,9 +46,8 @@ class SummaryScreen(Screen[None]):
                   "not graded Again)"]),
             join([("Time spent:    ", "bold"), duration_text(s.time_spent)]),
         ]
-        if self.waiting_until is not None:
-            rows.append(plain(f"Learning cards come back at {self.waiting_until:%H:%M}.",
-                              "italic"))
+        if self.done is not None:
+            rows += [plain(""), plain(self.done, "bold $success")]
         rows.append(plain(""))
         if s.missed:
             rows.append(plain(f"Missed ({len(s.missed)}): press r to go over them again now "

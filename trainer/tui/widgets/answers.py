@@ -50,6 +50,10 @@ class BasicPrompt(Static, AnswerWidget):
         super().__init__(plain("Recall the answer, then press space to show it.", "italic"),
                          classes="answer hint")
 
+    def mark_answered(self, correct_answer: StudyCard) -> None:
+        super().mark_answered(correct_answer)
+        self.display = False  # the answer is shown: the hint has done its work
+
 
 class ChoiceAnswer(OptionList, AnswerWidget):
     """``choice`` (and ``truefalse``): pick one option with its number, or arrows + Enter."""
@@ -200,10 +204,15 @@ class OrderAnswer(OptionList, AnswerWidget):
     def _prompts(self, correct: list[str] | None = None) -> list[Option]:
         prompts = []
         for index, item in enumerate(self.items):
-            style = ""
-            if correct is not None:
-                style = "bold $success" if correct[index] == item else "$error"
-            prompts.append(Option(join([(f"{index + 1}. ", "bold"), plain(item, style)])))
+            if correct is None:
+                prompts.append(Option(join([(f"{index + 1}. ", "bold"), plain(item)])))
+            elif correct[index] == item:
+                prompts.append(Option(join([(f"{index + 1}. ", "bold"),
+                                            plain(item, "bold $success"), ("  ✓", "$success")])))
+            else:  # marked in words too, not by colour alone
+                place = correct.index(item) + 1 if item in correct else "?"
+                prompts.append(Option(join([(f"{index + 1}. ", "bold"), plain(item, "$error"),
+                                            (f"  ✗ belongs at {place}", "$error")])))
         return prompts
 
     def action_move(self, step: int) -> None:

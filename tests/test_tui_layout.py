@@ -1,0 +1,90 @@
+"""What fits where: the grade buttons and the essential keys at 60x20, a reading width at
+200x50, browse at 80 columns, and the theme and the palette's keys panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tui_decks import EVERY_TYPE, write
+from tui_fixtures import screen_text
+from waiting import ready, wait_for_screen, wait_for_text, wait_until
+
+from trainer.tui.app import create_app, theme_file
+from trainer.tui.screens.browse import BrowseScreen
+from trainer.tui.screens.card import CardScreen
+
+
+@pytest.fixture
+def every_deck(tmp_path: Path) -> Path:
+    return write(tmp_path, "every.yaml", EVERY_TYPE)
+
+
+async def revealed_card(pilot) -> str:
+    await ready(pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, CardScreen)
+    await pilot.press("space")
+    return await wait_for_text(pilot, "Answer: N-methyl-D-aspartate")
+
+
+async def test_at_60x20_every_grade_button_and_the_essential_keys_fit(every_deck, progress_dir,
+                                                                      clock):
+    app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=(60, 20)) as pilot:
+        text = await revealed_card(pilot)
+        buttons, footer = text.rstrip("\n").split("\n")[-2:]
+        assert "1 Again" in buttons and "4 Easy · 8d" in buttons
+        for key in ("⏎ Accept", "^z Undo", "esc End", "? Keys", "q Quit"):
+            assert key in footer, key
+
+
+async def test_at_200x50_the_text_keeps_a_reading_width(every_deck, progress_dir, clock):
+    long_back = "word " * 60
+    deck = every_deck
+    deck.write_text(EVERY_TYPE.replace("back: N-methyl-D-aspartate",
+                                       f"back: N-methyl-D-aspartate {long_back}"))
+    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=(200, 50)) as pilot:
+        text = await revealed_card(pilot)
+        answer_rows = [row for row in text.split("\n") if "word word" in row]
+        assert len(answer_rows) >= 3  # wrapped, not one 200-column line
+        assert all(len(row.rstrip()) <= 104 for row in answer_rows)
+
+
+async def test_browse_at_80_columns_shows_the_cards_and_their_text(every_deck, progress_dir,
+                                                                   clock):
+    app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("b")
+        await wait_for_screen(pilot, BrowseScreen)
+        text = await wait_for_text(pilot, "7 of 7 cards")
+        rows = [row for row in text.split("\n") if row.split()[:1] and row.split()[0] in (
+            "basic", "choice", "multi", "typed", "cloze::c1", "order", "truefalse")]
+        assert len(rows) == 7
+        assert "What does NMDA stand for?" in text
+
+
+async def test_the_theme_chosen_is_kept_after_a_restart(every_deck, progress_dir, clock):
+    app = create_app([every_deck], progress_dir, clock, reload_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert app.theme != "nord"
+        app.theme = "nord"
+        await wait_until(pilot, lambda: theme_file().exists(), "the theme saved")
+    again = create_app([every_deck], progress_dir, clock, reload_interval=None)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert again.theme == "nord"
+
+
+async def test_the_palettes_keys_panel_closes_with_escape(every_deck, progress_dir, clock):
+    app = create_app([every_deck], progress_dir, clock, reload_interval=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        app.action_show_help_panel()
+        await wait_until(pilot, lambda: app.screen.query("HelpPanel"), "the keys panel")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.screen.query("HelpPanel"), "the panel gone")
+        assert app.is_running and app.screen is app.home
