@@ -28,9 +28,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"trainer {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name, module in COMMANDS.items():
         if command is None or name == command:
-            importlib.import_module(f"trainer.commands.{name}").register(subparsers)
+            importlib.import_module(f"trainer.commands.{module}").register(subparsers)
         else:
             subparsers.add_parser(name)
     return parser

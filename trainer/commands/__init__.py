@@ -6,18 +6,19 @@ library at top level: heavy imports (textual, fsrs, ...) happen inside ``run`` s
 ``trainer --help`` and ``trainer validate`` stay fast and headless.
 """
 
-#: Module names under ``trainer.commands``, in the order ``--help`` lists them.
-COMMANDS = (
-    "study",
-    "quiz",
-    "review",
-    "due",
-    "stats",
-    "orphans",
-    "sync",
-    "optimize",
-    "validate",
-    "schema",
-    "import_decks",
-    "export_decks",
-)
+#: Command names, in the order ``--help`` lists them, and the module under
+#: ``trainer.commands`` that implements each (``import`` is a Python keyword).
+COMMANDS: dict[str, str] = {
+    "study": "study",
+    "quiz": "quiz",
+    "review": "review",
+    "due": "due",
+    "stats": "stats",
+    "orphans": "orphans",
+    "sync": "sync",
+    "optimize": "optimize",
+    "validate": "validate",
+    "schema": "schema",
+    "import": "import_decks",
+    "export": "export_decks",
+}

@@ -39,7 +39,7 @@ from trainer.interop.deckwrite import DeckDraft, Skipped, ids_for_guid, write_de
 from trainer.interop.errors import AnkiUnavailable, InteropError
 from trainer.interop.history import HistoryResult, RevlogRow, write_history
 from trainer.interop.html_text import field_text
-from trainer.model import CLOZE_PATTERN
+from trainer.model import cloze_deletions
 
 __all__ = ["AnkiImportReport", "check_package", "import_anki", "open_anki"]
 
@@ -257,7 +257,7 @@ def _note_card(note_type: _NoteType, fields: list[str], ords: set[int],
         return None, "Image Occlusion notes need the image; they cannot be shown as text"
     if kind == _CLOZE:
         text = texts[0]
-        if not CLOZE_PATTERN.search(text):
+        if not next(cloze_deletions(text), None) is not None:
             return None, "a cloze note without a {{c1::...}} deletion"
         card: dict[str, Any] = {"type": "cloze", "text": text}
         rest = [value for name, value in extras.items() if name not in (names[0],)]
@@ -296,7 +296,7 @@ def _note_card(note_type: _NoteType, fields: list[str], ords: set[int],
 def _variant(card: dict[str, Any], ordinal: int) -> str | None:
     """The study card an Anki card ordinal is (``""``, ``"reverse"``, ``"c2"``), or None."""
     if card["type"] == "cloze":
-        numbers = {int(m.group(1)) for m in CLOZE_PATTERN.finditer(card["text"])}
+        numbers = {number for _, _, number, _, _ in cloze_deletions(card["text"])}
         return f"c{ordinal + 1}" if ordinal + 1 in numbers else None
     if ordinal == 0:
         return ""

@@ -32,7 +32,7 @@ from typing import Any
 from trainer.interop.anki_export import note_fields
 from trainer.interop.deckwrite import DeckDraft, Skipped, WriteResult, card_id_for, deck_id_for, write_decks
 from trainer.interop.errors import InteropError
-from trainer.model import CLOZE_PATTERN, CardType, Deck
+from trainer.model import CardType, Deck, cloze_deletions
 from trainer.textsafe import sanitize
 
 __all__ = ["MarkdownReport", "export_markdown", "import_markdown"]
@@ -129,7 +129,7 @@ def _read_cards(path: Path, fields: list[tuple[int, str, str]], draft: DeckDraft
         card: dict[str, Any]
         if marker == "C":
             cloze = _cloze_text(value)
-            if not CLOZE_PATTERN.search(cloze):
+            if not next(cloze_deletions(cloze), None) is not None:
                 report.skipped.append(Skipped(where, "a C: card without a [deletion]"))
                 continue
             card = {"type": "cloze", "text": cloze}
@@ -151,7 +151,11 @@ def _read_cards(path: Path, fields: list[tuple[int, str, str]], draft: DeckDraft
 
 def _bracketed(text: str) -> str:
     """Cloze text with ``{{cN::answer::hint}}`` as ``[answer]`` (hints are lost)."""
-    return CLOZE_PATTERN.sub(lambda m: f"[{m.group(2)}]", text)
+    parts, position = [], 0
+    for start, end, _, answer, _ in cloze_deletions(text):
+        parts += [text[position:start], f"[{answer}]"]
+        position = end
+    return "".join(parts) + text[position:]
 
 
 def export_markdown(decks: list[Deck], out: Path) -> int:

@@ -33,7 +33,7 @@ from trainer.interop.deckwrite import (
 )
 from trainer.interop.errors import InteropError
 from trainer.interop.html_text import field_text
-from trainer.model import CLOZE_PATTERN, Deck
+from trainer.model import Deck, cloze_deletions
 from trainer.textsafe import sanitize
 
 __all__ = ["SEPARATORS", "PlainTextOptions", "export_plaintext", "import_plaintext",
@@ -166,8 +166,8 @@ def _card(fields: list[str], notetype: str) -> tuple[dict[str, Any] | None, str]
     kind = notetype.lower()
     first = fields[0] if fields else ""
     second = fields[1] if len(fields) > 1 else ""
-    if "cloze" in kind or (not kind and CLOZE_PATTERN.search(first)):
-        if not CLOZE_PATTERN.search(first):
+    if "cloze" in kind or (not kind and next(cloze_deletions(first), None) is not None):
+        if not next(cloze_deletions(first), None) is not None:
             return None, "a cloze row without a {{c1::...}} deletion"
         card: dict[str, Any] = {"type": "cloze", "text": first}
         if second:
