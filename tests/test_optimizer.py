@@ -165,7 +165,7 @@ def test_optimize_with_little_history_keeps_the_defaults(
     write_progress(directory, [Review("a", START + timedelta(days=i), 3) for i in range(5)])
     assert main(["optimize", "--progress", str(directory)]) == ExitCode.OK
     out = capsys.readouterr().out
-    assert f"needs {MIN_REVIEWS - 4} more reviews" in out
+    assert f"4 of the {MIN_REVIEWS} long-term reviews needed" in out
     assert "Keeping the default parameters" in out
     assert not config_path.exists()
 

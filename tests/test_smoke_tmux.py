@@ -91,7 +91,7 @@ def test_study_three_cards_in_a_real_terminal(tmp_path: Path) -> None:
             terminal.wait_for(f"{name} back")
             terminal.send("3")
         # New cards come back within the session for their learning steps: end it here.
-        terminal.wait_for("card 4 of")
+        terminal.wait_for("0 new · 3 learning")
         terminal.send("Escape")
         assert "Cards studied: 3" in terminal.wait_for("Session finished")
         terminal.send("q")

@@ -13,6 +13,7 @@ from waiting import ready, wait_for_screen, wait_for_text, wait_until
 from trainer.tui.app import create_app, theme_file
 from trainer.tui.screens.browse import BrowseScreen
 from trainer.tui.screens.card import CardScreen
+from trainer.tui.timetext import interval_text
 
 
 @pytest.fixture
@@ -34,7 +35,8 @@ async def test_at_60x20_every_grade_button_and_the_essential_keys_fit(every_deck
     async with app.run_test(size=(60, 20)) as pilot:
         text = await revealed_card(pilot)
         buttons, footer = text.rstrip("\n").split("\n")[-2:]
-        assert "1 Again" in buttons and "4 Easy · 8d" in buttons
+        intervals = app.screen.driver.intervals()
+        assert "1 Again · 1m" in buttons and f"4 Easy · {interval_text(intervals[4])}" in buttons
         for key in ("⏎ Accept", "^z Undo", "esc End", "? Keys", "q Quit"):
             assert key in footer, key
 
