@@ -477,6 +477,10 @@ class _DeckBuilder:
             kind = kind.format(value=str(value.lower() in ("yes", "true", "on")).lower())
         elif node.tag in (_INT, _FLOAT):
             shown = _construct(node)
+            if shown is None:
+                return self.fail(node, "wrong-type",
+                                 f"{value!r} is tagged as a number but is not one; remove "
+                                 "the tag")
             if isinstance(shown, int) and ":" in value:
                 kind = f"the number {shown} (base 60)"
             else:
@@ -528,6 +532,10 @@ class _DeckBuilder:
             wanted = "a whole number" if integer else "a number"
             return self.fail(node, "wrong-type", f"{name} must be {wanted}, not {_kind(node)}")
         value = _construct(node)
+        if value is None:
+            return self.fail(node, "wrong-type",
+                             f"{name} is tagged as a number but {node.value!r} is not one; "
+                             "remove the tag")
         if not integer:
             value = float(value)
             if not math.isfinite(value):
@@ -1050,11 +1058,15 @@ _CARD_TYPES = {t.value: t for t in CardType}
 
 
 def _construct(node: ScalarNode) -> Any:
-    """The value of an int/float/bool scalar, by PyYAML's safe constructor."""
-    if node.tag == _INT:
-        return _constructor.construct_yaml_int(node)
-    if node.tag == _FLOAT:
-        return _constructor.construct_yaml_float(node)
+    """The value of an int/float/bool scalar, by PyYAML's safe constructor; None for a
+    scalar tagged as a number that is not one (``!!int abc``)."""
+    try:
+        if node.tag == _INT:
+            return _constructor.construct_yaml_int(node)
+        if node.tag == _FLOAT:
+            return _constructor.construct_yaml_float(node)
+    except (ValueError, IndexError, TypeError):
+        return None
     return node.value
 
 
@@ -1365,13 +1377,16 @@ def _valid_match(node: Node) -> MatchPolicy | None:
             if value.__class__ is not ScalarNode or value.tag != _INT:
                 return None
             number = _construct(value)
-            if number < 0:
+            if number is None or number < 0:
                 return None
             values[name] = number
         elif name == "numeric_tolerance":
             if value.__class__ is not ScalarNode or value.tag not in (_INT, _FLOAT):
                 return None
-            number = float(_construct(value))
+            constructed = _construct(value)
+            if constructed is None:
+                return None
+            number = float(constructed)
             if not math.isfinite(number) or number < 0:
                 return None
             values[name] = number
