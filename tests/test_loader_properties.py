@@ -145,3 +145,13 @@ def test_mutated_valid_decks(text: str):
     """Mutations of characters, keys, tags, anchors and structure (tests/deck_mutations)."""
     check(load_deck_text(text, PATH))
     check(load_deck_text(text.encode("utf-8", "surrogatepass"), PATH))
+
+
+def test_a_number_tag_on_text_is_one_error():
+    """`file: !!int 000_x.txt` once crashed the loader (int() of the text)."""
+    for text in (VALID_DECK.replace("file: a.txt", "file: !!int a.txt"),
+                 VALID_DECK.replace("max_typos: auto", "max_typos: !!int auto"),
+                 VALID_DECK.replace("numeric_tolerance: 0.5", "numeric_tolerance: !!float x")):
+        result = load_deck_text(text, PATH)
+        check(result)
+        assert [d.code for d in result.diagnostics] == ["wrong-type"], result.diagnostics

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from trainer.model import Card, CardType, Cloze, MatchPolicy, StudyCard
 
@@ -173,12 +174,14 @@ def match_text(
         return result
     numeric = any(_DIGITS.search(norm) for _, norm in norm_accepted)
     reduced_wrong = {_reduce(answer, policy, numeric) for answer in norm_wrong}
+    reduced_given = _reduce(norm_given, policy, numeric)
     # "an agonist" is one typo from "antagonist", and the listed wrong "agonist" itself.
-    if _reduce(norm_given, policy, numeric) in reduced_wrong:
+    if reduced_given in reduced_wrong:
         return None, 0, "a known wrong answer"
     if result[0] is not None:
         return result
-    return _match_relaxed(norm_given, norm_accepted, policy, reduced_wrong, numeric)
+    return _match_relaxed(norm_given, reduced_given, norm_accepted, policy, reduced_wrong,
+                          numeric)
 
 
 def _match_normalized(norm_given: str, accepted: Sequence[tuple[str, str]],
@@ -263,8 +266,27 @@ def _words(text: str) -> list[str]:
     return [word for word in words if word]
 
 
-def _drop_leading(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    table: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
+        table.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(group) for first, group in table.items()}
+
+
+#: Leading phrases by first word, per (ignore_articles, ignore_approximations).
+_LEADING = {
+    (articles, approximations): _by_first_word(
+        (_ARTICLES + _FILLERS if articles else ()) +
+        (_APPROXIMATIONS if approximations else ()))
+    for articles in (False, True) for approximations in (False, True)
+}
+
+
+def _drop_leading(words: list[str], phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """Drop one leading phrase from ``words`` (never the last word); False if none."""
+    if len(words) < 2:
+        return False
+    for phrase in phrases.get(words[0].casefold(), ()):
         size = len(phrase)
         if len(words) > size and tuple(w.casefold() for w in words[:size]) == phrase:
             del words[:size]
@@ -272,13 +294,14 @@ def _drop_leading(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> boo
     return False
 
 
+# The same accepted and wrong answers are reduced for every sample of a card.
+@lru_cache(maxsize=4096)
 def _reduce(text: str, policy: MatchPolicy, numeric: bool) -> str:
     """``text`` (normalized) without what the policy says does not count."""
-    if policy.ignore_approximations:
+    if policy.ignore_approximations and text[:1] in "~≈":
         text = _APPROXIMATE_SIGN.sub("", text)
     words = _words(text)
-    leading = (_ARTICLES + _FILLERS if policy.ignore_articles else ()) + \
-        (_APPROXIMATIONS if policy.ignore_approximations else ())
+    leading = _LEADING[policy.ignore_articles, policy.ignore_approximations]
     while leading and _drop_leading(words, leading):
         pass
     if policy.ignore_articles:
@@ -286,7 +309,7 @@ def _reduce(text: str, policy: MatchPolicy, numeric: bool) -> str:
     reduced = " ".join(words)
     if numeric and policy.number_words and _LETTER.search(reduced):
         reduced = _digits_for_words(reduced)
-    if policy.number_units:
+    if policy.number_units and ("%" in reduced or "per" in reduced):
         reduced = _PERCENT.sub(r"\1%", reduced)
     return reduced
 
@@ -332,13 +355,12 @@ def _contains(words: list[str], part: list[str]) -> int:
     return -1
 
 
-def _match_relaxed(norm_given: str, accepted: Sequence[tuple[str, str]],
+def _match_relaxed(norm_given: str, given: str, accepted: Sequence[tuple[str, str]],
                    policy: MatchPolicy, wrong: set[str], numeric: bool
                    ) -> tuple[str | None, int, str]:
-    """The policy's relaxations, for an answer that matched nothing as typed; ``wrong``
-    are the known wrong answers reduced, and ``numeric`` tells whether an accepted answer
-    holds a number."""
-    given = _reduce(norm_given, policy, numeric)
+    """The policy's relaxations, for an answer that matched nothing as typed: ``given``
+    is it reduced (:func:`_reduce`), ``wrong`` the known wrong answers reduced, and
+    ``numeric`` tells whether an accepted answer holds a number."""
     if not given:
         return None, 0, ""
     reduced = [(answer, _reduce(norm, policy, numeric)) for answer, norm in accepted]

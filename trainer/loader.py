@@ -479,8 +479,8 @@ class _DeckBuilder:
             shown = _construct(node)
             if shown is None:
                 return self.fail(node, "wrong-type",
-                                 f"{name} is tagged as a number but {value!r} is not one; "
-                                 f"remove the tag: {self.example(name, value)}")
+                                 f"{value!r} is tagged as a number but is not one; remove "
+                                 "the tag")
             if isinstance(shown, int) and ":" in value:
                 kind = f"the number {shown} (base 60)"
             else:
@@ -535,7 +535,7 @@ class _DeckBuilder:
         if value is None:
             return self.fail(node, "wrong-type",
                              f"{name} is tagged as a number but {node.value!r} is not one; "
-                             "remove the tag and write a number")
+                             "remove the tag")
         if not integer:
             value = float(value)
             if not math.isfinite(value):
@@ -1058,14 +1058,14 @@ _CARD_TYPES = {t.value: t for t in CardType}
 
 
 def _construct(node: ScalarNode) -> Any:
-    """The value of an int/float/bool scalar, by PyYAML's safe constructor; None when an
-    explicit tag names a type the text is not (``!!int abc``)."""
+    """The value of an int/float/bool scalar, by PyYAML's safe constructor; None for a
+    scalar tagged as a number that is not one (``!!int abc``)."""
     try:
         if node.tag == _INT:
             return _constructor.construct_yaml_int(node)
         if node.tag == _FLOAT:
             return _constructor.construct_yaml_float(node)
-    except ValueError:
+    except (ValueError, IndexError, TypeError):
         return None
     return node.value
 
@@ -1383,8 +1383,11 @@ def _valid_match(node: Node) -> MatchPolicy | None:
         elif name == "numeric_tolerance":
             if value.__class__ is not ScalarNode or value.tag not in (_INT, _FLOAT):
                 return None
-            number = _construct(value)
-            if number is None or not math.isfinite(number := float(number)) or number < 0:
+            constructed = _construct(value)
+            if constructed is None:
+                return None
+            number = float(constructed)
+            if not math.isfinite(number) or number < 0:
                 return None
             values[name] = number
         else:
