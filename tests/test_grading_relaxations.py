@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from trainer.grading import grade
+from trainer.grading import grade, match_text
 from trainer.model import Card, CardType, Cloze, Location, MatchPolicy, StudyCard
 
 HERE = Location(Path("deck.yaml"), 1, 1)
 
 
-def typed(answer: str, *alternatives: str, wrong: tuple[str, ...] = (), **policy) -> Card:
-    return Card(id="t", type=CardType.TYPED, location=HERE, question="?", answer=answer,
+def typed(answer: str, *alternatives: str, wrong: tuple[str, ...] = (), question: str = "?",
+          **policy) -> Card:
+    return Card(id="t", type=CardType.TYPED, location=HERE, question=question, answer=answer,
                 alternatives=alternatives, wrong=wrong, match=MatchPolicy(**policy))
 
 
@@ -22,7 +23,7 @@ ANTAGONIST = dict(answer="antagonist", alternatives=("receptor antagonist",),
                   wrong=("agonist", "partial agonist", "inverse agonist"))
 ANESTHETIC = dict(answer="anesthetic", alternatives=("anaesthetic", "anesthesia"),
                   wrong=("antidepressant",))
-PATIENTS = dict(answer="102", alternatives=())
+PATIENTS = dict(answer="102", alternatives=(), question="How many patients were there?")
 PERCENT = dict(answer="70%", alternatives=("70",))
 SEVERAL_WEEKS = dict(answer="several weeks", alternatives=("a few weeks", "weeks"),
                      wrong=("several months", "several days"))
@@ -35,8 +36,9 @@ HOURS = dict(answer="within hours", alternatives=("hours", "a few hours"),
 MILD = dict(answer="mild", alternatives=(), wrong=("moderate", "severe"))
 TRIAL = dict(answer="trial and error", alternatives=("trial-and-error",),
              wrong=("stepped care",))
-FIFTY = dict(answer="50", alternatives=())
-EIGHT = dict(answer="8", alternatives=(), numeric_tolerance=0.5)
+FIFTY = dict(answer="50", alternatives=(), question="How many patients were there?")
+EIGHT = dict(answer="8", alternatives=(), numeric_tolerance=0.5,
+             question="How many minutes did it take?")
 
 
 def card_of(spec: dict, **policy) -> Card:
@@ -137,3 +139,13 @@ def test_relaxations_apply_to_cloze_deletions():
         assert grade(StudyCard("d", card, "c1"), given).correct, given
     for given in ("nasal spray", "not an infusion", "oral"):
         assert not grade(StudyCard("d", card, "c1"), given).correct, given
+
+
+def test_a_unit_after_a_bare_number_must_be_one_the_card_names():
+    policy = MatchPolicy()
+    question = "How many patients did the study enrol?"
+    assert match_text("102 patients", ["102"], policy, prompt=question)[0] == "102"
+    assert match_text("102 days", ["102"], policy, prompt=question)[0] is None
+    cloze_text = "A session lasts {{c1::40}} minutes."
+    assert match_text("40 minutes", ["40"], policy, prompt=cloze_text)[0] == "40"
+    assert match_text("40 seconds", ["40"], policy, prompt=cloze_text)[0] is None

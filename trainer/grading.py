@@ -153,8 +153,14 @@ def match_text(
     accepted: Sequence[str],
     policy: MatchPolicy,
     wrong: Sequence[str] = (),
+    prompt: str | None = None,
 ) -> tuple[str | None, int, str]:
     """Match ``given`` against ``accepted`` answers.
+
+    ``prompt`` is the card's question or cloze text: a unit typed after a number whose
+    expected answer has none must be one the prompt names ("102 patients" for "How many
+    patients...", not "40 hours" for "lasts {{c1::40}} minutes"). None: no context, any
+    unit words are taken (likewise for an empty prompt).
 
     Returns ``(matched, typos, note)``: the accepted answer matched (``None`` when wrong),
     the edit distance used, and a note explaining a rejection that might surprise.
@@ -181,7 +187,8 @@ def match_text(
     if result[0] is not None:
         return result
     return _match_relaxed(norm_given, reduced_given, norm_accepted, policy, reduced_wrong,
-                          numeric)
+                          numeric, None if not prompt else _singular_words(
+                              normalize(prompt, policy)))
 
 
 def _match_normalized(norm_given: str, accepted: Sequence[tuple[str, str]],
@@ -341,6 +348,10 @@ def _number_and_unit(text: str) -> tuple[float, str] | None:
     return number, " ".join(word.rstrip("s") for word in words)
 
 
+def _singular_words(text: str) -> frozenset[str]:
+    return frozenset(word.casefold().rstrip("s") for word in _words(text))
+
+
 def _is_qualifier(word: str) -> bool:
     return word.casefold() not in _NOT_QUALIFIERS and _LETTER.search(word) is not None and \
         _DIGITS.search(word) is None
@@ -356,7 +367,8 @@ def _contains(words: list[str], part: list[str]) -> int:
 
 
 def _match_relaxed(norm_given: str, given: str, accepted: Sequence[tuple[str, str]],
-                   policy: MatchPolicy, wrong: set[str], numeric: bool
+                   policy: MatchPolicy, wrong: set[str], numeric: bool,
+                   prompt_words: frozenset[str] | None = None
                    ) -> tuple[str | None, int, str]:
     """The policy's relaxations, for an answer that matched nothing as typed: ``given``
     is it reduced (:func:`_reduce`), ``wrong`` the known wrong answers reduced, and
@@ -379,6 +391,9 @@ def _match_relaxed(norm_given: str, given: str, accepted: Sequence[tuple[str, st
                     if expected_unit is None:
                         continue
                     expected, unit = expected_unit
+                if unit == "" and prompt_words is not None and not all(
+                        word.casefold() in prompt_words for word in given_unit[1].split()):
+                    continue  # a unit the card does not speak of: "40 hours" for minutes
                 if _close(given_unit[0], expected, policy) and unit in ("", given_unit[1]):
                     return answer, 0, ""
     if policy.qualifiers:
@@ -422,7 +437,7 @@ def _grade_basic(card: Card, cloze: Cloze | None, response: Response) -> GradeRe
 def _grade_typed(card: Card, cloze: Cloze | None, response: Response) -> GradeResult:
     text = _expect_str(response)
     matched, typos, note = match_text(
-        text, (card.answer, *card.alternatives), card.match, card.wrong
+        text, (card.answer, *card.alternatives), card.match, card.wrong, card.question
     )
     return GradeResult(matched is not None, card.answer, matched, typos, note)
 
@@ -470,10 +485,12 @@ _GRADERS = {
 def _grade_cloze(card: Card, cloze: Cloze, text: str) -> GradeResult:
     expected = ", ".join(cloze.answers)
     if len(cloze.answers) == 1:
-        matched, typos, note = match_text(text, (cloze.answers[0], *cloze.alternatives), card.match)
+        matched, typos, note = match_text(text, (cloze.answers[0], *cloze.alternatives),
+                                          card.match, prompt=card.question)
         return GradeResult(matched is not None, expected, matched, typos, note)
     # Several spans: the whole string may match an alternative, else each part its span.
-    matched, typos, note = match_text(text, (expected, *cloze.alternatives), card.match)
+    matched, typos, note = match_text(text, (expected, *cloze.alternatives), card.match,
+                                      prompt=card.question)
     if matched is not None:
         return GradeResult(True, expected, matched, typos)
     parts = _CLOZE_SPLIT.split(text.strip())
@@ -481,7 +498,7 @@ def _grade_cloze(card: Card, cloze: Cloze, text: str) -> GradeResult:
         return GradeResult(False, expected, note=f"expected {len(cloze.answers)} answers")
     total = 0
     for part, answer in zip(parts, cloze.answers):
-        part_match, part_typos, _ = match_text(part, (answer,), card.match)
+        part_match, part_typos, _ = match_text(part, (answer,), card.match, prompt=card.question)
         if part_match is None:
             return GradeResult(False, expected)
         total += part_typos
