@@ -1,0 +1,63 @@
+"""Time a program in a real pseudo-terminal, from process start until a text is on the
+terminal: what a user waits for. The program's own teardown is not counted (it is killed
+once the text shows), so a bare app's interpreter shutdown does not flatter anyone."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import termios
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["time_until_text"]
+
+#: Escape sequences (CSI, OSC, two-character ESC codes): what remains is the text drawn.
+_ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
+#: A program that never draws the text fails the run instead of hanging it.
+_GIVE_UP_SECONDS = 30.0
+
+
+def time_until_text(command: Sequence[str], text: str, *, cwd: Path, env: dict[str, str],
+                    size: tuple[int, int] = (100, 30)) -> float:
+    """Seconds from starting ``command`` in a ``size`` (columns, rows) terminal until
+    ``text`` appears in what it wrote, escape sequences aside."""
+    master, slave = os.openpty()
+    columns, rows = size
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    env = {**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
+    wanted = text.encode()
+    start = time.perf_counter()
+    process = subprocess.Popen(list(command), stdin=slave, stdout=slave, stderr=slave,
+                               cwd=cwd, env=env, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 1 << 16)
+                except OSError:  # the program exited and closed the terminal
+                    chunk = b""
+                if not chunk:
+                    raise RuntimeError(f"{command[0]} ended before drawing {text!r}: "
+                                       f"{_ESCAPES.sub(b'', seen)[-300:]!r}")
+                seen += chunk
+                if wanted in _ESCAPES.sub(b"", seen):
+                    return time.perf_counter() - start
+            if time.perf_counter() - start > _GIVE_UP_SECONDS:
+                raise RuntimeError(f"{text!r} never appeared: {_ESCAPES.sub(b'', seen)[-300:]!r}")
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+        os.close(master)
