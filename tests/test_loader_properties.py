@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 from deck_mutations import mutated
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainer.diagnostics import Severity
@@ -140,6 +140,8 @@ def test_deck_shaped_data(data):
     check(load_deck_text(yaml.safe_dump(data, allow_unicode=True), PATH))
 
 
+# Mutations find crashes the other strategies miss: four times the profile's budget.
+@settings(max_examples=4 * settings.default.max_examples)
 @given(mutated(VALID_DECK))
 def test_mutated_valid_decks(text: str):
     """Mutations of characters, keys, tags, anchors and structure (tests/deck_mutations)."""

@@ -106,6 +106,8 @@ def test_deck_shaped_data(deck_list, with_sources: bool):
 BUNDLED = sorted((Path(__file__).parent.parent / "decks").glob("*.yaml"))
 
 
+# Mutations find crashes the other strategies miss: four times the profile's budget.
+@settings(max_examples=4 * settings.default.max_examples)
 @given(st.sampled_from(BUNDLED).flatmap(lambda path: mutated(path.read_text("utf-8"))),
        st.booleans())
 def test_mutated_bundled_decks(text: str, with_sources: bool):
