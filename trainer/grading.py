@@ -187,8 +187,7 @@ def match_text(
     if result[0] is not None:
         return result
     return _match_relaxed(norm_given, reduced_given, norm_accepted, policy, reduced_wrong,
-                          numeric, None if not prompt else _singular_words(
-                              normalize(prompt, policy)))
+                          numeric, prompt)
 
 
 def _match_normalized(norm_given: str, accepted: Sequence[tuple[str, str]],
@@ -368,7 +367,7 @@ def _contains(words: list[str], part: list[str]) -> int:
 
 def _match_relaxed(norm_given: str, given: str, accepted: Sequence[tuple[str, str]],
                    policy: MatchPolicy, wrong: set[str], numeric: bool,
-                   prompt_words: frozenset[str] | None = None
+                   prompt: str | None = None
                    ) -> tuple[str | None, int, str]:
     """The policy's relaxations, for an answer that matched nothing as typed: ``given``
     is it reduced (:func:`_reduce`), ``wrong`` the known wrong answers reduced, and
@@ -383,6 +382,8 @@ def _match_relaxed(norm_given: str, given: str, accepted: Sequence[tuple[str, st
     if policy.number_units:
         given_unit = _number_and_unit(given)
         if given_unit is not None:
+            # Only an answer with a unit needs the prompt's words (see match_text).
+            prompt_words = _singular_words(normalize(prompt, policy)) if prompt else None
             for answer, norm in reduced:
                 expected = _as_number(norm)
                 unit = ""
