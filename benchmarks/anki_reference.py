@@ -64,9 +64,24 @@ FIRST_DAY = CREATED.date() + timedelta(days=1)
 LAST_ANSWER = datetime(2038, 1, 1, tzinfo=UTC)
 
 HAND_PICKED = (
-    "GGGGGG", "GGGGGGGGGG", "EEEEEEE", "HHHHHHHH", "AHAGAE", "AAGGAHGEGG", "GAGAGAGAGA",
-    "EHEHEHEH", "GGGGAGGGGG", "HGEHGEHGE", "AGGAGGAGG", "EAEAEAE", "GHGHGHGHGH",
-    "AAAAGGGG", "EGEGEGEG", "GGAAGGEE", "HAHAHAHA", "GEGEGEGEG",
+    "GGGGGG",
+    "GGGGGGGGGG",
+    "EEEEEEE",
+    "HHHHHHHH",
+    "AHAGAE",
+    "AAGGAHGEGG",
+    "GAGAGAGAGA",
+    "EHEHEHEH",
+    "GGGGAGGGGG",
+    "HGEHGEHGE",
+    "AGGAGGAGG",
+    "EAEAEAE",
+    "GHGHGHGHGH",
+    "AAAAGGGG",
+    "EGEGEGEG",
+    "GGAAGGEE",
+    "HAHAHAHA",
+    "GEGEGEGEG",
 )
 CONFIGS = (
     {"scheduler": "fsrs", "desired_retention": 0.8},
@@ -83,8 +98,10 @@ _GRADES = "AHGE"
 def random_sequences(count: int, seed: int) -> list[str]:
     """``count`` answer sequences of 6-12 answers, mostly Good (as learners answer)."""
     rng = random.Random(seed)
-    return ["".join(rng.choices(_GRADES, weights=(20, 15, 45, 20), k=rng.randint(6, 12)))
-            for _ in range(count)]
+    return [
+        "".join(rng.choices(_GRADES, weights=(20, 15, 45, 20), k=rng.randint(6, 12)))
+        for _ in range(count)
+    ]
 
 
 def _first_answer(pattern: str) -> datetime:
@@ -132,8 +149,9 @@ def _configure(col: Any, config: dict[str, Any]) -> int:
     return deck_id
 
 
-def _run_collection(directory: str, clock: _FakeTime, config: dict[str, Any], pattern: str,
-                    sequences: list[str]) -> list[dict[str, Any]]:
+def _run_collection(
+    directory: str, clock: _FakeTime, config: dict[str, Any], pattern: str, sequences: list[str]
+) -> list[dict[str, Any]]:
     """Every sequence answered in one collection, all cards interleaved in time order."""
     from anki.collection import Collection
 
@@ -150,7 +168,8 @@ def _run_collection(directory: str, clock: _FakeTime, config: dict[str, Any], pa
             col.add_note(note, deck_id)
             cards.append(note.card_ids()[0])
         results: list[dict[str, Any]] = [
-            {"grades": grades, "times": [], "outcomes": []} for grades in sequences]
+            {"grades": grades, "times": [], "outcomes": []} for grades in sequences
+        ]
         first = _first_answer(pattern)
         queue = [(first, index, 0) for index in range(len(sequences))]
         heapq.heapify(queue)
@@ -172,8 +191,11 @@ def _run_collection(directory: str, clock: _FakeTime, config: dict[str, Any], pa
                 kind = "relearning" if card.type == 3 else "learning"
                 value = card.due - now
                 following = when + timedelta(seconds=value)
-            outcome: list[Any] = [kind, value, stability if config["scheduler"] == "fsrs"
-                                  else card.factor]
+            outcome: list[Any] = [
+                kind,
+                value,
+                stability if config["scheduler"] == "fsrs" else card.factor,
+            ]
             if config["scheduler"] == "fsrs":
                 outcome.append(difficulty)
             results[index]["times"].append(now - int(CREATED.timestamp()))
@@ -181,7 +203,7 @@ def _run_collection(directory: str, clock: _FakeTime, config: dict[str, Any], pa
             if position + 1 < len(sequences[index]) and following < LAST_ANSWER:
                 heapq.heappush(queue, (following, index, position + 1))
             else:  # the answers given (the clock cannot go much beyond 2200)
-                results[index]["grades"] = sequences[index][:position + 1]
+                results[index]["grades"] = sequences[index][: position + 1]
         return results
     finally:
         col.close()
@@ -201,8 +223,8 @@ def child(arguments: argparse.Namespace) -> int:
         "learning_steps_minutes": [1, 10],
         "relearning_steps_minutes": [10],
         "outcome": "[kind, interval (days for review, else seconds), stability (FSRS) or "
-                   "ease in thousandths (SM-2), difficulty (FSRS)]; times: seconds after "
-                   "'created'",
+        "ease in thousandths (SM-2), difficulty (FSRS)]; times: seconds after "
+        "'created'",
         "runs": [],
     }
     # In memory where there is such a file system: Anki commits every answer.
@@ -254,19 +276,28 @@ def anki_simulation() -> dict[str, Any]:
             request = scheduler_pb2.SimulateFsrsReviewRequest(
                 params=[float(w) for w in fsrs.Scheduler().parameters],
                 desired_retention=SIMULATED["desired_retention"],
-                deck_size=SIMULATED["cards"], days_to_simulate=SIMULATED["days"],
-                new_limit=SIMULATED["new_per_day"], review_limit=1_000_000,
-                max_interval=36500, search="deck:none-of-these",
-                new_cards_ignore_review_limit=True, easy_days_percentages=[1.0] * 7,
-                learning_step_count=2, relearning_step_count=1,
-                historical_retention=SIMULATED["desired_retention"])
+                deck_size=SIMULATED["cards"],
+                days_to_simulate=SIMULATED["days"],
+                new_limit=SIMULATED["new_per_day"],
+                review_limit=1_000_000,
+                max_interval=36500,
+                search="deck:none-of-these",
+                new_cards_ignore_review_limit=True,
+                easy_days_percentages=[1.0] * 7,
+                learning_step_count=2,
+                relearning_step_count=1,
+                historical_retention=SIMULATED["desired_retention"],
+            )
             result = col._backend.simulate_fsrs_review(request)
         finally:
             col.close()
     reviews = list(result.daily_review_count)
-    return {"reviews": sum(reviews), "new": sum(result.daily_new_count),
-            "memorized_at_end": round(float(result.accumulated_knowledge_acquisition[-1]), 1),
-            "reviews_per_month": _per_month(reviews)}
+    return {
+        "reviews": sum(reviews),
+        "new": sum(result.daily_new_count),
+        "memorized_at_end": round(float(result.accumulated_knowledge_acquisition[-1]), 1),
+        "reviews_per_month": _per_month(reviews),
+    }
 
 
 def trainer_simulation() -> dict[str, Any]:
@@ -276,15 +307,17 @@ def trainer_simulation() -> dict[str, Any]:
     from trainer.simulation.memory_models import FsrsShapedLearner
     from trainer.simulation.simulator import FsrsAdapter, SimConfig, Simulation
 
-    config = SimConfig(cards=SIMULATED["cards"], new_per_day=SIMULATED["new_per_day"],
-                       days=SIMULATED["days"])
+    config = SimConfig(
+        cards=SIMULATED["cards"], new_per_day=SIMULATED["new_per_day"], days=SIMULATED["days"]
+    )
     totals: list[list[int]] = []
     memorized = []
     grades = [0, 0, 0, 0]
     for seed in range(4):
         learner = FsrsShapedLearner(seed, spread=0.0, decay_spread=0.0, card_effect=0.0)
-        simulation = Simulation(learner, FsrsAdapter(SIMULATED["desired_retention"]),
-                                config, seed=seed)
+        simulation = Simulation(
+            learner, FsrsAdapter(SIMULATED["desired_retention"]), config, seed=seed
+        )
         result = simulation.run()
         # What Anki counts as a review: an answer on a later day than the card's last.
         daily = [0] * config.days
@@ -296,34 +329,48 @@ def trainer_simulation() -> dict[str, Any]:
             last[card] = now
         totals.append(daily)
         end = config.days - 1 / 86400
-        memorized.append(sum(learner.recall_probability(memory, end)
-                             for memory in simulation.memory if memory is not None))
+        memorized.append(
+            sum(
+                learner.recall_probability(memory, end)
+                for memory in simulation.memory
+                if memory is not None
+            )
+        )
     daily_mean = [sum(day) / len(totals) for day in zip(*totals)]
     passed = sum(grades[1:])
-    return {"reviews": round(sum(daily_mean)), "new": config.cards,
-            "memorized_at_end": round(sum(memorized) / len(memorized), 1),
-            "reviews_per_month": _per_month(daily_mean),
-            "review_again_share": round(grades[0] / sum(grades), 3),
-            "passed_hard_good_easy_shares": [round(g / passed, 3) for g in grades[1:]]}
+    return {
+        "reviews": round(sum(daily_mean)),
+        "new": config.cards,
+        "memorized_at_end": round(sum(memorized) / len(memorized), 1),
+        "reviews_per_month": _per_month(daily_mean),
+        "review_again_share": round(grades[0] / sum(grades), 3),
+        "passed_hard_good_easy_shares": [round(g / passed, 3) for g in grades[1:]],
+    }
 
 
 def _per_month(daily: list[float]) -> list[int]:
-    return [round(sum(daily[start:start + 30])) for start in range(0, len(daily), 30)]
+    return [round(sum(daily[start : start + 30])) for start in range(0, len(daily), 30)]
 
 
 def simulators() -> int:
     anki = anki_simulation()
     ours = trainer_simulation()
     ratio = ours["reviews"] / anki["reviews"]
-    figure = {"generator": "benchmarks/anki_reference.py --simulator", "settings": SIMULATED,
-              "anki": anki,
-              "trainer": ours, "reviews_ratio": round(ratio, 3)}
+    figure = {
+        "generator": "benchmarks/anki_reference.py --simulator",
+        "settings": SIMULATED,
+        "anki": anki,
+        "trainer": ours,
+        "reviews_ratio": round(ratio, 3),
+    }
     SIMULATOR_FIXTURE.write_text(json.dumps(figure, indent=1) + "\n")
     print(f"{'':22}{'reviews':>9}{'memorized at end':>18}")
     for name, result in (("Anki simulate_fsrs_review", anki), ("trainer simulator", ours)):
         print(f"{name:26}{result['reviews']:>5}{result['memorized_at_end']:>18}")
-    print(f"trainer's learner: {ours['review_again_share']:.1%} of reviews Again; passed "
-          f"ones Hard/Good/Easy {ours['passed_hard_good_easy_shares']}")
+    print(
+        f"trainer's learner: {ours['review_again_share']:.1%} of reviews Again; passed "
+        f"ones Hard/Good/Easy {ours['passed_hard_good_easy_shares']}"
+    )
     print(f"reviews, trainer / Anki: {ratio:.2f}x; wrote {SIMULATOR_FIXTURE}")
     return 0
 
@@ -343,8 +390,11 @@ def main() -> int:
     parser.add_argument("--random", type=int, default=100, help="random sequences (100)")
     parser.add_argument("--seed", type=int, default=10, help="seed of the random sequences")
     parser.add_argument("--out", default=str(FIXTURE), help="fixture to write")
-    parser.add_argument("--simulator", action="store_true",
-                        help="compare the benchmark's simulator with Anki's instead")
+    parser.add_argument(
+        "--simulator",
+        action="store_true",
+        help="compare the benchmark's simulator with Anki's instead",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
@@ -358,11 +408,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as directory:
         time_file = os.path.join(directory, "faketime")
         _FakeTime(time_file).set(CREATED)
-        env = dict(os.environ, TZ="UTC", ANKI_TEST_MODE="1",
-                   LD_PRELOAD=_faketime_library(), FAKETIME_NO_CACHE="1",
-                   FAKETIME_TIMESTAMP_FILE=time_file)
-        command = [sys.executable, __file__, "--child", "--random", str(arguments.random),
-                   "--seed", str(arguments.seed), "--out", arguments.out]
+        env = dict(
+            os.environ,
+            TZ="UTC",
+            ANKI_TEST_MODE="1",
+            LD_PRELOAD=_faketime_library(),
+            FAKETIME_NO_CACHE="1",
+            FAKETIME_TIMESTAMP_FILE=time_file,
+        )
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--random",
+            str(arguments.random),
+            "--seed",
+            str(arguments.seed),
+            "--out",
+            arguments.out,
+        ]
         result = subprocess.run(command, env=env)
     if result.returncode == 0:
         print(f"wrote {arguments.out}")

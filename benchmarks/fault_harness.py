@@ -55,17 +55,28 @@ from trainer.progress.events import BadLine, parse_event, parse_header  # noqa: 
 
 CARDS = 40
 DECK = "format: 1\nid: f\ntitle: Faults\ncards:\n" + "".join(
-    f"  - {{id: c{i}, type: basic, front: F{i}, back: B{i}}}\n" for i in range(CARDS))
+    f"  - {{id: c{i}, type: basic, front: F{i}, back: B{i}}}\n" for i in range(CARDS)
+)
 GARBAGE = [
-    b"\xff\xfe\x00garbage", b"[" * 50_000, b'{"cmd": "answer", "duration": NaN}',
-    b'{"cmd": "next", "id": "\\ud800"}', b'{"cmd": "grade", "grade": true}', b"null",
-    b'{"cmd": 7}', b'{"cmd": "answer", "duration": 1e308}', b'"next"', b"{}",
-    b'{"cmd": "grade", "grade": 9}', b'{"cmd": "undo", "extra": [1, 2, {"x": null}]}',
+    b"\xff\xfe\x00garbage",
+    b"[" * 50_000,
+    b'{"cmd": "answer", "duration": NaN}',
+    b'{"cmd": "next", "id": "\\ud800"}',
+    b'{"cmd": "grade", "grade": true}',
+    b"null",
+    b'{"cmd": 7}',
+    b'{"cmd": "answer", "duration": 1e308}',
+    b'"next"',
+    b"{}",
+    b'{"cmd": "grade", "grade": 9}',
+    b'{"cmd": "undo", "extra": [1, 2, {"x": null}]}',
 ]
 DAMAGE = [
-    b"{garbage}\n", b'{"ev": "review", "id": "x1", "key": "f/c1", "time": "9999-12-31T00:00:00+00:00"}\n',
+    b"{garbage}\n",
+    b'{"ev": "review", "id": "x1", "key": "f/c1", "time": "9999-12-31T00:00:00+00:00"}\n',
     b'{"ev": "review", "id": "x2", "key": "f/c2", "time": "2026-03-02T09:00:00+00:00", '
-    b'"grade": true, "after": {"state": "review", "stability": 0}}\n', b"\x00\x01\x02\n",
+    b'"grade": true, "after": {"state": "review", "stability": 0}}\n',
+    b"\x00\x01\x02\n",
     b'{"ev": "review", "id": "x3", "key": "f/c3", "time": "2026-03-02T09:00:00+00:00", '
     b'"grade": 3, "after": {"state": "review", "step": null, "stability": NaN, '
     b'"difficulty": 5, "due": "2026-03-05T09:00:00+00:00", "reps": 1, "lapses": 0}}\n',
@@ -92,16 +103,33 @@ class Tally:
 class Client:
     """One ``trainer review --jsonl`` process; collects acknowledged event ids."""
 
-    def __init__(self, work: Path, progress: Path, device: str,
-                 preexec: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, work: Path, progress: Path, device: str, preexec: Callable[[], None] | None = None
+    ) -> None:
         self.stderr = tempfile.TemporaryFile(dir=work)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "trainer", "review", "--jsonl", str(work / "deck.yaml"),
-             "--progress", str(progress)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, cwd=ROOT,
-            env=dict(os.environ, TRAINER_DEVICE=device, TRAINER_CACHE_DIR=str(work / "cache"),
-                     TRAINER_CONFIG=str(work / "config.toml")),
-            preexec_fn=preexec)
+            [
+                sys.executable,
+                "-m",
+                "trainer",
+                "review",
+                "--jsonl",
+                str(work / "deck.yaml"),
+                "--progress",
+                str(progress),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            cwd=ROOT,
+            env=dict(
+                os.environ,
+                TRAINER_DEVICE=device,
+                TRAINER_CACHE_DIR=str(work / "cache"),
+                TRAINER_CONFIG=str(work / "config.toml"),
+            ),
+            preexec_fn=preexec,
+        )
         self.acked: list[str] = []
         self.bad_output = 0
         self.alive = True
@@ -130,8 +158,13 @@ class Client:
             self.acked.append(recorded["id"])
         return response
 
-    def answer(self, count: int, rng: random.Random, between: Callable[[], None] = lambda: None,
-               garbage: bool = False) -> None:
+    def answer(
+        self,
+        count: int,
+        rng: random.Random,
+        between: Callable[[], None] = lambda: None,
+        garbage: bool = False,
+    ) -> None:
         for _ in range(count):
             card = self.send(b'{"cmd": "next"}')
             if not card or not card.get("card"):
@@ -189,7 +222,7 @@ def corrupt_files(progress: Path, injected: set[bytes]) -> int:
             data = log.read_bytes()
         except OSError:
             continue
-        lines = data[:data.rfind(b"\n") + 1].split(b"\n")[:-1]
+        lines = data[: data.rfind(b"\n") + 1].split(b"\n")[:-1]
         for number, line in enumerate(lines, 1):
             if line + b"\n" in injected or not line.strip():
                 continue
@@ -213,7 +246,9 @@ def corrupt_files(progress: Path, injected: set[bytes]) -> int:
 # -- the fault kinds ------------------------------------------------------------------------
 
 
-def kill_9(work: Path, rng: random.Random, tally: Tally) -> tuple[list[Path], list[str], set[bytes], int]:
+def kill_9(
+    work: Path, rng: random.Random, tally: Tally
+) -> tuple[list[Path], list[str], set[bytes], int]:
     progress, acked, problems = work / "p", [], 0
     for _ in range(2):
         client = Client(work, progress, "dev")
@@ -265,7 +300,7 @@ def truncation(work: Path, rng: random.Random, tally: Tally):
                 if len(lines) > 1:
                     torn = rng.choice(lines[1:])
                     with open(log, "ab") as handle:
-                        handle.write(torn[:rng.randint(1, len(torn) - 2)])
+                        handle.write(torn[: rng.randint(1, len(torn) - 2)])
 
         client.answer(rng.randint(4, 10), rng, between=tear)
         problems += client.finish()
@@ -278,8 +313,9 @@ def _tmpfs(path: Path) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:
         return False
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(path)],
-                          capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(path)], capture_output=True
+    )
     return done.returncode == 0
 
 
@@ -332,8 +368,10 @@ def full_disk(work: Path, rng: random.Random, tally: Tally):
 def several_instances(work: Path, rng: random.Random, tally: Tally):
     progress = work / "p"
     clients = [Client(work, progress, "dev") for _ in range(3)]
-    threads = [threading.Thread(target=c.answer, args=(rng.randint(5, 12), random.Random(rng.random())))
-               for c in clients]
+    threads = [
+        threading.Thread(target=c.answer, args=(rng.randint(5, 12), random.Random(rng.random())))
+        for c in clients
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -347,8 +385,9 @@ def damaged_files(work: Path, rng: random.Random, tally: Tally):
     progress.mkdir()
     injected = set(rng.sample(DAMAGE, 3))
     other = progress / "reviews-other.jsonl"
-    other.write_bytes(b'{"format": 1, "kind": "trainer-progress", "device": "other"}\n'
-                      + b"".join(injected))
+    other.write_bytes(
+        b'{"format": 1, "kind": "trainer-progress", "device": "other"}\n' + b"".join(injected)
+    )
     (progress / "reviews-empty.jsonl").write_bytes(b"")
     (progress / "reviews-gone.jsonl").symlink_to(progress / "nowhere" / "x.jsonl")
     acked, problems = [], 0
@@ -380,10 +419,26 @@ def two_device_sync(work: Path, rng: random.Random, tally: Tally):
     def run_sync(device: str, *extra: str) -> None:
         nonlocal problems
         done = subprocess.run(
-            [sys.executable, "-m", "trainer", "sync", *extra, str(work / "deck.yaml"),
-             "--progress", str(devices[device])], capture_output=True, cwd=ROOT, timeout=120,
-            env=dict(os.environ, TRAINER_DEVICE=device, TRAINER_CACHE_DIR=str(work / "cache"),
-                     TRAINER_CONFIG=str(work / "config.toml")))
+            [
+                sys.executable,
+                "-m",
+                "trainer",
+                "sync",
+                *extra,
+                str(work / "deck.yaml"),
+                "--progress",
+                str(devices[device]),
+            ],
+            capture_output=True,
+            cwd=ROOT,
+            timeout=120,
+            env=dict(
+                os.environ,
+                TRAINER_DEVICE=device,
+                TRAINER_CACHE_DIR=str(work / "cache"),
+                TRAINER_CONFIG=str(work / "config.toml"),
+            ),
+        )
         problems += done.stderr.count(b"Traceback") + (done.returncode != 0)
 
     order = list(devices)
@@ -426,7 +481,8 @@ def run(rounds: int, seed: int, kinds: list[str] | None = None) -> dict[str, Tal
                 started = time.monotonic()
                 (work / "deck.yaml").write_text(DECK)
                 (work / "config.toml").write_text(
-                    "[scheduling]\nnew_per_day = 1000\nlearning_steps = [1]\n")
+                    "[scheduling]\nnew_per_day = 1000\nlearning_steps = [1]\n"
+                )
                 directories, acked, injected, problems = KINDS[name](work, rng, tally)
                 present = set.intersection(*(logged_ids(d) for d in directories))
                 tally.rounds += 1
@@ -439,24 +495,39 @@ def run(rounds: int, seed: int, kinds: list[str] | None = None) -> dict[str, Tal
 
 
 def table(tallies: dict[str, Tally]) -> str:
-    rows = [("fault", "rounds", "acknowledged", "found", "corrupt files", "tracebacks",
-             "seconds", "")]
+    rows = [
+        ("fault", "rounds", "acknowledged", "found", "corrupt files", "tracebacks", "seconds", "")
+    ]
     for name, t in tallies.items():
-        rows.append((name, str(t.rounds), str(t.acknowledged), str(t.found),
-                     str(t.corrupt_files), str(t.tracebacks), f"{t.seconds:.1f}",
-                     "; ".join(sorted(t.notes))))
+        rows.append(
+            (
+                name,
+                str(t.rounds),
+                str(t.acknowledged),
+                str(t.found),
+                str(t.corrupt_files),
+                str(t.tracebacks),
+                f"{t.seconds:.1f}",
+                "; ".join(sorted(t.notes)),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) if i in (0, 7) else cell.rjust(w)
-                               for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
-                     for row in rows)
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i in (0, 7) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths))
+        ).rstrip()
+        for row in rows
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every fault kind")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--kind", action="append", choices=list(KINDS),
-                        help="only this fault kind (repeatable)")
+    parser.add_argument(
+        "--kind", action="append", choices=list(KINDS), help="only this fault kind (repeatable)"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     tallies = run(args.rounds, args.seed, args.kind)

@@ -93,19 +93,38 @@ def generate() -> None:
         card = card_ids[random.randrange(len(card_ids))]
         ease = random.choice((1, 2, 3, 3, 3, 4))
         interval = random.choice((-600, 1, 3, 7, 15, 40))
-        rows.append((start_ms + n * 60_000 + random.randrange(1000), card, -1, ease, interval,
-                     0, 2500, random.randrange(2000, 20000), 1 if interval > 0 else 0))
+        rows.append(
+            (
+                start_ms + n * 60_000 + random.randrange(1000),
+                card,
+                -1,
+                ease,
+                interval,
+                0,
+                2500,
+                random.randrange(2000, 20000),
+                1 if interval > 0 else 0,
+            )
+        )
     # The library's executemany runs one statement per row through its backend (minutes
     # for 500,000 rows); the rows go in with sqlite3 while the collection is closed, and
     # the library then reopens and exports the collection as usual.
     col.close(downgrade=False)
     with sqlite3.connect(scratch / "bench.anki2") as db:
-        db.executemany("insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, "
-                       "type) values (?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany(
+            "insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, "
+            "type) values (?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
     db.close()
     col = Collection(str(scratch / "bench.anki2"))
-    col.export_anki_package(out_path=str(PACKAGE), limit=None, options=ExportAnkiPackageOptions(
-        with_scheduling=True, with_media=False, with_deck_configs=False, legacy=False))
+    col.export_anki_package(
+        out_path=str(PACKAGE),
+        limit=None,
+        options=ExportAnkiPackageOptions(
+            with_scheduling=True, with_media=False, with_deck_configs=False, legacy=False
+        ),
+    )
     col.close(downgrade=False)
     shutil.copy(scratch / "bench.anki2", COLLECTION)
     shutil.rmtree(scratch, ignore_errors=True)
@@ -114,8 +133,13 @@ def generate() -> None:
 def timed(command: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (MB) of one child process."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=child_environment(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, cwd=ROOT)
+    process = subprocess.Popen(
+        command,
+        env=child_environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -135,9 +159,23 @@ def main() -> int:
     results: dict[str, list[tuple[float, int]]] = {"import": [], "package": [], "file": []}
     for _ in range(args.repeat):
         work = Path(tempfile.mkdtemp())
-        results["import"].append(timed([
-            sys.executable, "-m", "trainer", "import", "anki", str(PACKAGE), "--out",
-            str(work / "decks"), "--with-history", "--progress", str(work / "progress")]))
+        results["import"].append(
+            timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "trainer",
+                    "import",
+                    "anki",
+                    str(PACKAGE),
+                    "--out",
+                    str(work / "decks"),
+                    "--with-history",
+                    "--progress",
+                    str(work / "progress"),
+                ]
+            )
+        )
         lines = (work / "progress" / "reviews-anki-import.jsonl").read_bytes().count(b"\n")
         shutil.rmtree(work)
         results["package"].append(timed([sys.executable, "-c", reader, "package", str(PACKAGE)]))
@@ -145,18 +183,26 @@ def main() -> int:
         shutil.copy(COLLECTION, copy)
         results["file"].append(timed([sys.executable, "-c", reader, "file", str(copy)]))
         shutil.rmtree(copy.parent)
-    medians = {name: (statistics.median(t for t, _ in runs), max(m for _, m in runs))
-               for name, runs in results.items()}
-    print(f"{NOTES:,} notes, {REVLOG:,} revlog rows; {lines - 1:,} reviews written; "
-          f"median of {args.repeat}, fresh processes, alternating")
-    labels = {"import": "(a) trainer import anki --with-history",
-              "package": "(b) official library: open the package, read notes + revlog",
-              "file": "(c) official library: open the collection file, read notes + revlog"}
+    medians = {
+        name: (statistics.median(t for t, _ in runs), max(m for _, m in runs))
+        for name, runs in results.items()
+    }
+    print(
+        f"{NOTES:,} notes, {REVLOG:,} revlog rows; {lines - 1:,} reviews written; "
+        f"median of {args.repeat}, fresh processes, alternating"
+    )
+    labels = {
+        "import": "(a) trainer import anki --with-history",
+        "package": "(b) official library: open the package, read notes + revlog",
+        "file": "(c) official library: open the collection file, read notes + revlog",
+    }
     for name, (seconds, memory) in medians.items():
         print(f"  {labels[name]:<68} {seconds:6.2f} s  {memory:5d} MB max RSS")
     ratio = medians["import"][0] / medians["package"][0]
-    print(f"ratio a/b: {ratio:.2f}x (goal < 1.5x); a/c: "
-          f"{medians['import'][0] / medians['file'][0]:.2f}x")
+    print(
+        f"ratio a/b: {ratio:.2f}x (goal < 1.5x); a/c: "
+        f"{medians['import'][0] / medians['file'][0]:.2f}x"
+    )
     return 0
 
 

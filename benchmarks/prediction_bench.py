@@ -55,12 +55,14 @@ def read_csv(path: Path) -> list[Review]:
         for line, row in enumerate(reader, start=2):
             try:
                 duration = row.get("review_duration")
-                reviews.append(Review(
-                    row["card_id"],
-                    datetime.fromisoformat(row["review_time"]),
-                    int(row["review_rating"]),
-                    int(duration) if duration not in (None, "") else None,
-                ))
+                reviews.append(
+                    Review(
+                        row["card_id"],
+                        datetime.fromisoformat(row["review_time"]),
+                        int(row["review_rating"]),
+                        int(duration) if duration not in (None, "") else None,
+                    )
+                )
             except (KeyError, ValueError, TypeError) as error:
                 raise ValueError(f"{path}:{line}: bad row ({error})") from None
     return reviews
@@ -68,8 +70,9 @@ def read_csv(path: Path) -> list[Review]:
 
 def constant_baseline(train: list[Prediction], test: list[Prediction]) -> Metrics:
     rate = sum(p.recalled for p in train) / len(train)
-    return metrics([Prediction(rate, p.recalled, p.elapsed_days, p.review_number, p.lapses)
-                    for p in test])
+    return metrics(
+        [Prediction(rate, p.recalled, p.elapsed_days, p.review_number, p.lapses) for p in test]
+    )
 
 
 def night_hour(reviews: list[Review]) -> int:
@@ -103,21 +106,23 @@ def bench(path: Path, day_start_utc: int | None) -> None:
     results = {
         "constant (earlier recall rate)": constant_baseline(train_outcomes, test_default),
         "FSRS default weights": metrics(test_default),
-        "FSRS fitted on earlier part": metrics(predict(cards, fitted, since=split_time,
-                                                       days=days)),
+        "FSRS fitted on earlier part": metrics(predict(cards, fitted, since=split_time, days=days)),
     }
-    print(f"\n{path.name}: {len(reviews)} reviews of {len(cards)} cards, {n_long} long-term; "
-          f"held out: {results['FSRS default weights'].n} reviews from "
-          f"{split_time:%Y-%m-%d} on; days start at {hour:02d}:00 UTC; "
-          f"fit took {fit_seconds:.2f} s")
+    print(
+        f"\n{path.name}: {len(reviews)} reviews of {len(cards)} cards, {n_long} long-term; "
+        f"held out: {results['FSRS default weights'].n} reviews from "
+        f"{split_time:%Y-%m-%d} on; days start at {hour:02d}:00 UTC; "
+        f"fit took {fit_seconds:.2f} s"
+    )
     print(f"  {'predictor':32} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}")
     for name, m in results.items():
         auc = "-" if m.auc is None else f"{m.auc:.4f}"
         print(f"  {name:32} {m.log_loss:9.4f} {m.rmse_bins:11.4f} {auc:>7}")
 
 
-def _before(cards: dict[str, list[Review]], split_time: datetime,
-            days: StudyDays) -> list[Prediction]:
+def _before(
+    cards: dict[str, list[Review]], split_time: datetime, days: StudyDays
+) -> list[Prediction]:
     """Long-term reviews before the split: their outcomes give the constant baseline
     (the outcomes do not depend on the weights used to replay)."""
     earlier = {key: [r for r in history if r.time < split_time] for key, history in cards.items()}
@@ -127,14 +132,21 @@ def _before(cards: dict[str, list[Review]], split_time: datetime,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, metavar="CSV")
-    parser.add_argument("--day-start-utc", type=int, choices=range(24), metavar="H",
-                        help="hour (UTC) at which the learner's days start (default: the "
-                             "middle of the hours with no answers)")
+    parser.add_argument(
+        "--day-start-utc",
+        type=int,
+        choices=range(24),
+        metavar="H",
+        help="hour (UTC) at which the learner's days start (default: the "
+        "middle of the hours with no answers)",
+    )
     args = parser.parse_args()
     paths = args.paths or sorted(DEFAULT_DIR.glob(DEFAULT_GLOB))
     if not paths:
-        print(f"prediction_bench: no review logs found ({DEFAULT_DIR / DEFAULT_GLOB}); "
-              "name CSV files to use. Skipped.")
+        print(
+            f"prediction_bench: no review logs found ({DEFAULT_DIR / DEFAULT_GLOB}); "
+            "name CSV files to use. Skipped."
+        )
         return 0
     for path in paths:
         try:

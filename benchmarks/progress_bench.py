@@ -89,8 +89,13 @@ def build_decks():
     for d in range(DECKS):
         path = Path(f"deck{d}.yaml")
         cards = [
-            Card(id=f"c{i}", type=CardType.BASIC, location=Location(path, i + 1, 1),
-                 front=f"front {d}/{i}", back=f"back {d}/{i}")
+            Card(
+                id=f"c{i}",
+                type=CardType.BASIC,
+                location=Location(path, i + 1, 1),
+                front=f"front {d}/{i}",
+                back=f"back {d}/{i}",
+            )
             for i in range(per_deck)
         ]
         decks.append(Deck(id=f"deck{d}", title=f"Deck {d}", path=path, cards=cards))
@@ -120,27 +125,50 @@ def generate(directory: Path) -> None:
                     grade = Grade(rng.choice((1, 3, 3, 3, 3, 4)))
                     state = scheduler.review(key, state, grade, when)
                     event_id = new_event_id()
-                    out.write(encode_review(event_id, key, now_text(when), int(grade),
-                                            rng.randint(1500, 15000), None, prev, state))
+                    out.write(
+                        encode_review(
+                            event_id,
+                            key,
+                            now_text(when),
+                            int(grade),
+                            rng.randint(1500, 15000),
+                            None,
+                            prev,
+                            state,
+                        )
+                    )
                     prev = event_id
                     gap = min(state.due - when.timestamp(), rng.uniform(60, 30 * 86400))
                     when += timedelta(seconds=max(60, round(gap)))
-            print(f"  generated deck {d + 1}/{DECKS} "
-                  f"({time.perf_counter() - started:.0f} s)", end="\r", flush=True)
+            print(
+                f"  generated deck {d + 1}/{DECKS} ({time.perf_counter() - started:.0f} s)",
+                end="\r",
+                flush=True,
+            )
     temporary.rename(directory / "reviews-bench.jsonl")
     print()
 
 
 def fresh_process(code: str) -> tuple[float, str]:
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                               cwd=ROOT, check=True, env=child_environment())
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        env=child_environment(),
+    )
     return time.perf_counter() - started, completed.stdout
 
 
 def load_run(directory: Path, *, discard_snapshot: bool) -> tuple[float, dict]:
-    code = LOAD.format(root=str(ROOT), bench=str(Path(__file__).parent),
-                       directory=str(directory), discard_snapshot=discard_snapshot)
+    code = LOAD.format(
+        root=str(ROOT),
+        bench=str(Path(__file__).parent),
+        directory=str(directory),
+        discard_snapshot=discard_snapshot,
+    )
     wall, out = fresh_process(code)
     return wall, json.loads(out)
 
@@ -158,8 +186,9 @@ def record_latency(count: int) -> list[float]:
     from trainer.scheduling import SchedulerSettings
 
     settings = SchedulerSettings(new_per_day=1_000_000, reviews_per_day=1_000_000)
-    collection = Collection.from_decks(decks, directory, clock=SystemClock(),
-                                       config=Config(scheduler=settings), device="bench")
+    collection = Collection.from_decks(
+        decks, directory, clock=SystemClock(), config=Config(scheduler=settings), device="bench"
+    )
     session = collection.start_session()
     timings = []
     grades = [Grade.AGAIN, Grade.GOOD, Grade.GOOD, Grade.EASY]
@@ -201,22 +230,34 @@ def main() -> None:
     imports = statistics.median(r["import"] for _, r in cached)
     sample = cached[0][1]
     print()
-    print(f"history: {REVIEWS:,} reviews, {sample['records']:,} cards with progress; "
-          f"{sample['to_study']:,} to study today")
-    print(f"bare Textual app, fresh process to first frame:  {hello * 1000:7.0f} ms "
-          f"(median of {args.runs})")
-    print(f"load progress + build today's queue (snapshot):   {load_queue * 1000:7.0f} ms "
-          f"= {load_queue / hello:.2f}x Textual (goal < 0.33x)")
-    print(f"  whole fresh process incl. imports and decks:    {process * 1000:7.0f} ms "
-          f"(imports {imports * 1000:.0f} ms)")
-    print(f"load + queue with a full replay of the logs:      "
-          f"{(full['load'] + full['queue']) * 1000:7.0f} ms")
+    print(
+        f"history: {REVIEWS:,} reviews, {sample['records']:,} cards with progress; "
+        f"{sample['to_study']:,} to study today"
+    )
+    print(
+        f"bare Textual app, fresh process to first frame:  {hello * 1000:7.0f} ms "
+        f"(median of {args.runs})"
+    )
+    print(
+        f"load progress + build today's queue (snapshot):   {load_queue * 1000:7.0f} ms "
+        f"= {load_queue / hello:.2f}x Textual (goal < 0.33x)"
+    )
+    print(
+        f"  whole fresh process incl. imports and decks:    {process * 1000:7.0f} ms "
+        f"(imports {imports * 1000:.0f} ms)"
+    )
+    print(
+        f"load + queue with a full replay of the logs:      "
+        f"{(full['load'] + full['queue']) * 1000:7.0f} ms"
+    )
 
     timings = sorted(record_latency(args.answers))
     median = statistics.median(timings)
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-    print(f"record one answer, fsync included ({args.answers} answers): "
-          f"median {median * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms (goal: median < 5 ms)")
+    print(
+        f"record one answer, fsync included ({args.answers} answers): "
+        f"median {median * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms (goal: median < 5 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -85,11 +85,14 @@ def _fit_hook(fit_day: int, adapter: FsrsAdapter, notes: list[str]):  # type: ig
             return
         if report.better:
             simulation.reschedule(adapter.set_parameters(report.parameters, simulation.states))
-            notes.append(f"fitted: log loss {report.default.log_loss:.3f} -> "
-                         f"{report.fitted.log_loss:.3f}")
+            notes.append(
+                f"fitted: log loss {report.default.log_loss:.3f} -> {report.fitted.log_loss:.3f}"
+            )
         else:
-            notes.append(f"kept defaults: fitted log loss {report.fitted.log_loss:.3f} "
-                         f"not below {report.default.log_loss:.3f}")
+            notes.append(
+                f"kept defaults: fitted log loss {report.fitted.log_loss:.3f} "
+                f"not below {report.default.log_loss:.3f}"
+            )
 
     return hook
 
@@ -146,8 +149,10 @@ def _cell(value: tuple[float, bool] | None) -> str:
 
 
 def report(model: str, outcomes: list[Outcome], learners: int) -> dict[str, float | None]:
-    print(f"\n=== hidden model: {model} ({learners} learners; reviews and knowledge are "
-          "means per learner over the simulated days) ===")
+    print(
+        f"\n=== hidden model: {model} ({learners} learners; reviews and knowledge are "
+        "means per learner over the simulated days) ==="
+    )
     curves: dict[str, list[tuple[float, float]]] = {}
     for name, (knob_name, knobs) in SCHEDULERS.items():
         print(f"\n{name}")
@@ -161,8 +166,9 @@ def report(model: str, outcomes: list[Outcome], learners: int) -> dict[str, floa
             print(f"  {knob:18.2f} {reviews:13.0f} {knowledge:14.4f}")
         curves[name] = points
         notes = sorted({o.note for o in outcomes if o.task.scheduler == name and o.note})
-        fitted = sum(1 for o in outcomes if o.task.scheduler == name and
-                     o.note.startswith("fitted"))
+        fitted = sum(
+            1 for o in outcomes if o.task.scheduler == name and o.note.startswith("fitted")
+        )
         if name == "FSRS optimized":
             total = sum(1 for o in outcomes if o.task.scheduler == name)
             print(f"  weights switched to fitted ones in {fitted} of {total} runs")
@@ -173,13 +179,17 @@ def report(model: str, outcomes: list[Outcome], learners: int) -> dict[str, floa
     # and so the ratio are upper bounds ('<=').
     sm2_curve, opt_curve = frontier(curves["SM-2"]), frontier(curves["FSRS optimized"])
     low, high = sm2_curve[0][0], min(sm2_curve[-1][0], opt_curve[-1][0])
-    print("\nreviews needed at equal average knowledge (interpolated; '<=N': that "
-          "scheduler's cheapest setting already knows more; '-': not reached)")
+    print(
+        "\nreviews needed at equal average knowledge (interpolated; '<=N': that "
+        "scheduler's cheapest setting already knows more; '-': not reached)"
+    )
     print("  knowledge " + "".join(f"{n:>16}" for n in SCHEDULERS) + f"{'opt FSRS/SM-2':>15}")
     ratios: dict[str, float | None] = {}
     if high < low:
-        print(f"  optimized FSRS does not reach SM-2's knowledge levels "
-              f"(SM-2 {low:.4f}-{sm2_curve[-1][0]:.4f}, optimized FSRS up to {high:.4f})")
+        print(
+            f"  optimized FSRS does not reach SM-2's knowledge levels "
+            f"(SM-2 {low:.4f}-{sm2_curve[-1][0]:.4f}, optimized FSRS up to {high:.4f})"
+        )
         return ratios
     levels = [low] if high - low < 1e-6 else [low + (high - low) * i / 4 for i in range(5)]
     for level in levels:
@@ -210,13 +220,17 @@ def main() -> int:
         defaults = {"learners": 1, "cards": 300, "new_per_day": 10, "days": 150, "fit_day": 60}
     else:
         defaults = {"learners": 4, "cards": 800, "new_per_day": 10, "days": 365, "fit_day": 90}
-    settings = {k: getattr(args, k) if getattr(args, k) is not None else v
-                for k, v in defaults.items()}
-    config = SimConfig(cards=settings["cards"], new_per_day=settings["new_per_day"],
-                       days=settings["days"])
-    print(f"collection {config.cards} cards, {config.new_per_day} new/day, {config.days} days; "
-          f"{settings['learners']} learners per model; optimized FSRS fitted on day "
-          f"{settings['fit_day']}")
+    settings = {
+        k: getattr(args, k) if getattr(args, k) is not None else v for k, v in defaults.items()
+    }
+    config = SimConfig(
+        cards=settings["cards"], new_per_day=settings["new_per_day"], days=settings["days"]
+    )
+    print(
+        f"collection {config.cards} cards, {config.new_per_day} new/day, {config.days} days; "
+        f"{settings['learners']} learners per model; optimized FSRS fitted on day "
+        f"{settings['fit_day']}"
+    )
     tasks = [
         Task(model, name, knob, learner, config, settings["fit_day"])
         for model in MODELS

@@ -125,8 +125,17 @@ def terminal_table(runs: int, big: tuple[Path, Path] | None) -> None:
         if big is not None:
             decks, big_progress = big
             programs["first card, 50k/1M"] = (
-                [sys.executable, "main.py", "--progress", str(big_progress), "study",
-                 "--start", str(decks)], CARD_TEXT)
+                [
+                    sys.executable,
+                    "main.py",
+                    "--progress",
+                    str(big_progress),
+                    "study",
+                    "--start",
+                    str(decks),
+                ],
+                CARD_TEXT,
+            )
         for command, text in programs.values():  # warm: bytecode, deck cache, snapshot
             time_until_text(command, text, cwd=ROOT, env=env)
         times: dict[str, list[float]] = {name: [] for name in programs}
@@ -134,8 +143,10 @@ def terminal_table(runs: int, big: tuple[Path, Path] | None) -> None:
             for name, (command, text) in programs.items():
                 times[name].append(time_until_text(command, text, cwd=ROOT, env=env))
     bare = statistics.median(times["bare Textual app"])
-    print(f"\nreal terminal (pty 100x30), process start until the text shows "
-          f"(median of {runs}, warm):")
+    print(
+        f"\nreal terminal (pty 100x30), process start until the text shows "
+        f"(median of {runs}, warm):"
+    )
     for name, samples in times.items():
         median = statistics.median(samples)
         line = f"  {name:<24} {median * 1000:7.0f} ms"
@@ -148,12 +159,18 @@ def terminal_table(runs: int, big: tuple[Path, Path] | None) -> None:
 
 def time_process(code: str) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL, env=child_environment())
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        env=child_environment(),
+    )
     return time.perf_counter() - start
 
 
 # -- the big collection -----------------------------------------------------------------
+
 
 def generate_big(directory: Path) -> tuple[Path, Path]:
     """50,000 cards in 50 deck files and 1,000,000 reviews, written once and reused."""
@@ -175,13 +192,20 @@ def generate_big(directory: Path) -> tuple[Path, Path]:
             card_id = f"card-{c:05d}"
             keys.append(f"big-{f:02d}/{card_id}")
             if c % 2:
-                lines += [f"  - id: {card_id}", "    type: basic",
-                          f"    front: Question number {c} of deck {f}",
-                          f"    back: Answer number {c}", "    tags: [generated]"]
+                lines += [
+                    f"  - id: {card_id}",
+                    "    type: basic",
+                    f"    front: Question number {c} of deck {f}",
+                    f"    back: Answer number {c}",
+                    "    tags: [generated]",
+                ]
             else:
-                lines += [f"  - id: {card_id}", "    type: typed",
-                          f"    question: Type the word for item {c} of deck {f}",
-                          f"    answer: word{c}"]
+                lines += [
+                    f"  - id: {card_id}",
+                    "    type: typed",
+                    f"    question: Type the word for item {c} of deck {f}",
+                    f"    answer: word{c}",
+                ]
         (decks / f"big-{f:02d}.yaml").write_text("\n".join(lines) + "\n")
     rng = random.Random(42)
     # Twenty reviews a card, a day apart, ending a year ago: the scheduler (which rebuilds
@@ -195,18 +219,30 @@ def generate_big(directory: Path) -> tuple[Path, Path]:
             for index, key in enumerate(keys):
                 when = start + timedelta(days=round_, seconds=index)
                 grade = 1 if rng.random() < 0.1 else 3
-                state = CardState(state=REVIEW, step=None, stability=1.0 + round_,
-                                  difficulty=5.0, due=(when + timedelta(days=1)).timestamp(),
-                                  last_review=when.timestamp(), reps=round_ + 1, lapses=0)
-                log.write(encode_review(f"b{events:07d}", key, now_text(when), grade, 4000,
-                                        grade > 1, None, state))
+                state = CardState(
+                    state=REVIEW,
+                    step=None,
+                    stability=1.0 + round_,
+                    difficulty=5.0,
+                    due=(when + timedelta(days=1)).timestamp(),
+                    last_review=when.timestamp(),
+                    reps=round_ + 1,
+                    lapses=0,
+                )
+                log.write(
+                    encode_review(
+                        f"b{events:07d}", key, now_text(when), grade, 4000, grade > 1, None, state
+                    )
+                )
                 events += 1
-    marker.write_text(json.dumps({"version": GENERATOR_VERSION, "cards": len(keys),
-                                  "reviews": events}))
+    marker.write_text(
+        json.dumps({"version": GENERATOR_VERSION, "cards": len(keys), "reviews": events})
+    )
     return decks, progress
 
 
 # -- grade keypress to next card ------------------------------------------------------
+
 
 async def answer_latency(presses: int) -> list[float]:
     """Seconds from a grade keypress to the next card drawn, real session, fsync included.
@@ -241,13 +277,23 @@ async def answer_latency(presses: int) -> list[float]:
     Screen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as tmp:
         deck = Path(tmp) / "latency.yaml"
-        cards = "\n".join(f"  - id: c{i}\n    type: basic\n    front: Front {i}\n    back: Back {i}"
-                          for i in range(presses + 5))
-        deck.write_text(f"format: 1\nid: latency\ntitle: Latency\n"
-                        f"scheduling: {{new_per_day: {presses + 5}}}\ncards:\n{cards}\n")
+        cards = "\n".join(
+            f"  - id: c{i}\n    type: basic\n    front: Front {i}\n    back: Back {i}"
+            for i in range(presses + 5)
+        )
+        deck.write_text(
+            f"format: 1\nid: latency\ntitle: Latency\n"
+            f"scheduling: {{new_per_day: {presses + 5}}}\ncards:\n{cards}\n"
+        )
         clock = FakeClock(datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc))
-        app = create_app([deck], Path(tmp) / "progress", clock, autostart=True,
-                         reload_interval=None, device="bench")
+        app = create_app(
+            [deck],
+            Path(tmp) / "progress",
+            clock,
+            autostart=True,
+            reload_interval=None,
+            device="bench",
+        )
         timings: list[float] = []
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
@@ -276,19 +322,23 @@ def main() -> None:
     if not args.skip_big:
         started = time.perf_counter()
         big = generate_big(CACHE)
-        print(f"big collection ready in {time.perf_counter() - started:.1f} s "
-              f"({CACHE.relative_to(ROOT)})")
+        print(
+            f"big collection ready in {time.perf_counter() - started:.1f} s "
+            f"({CACHE.relative_to(ROOT)})"
+        )
     terminal_table(args.runs, big)
 
     programs = {"hello world": HELLO}
     with tempfile.TemporaryDirectory() as tmp:
         empty_progress = Path(tmp) / "progress"
         programs["bundled decks"] = TRAINER.format(
-            root=str(ROOT), decks=[str(ROOT / "decks")], progress=str(empty_progress))
+            root=str(ROOT), decks=[str(ROOT / "decks")], progress=str(empty_progress)
+        )
         if big is not None:
             decks, progress = big
             programs["50k cards, 1M reviews"] = TRAINER.format(
-                root=str(ROOT), decks=[str(decks)], progress=str(progress))
+                root=str(ROOT), decks=[str(decks)], progress=str(progress)
+            )
         # Warm-up: bytecode, the deck cache, the progress snapshot, the OS disk cache.
         for code in programs.values():
             time_process(code)
@@ -299,9 +349,11 @@ def main() -> None:
 
     hello = statistics.median(times["hello world"])
     goals = {"bundled decks": 1.15, "50k cards, 1M reviews": 1.5}
-    print(f"\nheadless (second table): process start to first frame / first card drawn "
-          f"(median of {args.runs} runs; warm bytecode, deck cache and progress snapshot; "
-          "the trainer exits from inside, so this is a proxy, not what users see):")
+    print(
+        f"\nheadless (second table): process start to first frame / first card drawn "
+        f"(median of {args.runs} runs; warm bytecode, deck cache and progress snapshot; "
+        "the trainer exits from inside, so this is a proxy, not what users see):"
+    )
     for name, samples in times.items():
         median = statistics.median(samples)
         line = f"  {name:<24} {median * 1000:7.0f} ms"
@@ -313,9 +365,11 @@ def main() -> None:
 
     timings = asyncio.run(answer_latency(args.presses))
     median = statistics.median(timings) * 1000
-    print(f"\ngrade keypress to next card drawn (median of {len(timings)}): {median:.1f} ms "
-          f"(goal < 16 ms: {'ok' if median < 16 else 'MISSED'}); "
-          f"p90 {statistics.quantiles(timings, n=10)[-1] * 1000:.1f} ms")
+    print(
+        f"\ngrade keypress to next card drawn (median of {len(timings)}): {median:.1f} ms "
+        f"(goal < 16 ms: {'ok' if median < 16 else 'MISSED'}); "
+        f"p90 {statistics.quantiles(timings, n=10)[-1] * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,14 @@ _ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\
 _GIVE_UP_SECONDS = 30.0
 
 
-def time_until_text(command: Sequence[str], text: str, *, cwd: Path, env: dict[str, str],
-                    size: tuple[int, int] = (100, 30)) -> float:
+def time_until_text(
+    command: Sequence[str],
+    text: str,
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    size: tuple[int, int] = (100, 30),
+) -> float:
     """Seconds from starting ``command`` in a ``size`` (columns, rows) terminal until
     ``text`` appears in what it wrote, escape sequences aside."""
     master, slave = os.openpty()
@@ -34,8 +40,15 @@ def time_until_text(command: Sequence[str], text: str, *, cwd: Path, env: dict[s
     env = {**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
     wanted = text.encode()
     start = time.perf_counter()
-    process = subprocess.Popen(list(command), stdin=slave, stdout=slave, stderr=slave,
-                               cwd=cwd, env=env, start_new_session=True)
+    process = subprocess.Popen(
+        list(command),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
     os.close(slave)
     seen = b""
     try:
@@ -47,8 +60,10 @@ def time_until_text(command: Sequence[str], text: str, *, cwd: Path, env: dict[s
                 except OSError:  # the program exited and closed the terminal
                     chunk = b""
                 if not chunk:
-                    raise RuntimeError(f"{command[0]} ended before drawing {text!r}: "
-                                       f"{_ESCAPES.sub(b'', seen)[-300:]!r}")
+                    raise RuntimeError(
+                        f"{command[0]} ended before drawing {text!r}: "
+                        f"{_ESCAPES.sub(b'', seen)[-300:]!r}"
+                    )
                 seen += chunk
                 if wanted in _ESCAPES.sub(b"", seen):
                     return time.perf_counter() - start

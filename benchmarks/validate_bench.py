@@ -59,31 +59,41 @@ def _card(rng: random.Random, number: int, sources: list[str]) -> str:
     kind = ("basic", "cloze", "typed", "choice", "multi", "order", "truefalse")[number % 7]
     # Unique words keep questions distinct, as in a real collection; a few repeat on purpose.
     unique = f"topic{number} item{number // 3}"
-    head = (f"  - id: card-{number}\n    type: {kind}\n"
-            f"    tags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}]\n"
-            f"    source: {rng.choice(sources)}\n")
+    head = (
+        f"  - id: card-{number}\n    type: {kind}\n"
+        f"    tags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}]\n"
+        f"    source: {rng.choice(sources)}\n"
+    )
     if kind == "basic":
-        return head + (f"    front: {_q('What about ' + unique + ' ' + _phrase(rng, 4, 9))}\n"
-                       f"    back: {_q(_phrase(rng, 1, 4))}\n"
-                       f"    reverse: {'true' if number % 2 else 'false'}\n")
+        return head + (
+            f"    front: {_q('What about ' + unique + ' ' + _phrase(rng, 4, 9))}\n"
+            f"    back: {_q(_phrase(rng, 1, 4))}\n"
+            f"    reverse: {'true' if number % 2 else 'false'}\n"
+        )
     if kind == "cloze":
         a, b = _phrase(rng, 1, 2), _phrase(rng, 1, 1)
-        text = (f"{unique} {_phrase(rng, 3, 6)} {{{{c1::{a}}}}} and {_phrase(rng, 2, 4)} "
-                f"{{{{c2::{b}}}}}.")
-        return head + (f"    text: {_q(text)}\n"
-                       f"    alternatives:\n      c1: [{_q(a + ' x')}]\n"
-                       f"    tests:\n      c1: {{accept: [{_q(a)}], reject: [zzzzzzzz]}}\n"
-                       f"      c2: {{accept: [{_q(b)}], reject: [qqqqqqqq]}}\n")
+        text = (
+            f"{unique} {_phrase(rng, 3, 6)} {{{{c1::{a}}}}} and {_phrase(rng, 2, 4)} "
+            f"{{{{c2::{b}}}}}."
+        )
+        return head + (
+            f"    text: {_q(text)}\n"
+            f"    alternatives:\n      c1: [{_q(a + ' x')}]\n"
+            f"    tests:\n      c1: {{accept: [{_q(a)}], reject: [zzzzzzzz]}}\n"
+            f"      c2: {{accept: [{_q(b)}], reject: [qqqqqqqq]}}\n"
+        )
     if kind == "typed":
         answer = _phrase(rng, 1, 2)
-        return head + (f"    question: {_q('Which ' + unique + ' ' + _phrase(rng, 4, 9) + '?')}\n"
-                       f"    answer: {_q(answer)}\n"
-                       f"    alternatives: [{_q(answer + ' alt')}]\n"
-                       f"    wrong: [wronganswer{number}]\n"
-                       f"    match: {{max_typos: 1}}\n"
-                       f"    tests:\n      accept: [{_q(answer.upper())}]\n"
-                       f"      reject: [{_q('nothing like it ' + str(number))}]\n"
-                       f"    explanation: {_q(_phrase(rng, 8, 16))}\n")
+        return head + (
+            f"    question: {_q('Which ' + unique + ' ' + _phrase(rng, 4, 9) + '?')}\n"
+            f"    answer: {_q(answer)}\n"
+            f"    alternatives: [{_q(answer + ' alt')}]\n"
+            f"    wrong: [wronganswer{number}]\n"
+            f"    match: {{max_typos: 1}}\n"
+            f"    tests:\n      accept: [{_q(answer.upper())}]\n"
+            f"      reject: [{_q('nothing like it ' + str(number))}]\n"
+            f"    explanation: {_q(_phrase(rng, 8, 16))}\n"
+        )
     if kind in ("choice", "multi"):
         options = [f"option {number} {i} {rng.choice(WORDS)}" for i in range(5)]
         listed = "\n".join(f"      - {_q(o)}" for o in options)
@@ -91,14 +101,21 @@ def _card(rng: random.Random, number: int, sources: list[str]) -> str:
             body = f"    answer: {_q(options[2])}\n"
         else:
             body = "    answers:\n" + "\n".join(f"      - {_q(o)}" for o in options[:2]) + "\n"
-        return head + (f"    question: {_q('Pick ' + unique + ' ' + _phrase(rng, 4, 8))}\n"
-                       + body + f"    options:\n{listed}\n")
+        return head + (
+            f"    question: {_q('Pick ' + unique + ' ' + _phrase(rng, 4, 8))}\n"
+            + body
+            + f"    options:\n{listed}\n"
+        )
     if kind == "order":
         items = "\n".join(f"      - {_q(f'step {i} ' + _phrase(rng, 2, 4))}" for i in range(4))
-        return head + (f"    question: {_q('Order ' + unique + ' ' + _phrase(rng, 2, 5))}\n"
-                       f"    items:\n{items}\n")
-    return head + (f"    statement: {_q(unique + ' ' + _phrase(rng, 5, 10))}\n"
-                   f"    answer: {'true' if number % 2 else 'false'}\n")
+        return head + (
+            f"    question: {_q('Order ' + unique + ' ' + _phrase(rng, 2, 5))}\n"
+            f"    items:\n{items}\n"
+        )
+    return head + (
+        f"    statement: {_q(unique + ' ' + _phrase(rng, 5, 10))}\n"
+        f"    answer: {'true' if number % 2 else 'false'}\n"
+    )
 
 
 def generate(directory: Path) -> list[Path]:
@@ -107,8 +124,9 @@ def generate(directory: Path) -> list[Path]:
     paths = []
     for file_number in range(FILES):
         sources = [f"doc-{file_number}-{i}.txt" for i in range(3)]
-        parts = [f"format: 1\nid: bench-{file_number}\ntitle: Benchmark deck {file_number}\n"
-                 "sources:\n"]
+        parts = [
+            f"format: 1\nid: bench-{file_number}\ntitle: Benchmark deck {file_number}\nsources:\n"
+        ]
         parts += [f"  - file: {s}\n    title: Document {s}\n" for s in sources]
         parts.append("cards:\n")
         start = file_number * per_file
@@ -121,12 +139,14 @@ def generate(directory: Path) -> list[Path]:
 
 def _time(command: list[str]) -> float:
     start = time.perf_counter()
-    completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    completed = subprocess.run(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     elapsed = time.perf_counter() - start
     if completed.returncode not in (0, 1):
-        raise SystemExit(f"{command[:4]} failed ({completed.returncode}):\n"
-                         f"{completed.stderr[-2000:]}")
+        raise SystemExit(
+            f"{command[:4]} failed ({completed.returncode}):\n{completed.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -155,10 +175,14 @@ def main() -> None:
             validate_times.append(_time(validate))
             bare_times.append(_time(bare))
         v, b = statistics.median(validate_times), statistics.median(bare_times)
-        print(f"validate (all checks): median {v:.3f} s  "
-              f"[{', '.join(f'{t:.2f}' for t in validate_times)}]")
-        print(f"bare parse (CSafeLoader, gc off): median {b:.3f} s  "
-              f"[{', '.join(f'{t:.2f}' for t in bare_times)}]")
+        print(
+            f"validate (all checks): median {v:.3f} s  "
+            f"[{', '.join(f'{t:.2f}' for t in validate_times)}]"
+        )
+        print(
+            f"bare parse (CSafeLoader, gc off): median {b:.3f} s  "
+            f"[{', '.join(f'{t:.2f}' for t in bare_times)}]"
+        )
         print(f"ratio: {v / b:.2f}x (goal <= 1.5x)")
 
 

@@ -21,6 +21,11 @@ def _limit_memory() -> None:
 
 def run_probe(code: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """Run ``python -c code args`` with ``stdin``, under the memory cap and hang bound."""
-    return subprocess.run([sys.executable, "-c", code, *args], input=stdin,
-                          capture_output=True, text=True, timeout=HANG_BOUND_SECONDS,
-                          preexec_fn=_limit_memory)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=HANG_BOUND_SECONDS,
+        preexec_fn=_limit_memory,
+    )

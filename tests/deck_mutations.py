@@ -15,21 +15,104 @@ from hypothesis import strategies as st
 __all__ = ["FIELD_NAMES", "TAGS", "mutated"]
 
 #: Every key a deck uses, and near misses of them.
-FIELD_NAMES = ["format", "id", "title", "description", "sources", "scheduling", "cards",
-               "file", "type", "tags", "source", "explanation", "front", "back", "reverse",
-               "text", "question", "answer", "answers", "alternatives", "wrong", "options",
-               "items", "statement", "match", "tests", "accept", "reject", "c1", "c2", "c0",
-               "max_typos", "numeric_tolerance", "case_sensitive", "articles", "qestion",
-               "learning_steps", "desired_retention", "Id", "id ", "? id", "<<"]
+FIELD_NAMES = [
+    "format",
+    "id",
+    "title",
+    "description",
+    "sources",
+    "scheduling",
+    "cards",
+    "file",
+    "type",
+    "tags",
+    "source",
+    "explanation",
+    "front",
+    "back",
+    "reverse",
+    "text",
+    "question",
+    "answer",
+    "answers",
+    "alternatives",
+    "wrong",
+    "options",
+    "items",
+    "statement",
+    "match",
+    "tests",
+    "accept",
+    "reject",
+    "c1",
+    "c2",
+    "c0",
+    "max_typos",
+    "numeric_tolerance",
+    "case_sensitive",
+    "articles",
+    "qestion",
+    "learning_steps",
+    "desired_retention",
+    "Id",
+    "id ",
+    "? id",
+    "<<",
+]
 #: Tags of every kind: Python object constructors, core-schema tags on the wrong node
 #: kind, local and verbatim tags.
-TAGS = ["!!python/object:os.system", "!!python/object/apply:os.system",
-        "!!python/name:os.system", "!!str", "!!int", "!!float", "!!bool", "!!null",
-        "!!binary", "!!timestamp", "!!set", "!!omap", "!!pairs", "!!map", "!!seq",
-        "!local", "!<tag:example.com,2000:x>", "!"]
-_PIECES = ["\t", " ", "\n", ":", "- ", "[", "]", "{", "}", '"', "'", "&a ", "*a", "? ",
-           "---\n", "...\n", "no", "y", "{{c", "}}", "::", "#", "\x1b", "\xff", "\u202e",
-           "\u200b", "\ufeff", "|\n", ">-\n", "%YAML 1.1\n"]
+TAGS = [
+    "!!python/object:os.system",
+    "!!python/object/apply:os.system",
+    "!!python/name:os.system",
+    "!!str",
+    "!!int",
+    "!!float",
+    "!!bool",
+    "!!null",
+    "!!binary",
+    "!!timestamp",
+    "!!set",
+    "!!omap",
+    "!!pairs",
+    "!!map",
+    "!!seq",
+    "!local",
+    "!<tag:example.com,2000:x>",
+    "!",
+]
+_PIECES = [
+    "\t",
+    " ",
+    "\n",
+    ":",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    '"',
+    "'",
+    "&a ",
+    "*a",
+    "? ",
+    "---\n",
+    "...\n",
+    "no",
+    "y",
+    "{{c",
+    "}}",
+    "::",
+    "#",
+    "\x1b",
+    "\xff",
+    "\u202e",
+    "\u200b",
+    "\ufeff",
+    "|\n",
+    ">-\n",
+    "%YAML 1.1\n",
+]
 _KEY = re.compile(r"(?m)^([ ]*(?:- )?)([A-Za-z_][A-Za-z0-9_]*):")
 _VALUE = re.compile(r"(?m):[ ]+(?=\S)")
 
@@ -49,10 +132,27 @@ def _mutate_once(draw: st.DrawFn, text: str) -> str:
     keys = _keys(text)
     values = _values(text)
     lines = text.split("\n")
-    action = draw(st.sampled_from(
-        ["tag-key", "tag-value", "rename-key", "anchor-alias", "complex-key", "drop-dash",
-         "add-dash", "indent", "dedent", "duplicate-line", "delete-line", "swap-lines",
-         "delete", "insert", "replace"]))
+    action = draw(
+        st.sampled_from(
+            [
+                "tag-key",
+                "tag-value",
+                "rename-key",
+                "anchor-alias",
+                "complex-key",
+                "drop-dash",
+                "add-dash",
+                "indent",
+                "dedent",
+                "duplicate-line",
+                "delete-line",
+                "swap-lines",
+                "delete",
+                "insert",
+                "replace",
+            ]
+        )
+    )
     if action == "tag-key" and keys:
         start, _ = draw(st.sampled_from(keys))
         return text[:start] + draw(st.sampled_from(TAGS)) + " " + text[start:]
@@ -64,11 +164,12 @@ def _mutate_once(draw: st.DrawFn, text: str) -> str:
         name = draw(st.sampled_from(FIELD_NAMES) | st.text(min_size=1, max_size=6))
         return text[:start] + name + text[end:]
     if action == "anchor-alias" and len(values) >= 2:
-        first, second = sorted(draw(st.lists(st.sampled_from(values), min_size=2,
-                                             max_size=2, unique=True)))
+        first, second = sorted(
+            draw(st.lists(st.sampled_from(values), min_size=2, max_size=2, unique=True))
+        )
         end = text.find("\n", second)
         end = len(text) if end < 0 else end
-        return (text[:first] + "&a " + text[first:second] + "*a" + text[end:])
+        return text[:first] + "&a " + text[first:second] + "*a" + text[end:]
     if action == "complex-key" and keys:
         start, end = draw(st.sampled_from(keys))
         wrapped = draw(st.sampled_from(["[{}]", "{{{}: 1}}", "? {}\n", '"{}"', "'{}'"]))
@@ -79,11 +180,11 @@ def _mutate_once(draw: st.DrawFn, text: str) -> str:
         lines[index] = line.replace("- ", "  ", 1)
     elif action == "add-dash":
         stripped = line.lstrip(" ")
-        lines[index] = line[:len(line) - len(stripped)] + "- " + stripped
+        lines[index] = line[: len(line) - len(stripped)] + "- " + stripped
     elif action == "indent":
         lines[index] = " " * draw(st.integers(1, 4)) + line
     elif action == "dedent":
-        lines[index] = line[min(len(line) - len(line.lstrip(" ")), draw(st.integers(1, 4))):]
+        lines[index] = line[min(len(line) - len(line.lstrip(" ")), draw(st.integers(1, 4))) :]
     elif action == "duplicate-line":
         lines.insert(index, line)
     elif action == "delete-line":
@@ -97,10 +198,13 @@ def _mutate_once(draw: st.DrawFn, text: str) -> str:
             end = draw(st.integers(position, min(len(text), position + 20)))
             return text[:position] + text[end:]
         if action == "insert":
-            piece = draw(st.sampled_from(_PIECES) | st.sampled_from(TAGS).map("{} ".format)
-                         | st.text(max_size=5))
+            piece = draw(
+                st.sampled_from(_PIECES)
+                | st.sampled_from(TAGS).map("{} ".format)
+                | st.text(max_size=5)
+            )
             return text[:position] + piece + text[position:]
-        return text[:position] + draw(st.text(max_size=3)) + text[position + 3:]
+        return text[:position] + draw(st.text(max_size=3)) + text[position + 3 :]
     return "\n".join(lines)
 
 

@@ -24,7 +24,15 @@ from typing import Any
 
 import pytest
 
-from trainer.scheduling import LEARNING, RELEARNING, REVIEW, CardState, Grade, Scheduler, SchedulerSettings
+from trainer.scheduling import (
+    LEARNING,
+    RELEARNING,
+    REVIEW,
+    CardState,
+    Grade,
+    Scheduler,
+    SchedulerSettings,
+)
 from trainer.simulation.simulator import EPOCH, FsrsAdapter
 from trainer.simulation.sm2 import Sm2Card, Sm2Scheduler, Sm2Settings
 
@@ -60,18 +68,21 @@ class Tally:
         self.edge: list[str] = []
         self.failures: list[str] = []
 
-    def check_days(self, where: str, ours: int, anki: int, our_s: float | None,
-                   anki_s: float | None) -> None:
+    def check_days(
+        self, where: str, ours: int, anki: int, our_s: float | None, anki_s: float | None
+    ) -> None:
         self.answers += 1
         if ours == anki:
             return
-        close = (our_s is not None and anki_s is not None
-                 and abs(our_s - anki_s) <= _TOLERANCE * anki_s)
+        close = (
+            our_s is not None and anki_s is not None and abs(our_s - anki_s) <= _TOLERANCE * anki_s
+        )
         if abs(ours - anki) == 1 and close:
             self.edge.append(where)
         else:
-            self.failures.append(f"{where}: {ours} days, Anki {anki} (stability "
-                                 f"{our_s}, Anki {anki_s})")
+            self.failures.append(
+                f"{where}: {ours} days, Anki {anki} (stability {our_s}, Anki {anki_s})"
+            )
 
     def check(self, where: str, ours: Any, anki: Any) -> None:
         self.answers += 1
@@ -80,11 +91,12 @@ class Tally:
 
     def report(self, capsys: pytest.CaptureFixture[str], what: str) -> None:
         with capsys.disabled():
-            print(f"\n{what}: {self.answers} answers in {self.cases} cases; "
-                  f"{len(set(w.split(' #')[0] for w in self.edge))} cases "
-                  f"({len(self.edge)} answers) needed the 1-day single-precision allowance")
-        assert not self.failures, f"{len(self.failures)} differ:\n" + "\n".join(
-            self.failures[:20])
+            print(
+                f"\n{what}: {self.answers} answers in {self.cases} cases; "
+                f"{len(set(w.split(' #')[0] for w in self.edge))} cases "
+                f"({len(self.edge)} answers) needed the 1-day single-precision allowance"
+            )
+        assert not self.failures, f"{len(self.failures)} differ:\n" + "\n".join(self.failures[:20])
 
 
 def _created() -> datetime:
@@ -94,15 +106,18 @@ def _created() -> datetime:
 def _fsrs_settings(run: dict[str, Any]) -> SchedulerSettings:
     fixture = _fixture()
     return SchedulerSettings(
-        desired_retention=run["desired_retention"], enable_fuzzing=False,
+        desired_retention=run["desired_retention"],
+        enable_fuzzing=False,
         learning_steps=tuple(float(m) for m in fixture["learning_steps_minutes"]),
         relearning_steps=tuple(float(m) for m in fixture["relearning_steps_minutes"]),
-        day_rollover_hour=fixture["rollover_hour"], maximum_interval=36500,
+        day_rollover_hour=fixture["rollover_hour"],
+        maximum_interval=36500,
     )
 
 
-def _compare_fsrs_state(tally: Tally, where: str, state: CardState, days: int,
-                        outcome: list[Any]) -> None:
+def _compare_fsrs_state(
+    tally: Tally, where: str, state: CardState, days: int, outcome: list[Any]
+) -> None:
     kind, value, stability, _difficulty = outcome
     tally.check(f"{where} state", state.state, _KINDS[kind])
     assert state.due is not None and state.last_review is not None
@@ -122,12 +137,14 @@ def test_the_apps_fsrs_gives_ankis_intervals(capsys: pytest.CaptureFixture[str])
             tally.cases += 1
             state = CardState()
             for position, (grade, when, outcome) in enumerate(
-                    zip(_grades(case), _times(case, created), case["outcomes"])):
+                zip(_grades(case), _times(case, created), case["outcomes"])
+            ):
                 state = scheduler.review("d/c", state, grade, when)
                 assert state.due is not None and state.last_review is not None
                 days = scheduler.days.between(state.last_review, state.due)
-                where = (f"DR {run['desired_retention']} {run['pattern']} {case['grades']} "
-                         f"#{position}")
+                where = (
+                    f"DR {run['desired_retention']} {run['pattern']} {case['grades']} #{position}"
+                )
                 _compare_fsrs_state(tally, where, state, days, outcome)
     tally.report(capsys, "app FSRS vs Anki")
 
@@ -142,14 +159,16 @@ def test_the_benchmarks_fsrs_gives_ankis_intervals(capsys: pytest.CaptureFixture
             tally.cases += 1
             state = adapter.new_card()
             for position, (grade, when, outcome) in enumerate(
-                    zip(_grades(case), _times(case, created), case["outcomes"])):
+                zip(_grades(case), _times(case, created), case["outcomes"])
+            ):
                 now = (when - EPOCH).total_seconds() / 86400
                 state, due = adapter.answer(number, state, int(grade), now)
                 # Simulated days start at the rollover hour: whole days between.
                 shift = rollover / 24
                 days = int(due - shift) - int(now - shift)
-                where = (f"DR {run['desired_retention']} {run['pattern']} {case['grades']} "
-                         f"#{position}")
+                where = (
+                    f"DR {run['desired_retention']} {run['pattern']} {case['grades']} #{position}"
+                )
                 kind, value, stability, _ = outcome
                 if kind == "review":
                     tally.check_days(where, days, value, state.stability, stability)
@@ -159,7 +178,8 @@ def test_the_benchmarks_fsrs_gives_ankis_intervals(capsys: pytest.CaptureFixture
 
 
 def test_the_benchmarks_sm2_gives_ankis_intervals_and_ease(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     tally = Tally()
     created = _created()
     rollover = _fixture()["rollover_hour"]
@@ -169,12 +189,15 @@ def test_the_benchmarks_sm2_gives_ankis_intervals_and_ease(
             tally.cases += 1
             card = Sm2Card()
             for position, (grade, when, outcome) in enumerate(
-                    zip(_grades(case), _times(case, created), case["outcomes"])):
+                zip(_grades(case), _times(case, created), case["outcomes"])
+            ):
                 # SM-2's days are whole from the rollover hour.
                 now = (when - EPOCH - timedelta(hours=rollover)).total_seconds() / 86400
                 card = sm2.answer(card, int(grade), now)
                 kind, value, ease = outcome
-                where = f"IM {run['interval_modifier']} {run['pattern']} {case['grades']} #{position}"
+                where = (
+                    f"IM {run['interval_modifier']} {run['pattern']} {case['grades']} #{position}"
+                )
                 if kind == "review":
                     tally.check(f"{where} days", (card.phase, card.interval), ("review", value))
                 else:
@@ -187,9 +210,13 @@ def test_the_benchmarks_sm2_gives_ankis_intervals_and_ease(
 
 def test_the_fixture_covers_what_the_issue_asks_for() -> None:
     runs = _fixture()["runs"]
-    assert sorted(r["desired_retention"] for r in runs if r["scheduler"] == "fsrs") == [
-        0.8] * 3 + [0.9] * 3 + [0.95] * 3
-    assert sorted(r["interval_modifier"] for r in runs if r["scheduler"] == "sm2") == [
-        0.5] * 3 + [1.0] * 3 + [2.0] * 3
+    assert (
+        sorted(r["desired_retention"] for r in runs if r["scheduler"] == "fsrs")
+        == [0.8] * 3 + [0.9] * 3 + [0.95] * 3
+    )
+    assert (
+        sorted(r["interval_modifier"] for r in runs if r["scheduler"] == "sm2")
+        == [0.5] * 3 + [1.0] * 3 + [2.0] * 3
+    )
     assert {r["pattern"] for r in runs} == {"same-hour", "evening-morning", "exact"}
     assert all(len(r["cases"]) >= 110 for r in runs)

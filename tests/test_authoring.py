@@ -21,8 +21,9 @@ HEADER = "format: 1\nid: d\ntitle: T\n{extra}cards:\n"
 
 def deck(tmp_path: Path, cards: str, extra: str = "", name: str = "d.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(HEADER.format(extra=extra) + textwrap.indent(textwrap.dedent(cards), "  "),
-                    encoding="utf-8")
+    path.write_text(
+        HEADER.format(extra=extra) + textwrap.indent(textwrap.dedent(cards), "  "), encoding="utf-8"
+    )
     return path
 
 
@@ -48,20 +49,30 @@ def test_escaped_colons_and_braces_are_part_of_the_answer(tmp_path: Path):
     assert grade(StudyCard("d", card, "c1"), "xs[::-1]").correct
     assert grade(StudyCard("d", card, "c2"), "std::vector").correct
     shown = cloze_display(card.question, 1, revealed=False)
-    assert shown == ("Reverse a list with [...]; a C++ vector is std::vector; an empty dict "
-                     "is {}, and }} is text.")
+    assert shown == (
+        "Reverse a list with [...]; a C++ vector is std::vector; an empty dict "
+        "is {}, and }} is text."
+    )
 
 
-@pytest.mark.parametrize(("deletion", "answer"), [
-    ("{{c1::xs[::-1]}}", "xs["), ("{{c1::std::vector}}", "std"),
-    ("{{c1::a::b::c}}", "a"), ("{{c1::f(x::y)}}", "f(x"),
-])
+@pytest.mark.parametrize(
+    ("deletion", "answer"),
+    [
+        ("{{c1::xs[::-1]}}", "xs["),
+        ("{{c1::std::vector}}", "std"),
+        ("{{c1::a::b::c}}", "a"),
+        ("{{c1::f(x::y)}}", "f(x"),
+    ],
+)
 def test_the_ambiguous_form_is_a_warning_at_the_deletion(tmp_path: Path, deletion, answer):
-    path = deck(tmp_path, f"""\
+    path = deck(
+        tmp_path,
+        f"""\
         - id: code
           type: cloze
           text: "In Python: {deletion}"
-        """)
+        """,
+    )
     report = validate([path])
     [warning] = report.diagnostics
     assert (warning.code, warning.severity) == ("cloze-ambiguous", Severity.WARNING)
@@ -70,22 +81,42 @@ def test_the_ambiguous_form_is_a_warning_at_the_deletion(tmp_path: Path, deletio
     assert main(["validate", "--strict", str(path)]) == 1
 
 
-@pytest.mark.parametrize("deletion", ["{{c1::rigid::unbending}}", "{{c1::mood::emotional tone}}",
-                                      "{{c1::ox:: animal}}", "{{c1::DNA::molecule}}"])
+@pytest.mark.parametrize(
+    "deletion",
+    [
+        "{{c1::rigid::unbending}}",
+        "{{c1::mood::emotional tone}}",
+        "{{c1::ox:: animal}}",
+        "{{c1::DNA::molecule}}",
+    ],
+)
 def test_a_plain_hint_is_not_ambiguous(tmp_path: Path, deletion):
-    assert found(deck(tmp_path, f"""\
+    assert (
+        found(
+            deck(
+                tmp_path,
+                f"""\
         - id: word
           type: cloze
           text: "It is {deletion}."
-        """)) == []
+        """,
+            )
+        )
+        == []
+    )
 
 
 def test_the_hint_after_a_space_is_shown_without_it(tmp_path: Path):
-    card = load_deck(deck(tmp_path, """\
+    card = load_deck(
+        deck(
+            tmp_path,
+            """\
         - id: word
           type: cloze
           text: "An {{c1::ox:: animal}}."
-        """)).deck.cards[0]
+        """,
+        )
+    ).deck.cards[0]
     assert cloze_display(card.question, 1, revealed=False) == "An [animal]."
 
 
@@ -94,15 +125,19 @@ def test_the_hint_after_a_space_is_shown_without_it(tmp_path: Path):
 
 @pytest.mark.parametrize("indicator", [">-", "|"])
 def test_a_cloze_error_in_a_block_scalar_is_located_at_the_deletion_and_quoted(
-        tmp_path: Path, indicator: str):
-    path = deck(tmp_path, f"""\
+    tmp_path: Path, indicator: str
+):
+    path = deck(
+        tmp_path,
+        f"""\
         - id: long
           type: cloze
           text: {indicator}
             A first line that is fine, with {{{{c1::one}}}} deletion,
             then a broken {{{{c2::deletion that never
             closes.
-        """)
+        """,
+    )
     [error] = validate([path]).diagnostics
     assert (error.code, error.line, error.column) == ("cloze-syntax", 9, 21)
     assert "'{{c2::deletion that never" in error.message
@@ -145,14 +180,18 @@ def test_junit_keeps_the_cards_test_cases_after_a_deck_level_error(tmp_path: Pat
 
 
 def test_a_header_with_bad_sources_adds_no_source_errors_to_its_cards(tmp_path: Path):
-    path = deck(tmp_path, """\
+    path = deck(
+        tmp_path,
+        """\
         - id: fine
           type: choice
           question: Which receptor?
           answer: NMDA
           options: [NMDA, AMPA, GABA]
           source: a.txt
-        """, extra="sources: a.txt\n")
+        """,
+        extra="sources: a.txt\n",
+    )
     assert [code for code, *_ in found(path)] == ["wrong-type"]
 
 
@@ -160,7 +199,9 @@ def test_a_header_with_bad_sources_adds_no_source_errors_to_its_cards(tmp_path: 
 
 
 def test_a_card_without_its_dash_is_one_error_naming_the_fix(tmp_path: Path):
-    path = deck(tmp_path, """\
+    path = deck(
+        tmp_path,
+        """\
         - id: first
           type: typed
           question: Q?
@@ -173,7 +214,8 @@ def test_a_card_without_its_dash_is_one_error_naming_the_fix(tmp_path: Path):
           type: basic
           front: F
           back: B
-        """)
+        """,
+    )
     report = validate([path])
     [error] = report.diagnostics
     assert (error.code, error.line, error.column) == ("missing-dash", 9, 5)
@@ -182,7 +224,9 @@ def test_a_card_without_its_dash_is_one_error_naming_the_fix(tmp_path: Path):
 
 
 def test_a_wrong_list_holding_the_answer_is_one_error(tmp_path: Path):
-    path = deck(tmp_path, """\
+    path = deck(
+        tmp_path,
+        """\
         - id: t
           type: typed
           question: Which transmitter?
@@ -190,7 +234,8 @@ def test_a_wrong_list_holding_the_answer_is_one_error(tmp_path: Path):
           alternatives: [glutamic acid]
           wrong: [glutamate, GABA]
           tests: {accept: [glutamate, Glutamate], reject: [GABA]}
-        """)
+        """,
+    )
     assert found(path) == [("accepted-answer-marked-wrong", 10, 13)]
 
 
@@ -198,16 +243,20 @@ def test_a_wrong_list_holding_the_answer_is_one_error(tmp_path: Path):
 
 
 def test_a_control_character_in_the_type_is_stripped_and_the_card_accepted():
-    text = HEADER.format(extra="") + textwrap.indent(textwrap.dedent("""\
+    text = HEADER.format(extra="") + textwrap.indent(
+        textwrap.dedent("""\
         - id: c
           type: "choi\\rce"
           question: Which?
           answer: A
           options: [A, B, C]
-        """), "  ")
+        """),
+        "  ",
+    )
     result = load_deck_text(text, Path("d.yaml"))
     assert [(d.code, d.severity) for d in result.diagnostics] == [
-        ("control-characters", Severity.WARNING)]
+        ("control-characters", Severity.WARNING)
+    ]
     assert result.deck.cards[0].type is CardType.CHOICE
 
 
@@ -215,19 +264,23 @@ def test_a_control_character_in_the_type_is_stripped_and_the_card_accepted():
 def test_zero_width_characters_are_stripped_and_flagged(invisible: str):
     raw = HEADER.format(extra="") + (
         f"  - id: c\n    type: typed\n    question: Which{invisible} receptor?\n"
-        f'    answer: "NM{invisible}DA"\n    alternatives: ["N\\u200bMDA"]\n')
+        f'    answer: "NM{invisible}DA"\n    alternatives: ["N\\u200bMDA"]\n'
+    )
     result = load_deck_text(raw, Path("d.yaml"))
     card = result.deck.cards[0]
-    assert (card.question, card.answer, card.alternatives) == (
-        "Which receptor?", "NMDA", ("NMDA",))
+    assert (card.question, card.answer, card.alternatives) == ("Which receptor?", "NMDA", ("NMDA",))
     assert [(d.code, d.line) for d in result.diagnostics] == [
-        ("control-characters", 7), ("control-characters", 8), ("control-characters", 9)]
+        ("control-characters", 7),
+        ("control-characters", 8),
+        ("control-characters", 9),
+    ]
 
 
 def test_joiners_that_scripts_and_emoji_need_are_kept():
     raw = HEADER.format(extra="") + (
-        "  - id: c\n    type: basic\n    front: \"\U0001f469\u200d\U0001f52c\"\n"
-        "    back: \"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645\"\n")
+        '  - id: c\n    type: basic\n    front: "\U0001f469\u200d\U0001f52c"\n'
+        '    back: "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"\n'
+    )
     result = load_deck_text(raw, Path("d.yaml"))
     assert result.diagnostics == []
     assert "\u200d" in result.deck.cards[0].front and "\u200c" in result.deck.cards[0].back
@@ -237,8 +290,7 @@ def test_joiners_that_scripts_and_emoji_need_are_kept():
 
 
 @pytest.mark.parametrize(("name", "encoded"), [("a\nb", "a%0Ab"), ("c\rd", "c%0Dd")])
-def test_github_format_encodes_line_breaks_in_file_names(tmp_path: Path, capsys, name,
-                                                         encoded):
+def test_github_format_encodes_line_breaks_in_file_names(tmp_path: Path, capsys, name, encoded):
     directory = tmp_path / name
     directory.mkdir()
     deck(directory, WITH_CARD_ERRORS)

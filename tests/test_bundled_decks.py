@@ -79,7 +79,10 @@ def test_every_card_type_is_used_at_least_three_times(decks: list[Deck]):
 
 def test_some_basic_cards_have_a_reverse_side(decks: list[Deck]):
     reversed_cards = [
-        card for deck in decks for card in deck.cards if card.type is CardType.BASIC and card.reverse
+        card
+        for deck in decks
+        for card in deck.cards
+        if card.type is CardType.BASIC and card.reverse
     ]
     assert len(reversed_cards) >= 3
 
@@ -144,8 +147,9 @@ def test_choice_and_multi_distractors_are_graded_wrong(decks: list[Deck]):
 
 def test_truefalse_cards_are_not_all_true_or_all_false(decks: list[Deck]):
     # A learner who notices that every statement is true stops reading them.
-    truths = Counter(card.truth for deck in decks for card in deck.cards
-                     if card.type is CardType.TRUEFALSE)
+    truths = Counter(
+        card.truth for deck in decks for card in deck.cards if card.type is CardType.TRUEFALSE
+    )
     assert truths[True] >= 3 and truths[False] >= 3, truths
 
 
@@ -185,12 +189,20 @@ def test_every_answer_is_grounded_in_its_cited_article(capsys: pytest.CaptureFix
 
 def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9]+", text.casefold().replace("\u2019", "'"))
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 def _card_texts(card: Card) -> list[str]:
-    texts = [card.front, card.back, card.question, card.answer, card.explanation or "",
-             *card.alternatives, *card.options, *card.items]
+    texts = [
+        card.front,
+        card.back,
+        card.question,
+        card.answer,
+        card.explanation or "",
+        *card.alternatives,
+        *card.options,
+        *card.items,
+    ]
     for cloze in card.clozes:
         texts += [*cloze.answers, *cloze.alternatives]
     return [text for text in texts if text]
@@ -221,11 +233,15 @@ def test_docs_card_count_table_matches_the_decks(decks: list[Deck]):
     for deck in decks:
         counts = Counter(card.type.value for card in deck.cards)
         totals += counts
-        row = (f"| `{deck.id}` | " + " | ".join(str(counts[t]) for t in types)
-               + f" | {len(deck.cards)} | {len(list(deck.study_cards()))} |")
+        row = (
+            f"| `{deck.id}` | "
+            + " | ".join(str(counts[t]) for t in types)
+            + f" | {len(deck.cards)} | {len(list(deck.study_cards()))} |"
+        )
         assert row in doc, row
     study = sum(len(list(deck.study_cards())) for deck in decks)
     cards = sum(len(deck.cards) for deck in decks)
-    total_row = ("| **total** | " + " | ".join(str(totals[t]) for t in types)
-                 + f" | {cards} | {study} |")
+    total_row = (
+        "| **total** | " + " | ".join(str(totals[t]) for t in types) + f" | {cards} | {study} |"
+    )
     assert total_row in doc, total_row

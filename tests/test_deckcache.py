@@ -77,8 +77,7 @@ def test_a_file_modified_moments_ago_is_not_cached(tmp_path: Path):
     assert not cache.exists() or not list(cache.iterdir())
 
 
-def test_a_cached_load_is_the_same_deck_and_problems_as_a_parse(deck_file: Path,
-                                                                 tmp_path: Path):
+def test_a_cached_load_is_the_same_deck_and_problems_as_a_parse(deck_file: Path, tmp_path: Path):
     cache = tmp_path / "cache"
     parsed = load_deck(deck_file)
     assert parsed.deck is not None and parsed.diagnostics  # the broken card is reported
@@ -109,8 +108,7 @@ def test_an_edited_file_is_parsed_again(deck_file: Path, tmp_path: Path):
     assert load_deck_cached(deck_file, cache).deck.cards[0].answer == "Lyon!"
 
 
-def test_a_file_that_no_longer_parses_is_not_served_from_the_cache(deck_file: Path,
-                                                                     tmp_path: Path):
+def test_a_file_that_no_longer_parses_is_not_served_from_the_cache(deck_file: Path, tmp_path: Path):
     cache = tmp_path / "cache"
     load_deck_cached(deck_file, cache)
     deck_file.write_text("format: 1\nid: geo\ncards: [oops\n")
@@ -119,11 +117,18 @@ def test_a_file_that_no_longer_parses_is_not_served_from_the_cache(deck_file: Pa
     assert any(d.severity == "error" for d in result.diagnostics)
 
 
-@pytest.mark.parametrize("garbage", [b"", b"\x00\x01not marshal", b"\xe9" * 50,
-                                     __import__("marshal").dumps(("trainer-deck-cache", 1))])
-def test_a_damaged_or_foreign_cache_entry_is_ignored_and_rewritten(deck_file: Path,
-                                                                    tmp_path: Path,
-                                                                    garbage: bytes):
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"",
+        b"\x00\x01not marshal",
+        b"\xe9" * 50,
+        __import__("marshal").dumps(("trainer-deck-cache", 1)),
+    ],
+)
+def test_a_damaged_or_foreign_cache_entry_is_ignored_and_rewritten(
+    deck_file: Path, tmp_path: Path, garbage: bytes
+):
     cache = tmp_path / "cache"
     load_deck_cached(deck_file, cache)
     (entry,) = cache.iterdir()
@@ -147,7 +152,8 @@ def test_an_entry_for_another_path_is_not_used(deck_file: Path, tmp_path: Path):
 
 
 def test_collections_use_the_cache_in_the_user_cache_directory_not_the_progress_one(
-        deck_file: Path, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch):
+    deck_file: Path, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.delenv("TRAINER_DECK_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     progress = tmp_path / "progress"
@@ -159,8 +165,13 @@ def test_collections_use_the_cache_in_the_user_cache_directory_not_the_progress_
     assert list((tmp_path / "injected" / "decks").iterdir())
     again = Collection.open([deck_file], progress, clock=clock, device="here")
     assert [c.key for c in again.study_cards()] == [
-        "geo/capital", "geo/rivers::c1", "geo/rivers::c2", "geo/flag", "geo/flag::reverse",
-        "geo/order"]
+        "geo/capital",
+        "geo/rivers::c1",
+        "geo/rivers::c2",
+        "geo/flag",
+        "geo/flag::reverse",
+        "geo/order",
+    ]
     assert any(d.code for d in again.load_diagnostics)  # the broken card, from the cache
 
 
@@ -171,8 +182,9 @@ def test_the_cache_can_be_moved_or_turned_off(tmp_path: Path, monkeypatch: pytes
     assert cache_dir() is None
 
 
-def test_damaged_cards_in_a_cache_entry_are_read_from_the_file_instead(deck_file: Path,
-                                                                         tmp_path: Path):
+def test_damaged_cards_in_a_cache_entry_are_read_from_the_file_instead(
+    deck_file: Path, tmp_path: Path
+):
     cache = tmp_path / "cache"
     load_deck_cached(deck_file, cache)
     (entry,) = cache.iterdir()
@@ -184,8 +196,9 @@ def test_damaged_cards_in_a_cache_entry_are_read_from_the_file_instead(deck_file
     same(load_deck(deck_file).deck, cached.deck)  # the cards from the file
 
 
-def test_cards_come_from_the_file_when_the_entry_was_replaced_meanwhile(deck_file: Path,
-                                                                          tmp_path: Path):
+def test_cards_come_from_the_file_when_the_entry_was_replaced_meanwhile(
+    deck_file: Path, tmp_path: Path
+):
     cache = tmp_path / "cache"
     load_deck_cached(deck_file, cache)
     cached = load_deck_cached(deck_file, cache)  # head read; cards not yet
@@ -194,8 +207,9 @@ def test_cards_come_from_the_file_when_the_entry_was_replaced_meanwhile(deck_fil
     same(load_deck(deck_file).deck, cached.deck)
 
 
-def test_a_start_from_a_warm_cache_does_not_parse_yaml(deck_file: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch):
+def test_a_start_from_a_warm_cache_does_not_parse_yaml(
+    deck_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """The deck cache's point: unchanged decks cost no YAML parsing, not even its import."""
     import subprocess
     import sys
@@ -216,7 +230,11 @@ session = collection.start_session()
 print(session.current.key, len(collection.study_cards()), "yaml" in sys.modules)
 """
     root = Path(__file__).resolve().parent.parent
-    runs = [subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                           cwd=root, check=True).stdout.split() for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, cwd=root, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
     assert runs[0] == ["geo/capital", "6", "True"]  # parsed, and the cache written
     assert runs[1] == ["geo/capital", "6", "False"]  # the same cards, from the cache

@@ -33,9 +33,12 @@ def package(tmp_path_factory, bundled):
 def _open_in_anki(package: Path, tmp_path: Path):
     """The package imported by the official library into an empty collection."""
     col = anki_collection.Collection(str(tmp_path / "check.anki2"))
-    col.import_anki_package(anki_collection.ImportAnkiPackageRequest(
-        package_path=str(package),
-        options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False)))
+    col.import_anki_package(
+        anki_collection.ImportAnkiPackageRequest(
+            package_path=str(package),
+            options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False),
+        )
+    )
     return col
 
 
@@ -77,8 +80,9 @@ def test_fields_hold_each_type_as_anki_shows_it(tmp_path, bundled, package):
                     assert "{{type:Back}}" in note.note_type()["tmpls"][0]["qfmt"]
                     assert note["Back"].replace("&amp;", "&") == card.answer
                 elif card.type is CardType.BASIC:
-                    assert kind == ("Trainer Basic (and reversed card)" if card.reverse
-                                    else "Trainer Basic")
+                    assert kind == (
+                        "Trainer Basic (and reversed card)" if card.reverse else "Trainer Basic"
+                    )
                 else:
                     assert kind == "Trainer Basic"
                     if card.type is CardType.CHOICE:
@@ -112,7 +116,11 @@ def test_round_trip_yaml_apkg_yaml_keeps_ids_and_text(tmp_path, bundled, package
                 assert back.explanation.startswith(card.explanation)
             if card.type is CardType.BASIC:
                 assert (back.type, back.front, back.back, back.reverse) == (
-                    card.type, card.front, card.back, card.reverse)
+                    card.type,
+                    card.front,
+                    card.back,
+                    card.reverse,
+                )
             elif card.type in (CardType.TYPED, CardType.CLOZE):
                 assert (back.type, back.question) == (card.type, card.question)
                 assert back.answer == card.answer
@@ -123,8 +131,9 @@ def test_round_trip_yaml_apkg_yaml_keeps_ids_and_text(tmp_path, bundled, package
 
 def test_a_deck_with_errors_is_not_exported(tmp_path, capsys):
     broken = tmp_path / "broken.yaml"
-    broken.write_text("format: 1\nid: b\ntitle: B\ncards:\n  - id: x\n    type: basic\n"
-                      "    front: only a front\n")
+    broken.write_text(
+        "format: 1\nid: b\ntitle: B\ncards:\n  - id: x\n    type: basic\n    front: only a front\n"
+    )
     out = tmp_path / "b.apkg"
     assert main(["export", "anki", str(broken), "--out", str(out)]) == ExitCode.PROBLEMS
     err = capsys.readouterr().err

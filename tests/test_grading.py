@@ -109,12 +109,18 @@ def test_cloze_with_several_spans_needs_all_in_order():
 
 
 def test_choice_multi_order_truefalse():
-    choice = Card(id="c", type=CardType.CHOICE, location=HERE, answer="NMDA",
-                  options=("NMDA", "AMPA", "GABA-A"))
+    choice = Card(
+        id="c",
+        type=CardType.CHOICE,
+        location=HERE,
+        answer="NMDA",
+        options=("NMDA", "AMPA", "GABA-A"),
+    )
     assert grade(choice, "NMDA").correct and not grade(choice, "AMPA").correct
 
-    multi = Card(id="m", type=CardType.MULTI, location=HERE, options=("a", "b", "c"),
-                 answers=("a", "b"))
+    multi = Card(
+        id="m", type=CardType.MULTI, location=HERE, options=("a", "b", "c"), answers=("a", "b")
+    )
     assert grade(multi, ["b", "a"]).correct
     assert grade(multi, iter(["a", "b"])).correct  # any iterable, consumed once
     assert not grade(multi, ["a"]).correct

@@ -13,38 +13,62 @@ from trainer.model import Card, CardType, Cloze, Location, MatchPolicy, StudyCar
 HERE = Location(Path("deck.yaml"), 1, 1)
 
 
-def typed(answer: str, *alternatives: str, wrong: tuple[str, ...] = (), question: str = "?",
-          **policy) -> Card:
-    return Card(id="t", type=CardType.TYPED, location=HERE, question=question, answer=answer,
-                alternatives=alternatives, wrong=wrong, match=MatchPolicy(**policy))
+def typed(
+    answer: str, *alternatives: str, wrong: tuple[str, ...] = (), question: str = "?", **policy
+) -> Card:
+    return Card(
+        id="t",
+        type=CardType.TYPED,
+        location=HERE,
+        question=question,
+        answer=answer,
+        alternatives=alternatives,
+        wrong=wrong,
+        match=MatchPolicy(**policy),
+    )
 
 
-ANTAGONIST = dict(answer="antagonist", alternatives=("receptor antagonist",),
-                  wrong=("agonist", "partial agonist", "inverse agonist"))
-ANESTHETIC = dict(answer="anesthetic", alternatives=("anaesthetic", "anesthesia"),
-                  wrong=("antidepressant",))
+ANTAGONIST = dict(
+    answer="antagonist",
+    alternatives=("receptor antagonist",),
+    wrong=("agonist", "partial agonist", "inverse agonist"),
+)
+ANESTHETIC = dict(
+    answer="anesthetic", alternatives=("anaesthetic", "anesthesia"), wrong=("antidepressant",)
+)
 PATIENTS = dict(answer="102", alternatives=(), question="How many patients were there?")
 PERCENT = dict(answer="70%", alternatives=("70",))
-SEVERAL_WEEKS = dict(answer="several weeks", alternatives=("a few weeks", "weeks"),
-                     wrong=("several months", "several days"))
-WEEKS = dict(answer="weeks", alternatives=("several weeks", "weeks or months"),
-             wrong=("days", "hours"))
-NEURONS = dict(answer="neurons", alternatives=("new neurons", "nerve cells"),
-               wrong=("glial cells", "astrocytes"))
-HOURS = dict(answer="within hours", alternatives=("hours", "a few hours"),
-             wrong=("within days", "within weeks"))
+SEVERAL_WEEKS = dict(
+    answer="several weeks",
+    alternatives=("a few weeks", "weeks"),
+    wrong=("several months", "several days"),
+)
+WEEKS = dict(
+    answer="weeks", alternatives=("several weeks", "weeks or months"), wrong=("days", "hours")
+)
+NEURONS = dict(
+    answer="neurons",
+    alternatives=("new neurons", "nerve cells"),
+    wrong=("glial cells", "astrocytes"),
+)
+HOURS = dict(
+    answer="within hours",
+    alternatives=("hours", "a few hours"),
+    wrong=("within days", "within weeks"),
+)
 MILD = dict(answer="mild", alternatives=(), wrong=("moderate", "severe"))
-TRIAL = dict(answer="trial and error", alternatives=("trial-and-error",),
-             wrong=("stepped care",))
+TRIAL = dict(answer="trial and error", alternatives=("trial-and-error",), wrong=("stepped care",))
 FIFTY = dict(answer="50", alternatives=(), question="How many patients were there?")
-EIGHT = dict(answer="8", alternatives=(), numeric_tolerance=0.5,
-             question="How many minutes did it take?")
+EIGHT = dict(
+    answer="8", alternatives=(), numeric_tolerance=0.5, question="How many minutes did it take?"
+)
 
 
 def card_of(spec: dict, **policy) -> Card:
     spec = dict(spec)
-    return typed(spec.pop("answer"), *spec.pop("alternatives"), wrong=spec.pop("wrong", ()),
-                 **spec, **policy)
+    return typed(
+        spec.pop("answer"), *spec.pop("alternatives"), wrong=spec.pop("wrong", ()), **spec, **policy
+    )
 
 
 # (card, answer, the relaxation that accepts it)
@@ -74,28 +98,48 @@ ACCEPTED = [
 ]
 
 
-@pytest.mark.parametrize(("spec", "given", "switch"), ACCEPTED,
-                         ids=[given for _, given, _ in ACCEPTED])
+@pytest.mark.parametrize(
+    ("spec", "given", "switch"), ACCEPTED, ids=[given for _, given, _ in ACCEPTED]
+)
 def test_a_natural_right_answer_is_right_and_its_switch_turns_it_off(spec, given, switch):
     assert grade(card_of(spec), given).correct
     assert not grade(card_of(spec, **{switch: False}), given).correct
 
 
 REJECTED = [
-    (ANTAGONIST, "agonist"), (ANTAGONIST, "an agonist"), (ANTAGONIST, "a partial agonist"),
-    (ANTAGONIST, "not an antagonist"), (ANTAGONIST, "no antagonist"),
-    (ANESTHETIC, "an antidepressant"), (ANESTHETIC, "anesthetic or antidepressant"),
-    (PATIENTS, "120 patients"), (PATIENTS, "about 100"), (PATIENTS, "one hundred"),
+    (ANTAGONIST, "agonist"),
+    (ANTAGONIST, "an agonist"),
+    (ANTAGONIST, "a partial agonist"),
+    (ANTAGONIST, "not an antagonist"),
+    (ANTAGONIST, "no antagonist"),
+    (ANESTHETIC, "an antidepressant"),
+    (ANESTHETIC, "anesthetic or antidepressant"),
+    (PATIENTS, "120 patients"),
+    (PATIENTS, "about 100"),
+    (PATIENTS, "one hundred"),
     (PATIENTS, "102 or 120"),
-    (PERCENT, "17 %"), (PERCENT, "7 %"), (PERCENT, "eighty percent"),
-    (SEVERAL_WEEKS, "several months"), (SEVERAL_WEEKS, "up to several months"),
-    (SEVERAL_WEEKS, "several weeks or months"), (SEVERAL_WEEKS, "not several weeks"),
-    (NEURONS, "new glial cells"), (NEURONS, "neurons and astrocytes"),
-    (NEURONS, "no new neurons"), (HOURS, "in a few days"), (HOURS, "within days"),
-    (MILD, "mild to moderate"), (MILD, "not mild"), (MILD, "severe nausea"),
+    (PERCENT, "17 %"),
+    (PERCENT, "7 %"),
+    (PERCENT, "eighty percent"),
+    (SEVERAL_WEEKS, "several months"),
+    (SEVERAL_WEEKS, "up to several months"),
+    (SEVERAL_WEEKS, "several weeks or months"),
+    (SEVERAL_WEEKS, "not several weeks"),
+    (NEURONS, "new glial cells"),
+    (NEURONS, "neurons and astrocytes"),
+    (NEURONS, "no new neurons"),
+    (HOURS, "in a few days"),
+    (HOURS, "within days"),
+    (MILD, "mild to moderate"),
+    (MILD, "not mild"),
+    (MILD, "severe nausea"),
     (MILD, "mild then severe"),
-    (TRIAL, "stepped care approach"), (FIFTY, "fifteen"), (FIFTY, "five hundred"),
-    (EIGHT, "about 12"), (EIGHT, "9 minutes"), (EIGHT, "~9"),
+    (TRIAL, "stepped care approach"),
+    (FIFTY, "fifteen"),
+    (FIFTY, "five hundred"),
+    (EIGHT, "about 12"),
+    (EIGHT, "9 minutes"),
+    (EIGHT, "~9"),
     # More than three extra words is an answer of its own, not a qualified one.
     (MILD, "mild at first but it gets worse"),
 ]
@@ -133,8 +177,9 @@ def test_a_unit_must_agree_when_the_answer_has_one():
 
 def test_relaxations_apply_to_cloze_deletions():
     cloze = Cloze(1, ("infusion",), (None,), ("infusions", "intravenous"))
-    card = Card(id="c", type=CardType.CLOZE, location=HERE, question="{{c1::infusion}}",
-                clozes=(cloze,))
+    card = Card(
+        id="c", type=CardType.CLOZE, location=HERE, question="{{c1::infusion}}", clozes=(cloze,)
+    )
     for given in ("IV infusion", "intravenous infusion", "an infusion"):
         assert grade(StudyCard("d", card, "c1"), given).correct, given
     for given in ("nasal spray", "not an infusion", "oral"):

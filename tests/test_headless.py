@@ -24,13 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def order_card(card_id: str) -> Card:
-    return Card(id=card_id, type=CardType.ORDER, location=Location(Path("d.yaml"), 1, 1),
-                question="Sort these", items=("one", "two", "three", "four", "five"))
+    return Card(
+        id=card_id,
+        type=CardType.ORDER,
+        location=Location(Path("d.yaml"), 1, 1),
+        question="Sort these",
+        items=("one", "two", "three", "four", "five"),
+    )
 
 
 def protocol(tmp_path: Path, cards, fake: FakeClock | None = None) -> ReviewProtocol:
-    collection = Collection.from_decks([deck("d", cards)], tmp_path, clock=fake or clock(),
-                                       config=config(), device="dev-a")
+    collection = Collection.from_decks(
+        [deck("d", cards)], tmp_path, clock=fake or clock(), config=config(), device="dev-a"
+    )
     return ReviewProtocol(collection.start_session())
 
 
@@ -157,8 +163,9 @@ def test_stats_reviews_retention_and_streak(tmp_path: Path):
     from trainer.scheduling import Grade
 
     fake = clock()
-    collection = Collection.from_decks([deck("d", [basic("a"), basic("b")])], tmp_path,
-                                       clock=fake, config=config(), device="dev-a")
+    collection = Collection.from_decks(
+        [deck("d", [basic("a"), basic("b")])], tmp_path, clock=fake, config=config(), device="dev-a"
+    )
     for _ in range(3):  # three days in a row
         session = collection.start_session()
         while session.current is not None:
@@ -188,8 +195,9 @@ def test_streak_counts_consecutive_study_days(tmp_path: Path):
 
     fake = clock()
     cards = [basic(f"c{i}") for i in range(10)]
-    collection = Collection.from_decks([deck("d", cards)], tmp_path, clock=fake,
-                                       config=config(new_per_day=1), device="dev-a")
+    collection = Collection.from_decks(
+        [deck("d", cards)], tmp_path, clock=fake, config=config(new_per_day=1), device="dev-a"
+    )
     for day in range(4):
         if day != 1:  # a gap on day 2
             session = collection.start_session()
@@ -203,10 +211,19 @@ def test_streak_counts_consecutive_study_days(tmp_path: Path):
 # -- the commands, as a user runs them ---------------------------------------------------
 
 
-def run_trainer(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+def run_trainer(
+    *args: str, stdin: str = "", env: dict | None = None
+) -> subprocess.CompletedProcess:
     full_env = dict(os.environ) | (env or {})
-    return subprocess.run([sys.executable, "-m", "trainer", *args], input=stdin,
-                          capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "trainer", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full_env,
+        timeout=60,
+    )
 
 
 def write_deck(path: Path) -> Path:
@@ -234,14 +251,26 @@ def test_review_jsonl_end_to_end_without_textual_or_rich(tmp_path: Path, deck_fi
         "ui = sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'})\n"
         "sys.stderr.write('UI:' + ','.join(ui) + '\\n')\n"
     ) % (str(deck_file), str(tmp_path / "progress"))
-    requests = "\n".join(json.dumps(r) for r in [
-        {"cmd": "next"},
-        {"cmd": "answer", "response": "paris"},
-        {"cmd": "grade", "grade": 3},
-        {"cmd": "end"},
-    ]) + "\n"
-    completed = subprocess.run([sys.executable, "-c", probe], input=requests,
-                               capture_output=True, text=True, cwd=ROOT, timeout=60)
+    requests = (
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"cmd": "next"},
+                {"cmd": "answer", "response": "paris"},
+                {"cmd": "grade", "grade": 3},
+                {"cmd": "end"},
+            ]
+        )
+        + "\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe],
+        input=requests,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     responses = [json.loads(line) for line in completed.stdout.splitlines()]
     assert responses[0]["card"]["key"] == "geo/capital-fr"
     assert responses[1]["result"]["correct"] is True
@@ -262,14 +291,22 @@ def test_due_json_counts_per_deck(tmp_path: Path, deck_file: Path):
 
 def test_stats_and_orphans_json(tmp_path: Path, deck_file: Path):
     progress = tmp_path / "p"
-    run_trainer("review", "--jsonl", str(deck_file), "--progress", str(progress),
-                stdin='{"cmd":"answer","response":"Paris"}\n{"cmd":"grade","grade":3}\n')
-    stats = json.loads(run_trainer("stats", "--json", str(deck_file), "--progress",
-                                   str(progress)).stdout)
+    run_trainer(
+        "review",
+        "--jsonl",
+        str(deck_file),
+        "--progress",
+        str(progress),
+        stdin='{"cmd":"answer","response":"Paris"}\n{"cmd":"grade","grade":3}\n',
+    )
+    stats = json.loads(
+        run_trainer("stats", "--json", str(deck_file), "--progress", str(progress)).stdout
+    )
     assert stats["reviews"] == 1 and stats["streak"] == 1
     deck_file.write_text(deck_file.read_text().replace("capital-fr", "capital-de"))
-    orphans = json.loads(run_trainer("orphans", "--json", str(deck_file), "--progress",
-                                     str(progress)).stdout)
+    orphans = json.loads(
+        run_trainer("orphans", "--json", str(deck_file), "--progress", str(progress)).stdout
+    )
     assert [o["key"] for o in orphans["orphans"]] == ["geo/capital-fr"]
     assert orphans["orphans"][0]["reviews"] == 1
 
@@ -288,8 +325,13 @@ def test_newer_format_log_makes_review_refuse_to_write(tmp_path: Path, deck_file
     newer = b'{"format": 9, "device": "test-device"}\n'
     (progress / "reviews-test-device.jsonl").write_bytes(newer)
     completed = run_trainer(
-        "review", "--jsonl", str(deck_file), "--progress", str(progress),
-        stdin='{"cmd":"answer","response":"Paris"}\n{"cmd":"grade","grade":3}\n')
+        "review",
+        "--jsonl",
+        str(deck_file),
+        "--progress",
+        str(progress),
+        stdin='{"cmd":"answer","response":"Paris"}\n{"cmd":"grade","grade":3}\n',
+    )
     responses = [json.loads(line) for line in completed.stdout.splitlines()]
     assert responses[1]["error"]["code"] == "progress"
     assert "newer version" in responses[1]["error"]["message"]
@@ -299,7 +341,8 @@ def test_newer_format_log_makes_review_refuse_to_write(tmp_path: Path, deck_file
 def test_invalid_config_is_reported_with_file_and_key(tmp_path: Path, deck_file: Path):
     bad = tmp_path / "config.toml"
     bad.write_text("[scheduling]\nnew_per_day = -1\n")
-    completed = run_trainer("due", str(deck_file), "--progress", str(tmp_path / "p"),
-                            env={"TRAINER_CONFIG": str(bad)})
+    completed = run_trainer(
+        "due", str(deck_file), "--progress", str(tmp_path / "p"), env={"TRAINER_CONFIG": str(bad)}
+    )
     assert completed.returncode == ExitCode.USAGE
     assert str(bad) in completed.stderr and "scheduling.new_per_day" in completed.stderr

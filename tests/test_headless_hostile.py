@@ -25,8 +25,9 @@ DECK = (
 
 
 def protocol(tmp_path: Path, cards) -> ReviewProtocol:
-    collection = Collection.from_decks([deck("d", cards)], tmp_path / "p", clock=clock(),
-                                       config=config(), device="dev")
+    collection = Collection.from_decks(
+        [deck("d", cards)], tmp_path / "p", clock=clock(), config=config(), device="dev"
+    )
     return ReviewProtocol(collection.start_session())
 
 
@@ -40,21 +41,35 @@ def run_review(tmp_path: Path, stdin: bytes, **env: str) -> subprocess.Completed
     deck_file = tmp_path / "geo.yaml"
     deck_file.write_text(DECK)
     return subprocess.run(
-        [sys.executable, "-m", "trainer", "review", "--jsonl", str(deck_file),
-         "--progress", str(tmp_path / "progress")],
-        input=stdin, capture_output=True, cwd=ROOT, timeout=60,
-        env=dict(os.environ, TRAINER_DEVICE="dev", **env))
+        [
+            sys.executable,
+            "-m",
+            "trainer",
+            "review",
+            "--jsonl",
+            str(deck_file),
+            "--progress",
+            str(tmp_path / "progress"),
+        ],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        env=dict(os.environ, TRAINER_DEVICE="dev", **env),
+    )
 
 
 def test_nan_infinity_and_huge_durations_are_refused_and_grading_still_works(tmp_path: Path):
     p = protocol(tmp_path, [typed("t")])
-    lines = [b'{"cmd": "answer", "response": "paris", "duration": NaN}',
-             b'{"cmd": "answer", "response": "paris", "duration": Infinity}',
-             b'{"cmd": "answer", "response": "paris", "duration": -Infinity}',
-             b'{"cmd": "answer", "response": "paris", "duration": 1e308}',
-             b'{"cmd": "grade"}',
-             b'{"cmd": "answer", "response": "paris", "duration": 3}',
-             b'{"cmd": "grade"}']
+    lines = [
+        b'{"cmd": "answer", "response": "paris", "duration": NaN}',
+        b'{"cmd": "answer", "response": "paris", "duration": Infinity}',
+        b'{"cmd": "answer", "response": "paris", "duration": -Infinity}',
+        b'{"cmd": "answer", "response": "paris", "duration": 1e308}',
+        b'{"cmd": "grade"}',
+        b'{"cmd": "answer", "response": "paris", "duration": 3}',
+        b'{"cmd": "grade"}',
+    ]
     responses = exchange(p, b"\n".join(lines) + b"\n")
     codes = [r.get("error", {}).get("code") for r in responses]
     assert codes[:5] == ["bad-json", "bad-json", "bad-json", "bad-request", "answer-first"]
@@ -80,8 +95,10 @@ def test_grade_before_any_answer_says_answer_first(tmp_path: Path):
 
 
 def test_invalid_utf8_under_a_strict_utf8_locale_is_an_error_line(tmp_path: Path):
-    stdin = b'{"cmd": "next", "id": "\xff\xfe"}\n{"cmd": "answer", "response": "Paris"}\n' \
-            b'{"cmd": "grade"}\n{"cmd": "end"}\n'
+    stdin = (
+        b'{"cmd": "next", "id": "\xff\xfe"}\n{"cmd": "answer", "response": "Paris"}\n'
+        b'{"cmd": "grade"}\n{"cmd": "end"}\n'
+    )
     completed = run_review(tmp_path, stdin, LC_ALL="C.UTF-8", PYTHONUTF8="1")
     assert b"Traceback" not in completed.stderr
     responses = [json.loads(line) for line in completed.stdout.splitlines()]
@@ -96,6 +113,7 @@ def test_review_exits_with_the_progress_code_when_an_answer_could_not_be_saved(t
     newer = b'{"format": 9, "device": "dev"}\n'
     (progress / "reviews-dev.jsonl").write_bytes(newer)
     completed = run_review(
-        tmp_path, b'{"cmd":"answer","response":"Paris"}\n{"cmd":"grade","grade":3}\n')
+        tmp_path, b'{"cmd":"answer","response":"Paris"}\n{"cmd":"grade","grade":3}\n'
+    )
     assert json.loads(completed.stdout.splitlines()[1])["error"]["code"] == "progress"
     assert completed.returncode == ExitCode.PROGRESS

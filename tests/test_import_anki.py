@@ -23,9 +23,20 @@ PACKAGES = ["current.apkg", "legacy.apkg", "legacy-anki2.apkg", "collection.colp
 
 def _import(tmp_path: Path, package: str, *extra: str) -> tuple[int, Path, Path]:
     out, progress = tmp_path / "decks", tmp_path / "progress"
-    code = main(["import", "anki", str(FIXTURES / package), "--out", str(out), *extra,
-                 "--progress", str(progress)] if "--with-history" in extra else
-                ["import", "anki", str(FIXTURES / package), "--out", str(out), *extra])
+    code = main(
+        [
+            "import",
+            "anki",
+            str(FIXTURES / package),
+            "--out",
+            str(out),
+            *extra,
+            "--progress",
+            str(progress),
+        ]
+        if "--with-history" in extra
+        else ["import", "anki", str(FIXTURES / package), "--out", str(out), *extra]
+    )
     return code, out, progress
 
 
@@ -52,15 +63,21 @@ def test_every_package_format_imports_into_decks_that_validate(tmp_path, package
     assert result.errors == 0 and result.cards == 8
     # Subdecks are one file each.
     assert sorted(p.stem for p in out.glob("*.yaml")) == [
-        "biology", "geography", "geography-europe", "geography-europe-rivers", "languages"]
+        "biology",
+        "geography",
+        "geography-europe",
+        "geography-europe-rivers",
+        "languages",
+    ]
 
 
 def test_note_types_html_and_media_map_to_plain_text_cards(tmp_path, capsys):
     _, out, _ = _import(tmp_path, "current.apkg")
     cards = _cards(out)
     france = cards["What is the capital of France?"]["card"]
-    assert france.back == ("Paris\non the Seine\npopulation 2.1 million & more\n"
-                           "[image: media/paris.png]")
+    assert france.back == (
+        "Paris\non the Seine\npopulation 2.1 million & more\n[image: media/paris.png]"
+    )
     assert france.tags == ("capitals", "europe")
     assert cards["Say hello in French"]["card"].back == "Bonjour [sound: media/bonjour.mp3]"
     assert (out / "media" / "paris.png").read_bytes().startswith(b"\x89PNG")
@@ -75,7 +92,9 @@ def test_note_types_html_and_media_map_to_plain_text_cards(tmp_path, capsys):
     assert cloze.clozes[1].hints == ("what?",)
     assert cloze.explanation == "Back extra: a classic"
     vocabulary = cards["la pomme"]["card"]
-    assert vocabulary.back == "the apple" and vocabulary.explanation == "Example: Je mange une pomme."
+    assert (
+        vocabulary.back == "the apple" and vocabulary.explanation == "Example: Je mange une pomme."
+    )
     # Markup is text: entities decoded, script content dropped, bracket codes kept.
     markup = cards["Markup stays text: [b]bold[/b] <script>"]["card"]
     assert markup.back == "Shown"
@@ -111,11 +130,19 @@ def test_history_becomes_a_progress_log_the_store_replays(tmp_path, capsys):
     river = cards["Longest river in France"]
     assert any(r["key"].endswith("::reverse") for r in reviews if river["card"].id in r["key"])
     cloze = next(v for v in cards.values() if v["card"].type == "cloze")
-    assert sorted(r["key"].rsplit("::", 1)[1] for r in reviews if cloze["card"].id in r["key"]) \
-        == ["c1", "c2", "c2"]
+    assert sorted(r["key"].rsplit("::", 1)[1] for r in reviews if cloze["card"].id in r["key"]) == [
+        "c1",
+        "c2",
+        "c2",
+    ]
     # The store replays the log as written (recorded states adopted, none recomputed).
-    store = ProgressStore.open(progress, device="here", clock=SystemClock(),
-                               scheduler_for=lambda key: Scheduler(), use_snapshot=False)
+    store = ProgressStore.open(
+        progress,
+        device="here",
+        clock=SystemClock(),
+        scheduler_for=lambda key: Scheduler(),
+        use_snapshot=False,
+    )
     record = store.records[key]
     assert record.state.reps == 2 and record.state.state == "review"
     assert record.last_id == theirs[1]["id"] and not store.warnings
@@ -147,18 +174,27 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p.write_bytes(b"SQLite format 3\x00 not a zip"), "not a zip file"),
-    (lambda p: p.write_bytes((FIXTURES / "current.apkg").read_bytes()[:30_000]),
-     "cut short (truncated)"),
-    (lambda p: p.write_bytes(b""), "is empty"),
-    (lambda p: _zip(p, {}), "holds no Anki collection"),
-    (lambda p: _zip(p, {"media": b"{}"}), "holds no Anki collection"),
-    (lambda p: p.write_bytes((FIXTURES / "newer.apkg").read_bytes()),
-     "made by a newer version of Anki"),
-    (lambda p: _zip(p, {"collection.anki21b": b"\x28\xb5\x2f\xfd garbage"}),
-     "Anki could not read it"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_bytes(b"SQLite format 3\x00 not a zip"), "not a zip file"),
+        (
+            lambda p: p.write_bytes((FIXTURES / "current.apkg").read_bytes()[:30_000]),
+            "cut short (truncated)",
+        ),
+        (lambda p: p.write_bytes(b""), "is empty"),
+        (lambda p: _zip(p, {}), "holds no Anki collection"),
+        (lambda p: _zip(p, {"media": b"{}"}), "holds no Anki collection"),
+        (
+            lambda p: p.write_bytes((FIXTURES / "newer.apkg").read_bytes()),
+            "made by a newer version of Anki",
+        ),
+        (
+            lambda p: _zip(p, {"collection.anki21b": b"\x28\xb5\x2f\xfd garbage"}),
+            "Anki could not read it",
+        ),
+    ],
+)
 def test_bad_packages_get_one_clear_line_and_exit_2(tmp_path, capsys, make, message):
     package = tmp_path / "bad.apkg"
     make(package)
@@ -183,7 +219,8 @@ def test_password_protected_zip_is_refused(tmp_path, capsys):
 
 
 def test_a_package_too_large_for_the_free_space_is_refused_before_unpacking(
-        tmp_path, capsys, monkeypatch):
+    tmp_path, capsys, monkeypatch
+):
     import shutil
     from collections import namedtuple
 
@@ -207,8 +244,11 @@ def _package_with(tmp_path: Path, damage: str | None) -> Path:
     if damage:
         col.db.execute(damage, other.id)
     package = tmp_path / "made.apkg"
-    col.export_anki_package(out_path=str(package), limit=None,
-                            options=anki_collection.ExportAnkiPackageOptions(with_media=False))
+    col.export_anki_package(
+        out_path=str(package),
+        limit=None,
+        options=anki_collection.ExportAnkiPackageOptions(with_media=False),
+    )
     col.close()
     return package
 

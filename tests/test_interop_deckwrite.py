@@ -25,14 +25,44 @@ def test_written_text_loads_back_exactly(front, back, tags, title):
     assert result.ok, (text, result.diagnostics)
     loaded = result.deck.cards[0]
     assert (result.deck.title, loaded.front, loaded.back, loaded.tags, loaded.reverse) == (
-        title, front, back, tuple(tags), True)
+        title,
+        front,
+        back,
+        tuple(tags),
+        True,
+    )
 
 
 def test_yaml_look_alikes_stay_text():
-    for value in ["no", "Yes", "24", "12:30", "1e3", "~", "null", "2024-01-01", "a: b",
-                  "# not a comment", "- item", "line one\nline two", "  leading", "\u2028x"]:
-        text = dump_deck("d", "T", "", [{"id": "c", "type": "basic", "front": value.strip() or "x",
-                                         "back": value.strip() or "x"}])
+    for value in [
+        "no",
+        "Yes",
+        "24",
+        "12:30",
+        "1e3",
+        "~",
+        "null",
+        "2024-01-01",
+        "a: b",
+        "# not a comment",
+        "- item",
+        "line one\nline two",
+        "  leading",
+        "\u2028x",
+    ]:
+        text = dump_deck(
+            "d",
+            "T",
+            "",
+            [
+                {
+                    "id": "c",
+                    "type": "basic",
+                    "front": value.strip() or "x",
+                    "back": value.strip() or "x",
+                }
+            ],
+        )
         result = load_deck_text(text, Path("d.yaml"))
         assert result.ok, (value, text, result.diagnostics)
         assert result.deck.cards[0].back == (value.strip() or "x")

@@ -29,9 +29,12 @@ def _anki():
 def _fixture_collection(tmp_path: Path):
     anki_collection = _anki()
     col = anki_collection.Collection(str(tmp_path / "fixture.anki2"))
-    col.import_anki_package(anki_collection.ImportAnkiPackageRequest(
-        package_path=str(FIXTURES / "current.apkg"),
-        options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False)))
+    col.import_anki_package(
+        anki_collection.ImportAnkiPackageRequest(
+            package_path=str(FIXTURES / "current.apkg"),
+            options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False),
+        )
+    )
     return col
 
 
@@ -40,8 +43,15 @@ def test_anki_notes_in_plain_text_import_like_the_package(tmp_path, capsys):
     ids and texts as importing the fixture package."""
     col = _fixture_collection(tmp_path)
     exported = tmp_path / "notes.txt"
-    col.export_note_csv(out_path=str(exported), limit=None, with_html=True, with_tags=True,
-                        with_deck=True, with_notetype=True, with_guid=True)
+    col.export_note_csv(
+        out_path=str(exported),
+        limit=None,
+        with_html=True,
+        with_tags=True,
+        with_deck=True,
+        with_notetype=True,
+        with_guid=True,
+    )
     col.close()
     assert exported.read_text().startswith("#separator:tab\n#html:true\n")
     assert main(["import", "csv", str(exported), "--out", str(tmp_path / "csv")]) == ExitCode.OK
@@ -57,7 +67,12 @@ def test_anki_notes_in_plain_text_import_like_the_package(tmp_path, capsys):
             # A text file carries no media: it is mentioned by name, not copied to media/.
             twin_back = twin.back.replace("media/", "")
             assert (card.type, card.front, card.back, card.question, card.reverse) == (
-                twin.type, twin.front, twin_back, twin.question, twin.reverse), card.id
+                twin.type,
+                twin.front,
+                twin_back,
+                twin.question,
+                twin.reverse,
+            ), card.id
     assert "rows read:" in report
 
 
@@ -96,25 +111,48 @@ def test_tsv_round_trip_keeps_ids_and_text(tmp_path, capsys):
         for card in deck.cards:
             if card.type in (CardType.BASIC, CardType.TYPED, CardType.CLOZE):
                 twin = returned[card.id]
-                assert (twin.type, twin.front, twin.back, twin.question, twin.answer,
-                        twin.reverse) == (card.type, card.front, card.back, card.question,
-                                          card.answer, card.reverse)
+                assert (
+                    twin.type,
+                    twin.front,
+                    twin.back,
+                    twin.question,
+                    twin.answer,
+                    twin.reverse,
+                ) == (card.type, card.front, card.back, card.question, card.answer, card.reverse)
 
 
 def test_quizlet_export_and_its_custom_separators(tmp_path, capsys):
     quizlet = tmp_path / "set.txt"
     quizlet.write_text("la pomme - the apple")
     # A separator of several characters is refused (Quizlet's own is one).
-    assert main(["import", "csv", str(quizlet), "--separator", "ab", "--out",
-                 str(tmp_path / "q")]) == ExitCode.USAGE
+    assert (
+        main(["import", "csv", str(quizlet), "--separator", "ab", "--out", str(tmp_path / "q")])
+        == ExitCode.USAGE
+    )
     assert "give one character" in capsys.readouterr().err
     quizlet.write_text('la pomme\tthe apple;"le" chat\tthe cat;\nle chien\tthe dog;')
-    code = main(["import", "csv", str(quizlet), "--out", str(tmp_path / "q"),
-                 "--row-separator", ";", "--title", "French", "--deck-id", "french"])
+    code = main(
+        [
+            "import",
+            "csv",
+            str(quizlet),
+            "--out",
+            str(tmp_path / "q"),
+            "--row-separator",
+            ";",
+            "--title",
+            "French",
+            "--deck-id",
+            "french",
+        ]
+    )
     assert code == ExitCode.OK
     deck = load_deck(tmp_path / "q" / "french.yaml").deck
     assert [(c.front, c.back) for c in deck.cards] == [
-        ("la pomme", "the apple"), ('"le" chat', "the cat"), ("le chien", "the dog")]
+        ("la pomme", "the apple"),
+        ('"le" chat', "the cat"),
+        ("le chien", "the dog"),
+    ]
     out = tmp_path / "out.txt"
     assert main(["export", "csv", str(tmp_path / "q"), "--out", str(out), "--quizlet"]) == 0
     assert out.read_text() == 'la pomme\tthe apple\n"le" chat\tthe cat\nle chien\tthe dog\n'
@@ -122,23 +160,36 @@ def test_quizlet_export_and_its_custom_separators(tmp_path, capsys):
 
 def test_header_and_column_options(tmp_path, capsys):
     sheet = tmp_path / "sheet.csv"
-    sheet.write_text("tags,answer,question\ngeo,Paris,Capital of France?\n"
-                     "geo,,Capital of Spain?\n")
+    sheet.write_text("tags,answer,question\ngeo,Paris,Capital of France?\ngeo,,Capital of Spain?\n")
     code = main(["import", "csv", str(sheet), "--header", "--out", str(tmp_path / "o")])
     out = capsys.readouterr().out
     assert code == ExitCode.PROBLEMS
     assert "sheet.csv row 2: the row needs a front and a back" in out
     deck = load_deck(tmp_path / "o" / "sheet.yaml").deck
-    assert [(c.front, c.back, c.tags) for c in deck.cards] == [("Capital of France?", "Paris", ("geo",))]
-    code = main(["import", "csv", str(sheet), "--columns", "ignore,back,front", "--out",
-                 str(tmp_path / "p")])
+    assert [(c.front, c.back, c.tags) for c in deck.cards] == [
+        ("Capital of France?", "Paris", ("geo",))
+    ]
+    code = main(
+        [
+            "import",
+            "csv",
+            str(sheet),
+            "--columns",
+            "ignore,back,front",
+            "--out",
+            str(tmp_path / "p"),
+        ]
+    )
     assert load_deck(tmp_path / "p" / "sheet.yaml").deck.cards[0].front == "question"
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "the file is empty"),
-    (b"front\tback\n\xff\xfe\n", "sheet.tsv:2: not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "the file is empty"),
+        (b"front\tback\n\xff\xfe\n", "sheet.tsv:2: not UTF-8"),
+    ],
+)
 def test_bad_text_files_get_a_clear_error(tmp_path, capsys, content, message):
     sheet = tmp_path / "sheet.tsv"
     sheet.write_bytes(content)
@@ -149,10 +200,12 @@ def test_bad_text_files_get_a_clear_error(tmp_path, capsys, content, message):
 
 def test_markdown_cards_both_ways(tmp_path, capsys):
     notes = tmp_path / "notes.md"
-    notes.write_text("# Geography\n\nSome prose that is not a card.\n\n"
-                     "Q: What is the capital of France?\nA: Paris\n\n"
-                     "Q: Two rivers of France?\nA: Seine\nLoire\n\n"
-                     "C: [Paris] is the capital of [France].\n\nA: an answer alone\n")
+    notes.write_text(
+        "# Geography\n\nSome prose that is not a card.\n\n"
+        "Q: What is the capital of France?\nA: Paris\n\n"
+        "Q: Two rivers of France?\nA: Seine\nLoire\n\n"
+        "C: [Paris] is the capital of [France].\n\nA: an answer alone\n"
+    )
     code = main(["import", "markdown", str(notes), "--out", str(tmp_path / "md")])
     out = capsys.readouterr().out
     assert code == ExitCode.PROBLEMS and "notes.md:14: an A: without a Q: before it" in out
@@ -160,7 +213,8 @@ def test_markdown_cards_both_ways(tmp_path, capsys):
     assert deck.title == "Geography"
     assert [(c.type, c.front, c.back) for c in deck.cards[:2]] == [
         ("basic", "What is the capital of France?", "Paris"),
-        ("basic", "Two rivers of France?", "Seine\nLoire")]
+        ("basic", "Two rivers of France?", "Seine\nLoire"),
+    ]
     cloze = deck.cards[2]
     assert [c.answers for c in cloze.clozes] == [("Paris",), ("France",)]
     # Written back out and read again: the same cards with the same ids.
@@ -169,7 +223,8 @@ def test_markdown_cards_both_ways(tmp_path, capsys):
     assert main(["import", "markdown", str(again), "--out", str(tmp_path / "md2")]) == 0
     twin = load_deck(tmp_path / "md2" / "geography.yaml").deck
     assert [(c.id, c.front, c.back, c.question) for c in twin.cards] == [
-        (c.id, c.front, c.back, c.question) for c in deck.cards]
+        (c.id, c.front, c.back, c.question) for c in deck.cards
+    ]
 
 
 def test_markdown_export_of_the_bundled_decks_imports_and_validates(tmp_path, capsys):

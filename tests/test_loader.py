@@ -100,17 +100,26 @@ def test_full_deck_loads_with_every_field(deck_file: Path):
     deck = result.deck
     assert deck is not None
     assert (deck.id, deck.title, deck.description) == (
-        "full-deck", "Every card type", "A deck using every field.")
+        "full-deck",
+        "Every card type",
+        "A deck using every field.",
+    )
     assert deck.path == deck_file
-    assert [(s.file, s.title) for s in deck.sources] == [("a.txt", "Article A"),
-                                                         ("b.txt", "Article B")]
+    assert [(s.file, s.title) for s in deck.sources] == [
+        ("a.txt", "Article A"),
+        ("b.txt", "Article B"),
+    ]
     assert deck.sources[1].location == Location(deck_file, 9, 5)
     settings = deck.scheduling
     assert settings.desired_retention == 0.85
     assert settings.learning_steps == (0.5, 10.0, 60.0)
     assert settings.relearning_steps == (1440.0,)
-    assert (settings.maximum_interval, settings.enable_fuzzing, settings.new_per_day,
-            settings.reviews_per_day) == (365, False, 0, 100)
+    assert (
+        settings.maximum_interval,
+        settings.enable_fuzzing,
+        settings.new_per_day,
+        settings.reviews_per_day,
+    ) == (365, False, 0, 100)
     assert [c.type for c in deck.cards] == list(CardType)
 
 
@@ -120,24 +129,36 @@ def test_each_card_type_maps_onto_the_model(deck_file: Path):
     basic, cloze, typed, choice, multi, order, truefalse = deck.cards
 
     assert (basic.front, basic.back, basic.reverse) == (
-        "What does NMDA stand for?", "N-methyl-D-aspartate", True)
+        "What does NMDA stand for?",
+        "N-methyl-D-aspartate",
+        True,
+    )
     assert basic.tags == ("receptors", "terms") and basic.sources == ("a.txt",)
     assert basic.explanation == "The receptor ketamine blocks."
 
     assert cloze.question.startswith("Ketamine blocks {{c1::NMDA}}")
     assert cloze.sources == ("a.txt", "b.txt")
     assert cloze.clozes == (
-        Cloze(1, ("NMDA", "more"), (None, None), ("N-methyl-D-aspartate",),
-              AnswerTests(("nmda",), ("AMPA",))),
+        Cloze(
+            1,
+            ("NMDA", "more"),
+            (None, None),
+            ("N-methyl-D-aspartate",),
+            AnswerTests(("nmda",), ("AMPA",)),
+        ),
         Cloze(2, ("glutamate",), ("a transmitter",)),
     )
     assert cloze.match == MatchPolicy(max_typos=1)
 
     assert (typed.question, typed.answer) == ("Within roughly how many hours?", "24")
     assert typed.alternatives == ("twenty-four",) and typed.wrong == ("2 weeks",)
-    assert typed.match == MatchPolicy(case_sensitive=True, accent_sensitive=True,
-                                      ignore_punctuation=False, numeric_tolerance=0.0,
-                                      max_typos=None)
+    assert typed.match == MatchPolicy(
+        case_sensitive=True,
+        accent_sensitive=True,
+        ignore_punctuation=False,
+        numeric_tolerance=0.0,
+        max_typos=None,
+    )
     assert typed.tests == AnswerTests(("24", "twenty four"), ("48",))
 
     assert (choice.answer, choice.options) == ("NMDA", ("NMDA", "GABA-A", "mu-opioid"))
@@ -152,8 +173,12 @@ def test_study_cards_come_from_reverse_and_cloze_numbers(deck_file: Path):
     deck = load_deck(deck_file).deck
     assert deck is not None
     keys = [s.key for s in deck.study_cards()]
-    assert keys[:4] == ["full-deck/nmda", "full-deck/nmda::reverse",
-                        "full-deck/glutamate-role::c1", "full-deck/glutamate-role::c2"]
+    assert keys[:4] == [
+        "full-deck/nmda",
+        "full-deck/nmda::reverse",
+        "full-deck/glutamate-role::c1",
+        "full-deck/glutamate-role::c2",
+    ]
 
 
 def test_cards_and_fields_keep_their_positions(deck_file: Path):
@@ -196,8 +221,10 @@ cards:
 
 
 def test_byte_order_mark_and_crlf_line_ends_are_accepted(tmp_path: Path):
-    body = "format: 1\r\nid: d\r\ntitle: T\r\ncards:\r\n  - id: a\r\n    type: basic\r\n" \
-           "    front: F\r\n    back: B\r\n"
+    body = (
+        "format: 1\r\nid: d\r\ntitle: T\r\ncards:\r\n  - id: a\r\n    type: basic\r\n"
+        "    front: F\r\n    back: B\r\n"
+    )
     result = load_deck_text(b"\xef\xbb\xbf" + body.encode(), tmp_path / "d.yaml")
     assert result.ok and result.diagnostics == []
     assert result.deck is not None and result.deck.cards[0].back == "B"
@@ -220,8 +247,7 @@ cards:
     result = load_deck_text(text, tmp_path / "d.yaml")
     assert result.ok, [str(d) for d in result.diagnostics]
     card = result.deck.cards[0]
-    assert (card.question, card.answer, card.alternatives) == ("yes", "5",
-                                                               ("no", "1e3", "12:30"))
+    assert (card.question, card.answer, card.alternatives) == ("yes", "5", ("no", "1e3", "12:30"))
 
 
 def test_a_broken_card_is_left_out_and_the_rest_load(tmp_path: Path):
@@ -247,7 +273,8 @@ cards:
     assert result.deck is not None
     assert [c.id for c in result.deck.cards] == ["good", "also-good"]
     assert [(d.code, d.card_id, d.line) for d in result.diagnostics] == [
-        ("missing-field", "bad", 9)]
+        ("missing-field", "bad", 9)
+    ]
 
 
 def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path):
@@ -278,8 +305,7 @@ cards:
     assert [line for line, _, _ in codes] == sorted(line for line, _, _ in codes)
 
 
-def test_garbage_collector_is_paused_during_loading_and_restored(deck_file: Path,
-                                                                monkeypatch):
+def test_garbage_collector_is_paused_during_loading_and_restored(deck_file: Path, monkeypatch):
     states: list[bool] = []
     import trainer.loader as loader
 
@@ -313,8 +339,12 @@ def test_find_deck_files_recurses_sorted_and_skips_other_files(tmp_path: Path):
     explicit = tmp_path / "notes.txt"
     files, problems = find_deck_files([tmp_path, explicit, tmp_path / "b" / "a.yaml"])
     assert problems == []
-    assert files == [tmp_path / "a.YAML", tmp_path / "b" / "a.yaml", tmp_path / "b" / "z.yml",
-                     explicit]
+    assert files == [
+        tmp_path / "a.YAML",
+        tmp_path / "b" / "a.yaml",
+        tmp_path / "b" / "z.yml",
+        explicit,
+    ]
 
 
 def test_find_deck_files_follows_links_to_other_directories(tmp_path: Path):

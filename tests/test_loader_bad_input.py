@@ -33,8 +33,21 @@ def only(text: str | bytes):
 
 
 def says_what_to_do(message: str) -> bool:
-    return any(word in message for word in ("add", "remove", "quote", "write", "replace",
-                                            "start", "use", "fix", "check", "flatten"))
+    return any(
+        word in message
+        for word in (
+            "add",
+            "remove",
+            "quote",
+            "write",
+            "replace",
+            "start",
+            "use",
+            "fix",
+            "check",
+            "flatten",
+        )
+    )
 
 
 def card(body: str) -> str:
@@ -46,8 +59,9 @@ def test_empty_file():
     assert problems("# only a comment\n\n") == [("empty-file", 1, 1)]
 
 
-@pytest.mark.parametrize("text, kind", [("- a\n- b\n", "a list"), ("just text\n", "text"),
-                                        ("42\n", "a number")])
+@pytest.mark.parametrize(
+    "text, kind", [("- a\n- b\n", "a list"), ("just text\n", "text"), ("42\n", "a number")]
+)
 def test_top_level_that_is_not_a_mapping(text: str, kind: str):
     diagnostic = only(text)
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("not-a-mapping", 1, 1)
@@ -87,19 +101,23 @@ def test_duplicate_key_points_at_the_second_and_names_the_first_line():
 
 
 def test_duplicate_deck_key_makes_the_deck_unusable():
-    result = load_deck_text("format: 1\nid: d\ntitle: T\nid: e\ncards: [{id: a, type: basic,"
-                            " front: F, back: B}]\n", PATH)
+    result = load_deck_text(
+        "format: 1\nid: d\ntitle: T\nid: e\ncards: [{id: a, type: basic, front: F, back: B}]\n",
+        PATH,
+    )
     assert [(d.code, d.line, d.column) for d in result.diagnostics] == [("duplicate-key", 4, 1)]
     assert result.deck is None
 
 
 def test_missing_required_field_is_reported_at_the_card():
-    diagnostic = only(card("""\
+    diagnostic = only(
+        card("""\
         - id: a
           type: choice
           question: Q
           answer: A
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("missing-field", 5, 5)
     assert "'options'" in diagnostic.message
 
@@ -109,12 +127,15 @@ def test_missing_deck_fields():
 
 
 def test_unknown_field_suggests_the_intended_one():
-    result = load_deck_text(card("""\
+    result = load_deck_text(
+        card("""\
         - id: a
           type: typed
           qestion: Q
           answer: x
-        """), PATH)
+        """),
+        PATH,
+    )
     (unknown,) = [d for d in result.diagnostics if d.code == "unknown-field"]
     assert (unknown.code, unknown.line, unknown.column) == ("unknown-field", 7, 5)
     assert "did you mean 'question'?" in unknown.message
@@ -122,123 +143,151 @@ def test_unknown_field_suggests_the_intended_one():
 
 
 def test_field_of_another_card_type_says_which_type_has_it():
-    diagnostic = only(card("""\
+    diagnostic = only(
+        card("""\
         - id: a
           type: basic
           front: F
           back: B
           options: [x]
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("unknown-field", 9, 5)
     assert "choice" in diagnostic.message
 
 
 def test_unknown_card_type_suggests_the_intended_one():
-    diagnostic = only(card("""\
+    diagnostic = only(
+        card("""\
         - id: a
           type: trufalse
           statement: S
           answer: true
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("invalid-value", 6, 11)
     assert "did you mean 'truefalse'?" in diagnostic.message
 
 
-@pytest.mark.parametrize("value, read_as", [
-    ("no", "the boolean false"),
-    ("Yes", "the boolean true"),
-    ("off", "the boolean false"),
-    ("1e3", "a number by YAML 1.2"),
-    ("0o17", "a number by YAML 1.2"),
-    ("12:30", "the number 750 (base 60)"),
-    ("24", "the number 24"),
-    ("1_000", "the number 1000"),
-    (".inf", "the number inf"),
-    ("~", "null"),
-    ("null", "null"),
-    ("2024-01-01", "a date"),
-    ("y", "a boolean by YAML 1.1"),
-])
+@pytest.mark.parametrize(
+    "value, read_as",
+    [
+        ("no", "the boolean false"),
+        ("Yes", "the boolean true"),
+        ("off", "the boolean false"),
+        ("1e3", "a number by YAML 1.2"),
+        ("0o17", "a number by YAML 1.2"),
+        ("12:30", "the number 750 (base 60)"),
+        ("24", "the number 24"),
+        ("1_000", "the number 1000"),
+        (".inf", "the number inf"),
+        ("~", "null"),
+        ("null", "null"),
+        ("2024-01-01", "a date"),
+        ("y", "a boolean by YAML 1.1"),
+    ],
+)
 def test_yaml_surprises_in_text_fields_must_be_quoted(value: str, read_as: str):
-    diagnostic = only(card(f"""\
+    diagnostic = only(
+        card(f"""\
         - id: a
           type: typed
           question: Q
           answer: {value}
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("quote-this", 8, 13)
     assert read_as in diagnostic.message
     assert f'answer: "{value}"' in diagnostic.message
 
 
 def test_yaml_surprise_in_a_list_item_is_located_at_the_item():
-    diagnostic = only(card("""\
+    diagnostic = only(
+        card("""\
         - id: a
           type: choice
           question: Q
           answer: "yes"
           options: ["yes", no]
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("quote-this", 9, 22)
 
 
 @pytest.mark.parametrize("value", ["yes", "no", "on", "off", "Yes", "NO", "y", "N"])
 def test_booleans_accept_only_true_and_false(value: str):
-    diagnostic = only(card(f"""\
+    diagnostic = only(
+        card(f"""\
         - id: a
           type: truefalse
           statement: S
           answer: {value}
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("quote-this", 8, 13)
     assert "write true or false" in diagnostic.message
 
 
 @pytest.mark.parametrize("value", ['"true"', '"y"', "1"])
 def test_booleans_refuse_text_and_numbers(value: str):
-    diagnostic = only(card(f"""\
+    diagnostic = only(
+        card(f"""\
         - id: a
           type: basic
           front: F
           back: B
           reverse: {value}
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("wrong-type", 9, 14)
     assert "true or false" in diagnostic.message
 
 
 def test_wrong_types_are_named():
-    result = load_deck_text(card("""\
+    result = load_deck_text(
+        card("""\
         - id: a
           type: choice
           question: [Q]
           answer: A
           options: A
-        """), PATH)
+        """),
+        PATH,
+    )
     assert [(d.code, d.line, d.column) for d in result.diagnostics] == [
-        ("wrong-type", 7, 15), ("wrong-type", 9, 14)]
+        ("wrong-type", 7, 15),
+        ("wrong-type", 9, 14),
+    ]
     assert "must be text, not a list" in result.diagnostics[0].message
     assert "options: [A]" in result.diagnostics[1].message
 
 
-@pytest.mark.parametrize("line, message", [
-    ("  desired_retention: 1.5", "between 0 and 1"),
-    ("  desired_retention: .nan", "finite"),
-    ("  learning_steps: [10]", "not a duration"),
-    ("  learning_steps: [0m]", "not a duration"),
-    ("  relearning_steps: [10 minutes]", "not a duration"),
-    ("  maximum_interval: 0", "between 1 and 36500"),
-    ("  maximum_interval: 99999999999999999999", "between 1 and 36500"),
-    ("  learning_steps: [99999999999d]", "at most 36500 days"),
-    ("  new_per_day: -1", "at least 0"),
-    ("  reviews_per_day: 2.5", "whole number"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("  desired_retention: 1.5", "between 0 and 1"),
+        ("  desired_retention: .nan", "finite"),
+        ("  learning_steps: [10]", "not a duration"),
+        ("  learning_steps: [0m]", "not a duration"),
+        ("  relearning_steps: [10 minutes]", "not a duration"),
+        ("  maximum_interval: 0", "between 1 and 36500"),
+        ("  maximum_interval: 99999999999999999999", "between 1 and 36500"),
+        ("  learning_steps: [99999999999d]", "at most 36500 days"),
+        ("  new_per_day: -1", "at least 0"),
+        ("  reviews_per_day: 2.5", "whole number"),
+    ],
+)
 def test_bad_scheduling_values(line: str, message: str):
-    text = "format: 1\nid: d\ntitle: T\nscheduling:\n" + line + \
-        "\ncards: [{id: a, type: basic, front: F, back: B}]\n"
+    text = (
+        "format: 1\nid: d\ntitle: T\nscheduling:\n"
+        + line
+        + "\ncards: [{id: a, type: basic, front: F, back: B}]\n"
+    )
     result = load_deck_text(text, PATH)
     assert [(d.code, d.line) for d in result.diagnostics] in (
-        [("invalid-value", 5)], [("wrong-type", 5)])
+        [("invalid-value", 5)],
+        [("wrong-type", 5)],
+    )
     assert message in result.diagnostics[0].message
     assert result.diagnostics[0].column > 3
     assert result.deck is None
@@ -246,78 +295,100 @@ def test_bad_scheduling_values(line: str, message: str):
 
 @pytest.mark.parametrize("value", ["Bad-Id", "-lead", "has space", "é"])
 def test_bad_ids(value: str):
-    diagnostic = only(card(f"""\
+    diagnostic = only(
+        card(f"""\
         - id: {value}
           type: basic
           front: F
           back: B
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("invalid-value", 5, 9)
 
 
 def test_bad_match_and_tests_values():
-    result = load_deck_text(card("""\
+    result = load_deck_text(
+        card("""\
         - id: a
           type: typed
           question: Q
           answer: A
           match: {max_typos: some, numeric_tolerance: -1, case_sensitive: on}
           tests: {accept: A}
-        """), PATH)
+        """),
+        PATH,
+    )
     assert [(d.code, d.line, d.column) for d in result.diagnostics] == [
-        ("wrong-type", 9, 24), ("invalid-value", 9, 49), ("quote-this", 9, 69),
-        ("wrong-type", 10, 21)]
+        ("wrong-type", 9, 24),
+        ("invalid-value", 9, 49),
+        ("quote-this", 9, 69),
+        ("wrong-type", 10, 21),
+    ]
 
 
-@pytest.mark.parametrize("text, column, message", [
-    # The text starts at column 11; the column is that of the offending braces.
-    ("A {{c0::b}} c", 13, "start at 1"),
-    ("A {{c1::b c", 13, "never closed"),
-    ("A b}} c", 14, "closes no deletion"),
-    ("A {{c1::}} c", 13, "no answer"),
-    ("A {{c1::x{{c2::y}}}} c", 20, "nested"),
-    ("A {{x}} c", 13, "'{{c'"),
-    ("No deletion here", 11, "at least one deletion"),
-])
+@pytest.mark.parametrize(
+    "text, column, message",
+    [
+        # The text starts at column 11; the column is that of the offending braces.
+        ("A {{c0::b}} c", 13, "start at 1"),
+        ("A {{c1::b c", 13, "never closed"),
+        ("A b}} c", 14, "closes no deletion"),
+        ("A {{c1::}} c", 13, "no answer"),
+        ("A {{c1::x{{c2::y}}}} c", 20, "nested"),
+        ("A {{x}} c", 13, "'{{c'"),
+        ("No deletion here", 11, "at least one deletion"),
+    ],
+)
 def test_cloze_syntax_errors_are_located_in_the_text(text: str, column: int, message: str):
-    diagnostic = only(card(f"""\
+    diagnostic = only(
+        card(f"""\
         - id: a
           type: cloze
           text: {text}
-        """))
-    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("cloze-syntax", 7,
-                                                                      column)
+        """)
+    )
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("cloze-syntax", 7, column)
     assert message in diagnostic.message
 
 
 def test_cloze_error_in_a_quoted_text_counts_the_quote():
-    diagnostic = only(card("""\
+    diagnostic = only(
+        card("""\
         - id: a
           type: cloze
           text: "A {{c1::b c"
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("cloze-syntax", 7, 14)
 
 
-@pytest.mark.parametrize("field", ["alternatives:\n      c3: [x]",
-                                   "tests:\n      c3: {accept: [x]}"])
+@pytest.mark.parametrize(
+    "field", ["alternatives:\n      c3: [x]", "tests:\n      c3: {accept: [x]}"]
+)
 def test_cloze_extras_naming_a_missing_deletion(field: str):
-    diagnostic = only(card("""\
+    diagnostic = only(
+        card("""\
         - id: a
           type: cloze
           text: A {{c1::b}} {{c2::c}}
-          """) + "    " + field + "\n")
+          """)
+        + "    "
+        + field
+        + "\n"
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("cloze-syntax", 9, 7)
     assert "c1, c2" in diagnostic.message
 
 
 def test_cloze_extras_with_a_bad_deletion_key():
-    diagnostic = only(card("""\
+    diagnostic = only(
+        card("""\
         - id: a
           type: cloze
           text: A {{c1::b}}
           alternatives: {first: [x]}
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("invalid-value", 8, 20)
 
 
@@ -344,7 +415,8 @@ def test_alias_bomb_is_refused_cheaply():
 
 
 def test_alias_inside_a_card_is_reported_at_the_field_that_uses_it():
-    result = load_deck_text(card("""\
+    result = load_deck_text(
+        card("""\
         - id: a
           type: basic
           front: &f F
@@ -353,9 +425,12 @@ def test_alias_inside_a_card_is_reported_at_the_field_that_uses_it():
           type: basic
           front: *f
           back: B
-        """), PATH)
+        """),
+        PATH,
+    )
     assert [(d.code, d.line, d.column, d.card_id) for d in result.diagnostics] == [
-        ("alias", 11, 5, "b")]
+        ("alias", 11, 5, "b")
+    ]
     assert [c.id for c in result.deck.cards] == ["a"]
 
 
@@ -363,15 +438,18 @@ def test_undefined_alias():
     assert problems("format: 1\nid: *nope\n") == [("alias", 2, 5)]
 
 
-@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/name:os.system",
-                                 "!custom", "!!binary"])
+@pytest.mark.parametrize(
+    "tag", ["!!python/object/apply:os.system", "!!python/name:os.system", "!custom", "!!binary"]
+)
 def test_unsafe_and_unknown_tags_are_refused(tag: str):
-    diagnostic = only(card(f"""\
+    diagnostic = only(
+        card(f"""\
         - id: a
           type: typed
           question: {tag} ["echo pwned"]
           answer: A
-        """))
+        """)
+    )
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("unsafe-tag", 7, 15)
 
 
@@ -385,22 +463,29 @@ def test_python_tag_anywhere_is_refused_without_running_anything(tmp_path: Path)
 
 
 def test_two_documents_point_at_the_second_separator():
-    text = card("""\
+    text = (
+        card("""\
         - id: a
           type: basic
           front: F
           back: B
-        """) + "---\nformat: 1\n"
+        """)
+        + "---\nformat: 1\n"
+    )
     assert problems(text) == [("multiple-documents", 9, 1)]
 
 
 def test_a_leading_document_marker_is_fine():
-    assert load_deck_text("---\n" + card("""\
+    assert load_deck_text(
+        "---\n"
+        + card("""\
         - id: a
           type: basic
           front: F
           back: B
-        """), PATH).ok
+        """),
+        PATH,
+    ).ok
 
 
 def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path, monkeypatch):
@@ -415,8 +500,7 @@ def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path, monkeypatch)
 
     monkeypatch.setattr(yamlread, "open", no_reading, raising=False)
     result = load_deck(huge)
-    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [
-        ("file-too-large", 0, 0)]
+    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [("file-too-large", 0, 0)]
     assert "52,428,800 bytes" in result.diagnostics[0].message
     assert result.deck is None
 
@@ -445,24 +529,33 @@ def test_latin1_file_is_refused_but_a_byte_order_mark_is_fine():
     assert result.ok and result.deck.cards[0].front == "Café"
 
 
-@pytest.mark.parametrize("written, expected", [
-    ('"Title\\e[2J here"', "Title here"),
-    ('"A\\x9b2Jb"', "Ab"),
-    ('"evil\\u202etxt.exe"', "eviltxt.exe"),
-])
-def test_escape_sequences_in_quoted_text_are_stripped_with_a_warning(written: str,
-                                                                     expected: str):
-    result = load_deck_text(card(f"""\
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ('"Title\\e[2J here"', "Title here"),
+        ('"A\\x9b2Jb"', "Ab"),
+        ('"evil\\u202etxt.exe"', "eviltxt.exe"),
+    ],
+)
+def test_escape_sequences_in_quoted_text_are_stripped_with_a_warning(written: str, expected: str):
+    result = load_deck_text(
+        card(f"""\
         - id: a
           type: basic
           front: {written}
           back: B
-        """), PATH)
+        """),
+        PATH,
+    )
     assert result.ok
     assert result.deck.cards[0].front == expected
     (diagnostic,) = result.diagnostics
     assert (diagnostic.severity, diagnostic.code, diagnostic.line, diagnostic.column) == (
-        Severity.WARNING, "control-characters", 7, 12)
+        Severity.WARNING,
+        "control-characters",
+        7,
+        12,
+    )
     assert diagnostic.card_id == "a"
 
 
@@ -477,7 +570,8 @@ def test_raw_terminal_title_sequence_in_the_file_is_stripped_with_a_warning():
     assert result.ok
     assert result.deck.cards[0].front == "Hello world"
     assert [(d.severity, d.code, d.line, d.column) for d in result.diagnostics] == [
-        (Severity.WARNING, "control-characters", 7, 17)]
+        (Severity.WARNING, "control-characters", 7, 17)
+    ]
 
 
 def test_nesting_deeper_than_the_limit_is_refused():
@@ -495,20 +589,24 @@ print(json.dumps([[d.severity.value, d.line, d.column, d.message] for d in resul
 """
 
 
-@pytest.mark.parametrize("text", [
-    "[" * 100_000,
-    "{a: " * 100_000,
-    "- " * 100_000 + "x\n",
-    "a:\n" + "".join(" " * i + "- \n" for i in range(1, 2000)),
-    "&a [" * 20_000,
-], ids=["flow-brackets", "flow-mappings", "block-dashes", "block-indentation", "anchors"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        "{a: " * 100_000,
+        "- " * 100_000 + "x\n",
+        "a:\n" + "".join(" " * i + "- \n" for i in range(1, 2000)),
+        "&a [" * 20_000,
+    ],
+    ids=["flow-brackets", "flow-mappings", "block-dashes", "block-indentation", "anchors"],
+)
 def test_pathological_nesting_is_refused_without_crashing(text: str):
     # What the author gets, whichever layer refuses the input (our depth guard or the
     # parser's own limit): one located error that says what to do, no crash, bounded memory.
     completed = run_probe(DEEP_PROBE, stdin=text)
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "Traceback" not in completed.stderr
-    (severity, line, column, message), = json.loads(completed.stdout)
+    ((severity, line, column, message),) = json.loads(completed.stdout)
     lines = text.splitlines() or [""]
     assert severity == "error"
     assert 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]) + 1
@@ -518,8 +616,7 @@ def test_pathological_nesting_is_refused_without_crashing(text: str):
 def test_path_that_does_not_exist(tmp_path: Path):
     missing = tmp_path / "nope.yaml"
     result = load_deck(missing)
-    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [
-        ("path-not-found", 0, 0)]
+    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [("path-not-found", 0, 0)]
     files, found = find_deck_files([missing])
     assert files == [] and [(d.path, d.code) for d in found] == [(missing, "path-not-found")]
 
@@ -544,8 +641,14 @@ def test_directory_with_a_symlink_loop(tmp_path: Path):
 
 
 def test_every_diagnostic_says_what_to_do():
-    texts = ["", "- a\n", "a: 'x\n", HEADER + "\t- x\n", ALIAS_BOMB,
-             card("- id: A\n  type: basic\n  front: no\n  bak: B\n")]
+    texts = [
+        "",
+        "- a\n",
+        "a: 'x\n",
+        HEADER + "\t- x\n",
+        ALIAS_BOMB,
+        card("- id: A\n  type: basic\n  front: no\n  bak: B\n"),
+    ]
     for text in texts:
         for diagnostic in load_deck_text(text, PATH).diagnostics:
             assert diagnostic.severity is Severity.ERROR
@@ -554,11 +657,14 @@ def test_every_diagnostic_says_what_to_do():
             assert says_what_to_do(diagnostic.message), diagnostic.message
 
 
-@pytest.mark.parametrize("field, line", [
-    ("id: !!int abc\ntitle: T\n", 2),
-    ("id: d\ntitle: T\nscheduling: {new_per_day: !!int many}\n", 4),
-    ("id: d\ntitle: !!float x\n", 3),
-])
+@pytest.mark.parametrize(
+    "field, line",
+    [
+        ("id: !!int abc\ntitle: T\n", 2),
+        ("id: d\ntitle: T\nscheduling: {new_per_day: !!int many}\n", 4),
+        ("id: d\ntitle: !!float x\n", 3),
+    ],
+)
 def test_a_number_tag_on_text_that_is_no_number_is_one_located_error(field: str, line: int):
     # Found by the bundled-deck mutation test: the constructor's ValueError escaped.
     text = "format: 1\n" + field + "cards:\n  - id: a\n    type: basic\n    front: F\n    back: B\n"

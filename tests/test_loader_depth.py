@@ -22,8 +22,10 @@ from bounded import run_probe
 PATH = Path("deep.yaml")
 DEEP = "[" * 70 + "]" * 70
 # Enough flow lists that the cheap bound exceeds MAX_DEPTH: composed in a thread.
-FILLER = "".join(f"  - id: f{i}\n    type: basic\n    front: F{i}\n    back: B\n"
-                 f"    tags: [t{i}]\n" for i in range(80))
+FILLER = "".join(
+    f"  - id: f{i}\n    type: basic\n    front: F{i}\n    back: B\n    tags: [t{i}]\n"
+    for i in range(80)
+)
 
 
 def problems(text: str) -> list[tuple[str, int, int]]:
@@ -68,34 +70,62 @@ CARD = "  - id: a\n    type: cloze\n    text: '{{c1::x}}'\n"
 
 CASES = [
     ("unknown deck field", HEADER + "extra: " + DEEP + "\ncards:\n" + FILLER, 4, 8),
-    ("unknown card field", HEADER + "cards:\n" + FILLER + CARD + "    extra: " + DEEP + "\n",
-     4 + 5 * 80 + 4, 12),
-    ("a text field", HEADER + "cards:\n" + FILLER + CARD + "    explanation: " + DEEP + "\n",
-     4 + 5 * 80 + 4, 18),
-    ("a list item", HEADER + "cards:\n" + FILLER + CARD + "    tags: [a, " + DEEP + "]\n",
-     4 + 5 * 80 + 4, 15),
-    ("a cloze test sample", HEADER + "cards:\n" + FILLER + CARD
-     + "    tests: {c1: {accept: [" + DEEP + "]}}\n", 4 + 5 * 80 + 4, 31),
-    ("a match option", HEADER + "cards:\n" + FILLER + CARD + "    match: {max_typos: "
-     + DEEP + "}\n", 4 + 5 * 80 + 4, 24),
-    ("scheduling", HEADER + "scheduling: {learning_steps: [" + DEEP + "]}\ncards:\n" + FILLER,
-     4, 31),
+    (
+        "unknown card field",
+        HEADER + "cards:\n" + FILLER + CARD + "    extra: " + DEEP + "\n",
+        4 + 5 * 80 + 4,
+        12,
+    ),
+    (
+        "a text field",
+        HEADER + "cards:\n" + FILLER + CARD + "    explanation: " + DEEP + "\n",
+        4 + 5 * 80 + 4,
+        18,
+    ),
+    (
+        "a list item",
+        HEADER + "cards:\n" + FILLER + CARD + "    tags: [a, " + DEEP + "]\n",
+        4 + 5 * 80 + 4,
+        15,
+    ),
+    (
+        "a cloze test sample",
+        HEADER + "cards:\n" + FILLER + CARD + "    tests: {c1: {accept: [" + DEEP + "]}}\n",
+        4 + 5 * 80 + 4,
+        31,
+    ),
+    (
+        "a match option",
+        HEADER + "cards:\n" + FILLER + CARD + "    match: {max_typos: " + DEEP + "}\n",
+        4 + 5 * 80 + 4,
+        24,
+    ),
+    (
+        "scheduling",
+        HEADER + "scheduling: {learning_steps: [" + DEEP + "]}\ncards:\n" + FILLER,
+        4,
+        31,
+    ),
     ("a source", HEADER + "sources: [{file: " + DEEP + "}]\ncards:\n" + FILLER, 4, 18),
-    ("a newer format", "format: 2\nid: d\ntitle: T\ncards:\n" + FILLER + CARD
-     + "    extra: " + DEEP + "\n", 4 + 5 * 80 + 4, 12),
+    (
+        "a newer format",
+        "format: 2\nid: d\ntitle: T\ncards:\n" + FILLER + CARD + "    extra: " + DEEP + "\n",
+        4 + 5 * 80 + 4,
+        12,
+    ),
 ]
 
 
 @pytest.mark.parametrize("where, text, line, column", CASES, ids=[c[0] for c in CASES])
-def test_deep_nesting_is_refused_wherever_it_hides(where: str, text: str, line: int,
-                                                   column: int):
+def test_deep_nesting_is_refused_wherever_it_hides(where: str, text: str, line: int, column: int):
     assert depth_upper_bound(text) > MAX_DEPTH  # the threaded path: depth left to the loader
     # The value starts at ``column``; the bracket that opens level MAX_DEPTH + 1 is the
     # first one too deep.
     assert text.splitlines()[line - 1][column - 1] in "[{"
     opening = text.splitlines()[line - 1].index("[" * 5)
     assert problems(text) == [
-        ("too-deep", line, opening + 1 + MAX_DEPTH - levels_open(text, line, opening))]
+        ("too-deep", line, opening + 1 + MAX_DEPTH - levels_open(text, line, opening))
+    ]
 
 
 def levels_open(text: str, line: int, column: int) -> int:
@@ -131,14 +161,16 @@ def test_shallow_nesting_is_composed_directly(monkeypatch: pytest.MonkeyPatch):
         raise AssertionError("a thread for a shallow deck")
 
     monkeypatch.setattr(yamlread, "_compose_in_thread", no_thread)
-    assert problems(HEADER + "cards:\n  - id: a\n    type: basic\n    front: F\n"
-                    "    back: B\n") == []
+    assert (
+        problems(HEADER + "cards:\n  - id: a\n    type: basic\n    front: F\n    back: B\n") == []
+    )
 
 
 def test_without_a_thread_the_depth_is_measured_first(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(yamlread, "_compose_in_thread", lambda *args: None)
     assert problems(HEADER + "extra: " + DEEP + "\ncards:\n" + FILLER) == [
-        ("too-deep", 4, 8 + MAX_DEPTH - 1)]
+        ("too-deep", 4, 8 + MAX_DEPTH - 1)
+    ]
     assert load_deck_text(HEADER + "cards:\n" + FILLER, PATH).ok
 
 
@@ -161,5 +193,5 @@ def test_the_deepest_input_composed_in_a_thread_does_not_crash():
     completed = run_probe(PROBE, stdin=text)
     assert completed.returncode == 0, completed.stderr[-2000:]
     # One located error on the only line; which layer refused it is not the point.
-    (severity, line, column), = json.loads(completed.stdout)
+    ((severity, line, column),) = json.loads(completed.stdout)
     assert (severity, line) == ("error", 1) and 1 <= column <= len(text)

@@ -21,41 +21,143 @@ HEADER = "format: 1\nid: fast\ntitle: Fast path\nsources:\n  - file: a.txt\n    
 
 # Raw YAML for values: valid ones first (up to the index in VALID), then YAML 1.1
 # surprises, wrong types, control characters (as double-quoted escapes), empty texts.
-TEXTS = ["plain text", '"quoted: [x]"', "'single ''q'''", '"no"', '"1e3"', "café",
-         '"tab\\tand\\nnewline"', "'+1'", "!!str 12",
-         "no", "1e3", "12:30", "~", '""', '" "', '"bell \\a here"', "[a, b]", "{a: b}",
-         "true", "3", "0x1F", "<<", "="]
-LISTS = ["[a, b]", "[]", '["x", "y y"]', "[a, no]", "[a, [b]]", "a", '[a, ""]', "[a, 1e3]",
-         "{a: b}", '[a, "esc \\e[31m"]', "[a, a]", "[a, b, c, d]"]
+TEXTS = [
+    "plain text",
+    '"quoted: [x]"',
+    "'single ''q'''",
+    '"no"',
+    '"1e3"',
+    "café",
+    '"tab\\tand\\nnewline"',
+    "'+1'",
+    "!!str 12",
+    "no",
+    "1e3",
+    "12:30",
+    "~",
+    '""',
+    '" "',
+    '"bell \\a here"',
+    "[a, b]",
+    "{a: b}",
+    "true",
+    "3",
+    "0x1F",
+    "<<",
+    "=",
+]
+LISTS = [
+    "[a, b]",
+    "[]",
+    '["x", "y y"]',
+    "[a, no]",
+    "[a, [b]]",
+    "a",
+    '[a, ""]',
+    "[a, 1e3]",
+    "{a: b}",
+    '[a, "esc \\e[31m"]',
+    "[a, a]",
+    "[a, b, c, d]",
+]
 BOOLEANS = ["true", "false", "yes", '"true"', "True", "maybe", "1", "FALSE"]
-MATCHES = ["{max_typos: 1}", "{max_typos: auto}", "{max_typos: -1}", "{max_typos: 1.5}",
-           '{max_typos: "auto"}', "{numeric_tolerance: 0.5}", "{numeric_tolerance: .inf}",
-           "{numeric_tolerance: -1}", "{case_sensitive: true, ignore_punctuation: no}",
-           "{bogus: 1}", "[]", "{accent_sensitive: false, max_typos: 0}",
-           "{qualifiers: false, number_words: false, ignore_articles: no}",
-           "{number_units: false, ignore_approximations: true}"]
-TYPED_TESTS = ["{accept: [a], reject: [b]}", "{accept: []}", "{reject: [x]}", "{accept: a}",
-               "{nope: [a]}", "[]", "{reject: [b], accept: [a]}"]
-CLOZE_TEXTS = ['"a {{c1::b}} c"', '"a {{c1::b::hint}} and {{c2::d}}"', '"no deletion"',
-               '"{{c0::x}}"', '"{{c1::x}"', '"{{c1::}}"', '"{{c2::x}} {{c1::y}} {{c2::z}}"']
-CLOZE_ALTERNATIVES = ["{c1: [x]}", "{c2: [y]}", "{c3: [z]}", "{c01: [x]}", "{c1: x}", "[x]",
-                      "{c1: [x], c1: [y]}", "{c1: [], c2: [w]}"]
-CLOZE_TESTS = ["{c1: {accept: [b], reject: [q]}}", "{c1: {accept: b}}", "{c9: {accept: [b]}}",
-               "{c1: []}", "{c2: {reject: [q]}, c1: {accept: [b]}}"]
+MATCHES = [
+    "{max_typos: 1}",
+    "{max_typos: auto}",
+    "{max_typos: -1}",
+    "{max_typos: 1.5}",
+    '{max_typos: "auto"}',
+    "{numeric_tolerance: 0.5}",
+    "{numeric_tolerance: .inf}",
+    "{numeric_tolerance: -1}",
+    "{case_sensitive: true, ignore_punctuation: no}",
+    "{bogus: 1}",
+    "[]",
+    "{accent_sensitive: false, max_typos: 0}",
+    "{qualifiers: false, number_words: false, ignore_articles: no}",
+    "{number_units: false, ignore_approximations: true}",
+]
+TYPED_TESTS = [
+    "{accept: [a], reject: [b]}",
+    "{accept: []}",
+    "{reject: [x]}",
+    "{accept: a}",
+    "{nope: [a]}",
+    "[]",
+    "{reject: [b], accept: [a]}",
+]
+CLOZE_TEXTS = [
+    '"a {{c1::b}} c"',
+    '"a {{c1::b::hint}} and {{c2::d}}"',
+    '"no deletion"',
+    '"{{c0::x}}"',
+    '"{{c1::x}"',
+    '"{{c1::}}"',
+    '"{{c2::x}} {{c1::y}} {{c2::z}}"',
+]
+CLOZE_ALTERNATIVES = [
+    "{c1: [x]}",
+    "{c2: [y]}",
+    "{c3: [z]}",
+    "{c01: [x]}",
+    "{c1: x}",
+    "[x]",
+    "{c1: [x], c1: [y]}",
+    "{c1: [], c2: [w]}",
+]
+CLOZE_TESTS = [
+    "{c1: {accept: [b], reject: [q]}}",
+    "{c1: {accept: b}}",
+    "{c9: {accept: [b]}}",
+    "{c1: []}",
+    "{c2: {reject: [q]}, c1: {accept: [b]}}",
+]
 IDS = ["card-1", "c_2", "Card", '"x y"', "no", "12", '""']
-TYPES = ["basic", "cloze", "typed", "choice", "multi", "order", "truefalse", "basik", '"typed"',
-         "no"]
+TYPES = [
+    "basic",
+    "cloze",
+    "typed",
+    "choice",
+    "multi",
+    "order",
+    "truefalse",
+    "basik",
+    '"typed"',
+    "no",
+]
 SOURCES = ["a.txt", "[a.txt, b.txt]", "[]", '""', "{a: b}", "no", "b.txt"]
 
 #: How many values at the start of each list above are valid.
-VALID = {id(TEXTS): 9, id(LISTS): 3, id(BOOLEANS): 2, id(MATCHES): 2, id(TYPED_TESTS): 3,
-         id(CLOZE_TEXTS): 2, id(CLOZE_ALTERNATIVES): 1, id(CLOZE_TESTS): 1, id(IDS): 2,
-         id(SOURCES): 2}
+VALID = {
+    id(TEXTS): 9,
+    id(LISTS): 3,
+    id(BOOLEANS): 2,
+    id(MATCHES): 2,
+    id(TYPED_TESTS): 3,
+    id(CLOZE_TEXTS): 2,
+    id(CLOZE_ALTERNATIVES): 1,
+    id(CLOZE_TESTS): 1,
+    id(IDS): 2,
+    id(SOURCES): 2,
+}
 FIELDS: dict[str, list[str]] = {
-    "front": TEXTS, "back": TEXTS, "reverse": BOOLEANS, "question": TEXTS, "answer": TEXTS,
-    "statement": TEXTS, "alternatives": LISTS, "wrong": LISTS, "options": LISTS,
-    "answers": LISTS, "items": LISTS, "match": MATCHES, "tests": TYPED_TESTS,
-    "tags": LISTS, "source": SOURCES, "explanation": TEXTS, "text": CLOZE_TEXTS,
+    "front": TEXTS,
+    "back": TEXTS,
+    "reverse": BOOLEANS,
+    "question": TEXTS,
+    "answer": TEXTS,
+    "statement": TEXTS,
+    "alternatives": LISTS,
+    "wrong": LISTS,
+    "options": LISTS,
+    "answers": LISTS,
+    "items": LISTS,
+    "match": MATCHES,
+    "tests": TYPED_TESTS,
+    "tags": LISTS,
+    "source": SOURCES,
+    "explanation": TEXTS,
+    "text": CLOZE_TEXTS,
 }
 BY_TYPE = {
     "basic": ["front", "back", "reverse"],
@@ -85,8 +187,7 @@ def as_data(card: object) -> list[tuple[str, object]]:
     for field in dataclasses.fields(card):  # type: ignore[arg-type]
         value = getattr(card, field.name)
         # Same entries in the same order (the deck cache keeps that order).
-        data.append((field.name, list(value.items()) if field.name == "field_locations"
-                     else value))
+        data.append((field.name, list(value.items()) if field.name == "field_locations" else value))
     return data
 
 
@@ -94,8 +195,7 @@ def assert_same(fast: LoadResult, reporting: LoadResult) -> None:
     assert fast.diagnostics == reporting.diagnostics
     assert (fast.deck is None) == (reporting.deck is None)
     if fast.deck is not None and reporting.deck is not None:
-        assert [as_data(c) for c in fast.deck.cards] == \
-            [as_data(c) for c in reporting.deck.cards]
+        assert [as_data(c) for c in fast.deck.cards] == [as_data(c) for c in reporting.deck.cards]
 
 
 def value(draw: st.DrawFn, pool: list[str]) -> str:
@@ -143,14 +243,17 @@ def test_any_card_loads_the_same_by_either_reader(cards: list[str]):
 
 
 def test_generated_benchmark_decks_load_the_same():
-    spec = importlib.util.spec_from_file_location("validate_bench",
-                                                  ROOT / "benchmarks" / "validate_bench.py")
+    spec = importlib.util.spec_from_file_location(
+        "validate_bench", ROOT / "benchmarks" / "validate_bench.py"
+    )
     bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(bench)  # type: ignore[union-attr]
     rng = random.Random(7)
     sources = ["a.txt", "b.txt"]
-    text = HEADER.replace("  - file: a.txt\n    title: A\n",
-                          "  - file: a.txt\n    title: A\n  - file: b.txt\n    title: B\n")
+    text = HEADER.replace(
+        "  - file: a.txt\n    title: A\n",
+        "  - file: a.txt\n    title: A\n  - file: b.txt\n    title: B\n",
+    )
     text += "".join(bench._card(rng, number, sources) for number in range(140))
     fast, reporting = both(text)
     assert fast.deck is not None and len(fast.deck.cards) == 140
@@ -163,21 +266,34 @@ def test_the_bundled_decks_load_the_same():
 
 
 def test_a_card_read_fast_still_reports_its_locations_lazily():
-    text = HEADER + "  - id: a\n    type: typed\n    question: Q?\n    answer: yes sir\n" \
-                    "    tags: [x, zz]\n    source: a.txt\n"
+    text = (
+        HEADER + "  - id: a\n    type: typed\n    question: Q?\n    answer: yes sir\n"
+        "    tags: [x, zz]\n    source: a.txt\n"
+    )
     fast, _ = both(text)
     card = fast.deck.cards[0]  # type: ignore[union-attr]
     assert type(card.field_locations).__name__ == "_FieldLocations"
     where = card.where("tags[1]")
     assert (where.path, where.line, where.column) == (PATH, 12, 15)
-    assert list(card.field_locations) == ["id", "type", "question", "answer", "tags",
-                                          "tags[0]", "tags[1]", "source", "sources"]
+    assert list(card.field_locations) == [
+        "id",
+        "type",
+        "question",
+        "answer",
+        "tags",
+        "tags[0]",
+        "tags[1]",
+        "source",
+        "sources",
+    ]
     assert dict(card.field_locations)["answer"].line == 11
 
 
 def test_decks_with_anchors_are_read_by_the_reporting_readers():
-    text = HEADER + ("  - id: a\n    type: basic\n    front: &f Same\n    back: B\n"
-                     "  - id: b\n    type: basic\n    front: *f\n    back: C\n")
+    text = HEADER + (
+        "  - id: a\n    type: basic\n    front: &f Same\n    back: B\n"
+        "  - id: b\n    type: basic\n    front: *f\n    back: C\n"
+    )
     fast, reporting = both(text)
     assert [d.code for d in fast.diagnostics] == ["alias"]
     assert_same(fast, reporting)

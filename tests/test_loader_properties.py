@@ -93,8 +93,7 @@ def test_a_tagged_card_key_is_one_error_and_the_card_is_left_out():
     text = VALID_DECK.replace("  - id: b1", "  - !!python/object:os.system id: b1")
     result = load_deck_text(text, PATH)
     check(result)
-    assert [(d.code, d.line, d.column) for d in result.diagnostics] == \
-        [("unsafe-tag", 10, 5)]
+    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [("unsafe-tag", 10, 5)]
     assert "b1" not in [card.id for card in result.deck.cards]
     assert len(result.deck.cards) == 6
 
@@ -112,18 +111,62 @@ def test_arbitrary_bytes(data: bytes):
     check(load_deck_text(data, PATH))
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                    st.text(max_size=20), st.sampled_from(
-                        ["no", "yes", "12:30", "1e3", "~", "{{c1::x}}", "{{c0::", "auto",
-                         "10m", "basic", "cloze", "typed", "truefalse", "\x1b[2J"]))
-keys = st.sampled_from(["format", "id", "title", "cards", "type", "front", "back", "text",
-                        "question", "answer", "options", "answers", "items", "statement",
-                        "match", "tests", "alternatives", "c1", "accept", "scheduling",
-                        "sources", "file", "max_typos", "qestion"]) | st.text(max_size=8)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "no",
+            "yes",
+            "12:30",
+            "1e3",
+            "~",
+            "{{c1::x}}",
+            "{{c0::",
+            "auto",
+            "10m",
+            "basic",
+            "cloze",
+            "typed",
+            "truefalse",
+            "\x1b[2J",
+        ]
+    ),
+)
+keys = st.sampled_from(
+    [
+        "format",
+        "id",
+        "title",
+        "cards",
+        "type",
+        "front",
+        "back",
+        "text",
+        "question",
+        "answer",
+        "options",
+        "answers",
+        "items",
+        "statement",
+        "match",
+        "tests",
+        "alternatives",
+        "c1",
+        "accept",
+        "scheduling",
+        "sources",
+        "file",
+        "max_typos",
+        "qestion",
+    ]
+) | st.text(max_size=8)
 yaml_data = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children,
-                                                                       max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=5),
     max_leaves=25,
 )
 
@@ -133,9 +176,13 @@ def test_arbitrary_yaml_shaped_data(data):
     check(load_deck_text(yaml.safe_dump(data, allow_unicode=True), PATH))
 
 
-@given(st.dictionaries(st.sampled_from(["format", "id", "title", "cards", "sources",
-                                        "scheduling", "description"]), yaml_data,
-                       max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(["format", "id", "title", "cards", "sources", "scheduling", "description"]),
+        yaml_data,
+        max_size=6,
+    )
+)
 def test_deck_shaped_data(data):
     check(load_deck_text(yaml.safe_dump(data, allow_unicode=True), PATH))
 
@@ -151,9 +198,11 @@ def test_mutated_valid_decks(text: str):
 
 def test_a_number_tag_on_text_is_one_error():
     """`file: !!int 000_x.txt` once crashed the loader (int() of the text)."""
-    for text in (VALID_DECK.replace("file: a.txt", "file: !!int a.txt"),
-                 VALID_DECK.replace("max_typos: auto", "max_typos: !!int auto"),
-                 VALID_DECK.replace("numeric_tolerance: 0.5", "numeric_tolerance: !!float x")):
+    for text in (
+        VALID_DECK.replace("file: a.txt", "file: !!int a.txt"),
+        VALID_DECK.replace("max_typos: auto", "max_typos: !!int auto"),
+        VALID_DECK.replace("numeric_tolerance: 0.5", "numeric_tolerance: !!float x"),
+    ):
         result = load_deck_text(text, PATH)
         check(result)
         assert [d.code for d in result.diagnostics] == ["wrong-type"], result.diagnostics

@@ -38,7 +38,9 @@ def test_the_lock_satisfies_every_range_in_pyproject(lock: str, extras: tuple[st
         for requirement in wanted(*extras)
         if requirement.marker is None or requirement.marker.evaluate()
         if not requirement.specifier.contains(
-            locked.get(canonicalize_name(requirement.name), ""), prereleases=True)]
+            locked.get(canonicalize_name(requirement.name), ""), prereleases=True
+        )
+    ]
     assert not unsatisfied, "run requirements/update: " + ", ".join(unsatisfied)
 
 

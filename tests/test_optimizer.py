@@ -68,8 +68,8 @@ def test_fitted_parameters_beat_the_defaults_on_later_reviews(history: list[Revi
     assert report.fitted.n == report.default.n > 0
     assert report.n_train < report.n_reviews
     in_order = sorted(history, key=lambda r: r.time)
-    assert all(r.time < report.split_time for r in in_order[:report.n_train])
-    assert all(r.time >= report.split_time for r in in_order[report.n_train:])
+    assert all(r.time < report.split_time for r in in_order[: report.n_train])
+    assert all(r.time >= report.split_time for r in in_order[report.n_train :])
     assert len(report.parameters) == 21
     assert report.parameters != report.default_parameters
 
@@ -98,8 +98,9 @@ def test_metrics_on_known_values() -> None:
     assert auc([0.5, 0.6], [True, True]) is None
 
 
-def test_missing_fsrs_rs_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
-                                          history: list[Review]) -> None:
+def test_missing_fsrs_rs_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, history: list[Review]
+) -> None:
     monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)
     with pytest.raises(OptimizerUnavailable, match="pip install fsrs-rs-python"):
         fit(history)
@@ -109,12 +110,20 @@ def test_missing_fsrs_rs_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
 
 
 def _state(when: datetime) -> CardState:
-    return CardState(state="review", step=None, stability=3.0, difficulty=5.0,
-                     due=(when + timedelta(days=3)).timestamp(), reps=1, lapses=0)
+    return CardState(
+        state="review",
+        step=None,
+        stability=3.0,
+        difficulty=5.0,
+        due=(when + timedelta(days=3)).timestamp(),
+        reps=1,
+        lapses=0,
+    )
 
 
-def write_progress(directory: Path, reviews: list[Review], device: str = "laptop",
-                   undo: tuple[str, ...] = ()) -> list[str]:
+def write_progress(
+    directory: Path, reviews: list[Review], device: str = "laptop", undo: tuple[str, ...] = ()
+) -> list[str]:
     """A progress log as the trainer writes it; returns the event ids."""
     directory.mkdir(parents=True, exist_ok=True)
     ids = []
@@ -122,10 +131,18 @@ def write_progress(directory: Path, reviews: list[Review], device: str = "laptop
     for number, review in enumerate(reviews):
         event_id = f"{device}-{number}"
         ids.append(event_id)
-        lines.append(encode_review(event_id, review.card_id,
-                                   review.time.isoformat(timespec="milliseconds"),
-                                   review.rating, review.duration_ms, None, None,
-                                   _state(review.time)))
+        lines.append(
+            encode_review(
+                event_id,
+                review.card_id,
+                review.time.isoformat(timespec="milliseconds"),
+                review.rating,
+                review.duration_ms,
+                None,
+                None,
+                _state(review.time),
+            )
+        )
     if undo:
         lines.append(encode_undo(f"{device}-undo", START.isoformat(), tuple(undo)))
     (directory / f"reviews-{device}.jsonl").write_bytes(b"".join(lines))
@@ -135,14 +152,22 @@ def write_progress(directory: Path, reviews: list[Review], device: str = "laptop
 def test_reviews_are_read_from_every_device_without_undone_answers(tmp_path: Path) -> None:
     directory = tmp_path / "progress"
     day = timedelta(days=1)
-    write_progress(directory, [Review("deck/a", START, 3, 1200),
-                               Review("deck/a", START + day, 1, 900)], "laptop")
-    write_progress(directory, [Review("deck/b", START + day, 4, None),
-                               Review("deck/b", START + 2 * day, 2, 5000)], "phone",
-                   undo=("phone-1",))
+    write_progress(
+        directory,
+        [Review("deck/a", START, 3, 1200), Review("deck/a", START + day, 1, 900)],
+        "laptop",
+    )
+    write_progress(
+        directory,
+        [Review("deck/b", START + day, 4, None), Review("deck/b", START + 2 * day, 2, 5000)],
+        "phone",
+        undo=("phone-1",),
+    )
     reviews = sorted(reviews_from_progress(directory), key=lambda r: (r.time, r.card_id))
     assert [(r.card_id, r.rating, r.duration_ms) for r in reviews] == [
-        ("deck/a", 3, 1200), ("deck/a", 1, 900), ("deck/b", 4, None),
+        ("deck/a", 3, 1200),
+        ("deck/a", 1, 900),
+        ("deck/b", 4, None),
     ]
     assert reviews[0].time == START
     assert reviews_from_progress(tmp_path / "nowhere") == []
@@ -159,7 +184,9 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_optimize_with_little_history_keeps_the_defaults(
-    tmp_path: Path, config_path: Path, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    config_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     directory = tmp_path / "progress"
     write_progress(directory, [Review("a", START + timedelta(days=i), 3) for i in range(5)])
@@ -171,7 +198,9 @@ def test_optimize_with_little_history_keeps_the_defaults(
 
 
 def test_optimize_saves_better_parameters_into_the_config_file(
-    tmp_path: Path, config_path: Path, history: list[Review],
+    tmp_path: Path,
+    config_path: Path,
+    history: list[Review],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     directory = tmp_path / "progress"
@@ -201,8 +230,9 @@ def test_optimize_saves_better_parameters_into_the_config_file(
     assert tomllib.loads(config_path.read_text())["ui"] == {"theme": "dark"}
 
 
-def test_no_apply_only_reports(tmp_path: Path, config_path: Path, history: list[Review],
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_apply_only_reports(
+    tmp_path: Path, config_path: Path, history: list[Review], capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = tmp_path / "progress"
     write_progress(directory, history)
     assert main(["optimize", "--progress", str(directory), "--no-apply"]) == ExitCode.OK
@@ -210,9 +240,9 @@ def test_no_apply_only_reports(tmp_path: Path, config_path: Path, history: list[
     assert not config_path.exists()
 
 
-def test_an_invalid_config_file_is_left_alone(tmp_path: Path, config_path: Path,
-                                              history: list[Review],
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_invalid_config_file_is_left_alone(
+    tmp_path: Path, config_path: Path, history: list[Review], capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = tmp_path / "progress"
     write_progress(directory, history)
     config_path.parent.mkdir(parents=True)
@@ -230,8 +260,11 @@ def test_multiline_parameters_are_replaced(tmp_path: Path) -> None:
 
     path = tmp_path / "config.toml"
     defaults = default_parameters()
-    path.write_text("[scheduling]\nparameters = [\n" + ",\n".join(map(str, defaults))
-                    + "\n]  # old\ndesired_retention = 0.85\n")
+    path.write_text(
+        "[scheduling]\nparameters = [\n"
+        + ",\n".join(map(str, defaults))
+        + "\n]  # old\ndesired_retention = 0.85\n"
+    )
     weights = tuple(round(w * 1.05, 4) for w in defaults[:4]) + defaults[4:]
     save_parameters(path, weights)
     config = load_config(path)
@@ -240,7 +273,9 @@ def test_multiline_parameters_are_replaced(tmp_path: Path) -> None:
 
 
 def test_optimize_without_fsrs_rs_exits_with_a_message(
-    tmp_path: Path, config_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    config_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)

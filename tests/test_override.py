@@ -1,4 +1,4 @@
-""""I was right": a typed answer the grader called wrong is recorded as correct, with what
+""" "I was right": a typed answer the grader called wrong is recorded as correct, with what
 was typed, in the review's ``override`` field; `trainer stats --overrides` lists them."""
 
 from __future__ import annotations
@@ -42,8 +42,11 @@ def deck(tmp_path: Path) -> Path:
 
 
 def reviews(progress_dir: Path) -> list[dict]:
-    lines = [json.loads(line) for path in sorted(progress_dir.rglob("*.jsonl"))
-             for line in path.read_text("utf-8").splitlines()[1:]]
+    lines = [
+        json.loads(line)
+        for path in sorted(progress_dir.rglob("*.jsonl"))
+        for line in path.read_text("utf-8").splitlines()[1:]
+    ]
     return [line for line in lines if line["ev"] == "review"]
 
 
@@ -62,8 +65,7 @@ def override_receptor(deck: Path, progress_dir: Path, clock, typed: str) -> None
         collection.close()
 
 
-def test_the_session_records_an_override_as_correct_with_the_text_typed(
-        deck, progress_dir, clock):
+def test_the_session_records_an_override_as_correct_with_the_text_typed(deck, progress_dir, clock):
     override_receptor(deck, progress_dir, clock, "GABA, I think")
     review = next(r for r in reviews(progress_dir) if r["key"] == "ov/receptor")
     assert review["correct"] is True and review["grade"] == 3
@@ -87,11 +89,25 @@ def test_only_a_typed_answer_graded_wrong_can_be_overridden(deck, progress_dir, 
 
 
 def _line(**changes) -> bytes:
-    review = {"ev": "review", "id": "e1", "key": "ov/receptor",
-              "time": "2026-03-02T10:00:00.000+00:00", "grade": 3, "duration_ms": 10,
-              "correct": True, "prev": None,
-              "after": {"state": "review", "step": None, "stability": 1.0, "difficulty": 5.0,
-                        "due": "2026-03-03T10:00:00.000+00:00", "reps": 1, "lapses": 0}}
+    review = {
+        "ev": "review",
+        "id": "e1",
+        "key": "ov/receptor",
+        "time": "2026-03-02T10:00:00.000+00:00",
+        "grade": 3,
+        "duration_ms": 10,
+        "correct": True,
+        "prev": None,
+        "after": {
+            "state": "review",
+            "step": None,
+            "stability": 1.0,
+            "difficulty": 5.0,
+            "due": "2026-03-03T10:00:00.000+00:00",
+            "reps": 1,
+            "lapses": 0,
+        },
+    }
     review.update(changes)
     return json.dumps(review).encode()
 
@@ -99,8 +115,12 @@ def _line(**changes) -> bytes:
 def test_the_override_field_is_validated_when_the_log_is_read():
     assert parse_event(_line(override="typed"), "a", ("f", 1)).override == "typed"
     assert parse_event(_line(), "a", ("f", 1)).override is None
-    for bad in (dict(override=1), dict(override="x" * 501),
-                dict(override="typed", correct=False), dict(override=None)):
+    for bad in (
+        dict(override=1),
+        dict(override="x" * 501),
+        dict(override="typed", correct=False),
+        dict(override=None),
+    ):
         with pytest.raises(BadLine):
             parse_event(_line(**bad), "a", ("f", 1))
 
@@ -132,30 +152,43 @@ async def test_the_key_on_the_card_screen_records_the_override(deck, progress_di
         assert screen.check_action("override", ())
         assert "✗ Not quite   i I was right" in screen_text(app)
         await pilot.press("i")
-        await until(pilot, lambda: any(r["key"] == "ov/receptor"
-                                       for r in reviews(progress_dir)), "the review")
+        await until(
+            pilot,
+            lambda: any(r["key"] == "ov/receptor" for r in reviews(progress_dir)),
+            "the review",
+        )
     review = next(r for r in reviews(progress_dir) if r["key"] == "ov/receptor")
     assert review["override"] == "glutamate" and review["correct"] is True
 
 
 def test_stats_overrides_lists_what_learners_typed(deck, progress_dir, clock, capsys):
     override_receptor(deck, progress_dir, clock, "the N-methyl-D-aspartate one")
-    assert main(["stats", "--overrides", str(deck.parent), "--progress",
-                 str(progress_dir)]) == 0
+    assert main(["stats", "--overrides", str(deck.parent), "--progress", str(progress_dir)]) == 0
     out = capsys.readouterr().out
     assert "ov/receptor" in out and "the N-methyl-D-aspartate one" in out
-    assert main(["stats", "--overrides", "--json", str(deck.parent), "--progress",
-                 str(progress_dir)]) == 0
+    assert (
+        main(["stats", "--overrides", "--json", str(deck.parent), "--progress", str(progress_dir)])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
-    assert data["overrides"] == [{"key": "ov/receptor", "deck": "ov", "card": "receptor",
-                                  "count": 1, "answers": ["the N-methyl-D-aspartate one"]}]
+    assert data["overrides"] == [
+        {
+            "key": "ov/receptor",
+            "deck": "ov",
+            "card": "receptor",
+            "count": 1,
+            "answers": ["the N-methyl-D-aspartate one"],
+        }
+    ]
 
 
 def test_a_wrong_choice_cannot_be_overridden(tmp_path: Path, progress_dir, clock):
     path = tmp_path / "choice.yaml"
-    path.write_text("format: 1\nid: ch\ntitle: C\ncards:\n  - id: c\n    type: choice\n"
-                    "    question: Which?\n    answer: NMDA\n    options: [NMDA, AMPA, GABA]\n",
-                    encoding="utf-8")
+    path.write_text(
+        "format: 1\nid: ch\ntitle: C\ncards:\n  - id: c\n    type: choice\n"
+        "    question: Which?\n    answer: NMDA\n    options: [NMDA, AMPA, GABA]\n",
+        encoding="utf-8",
+    )
     collection = Collection.open([path], progress_dir, clock=clock, device="a")
     try:
         session = collection.start_session()

@@ -38,8 +38,12 @@ for _ in range({answers}):
 def test_two_processes_appending_to_one_log_lose_nothing(tmp_path: Path):
     script = CHILD.format(tests=str(Path(__file__).parent), answers=ANSWERS)
     children = [
-        subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     for child in children:
@@ -57,8 +61,12 @@ def test_two_processes_appending_to_one_log_lose_nothing(tmp_path: Path):
     events = [json.loads(line) for line in lines[1:]]
     assert sorted(e["id"] for e in events) == sorted(acked)
     collection = Collection.from_decks(
-        [deck("d", [basic(f"c{i}") for i in range(400)])], tmp_path, clock=clock(),
-        config=config(), device="inspector")
+        [deck("d", [basic(f"c{i}") for i in range(400)])],
+        tmp_path,
+        clock=clock(),
+        config=config(),
+        device="inspector",
+    )
     assert collection.warnings == []
     reps = sum(collection.state(f"d/c{i}").reps for i in range(400))
     assert reps == 2 * ANSWERS

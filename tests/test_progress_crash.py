@@ -43,9 +43,15 @@ while session.current is not None:
 
 def run_child_and_kill(directory: Path, device: str, rng: random.Random) -> list[str]:
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(tests=str(Path(__file__).parent)),
-         str(directory), device],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            CHILD.format(tests=str(Path(__file__).parent)),
+            str(directory),
+            device,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "ready"
@@ -66,8 +72,12 @@ def test_kill_9_at_random_instants_loses_no_acknowledged_answer(tmp_path: Path):
         acked += run_child_and_kill(tmp_path, "crashy", rng)
         # After every crash, the files load, and every acknowledged answer is there.
         collection = Collection.from_decks(
-            [deck("d", [basic(f"c{i}") for i in range(3000)])], tmp_path, clock=clock(),
-            config=config(), device="inspector")
+            [deck("d", [basic(f"c{i}") for i in range(3000)])],
+            tmp_path,
+            clock=clock(),
+            config=config(),
+            device="inspector",
+        )
         collection.store.reload()
         recorded = {event.id for event in collection.store.all_events()}
         missing = [event_id for event_id in acked if event_id not in recorded]

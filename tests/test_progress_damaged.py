@@ -23,11 +23,16 @@ from trainer.stats import compute_stats
 HEADER = b'{"format": 1, "kind": "trainer-progress", "device": "%s"}\n'
 
 
-def open_collection(directory: Path, fake: FakeClock | None = None, device: str = "dev-a",
-                    n: int = 6) -> Collection:
-    return Collection.from_decks([deck("d", [basic(f"c{i}") for i in range(n)])], directory,
-                                 clock=fake or clock(), config=config(new_per_day=100),
-                                 device=device)
+def open_collection(
+    directory: Path, fake: FakeClock | None = None, device: str = "dev-a", n: int = 6
+) -> Collection:
+    return Collection.from_decks(
+        [deck("d", [basic(f"c{i}") for i in range(n)])],
+        directory,
+        clock=fake or clock(),
+        config=config(new_per_day=100),
+        device=device,
+    )
 
 
 def review(key: str, event_id: str, minutes: int = 0, **after: object) -> bytes:
@@ -41,18 +46,22 @@ def review(key: str, event_id: str, minutes: int = 0, **after: object) -> bytes:
 # -- bad values in log lines ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("change", [
-    {"after": {"stability": 0}},
-    {"after": {"stability": -1}},
-    {"after": {"difficulty": float("nan")}},
-    {"after": {"stability": float("inf")}},
-    {"grade": True},
-    {"time": "9999-12-31T23:59:59.000+00:00"},
-    {"after": {"due": "9999-12-31T23:59:59.000+00:00"}},
-    {"after": {"reps": 1.5}},
-])
-def test_a_line_with_a_bad_value_is_skipped_and_the_card_can_be_answered(tmp_path: Path,
-                                                                          change: dict):
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"after": {"stability": 0}},
+        {"after": {"stability": -1}},
+        {"after": {"difficulty": float("nan")}},
+        {"after": {"stability": float("inf")}},
+        {"grade": True},
+        {"time": "9999-12-31T23:59:59.000+00:00"},
+        {"after": {"due": "9999-12-31T23:59:59.000+00:00"}},
+        {"after": {"reps": 1.5}},
+    ],
+)
+def test_a_line_with_a_bad_value_is_skipped_and_the_card_can_be_answered(
+    tmp_path: Path, change: dict
+):
     good = review("d/c0", "aaa")
     obj = json.loads(review("d/c1", "bbb"))
     for field, value in change.items():
@@ -123,15 +132,17 @@ def test_a_failed_snapshot_write_leaves_no_temporary_file(tmp_path: Path, monkey
         collection.store.save_snapshot()
     monkeypatch.setattr(store.marshal, "dump", marshal.dump)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".reviews")) == [
-        "reviews-dev-a.jsonl"]
+        "reviews-dev-a.jsonl"
+    ]
 
 
 def test_a_failed_deck_cache_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch):
     import trainer.deckcache as deckcache
 
     deck_file = tmp_path / "geo.yaml"
-    deck_file.write_text("format: 1\nid: geo\ntitle: G\ncards:\n"
-                         "  - {id: a, type: basic, front: A, back: B}\n")
+    deck_file.write_text(
+        "format: 1\nid: geo\ntitle: G\ncards:\n  - {id: a, type: basic, front: A, back: B}\n"
+    )
     monkeypatch.setattr(deckcache, "RACY_SECONDS", 0.0)  # cache a file just written
     cache = tmp_path / "cache"
     real_replace = os.replace
@@ -152,7 +163,8 @@ def test_a_failed_deck_cache_write_leaves_no_temporary_file(tmp_path: Path, monk
 def test_one_damaged_line_is_kept_in_quarantine_once_however_many_loads_follow(tmp_path: Path):
     fake = clock()
     (tmp_path / "reviews-dev-b.jsonl").write_bytes(
-        HEADER % b"dev-b" + review("d/c0", "aaa") + b"{garbage}\n")
+        HEADER % b"dev-b" + review("d/c0", "aaa") + b"{garbage}\n"
+    )
     for _ in range(3):
         collection = open_collection(tmp_path, fake)
         collection.start_session().record(Grade.GOOD)
@@ -203,10 +215,12 @@ def test_a_dangling_log_symlink_is_reported(tmp_path: Path):
     assert any("reviews-laptop.jsonl" in w and "does not exist" in w for w in collection.warnings)
 
 
-@pytest.mark.parametrize("code, advice", [(errno.EROFS, "read-only"),
-                                          (errno.EACCES, "permission denied")])
+@pytest.mark.parametrize(
+    "code, advice", [(errno.EROFS, "read-only"), (errno.EACCES, "permission denied")]
+)
 def test_an_existing_log_that_cannot_be_written_is_not_said_to_be_missing(
-        tmp_path: Path, monkeypatch, code: int, advice: str):
+    tmp_path: Path, monkeypatch, code: int, advice: str
+):
     log = tmp_path / "reviews-dev-a.jsonl"
     log.write_bytes(HEADER % b"dev-a" + review("d/c0", "aaa"))
     collection = open_collection(tmp_path)
@@ -240,8 +254,9 @@ c = Collection.from_decks([deck("d", [basic("a")])], Path({str(tmp_path)!r}), cl
 c.start_session().record(Grade.GOOD)
 print(c.state("d/a").reps)
 """
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                               timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert completed.stdout.strip() == "1", completed.stderr
 
 
@@ -263,12 +278,17 @@ def test_a_sync_tools_conflict_copy_does_not_count_answers_twice(tmp_path: Path)
     assert any("counted once" in w for w in again.warnings)
 
 
-@pytest.mark.parametrize("name, contents", [
-    ("reviews-dev-b.jsonl", b""), ("reviews-dev-b.jsonl", b'{"ev": "review", "id": "torn'),
-    ("reviews-dev-a.jsonl", b""),
-])
+@pytest.mark.parametrize(
+    "name, contents",
+    [
+        ("reviews-dev-b.jsonl", b""),
+        ("reviews-dev-b.jsonl", b'{"ev": "review", "id": "torn'),
+        ("reviews-dev-a.jsonl", b""),
+    ],
+)
 def test_odd_logs_do_not_force_a_full_replay_at_every_start_or_answer(
-        tmp_path: Path, name: str, contents: bytes):
+    tmp_path: Path, name: str, contents: bytes
+):
     import trainer.progress.store as store
 
     fake = clock()

@@ -25,12 +25,20 @@ def decks(n: int = 4):
     return [deck("d", [basic(f"c{i}") for i in range(n)])]
 
 
-def open_collection(directory: Path, fake: FakeClock, device: str = "dev-a", n: int = 4) -> Collection:
+def open_collection(
+    directory: Path, fake: FakeClock, device: str = "dev-a", n: int = 4
+) -> Collection:
     return Collection.from_decks(decks(n), directory, clock=fake, config=config(), device=device)
 
 
-def review_line(key: str, event_id: str, grade: int = 3, prev: str | None = None,
-                state: CardState = CardState(), minutes: int = 0) -> tuple[bytes, CardState]:
+def review_line(
+    key: str,
+    event_id: str,
+    grade: int = 3,
+    prev: str | None = None,
+    state: CardState = CardState(),
+    minutes: int = 0,
+) -> tuple[bytes, CardState]:
     when = START.replace(minute=minutes)
     after = Scheduler().review(key, state, Grade(grade), when)
     return encode_review(event_id, key, now_text(when), grade, 1000, None, prev, after), after
@@ -232,7 +240,9 @@ def test_unreadable_progress_dir_is_a_clear_error(tmp_path: Path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     monkeypatch.setattr(store.os, "scandir", refusing_scandir)
-    with pytest.raises(ProgressError, match="Cannot read the progress directory .*Permission denied"):
+    with pytest.raises(
+        ProgressError, match="Cannot read the progress directory .*Permission denied"
+    ):
         open_collection(tmp_path, clock())
 
 
@@ -285,7 +295,9 @@ def test_sync_merges_device_logs_in_time_order(tmp_path: Path):
     # Studying on after the merge continues from the merged state, in this device's log.
     merged.refresh()
     assert {p.name for p in (tmp_path / "synced").glob("*.jsonl")} == {
-        "reviews-laptop.jsonl", "reviews-desktop.jsonl"}
+        "reviews-laptop.jsonl",
+        "reviews-desktop.jsonl",
+    }
 
 
 def test_a_synced_log_arriving_after_the_snapshot_is_merged(tmp_path: Path):
@@ -335,8 +347,13 @@ def test_removed_card_keeps_its_history_as_an_orphan_and_gets_it_back(tmp_path: 
     collection = open_collection(tmp_path, fake, n=3)
     collection.start_session().record(Grade.EASY)  # c0
     collection.close()
-    edited = Collection.from_decks([deck("d", [basic("c1"), basic("c2")])], tmp_path,
-                                   clock=fake, config=config(), device="dev-a")
+    edited = Collection.from_decks(
+        [deck("d", [basic("c1"), basic("c2")])],
+        tmp_path,
+        clock=fake,
+        config=config(),
+        device="dev-a",
+    )
     assert edited.orphans() == ["d/c0"]
     assert edited.progress("d/c0").reps == 1
     edited.start_session().record(Grade.EASY)  # c1, while c0 is away
@@ -353,8 +370,9 @@ def test_editing_a_cards_text_keeps_its_history(tmp_path: Path):
     collection.start_session().record(Grade.EASY)
     changed = basic("c0")
     changed.front = "a completely new question"
-    reopened = Collection.from_decks([deck("d", [changed])], tmp_path, clock=fake,
-                                     config=config(), device="dev-a")
+    reopened = Collection.from_decks(
+        [deck("d", [changed])], tmp_path, clock=fake, config=config(), device="dev-a"
+    )
     assert reopened.progress("d/c0").reps == 1
     assert reopened.orphans() == []
 

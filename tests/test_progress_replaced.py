@@ -19,8 +19,12 @@ DEVICE = "dev-a"
 
 def open_collection(directory: Path, fake: FakeClock) -> Collection:
     return Collection.from_decks(
-        [deck("d", [basic(f"c{i}") for i in range(40)])], directory, clock=fake,
-        config=config(new_per_day=100, learning_steps=()), device=DEVICE)
+        [deck("d", [basic(f"c{i}") for i in range(40)])],
+        directory,
+        clock=fake,
+        config=config(new_per_day=100, learning_steps=()),
+        device=DEVICE,
+    )
 
 
 def start(directory: Path):

@@ -26,14 +26,24 @@ def sample_records() -> dict[str, CardRecord]:
         "d/new-but-suspended": CardRecord(suspended=True),
         "d/learning": CardRecord(
             CardState("learning", 1, 2.5, 6.1, 1_700_000_600.0, 1_700_000_000.0, 1, 0),
-            "e1", first_review=1_700_000_000.0, recent=(1_700_000_000.0,)),
+            "e1",
+            first_review=1_700_000_000.0,
+            recent=(1_700_000_000.0,),
+        ),
         "d/review": CardRecord(
             CardState("review", None, 12.25, 4.0, 1_701_000_000.5, 1_700_100_000.0, 5, 2),
-            "e2", flagged=True, leech=True, first_review=1_690_000_000.0,
-            recent=(1_700_000_000.0, 1_700_100_000.0)),
+            "e2",
+            flagged=True,
+            leech=True,
+            first_review=1_690_000_000.0,
+            recent=(1_700_000_000.0, 1_700_100_000.0),
+        ),
         "d/relearning": CardRecord(
             CardState("relearning", 0, 0.5, 9.0, 1_700_000_060.0, 1_700_000_000.0, 7, 3),
-            None, first_review=1_600_000_000.0, recent=(1_700_000_000.0,)),
+            None,
+            first_review=1_600_000_000.0,
+            recent=(1_700_000_000.0,),
+        ),
     }
 
 
@@ -72,13 +82,16 @@ def test_a_deleted_record_is_gone_from_the_next_snapshot():
     assert again["d/review"] == sample_records()["d/review"]
 
 
-@pytest.mark.parametrize("damage", [
-    lambda c: c.update(due=c["due"][:-8]),                 # a column too short
-    lambda c: c.update(kind=b"\x09" * len(c["kind"])),     # an unknown learning state
-    lambda c: c.update(native=("middle", 8, 8)),           # another machine's byte order
-    lambda c: c.update(recent_rows=b"\xff" * 8),           # a row that does not exist
-    lambda c: c.update(keys=(99, "x")),                    # a wrong key count
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda c: c.update(due=c["due"][:-8]),  # a column too short
+        lambda c: c.update(kind=b"\x09" * len(c["kind"])),  # an unknown learning state
+        lambda c: c.update(native=("middle", 8, 8)),  # another machine's byte order
+        lambda c: c.update(recent_rows=b"\xff" * 8),  # a row that does not exist
+        lambda c: c.update(keys=(99, "x")),  # a wrong key count
+    ],
+)
 def test_inconsistent_columns_are_refused(damage):
     columns = RecordTable(sample_records()).to_columns()
     damage(columns)
@@ -88,16 +101,28 @@ def test_inconsistent_columns_are_refused(damage):
 
 def deck(cards: int) -> Deck:
     path = Path("d.yaml")
-    return Deck(id="d", title="D", path=path, cards=[
-        Card(id=f"c{i}", type=CardType.BASIC, location=Location(path, i + 1, 1),
-             front=f"front {i}", back=f"back {i}") for i in range(cards)])
+    return Deck(
+        id="d",
+        title="D",
+        path=path,
+        cards=[
+            Card(
+                id=f"c{i}",
+                type=CardType.BASIC,
+                location=Location(path, i + 1, 1),
+                front=f"front {i}",
+                back=f"back {i}",
+            )
+            for i in range(cards)
+        ],
+    )
 
 
-def test_a_damaged_snapshot_file_means_a_full_replay_with_the_same_state(tmp_path: Path,
-                                                                         clock: FakeClock):
+def test_a_damaged_snapshot_file_means_a_full_replay_with_the_same_state(
+    tmp_path: Path, clock: FakeClock
+):
     progress = tmp_path / "progress"
-    first = Collection.from_decks([deck(5)], progress, clock=clock, config=Config(),
-                                  device="here")
+    first = Collection.from_decks([deck(5)], progress, clock=clock, config=Config(), device="here")
     session = first.start_session()
     for grade in (Grade.GOOD, Grade.AGAIN, Grade.EASY):
         session.record(grade)
@@ -107,17 +132,20 @@ def test_a_damaged_snapshot_file_means_a_full_replay_with_the_same_state(tmp_pat
     data = marshal.loads(snapshot.read_bytes())
     data["records"]["due"] = data["records"]["due"][:-1]  # torn column
     snapshot.write_bytes(marshal.dumps(data))
-    reopened = Collection.from_decks([deck(5)], progress, clock=clock, config=Config(),
-                                     device="here")
+    reopened = Collection.from_decks(
+        [deck(5)], progress, clock=clock, config=Config(), device="here"
+    )
     assert reopened.store.full_replay
     assert {k: reopened.store.records.get(k) for k in expected} == expected
 
 
-def test_the_queue_from_the_snapshot_equals_the_queue_from_a_replay(tmp_path: Path,
-                                                                    clock: FakeClock):
+def test_the_queue_from_the_snapshot_equals_the_queue_from_a_replay(
+    tmp_path: Path, clock: FakeClock
+):
     progress = tmp_path / "progress"
-    collection = Collection.from_decks([deck(30)], progress, clock=clock, config=Config(),
-                                       device="here")
+    collection = Collection.from_decks(
+        [deck(30)], progress, clock=clock, config=Config(), device="here"
+    )
     session = collection.start_session()
     for n in range(25):  # some right, some wrong: learning, review and new cards remain
         session.record(Grade.AGAIN if n % 3 == 0 else Grade.GOOD)
@@ -126,14 +154,15 @@ def test_the_queue_from_the_snapshot_equals_the_queue_from_a_replay(tmp_path: Pa
 
     def queue(collection: Collection) -> tuple:
         session = collection.start_session()
-        return (session.remaining, session.current and session.current.key,
-                collection.counts())
+        return (session.remaining, session.current and session.current.key, collection.counts())
 
-    cached = Collection.from_decks([deck(30)], progress, clock=clock, config=Config(),
-                                   device="here")
+    cached = Collection.from_decks(
+        [deck(30)], progress, clock=clock, config=Config(), device="here"
+    )
     assert not cached.store.full_replay
-    replayed = Collection.from_decks([deck(30)], progress, clock=clock, config=Config(),
-                                     device="here")
+    replayed = Collection.from_decks(
+        [deck(30)], progress, clock=clock, config=Config(), device="here"
+    )
     replayed.store.reload()
     assert queue(cached) == queue(replayed)
     assert not math.isnan(cached.store.records.due[0])

@@ -41,16 +41,24 @@ def scheduler_for(key: str) -> Scheduler:
     return SCHEDULER
 
 
-answer = st.tuples(st.just("answer"), st.sampled_from(DEVICES), st.sampled_from(KEYS),
-                   st.integers(1, 4), st.sampled_from(STEPS))
+answer = st.tuples(
+    st.just("answer"),
+    st.sampled_from(DEVICES),
+    st.sampled_from(KEYS),
+    st.integers(1, 4),
+    st.sampled_from(STEPS),
+)
 sync = st.tuples(st.just("sync"), st.sampled_from(DEVICES), st.sampled_from(DEVICES))
 restart = st.tuples(st.just("restart"), st.sampled_from(DEVICES))
 histories = st.lists(st.one_of(answer, answer, answer, sync, restart), min_size=1, max_size=24)
 
 
-def _open(directory: Path, device: str, clock: FakeClock, *, snapshot: bool = True) -> ProgressStore:
-    return ProgressStore.open(directory, device=device, clock=clock, scheduler_for=scheduler_for,
-                              use_snapshot=snapshot)
+def _open(
+    directory: Path, device: str, clock: FakeClock, *, snapshot: bool = True
+) -> ProgressStore:
+    return ProgressStore.open(
+        directory, device=device, clock=clock, scheduler_for=scheduler_for, use_snapshot=snapshot
+    )
 
 
 def _record_answer(store: ProgressStore, clock: FakeClock, key: str, grade: int) -> None:
@@ -59,8 +67,13 @@ def _record_answer(store: ProgressStore, clock: FakeClock, key: str, grade: int)
         before = store.records.get(key) or CardRecord()
         when = truncate_to_ms(clock.now())
         after = SCHEDULER.review(key, before.state, Grade(grade), when)
-        store.write([encode_review(new_event_id(), key, now_text(when), grade, 1000, None,
-                                   before.last_id, after)])
+        store.write(
+            [
+                encode_review(
+                    new_event_id(), key, now_text(when), grade, 1000, None, before.last_id, after
+                )
+            ]
+        )
 
 
 def _sync(source: Path, target: Path) -> None:
@@ -75,8 +88,9 @@ def _table(store: ProgressStore) -> dict[str, tuple]:
     return {key: store.records[key].as_tuple() for key in store.records}
 
 
-def _check_directory(directory: Path, device: str, clock: FakeClock,
-                     running: ProgressStore | None) -> None:
+def _check_directory(
+    directory: Path, device: str, clock: FakeClock, running: ProgressStore | None
+) -> None:
     if running is not None:
         running.refresh()
         live = _table(running)
@@ -86,8 +100,10 @@ def _check_directory(directory: Path, device: str, clock: FakeClock,
     events = list(loaded.all_events())
     loaded.close(save_snapshot=False)
     full = _table(_open(directory, device, clock, snapshot=False))
-    reference = {key: record.as_tuple() for key, record in
-                 replay(events, scheduler_for, trust_recorded=False).items()}
+    reference = {
+        key: record.as_tuple()
+        for key, record in replay(events, scheduler_for, trust_recorded=False).items()
+    }
     assert full == reference
     assert normal == reference
     if running is not None:

@@ -43,8 +43,9 @@ def test_deck_settings_override_global_ones_and_unset_fields_keep_them():
 
 def test_config_file_overrides_defaults(tmp_path: Path):
     path = tmp_path / "config.toml"
-    path.write_text("[scheduling]\ndesired_retention = 0.8\nlearning_steps = [2, 15]\n"
-                    "fast_seconds = 3\n")
+    path.write_text(
+        "[scheduling]\ndesired_retention = 0.8\nlearning_steps = [2, 15]\nfast_seconds = 3\n"
+    )
     settings = load_config(path).scheduler
     assert settings.desired_retention == 0.8
     assert settings.learning_steps == (2.0, 15.0)
@@ -147,7 +148,9 @@ def test_without_fuzzing_every_card_gets_the_same_interval():
     for index in range(10):
         state = graduate(scheduler, f"d/card{index}")
         when = to_datetime(state.due)
-        intervals.add(scheduler.review(f"d/card{index}", state, Grade.EASY, when).due - when.timestamp())
+        intervals.add(
+            scheduler.review(f"d/card{index}", state, Grade.EASY, when).due - when.timestamp()
+        )
     assert len(intervals) == 1
 
 
@@ -157,7 +160,8 @@ def test_fitted_parameters_are_used():
     custom = list(DEFAULT_PARAMETERS)
     custom[2] = 9.0  # initial stability after Good
     state = Scheduler(SchedulerSettings(parameters=tuple(custom))).review(
-        "d/c", CardState(), Grade.GOOD, T0)
+        "d/c", CardState(), Grade.GOOD, T0
+    )
     assert state.stability == 9.0
 
 
@@ -187,19 +191,28 @@ def test_a_possible_lucky_guess_is_never_suggested_easy():
     assert suggest_grade(False, 2.0, settings, lucky_guess=True) is Grade.AGAIN
 
 
-@pytest.mark.parametrize(("card_type", "options", "items", "guessable"), [
-    ("truefalse", (), (), True),
-    ("choice", ("a", "b", "c", "d", "e", "f"), (), True),
-    ("multi", ("a", "b", "c"), (), True),
-    ("multi", ("a", "b", "c", "d"), (), False),
-    ("order", (), ("a", "b", "c"), True),
-    ("order", (), ("a", "b", "c", "d"), False),
-    ("typed", (), (), False),
-])
+@pytest.mark.parametrize(
+    ("card_type", "options", "items", "guessable"),
+    [
+        ("truefalse", (), (), True),
+        ("choice", ("a", "b", "c", "d", "e", "f"), (), True),
+        ("multi", ("a", "b", "c"), (), True),
+        ("multi", ("a", "b", "c", "d"), (), False),
+        ("order", (), ("a", "b", "c"), True),
+        ("order", (), ("a", "b", "c", "d"), False),
+        ("typed", (), (), False),
+    ],
+)
 def test_guessable_cards_are_true_false_choice_and_short_multi_or_order(
-        card_type, options, items, guessable):
-    card = Card(id="c", type=CardType(card_type), location=Location(Path("d.yaml"), 1, 1),
-                options=options, items=items)
+    card_type, options, items, guessable
+):
+    card = Card(
+        id="c",
+        type=CardType(card_type),
+        location=Location(Path("d.yaml"), 1, 1),
+        options=options,
+        items=items,
+    )
     assert is_guessable(card) is guessable
 
 
@@ -251,17 +264,33 @@ def test_replaying_the_log_recomputes_exactly_the_recorded_states(tmp_path: Path
                 grade = Grade(rng.choice([1, 2, 3, 3, 3, 4]))
                 new_state = scheduler.review(key, state, grade, now)
                 event_id = new_event_id()
-                lines.append(encode_review(event_id, key, now_text(now), int(grade), 1000, None,
-                                           last_ids[key], new_state))
+                lines.append(
+                    encode_review(
+                        event_id,
+                        key,
+                        now_text(now),
+                        int(grade),
+                        1000,
+                        None,
+                        last_ids[key],
+                        new_state,
+                    )
+                )
                 states[key], last_ids[key] = new_state, event_id
     assert len(lines) > 200
     (tmp_path / "reviews-x.jsonl").write_bytes(
-        b'{"format": 1, "kind": "trainer-progress", "device": "x"}\n' + b"".join(lines))
+        b'{"format": 1, "kind": "trainer-progress", "device": "x"}\n' + b"".join(lines)
+    )
 
     from trainer.clock import FakeClock
 
-    store = ProgressStore.open(tmp_path, device="x", clock=FakeClock(now),
-                               scheduler_for=lambda key: scheduler, use_snapshot=False)
+    store = ProgressStore.open(
+        tmp_path,
+        device="x",
+        clock=FakeClock(now),
+        scheduler_for=lambda key: scheduler,
+        use_snapshot=False,
+    )
     events = list(store.all_events())
     recomputed = replay(events, lambda key: scheduler, trust_recorded=False)
     recorded = replay(events, lambda key: scheduler, trust_recorded=True)

@@ -42,8 +42,9 @@ def doc_examples() -> list[tuple[str, str]]:
         if re.search(r"^format:", block, re.MULTILINE):
             examples.append((f"block{number}-deck", block))
         elif block.startswith("- id:"):
-            deck = "format: 1\nid: example\ntitle: Example\ncards:\n" + \
-                "".join(f"  {line}\n" for line in block.splitlines())
+            deck = "format: 1\nid: example\ntitle: Example\ncards:\n" + "".join(
+                f"  {line}\n" for line in block.splitlines()
+            )
             examples.append((f"block{number}-card", deck))
     return examples
 
@@ -57,8 +58,7 @@ def test_the_spec_has_examples_of_every_card_type():
     assert any(name.endswith("-deck") for name, _ in EXAMPLES)
 
 
-@pytest.mark.parametrize("text", [text for _, text in EXAMPLES],
-                         ids=[name for name, _ in EXAMPLES])
+@pytest.mark.parametrize("text", [text for _, text in EXAMPLES], ids=[name for name, _ in EXAMPLES])
 def test_every_example_of_the_spec_passes_schema_and_loader(validator, text: str):
     assert schema_errors(validator, text) == []
     result = load_deck_text(text, Path("example.yaml"))
@@ -74,8 +74,11 @@ def _shipped_or_examples() -> list[tuple[str, str]]:
     return [(name, text) for name, text in EXAMPLES if name.endswith("-deck")]
 
 
-@pytest.mark.parametrize("text", [text for _, text in _shipped_or_examples()],
-                         ids=[name for name, _ in _shipped_or_examples()])
+@pytest.mark.parametrize(
+    "text",
+    [text for _, text in _shipped_or_examples()],
+    ids=[name for name, _ in _shipped_or_examples()],
+)
 def test_every_shipped_deck_passes_schema_and_loader(validator, text: str):
     assert schema_errors(validator, text) == []
     result = load_deck_text(text, Path("deck.yaml"))
@@ -86,30 +89,51 @@ def test_every_shipped_deck_passes_schema_and_loader(validator, text: str):
 CARD = "format: 1\nid: d\ntitle: T\ncards:\n  - id: a\n"
 
 
-@pytest.mark.parametrize("text, code", [
-    (CARD + "    type: typed\n    question: Q\n    answer: 24\n", "quote-this"),
-    (CARD + "    type: typed\n    qestion: Q\n    answer: A\n", "unknown-field"),
-    (CARD + "    type: basic\n    front: F\n", "missing-field"),
-    (CARD + "    type: basic\n    front: F\n    back: B\n    options: [x]\n", "unknown-field"),
-    (CARD + "    type: truefalse\n    statement: S\n    answer: 'true'\n", "wrong-type"),
-    (CARD + "    type: flash\n    front: F\n    back: B\n", "invalid-value"),
-    (CARD + "    type: typed\n    question: Q\n    answer: A\n    match: {max_typos: some}\n",
-     "wrong-type"),
-    (CARD + "    type: choice\n    question: Q\n    answer: A\n    options: []\n",
-     "invalid-value"),
-    (CARD + "    type: cloze\n    text: no deletion\n", "cloze-syntax"),
-    (CARD.replace("id: d", "id: Bad Id") + "    type: basic\n    front: F\n    back: B\n",
-     "invalid-value"),
-    (CARD.replace("format: 1", "format: 2") + "    type: basic\n    front: F\n    back: B\n",
-     "unsupported-format"),
-    ("format: 1\nid: d\ntitle: T\nscheduling: {learning_steps: [10]}\n"
-     "cards: [{id: a, type: basic, front: F, back: B}]\n", "invalid-value"),
-    ("format: 1\nid: d\ntitle: T\nscheduling: {desired_retention: 1.5}\n"
-     "cards: [{id: a, type: basic, front: F, back: B}]\n", "invalid-value"),
-    ("format: 1\nid: d\ntitle: T\ncards: []\n", "invalid-value"),
-    ("format: 1\nid: d\ntitle: T\nsources: [{file: a.txt}]\n"
-     "cards: [{id: a, type: basic, front: F, back: B}]\n", "missing-field"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (CARD + "    type: typed\n    question: Q\n    answer: 24\n", "quote-this"),
+        (CARD + "    type: typed\n    qestion: Q\n    answer: A\n", "unknown-field"),
+        (CARD + "    type: basic\n    front: F\n", "missing-field"),
+        (CARD + "    type: basic\n    front: F\n    back: B\n    options: [x]\n", "unknown-field"),
+        (CARD + "    type: truefalse\n    statement: S\n    answer: 'true'\n", "wrong-type"),
+        (CARD + "    type: flash\n    front: F\n    back: B\n", "invalid-value"),
+        (
+            CARD
+            + "    type: typed\n    question: Q\n    answer: A\n    match: {max_typos: some}\n",
+            "wrong-type",
+        ),
+        (
+            CARD + "    type: choice\n    question: Q\n    answer: A\n    options: []\n",
+            "invalid-value",
+        ),
+        (CARD + "    type: cloze\n    text: no deletion\n", "cloze-syntax"),
+        (
+            CARD.replace("id: d", "id: Bad Id") + "    type: basic\n    front: F\n    back: B\n",
+            "invalid-value",
+        ),
+        (
+            CARD.replace("format: 1", "format: 2") + "    type: basic\n    front: F\n    back: B\n",
+            "unsupported-format",
+        ),
+        (
+            "format: 1\nid: d\ntitle: T\nscheduling: {learning_steps: [10]}\n"
+            "cards: [{id: a, type: basic, front: F, back: B}]\n",
+            "invalid-value",
+        ),
+        (
+            "format: 1\nid: d\ntitle: T\nscheduling: {desired_retention: 1.5}\n"
+            "cards: [{id: a, type: basic, front: F, back: B}]\n",
+            "invalid-value",
+        ),
+        ("format: 1\nid: d\ntitle: T\ncards: []\n", "invalid-value"),
+        (
+            "format: 1\nid: d\ntitle: T\nsources: [{file: a.txt}]\n"
+            "cards: [{id: a, type: basic, front: F, back: B}]\n",
+            "missing-field",
+        ),
+    ],
+)
 def test_typical_mistakes_fail_both_schema_and_loader(validator, text: str, code: str):
     assert schema_errors(validator, text), "the schema accepted it"
     result = load_deck_text(text, Path("bad.yaml"))

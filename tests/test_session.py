@@ -25,8 +25,9 @@ from trainer.session import Collection, StudySession
 
 
 def open_collection(tmp_path: Path, decks, fake: FakeClock, **settings) -> Collection:
-    return Collection.from_decks(decks, tmp_path / "progress", clock=fake,
-                                 config=config(**settings), device="dev-a")
+    return Collection.from_decks(
+        decks, tmp_path / "progress", clock=fake, config=config(**settings), device="dev-a"
+    )
 
 
 def drain(session: StudySession, fake: FakeClock, grade: Grade = Grade.GOOD) -> list[str]:
@@ -58,8 +59,7 @@ def test_new_cards_come_in_deck_order(tmp_path: Path):
 
 def test_a_learning_card_comes_back_as_soon_as_it_is_due(tmp_path: Path):
     fake = clock()
-    collection = open_collection(
-        tmp_path, [deck("d", [basic("a"), basic("b"), basic("c")])], fake)
+    collection = open_collection(tmp_path, [deck("d", [basic("a"), basic("b"), basic("c")])], fake)
     session = collection.start_session()
     session.record(Grade.AGAIN)  # a: again in 1 minute
     assert session.current.key == "d/b"
@@ -87,8 +87,9 @@ def test_when_only_later_learning_cards_are_left_the_session_says_when(tmp_path:
     session = collection.start_session()
     session.record(Grade.GOOD)  # next step in 10 minutes: shown early (learn ahead)
     assert session.current is not None and session.current.key == "d/a"
-    collection2 = open_collection(tmp_path / "other", [deck("d", [basic("a")])], fake,
-                                  learning_steps=(60.0, 120.0))
+    collection2 = open_collection(
+        tmp_path / "other", [deck("d", [basic("a")])], fake, learning_steps=(60.0, 120.0)
+    )
     session2 = collection2.start_session()
     session2.record(Grade.GOOD)  # next step in 2 hours: not today's session yet
     assert session2.current is None
@@ -128,8 +129,9 @@ def test_the_new_card_limit_counts_the_whole_day_across_restarts(tmp_path: Path)
 def test_reviews_per_day_limit(tmp_path: Path):
     fake = clock()
     cards = [basic(f"c{i}") for i in range(4)]
-    collection = open_collection(tmp_path, [deck("d", cards)], fake,
-                                 reviews_per_day=2, enable_fuzzing=False)
+    collection = open_collection(
+        tmp_path, [deck("d", cards)], fake, reviews_per_day=2, enable_fuzzing=False
+    )
     drain(collection.start_session(), fake, Grade.EASY)
     next_morning(fake, days=30)  # all four are due for review
     counts = collection.counts()["d"]
@@ -153,8 +155,9 @@ def test_day_rolls_over_at_4_am_local_time(tmp_path: Path):
 
 def test_rollover_hour_comes_from_the_config(tmp_path: Path):
     fake = clock(datetime(2026, 3, 2, 23, 0, tzinfo=LOCAL))
-    collection = open_collection(tmp_path, [deck("d", [basic("a"), basic("b")])], fake,
-                                 new_per_day=1, day_rollover_hour=0)
+    collection = open_collection(
+        tmp_path, [deck("d", [basic("a"), basic("b")])], fake, new_per_day=1, day_rollover_hour=0
+    )
     drain(collection.start_session(), fake, Grade.EASY)
     fake.advance(datetime(2026, 3, 3, 0, 1, tzinfo=LOCAL) - fake.now())
     assert collection.counts()["d"].new == 1
@@ -164,8 +167,11 @@ def test_deck_overrides_the_global_daily_limit(tmp_path: Path):
     fake = clock()
     cards = [basic(f"c{i}") for i in range(6)]
     collection = open_collection(
-        tmp_path, [deck("small", cards, new_per_day=2), deck("big", [basic(f"x{i}") for i in range(6)])],
-        fake, new_per_day=4)
+        tmp_path,
+        [deck("small", cards, new_per_day=2), deck("big", [basic(f"x{i}") for i in range(6)])],
+        fake,
+        new_per_day=4,
+    )
     counts = collection.counts()
     assert counts["small"].new == 2
     assert counts["big"].new == 4
@@ -174,7 +180,8 @@ def test_deck_overrides_the_global_daily_limit(tmp_path: Path):
 def test_deck_learning_steps_override_global_ones(tmp_path: Path):
     fake = clock()
     collection = open_collection(
-        tmp_path, [deck("d", [basic("a")], learning_steps=(30.0,))], fake, learning_steps=(1.0,))
+        tmp_path, [deck("d", [basic("a")], learning_steps=(30.0,))], fake, learning_steps=(1.0,)
+    )
     session = collection.start_session()
     session.record(Grade.AGAIN)
     due = collection.progress("d/a").due
@@ -259,8 +266,7 @@ def test_flag_current_toggles_durably(tmp_path: Path):
 # -- answering ---------------------------------------------------------------------------
 
 
-def test_a_fast_right_answer_to_a_guessable_card_is_not_easy_until_it_graduates(
-        tmp_path: Path):
+def test_a_fast_right_answer_to_a_guessable_card_is_not_easy_until_it_graduates(tmp_path: Path):
     # Issue 10: a first-sight choice card answered right in 2 s suggested Easy, and Enter
     # sent a card the learner may have guessed 7-9 days away.
     fake = clock()
@@ -282,8 +288,9 @@ def test_a_fast_right_answer_to_a_guessable_card_is_not_easy_until_it_graduates(
 def test_submit_grades_and_suggests_from_correctness_and_speed(tmp_path: Path):
     fake = clock()
     cards = [typed("a", "paris"), basic("b")]
-    collection = open_collection(tmp_path, [deck("d", cards)], fake,
-                                 fast_seconds=5, slow_seconds=20)
+    collection = open_collection(
+        tmp_path, [deck("d", cards)], fake, fast_seconds=5, slow_seconds=20
+    )
     session = collection.start_session()
     wrong = session.submit("london", duration=2)
     assert wrong.result is not None and not wrong.result.correct
@@ -297,7 +304,11 @@ def test_submit_grades_and_suggests_from_correctness_and_speed(tmp_path: Path):
     session.record(Grade.GOOD)  # the learner overrides the suggestion
     event = json.loads(log_lines(tmp_path / "progress")[-1])
     assert (event["key"], event["grade"], event["correct"], event["duration_ms"]) == (
-        "d/a", 3, True, 30000)
+        "d/a",
+        3,
+        True,
+        30000,
+    )
     assert session.current.key == "d/b"
     fake.advance(4)
     session.reveal()
@@ -436,9 +447,11 @@ def test_reload_deck_swaps_in_the_new_version_and_keeps_the_last_good_one_on_err
 
     versions = {"current": deck("d", [basic("a"), basic("b")])}
     loader = types.ModuleType("trainer.loader")
-    loader.load_deck = lambda path: (FakeResult(None, ["d.yaml:3:1: error"], False)
-                                     if versions["current"] is None
-                                     else FakeResult(versions["current"]))
+    loader.load_deck = lambda path: (
+        FakeResult(None, ["d.yaml:3:1: error"], False)
+        if versions["current"] is None
+        else FakeResult(versions["current"])
+    )
     monkeypatch.setitem(sys.modules, "trainer.loader", loader)
     fake = clock()
     collection = open_collection(tmp_path, [deck("d", [basic("a")])], fake)

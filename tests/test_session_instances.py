@@ -33,9 +33,16 @@ def reviews_per_key(directory: Path) -> Counter:
 def test_three_windows_together_introduce_the_daily_new_cards_once(tmp_path: Path):
     fake = clock()
     settings = config(new_per_day=10, learning_steps=())
-    windows = [Collection.from_decks([deck("d", [basic(f"c{i}") for i in range(50)])],
-                                     tmp_path, clock=fake, config=settings, device="laptop")
-               for _ in range(3)]
+    windows = [
+        Collection.from_decks(
+            [deck("d", [basic(f"c{i}") for i in range(50)])],
+            tmp_path,
+            clock=fake,
+            config=settings,
+            device="laptop",
+        )
+        for _ in range(3)
+    ]
     sessions = [w.start_session() for w in windows]
     while any(s.current is not None for s in sessions):
         for session in sessions:
@@ -47,9 +54,18 @@ def test_three_windows_together_introduce_the_daily_new_cards_once(tmp_path: Pat
 def test_windows_in_lock_step_never_study_a_card_twice(tmp_path: Path):
     fake = clock()
     settings = config(new_per_day=8, learning_steps=())
-    protocols = [ReviewProtocol(Collection.from_decks(
-        [deck("d", [basic(f"c{i}") for i in range(8)])], tmp_path, clock=fake,
-        config=settings, device="laptop").start_session()) for _ in range(2)]
+    protocols = [
+        ReviewProtocol(
+            Collection.from_decks(
+                [deck("d", [basic(f"c{i}") for i in range(8)])],
+                tmp_path,
+                clock=fake,
+                config=settings,
+                device="laptop",
+            ).start_session()
+        )
+        for _ in range(2)
+    ]
     for _ in range(20):
         for command in ({"cmd": "next"}, {"cmd": "answer"}, {"cmd": "grade", "grade": 4}):
             for p in protocols:
@@ -61,10 +77,18 @@ def test_windows_in_lock_step_never_study_a_card_twice(tmp_path: Path):
 def test_a_grade_for_a_card_answered_elsewhere_is_not_recorded_twice(tmp_path: Path):
     fake = clock()
     settings = config(learning_steps=())
-    a, b = (ReviewProtocol(Collection.from_decks([deck("d", [basic("x"), basic("y")])],
-                                                 tmp_path, clock=fake, config=settings,
-                                                 device="laptop").start_session())
-            for _ in range(2))
+    a, b = (
+        ReviewProtocol(
+            Collection.from_decks(
+                [deck("d", [basic("x"), basic("y")])],
+                tmp_path,
+                clock=fake,
+                config=settings,
+                device="laptop",
+            ).start_session()
+        )
+        for _ in range(2)
+    )
     a.handle({"cmd": "answer"})
     b.handle({"cmd": "answer"})  # both show d/x
     assert a.handle({"cmd": "grade", "grade": 3})["recorded"]["key"] == "d/x"
@@ -76,8 +100,13 @@ def test_a_grade_for_a_card_answered_elsewhere_is_not_recorded_twice(tmp_path: P
 def test_a_duplicate_card_id_is_reported_and_only_the_first_is_studied(tmp_path: Path):
     first = basic("a")
     second = replace(first, front="the other a")
-    collection = Collection.from_decks([deck("d", [first, basic("b"), second])], tmp_path,
-                                       clock=clock(), config=config(), device="dev")
+    collection = Collection.from_decks(
+        [deck("d", [first, basic("b"), second])],
+        tmp_path,
+        clock=clock(),
+        config=config(),
+        device="dev",
+    )
     errors = [d for d in collection.load_diagnostics if d.code == "duplicate-card-id"]
     assert len(errors) == 1 and errors[0].severity is Severity.ERROR
     assert [c.key for c in collection.study_cards()] == ["d/a", "d/b"]
@@ -91,10 +120,24 @@ def test_due_reports_a_duplicate_card_id_and_counts_it_once(tmp_path: Path):
         "format: 1\nid: geo\ntitle: Geo\ncards:\n"
         "  - {id: a, type: basic, front: A, back: a}\n"
         "  - {id: b, type: basic, front: B, back: b}\n"
-        "  - {id: a, type: basic, front: A again, back: a}\n")
+        "  - {id: a, type: basic, front: A again, back: a}\n"
+    )
     completed = subprocess.run(
-        [sys.executable, "-m", "trainer", "due", "--json", str(deck_file),
-         "--progress", str(tmp_path / "p")], capture_output=True, text=True, cwd=ROOT,
-        timeout=60, env=dict(os.environ, TRAINER_DEVICE="dev", TRAINER_DECK_CACHE="off"))
+        [
+            sys.executable,
+            "-m",
+            "trainer",
+            "due",
+            "--json",
+            str(deck_file),
+            "--progress",
+            str(tmp_path / "p"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env=dict(os.environ, TRAINER_DEVICE="dev", TRAINER_DECK_CACHE="off"),
+    )
     assert "duplicate-card-id" in completed.stderr and "geo.yaml:7:" in completed.stderr
     assert json.loads(completed.stdout)["total"]["total"] == 2

@@ -22,22 +22,33 @@ def clock(start: datetime = START) -> FakeClock:
 
 def basic(card_id: str, *, reverse: bool = False) -> Card:
     return Card(
-        id=card_id, type=CardType.BASIC, location=Location(Path("d.yaml"), 1, 1),
-        front=f"front {card_id}", back=f"back {card_id}", reverse=reverse,
+        id=card_id,
+        type=CardType.BASIC,
+        location=Location(Path("d.yaml"), 1, 1),
+        front=f"front {card_id}",
+        back=f"back {card_id}",
+        reverse=reverse,
     )
 
 
 def typed(card_id: str, answer: str = "paris") -> Card:
     return Card(
-        id=card_id, type=CardType.TYPED, location=Location(Path("d.yaml"), 1, 1),
-        question=f"question {card_id}?", answer=answer,
+        id=card_id,
+        type=CardType.TYPED,
+        location=Location(Path("d.yaml"), 1, 1),
+        question=f"question {card_id}?",
+        answer=answer,
     )
 
 
 def choice(card_id: str) -> Card:
     return Card(
-        id=card_id, type=CardType.CHOICE, location=Location(Path("d.yaml"), 1, 1),
-        question="Pick one", answer="b", options=("a", "b", "c", "d"),
+        id=card_id,
+        type=CardType.CHOICE,
+        location=Location(Path("d.yaml"), 1, 1),
+        question="Pick one",
+        answer="b",
+        options=("a", "b", "c", "d"),
     )
 
 
@@ -45,15 +56,21 @@ def cloze(card_id: str, count: int = 2) -> Card:
     clozes = tuple(Cloze(n, (f"x{n}",), (None,)) for n in range(1, count + 1))
     text = " ".join(f"{{{{c{n}::x{n}}}}}" for n in range(1, count + 1))
     return Card(
-        id=card_id, type=CardType.CLOZE, location=Location(Path("d.yaml"), 1, 1),
-        question=text, clozes=clozes,
+        id=card_id,
+        type=CardType.CLOZE,
+        location=Location(Path("d.yaml"), 1, 1),
+        question=text,
+        clozes=clozes,
     )
 
 
 def deck(deck_id: str, cards: list[Card], **scheduling: object) -> Deck:
     return Deck(
-        id=deck_id, title=deck_id.title(), path=Path(f"{deck_id}.yaml"),
-        cards=cards, scheduling=SchedulingSettings(**scheduling),  # type: ignore[arg-type]
+        id=deck_id,
+        title=deck_id.title(),
+        path=Path(f"{deck_id}.yaml"),
+        cards=cards,
+        scheduling=SchedulingSettings(**scheduling),  # type: ignore[arg-type]
     )
 
 

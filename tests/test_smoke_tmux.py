@@ -45,12 +45,18 @@ class Terminal:
         self.name = f"trainer-smoke-{uuid.uuid4().hex[:8]}"
         environment = " ".join(f"{key}={value}" for key, value in env.items())
         shell = f"env {environment} {' '.join(command)}; echo EXITED:$?; sleep 30"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24",
-                        shell], check=True)
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", shell],
+            check=True,
+        )
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     def send(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
@@ -80,8 +86,10 @@ def test_study_three_cards_in_a_real_terminal(tmp_path: Path) -> None:
         "TERM": "xterm-256color",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
-    terminal = Terminal([sys.executable, str(ROOT / "main.py"), "study", str(deck),
-                         "--progress", str(progress)], env)
+    terminal = Terminal(
+        [sys.executable, str(ROOT / "main.py"), "study", str(deck), "--progress", str(progress)],
+        env,
+    )
     try:
         terminal.wait_for("Smoke deck")
         terminal.send("Enter")
@@ -104,12 +112,16 @@ def test_study_three_cards_in_a_real_terminal(tmp_path: Path) -> None:
 
     collection = Collection.open([deck], progress, clock=SystemClock(), device="check")
     try:
-        histories = {card.key: collection.progress(card.key).history
-                     for card in collection.study_cards()}
+        histories = {
+            card.key: collection.progress(card.key).history for card in collection.study_cards()
+        }
     finally:
         collection.close()
     assert {key: len(events) for key, events in histories.items()} == {
-        "smoke/one": 1, "smoke/two": 1, "smoke/three": 1}
+        "smoke/one": 1,
+        "smoke/two": 1,
+        "smoke/three": 1,
+    }
     assert all(events[0].grade == 3 for events in histories.values())
     logs = list(progress.rglob("*.jsonl"))
     assert logs, f"no progress log in {sorted(p.name for p in progress.rglob('*'))}"
@@ -133,12 +145,25 @@ def _pane_colours(no_color: bool, tmp_path: Path) -> set[tuple[int, int, int]]:
     }
     if no_color:
         env["NO_COLOR"] = "1"
-    terminal = Terminal([sys.executable, str(ROOT / "main.py"), "study", str(deck),
-                         "--progress", str(tmp_path / "progress")], env)
+    terminal = Terminal(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "study",
+            str(deck),
+            "--progress",
+            str(tmp_path / "progress"),
+        ],
+        env,
+    )
     try:
         terminal.wait_for("Smoke deck")
-        escaped = subprocess.run(["tmux", "capture-pane", "-e", "-p", "-t", terminal.name],
-                                 capture_output=True, text=True, check=True).stdout
+        escaped = subprocess.run(
+            ["tmux", "capture-pane", "-e", "-p", "-t", terminal.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         terminal.send("q")
         terminal.wait_for("EXITED:")
     finally:

@@ -25,10 +25,10 @@ async def press(pilot, *keys: str) -> None:
 
 
 async def test_start_shows_the_first_card_first_and_home_after_the_session(
-        tmp_path: Path, progress_dir: Path, clock):
+    tmp_path: Path, progress_dir: Path, clock
+):
     write(tmp_path, "every.yaml", EVERY_TYPE)
-    app = create_app([tmp_path], progress_dir, clock, seed=1, autostart=True,
-                     reload_interval=None)
+    app = create_app([tmp_path], progress_dir, clock, seed=1, autostart=True, reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         # The card screen is the only screen shown: nothing was drawn before it.
@@ -43,8 +43,13 @@ async def test_start_shows_the_first_card_first_and_home_after_the_session(
 
 
 async def test_start_with_nothing_to_study_shows_home_and_says_so(
-        tmp_path: Path, progress_dir: Path, clock):
-    write(tmp_path, "every.yaml", EVERY_TYPE.replace("cards:", "scheduling:\n  new_per_day: 0\ncards:", 1))
+    tmp_path: Path, progress_dir: Path, clock
+):
+    write(
+        tmp_path,
+        "every.yaml",
+        EVERY_TYPE.replace("cards:", "scheduling:\n  new_per_day: 0\ncards:", 1),
+    )
     app = create_app([tmp_path], progress_dir, clock, autostart=True, reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
@@ -54,8 +59,7 @@ async def test_start_with_nothing_to_study_shows_home_and_says_so(
         assert "1 deck · Done for today. Tomorrow: 0 cards." in text  # and the home screen
 
 
-async def test_without_start_the_home_screen_comes_first(tmp_path: Path, progress_dir: Path,
-                                                         clock):
+async def test_without_start_the_home_screen_comes_first(tmp_path: Path, progress_dir: Path, clock):
     write(tmp_path, "every.yaml", EVERY_TYPE)
     app = create_app([tmp_path], progress_dir, clock, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
@@ -72,7 +76,8 @@ def test_study_start_option_reaches_the_app():
 
 
 def test_the_collector_paused_for_start_up_runs_again_after_the_first_card(
-        tmp_path: Path, progress_dir: Path, clock):
+    tmp_path: Path, progress_dir: Path, clock
+):
     write(tmp_path, "every.yaml", EVERY_TYPE)
     app = create_app([tmp_path], progress_dir, clock, autostart=True, reload_interval=None)
     seen: dict[str, bool] = {}
@@ -100,11 +105,9 @@ def test_the_collector_paused_for_start_up_runs_again_after_the_first_card(
     assert gc.isenabled()
 
 
-async def test_answers_after_a_start_reach_the_progress(tmp_path: Path, progress_dir: Path,
-                                                        clock):
+async def test_answers_after_a_start_reach_the_progress(tmp_path: Path, progress_dir: Path, clock):
     write(tmp_path, "every.yaml", EVERY_TYPE)
-    app = create_app([tmp_path], progress_dir, clock, seed=1, autostart=True,
-                     reload_interval=None)
+    app = create_app([tmp_path], progress_dir, clock, seed=1, autostart=True, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await press(pilot, "space")

@@ -31,8 +31,11 @@ def test_result_classes_are_still_importable_from_the_session_module():
     from trainer.session import Answer, CardProgress, ReviewEvent, SessionSummary
 
     assert (Answer, CardProgress, ReviewEvent, SessionSummary) == (
-        sessionresults.Answer, sessionresults.CardProgress, sessionresults.ReviewEvent,
-        sessionresults.SessionSummary)
+        sessionresults.Answer,
+        sessionresults.CardProgress,
+        sessionresults.ReviewEvent,
+        sessionresults.SessionSummary,
+    )
     with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
         trainer.session.Nothing  # noqa: B018
 
@@ -49,8 +52,8 @@ def test_first_card_needs_no_grader_results_or_diagnostics_and_answers_still_wor
         from trainer.session import Collection
 
         def first_card():
-            collection = Collection.open([Path({str(tmp_path / 'd.yaml')!r})],
-                                         Path({str(tmp_path / 'progress')!r}),
+            collection = Collection.open([Path({str(tmp_path / "d.yaml")!r})],
+                                         Path({str(tmp_path / "progress")!r}),
                                          clock=SystemClock(), config=Config(), device="t")
             return collection, collection.start_session()
 
@@ -67,8 +70,9 @@ def test_first_card_needs_no_grader_results_or_diagnostics_and_answers_still_wor
         print(session.current.key, answer.result.correct, type(answer).__name__)
         print(session.summary().studied)
     """)
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=tmp_path).stdout.splitlines()
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout.splitlines()
     assert output == ["d/a [False, False, False]", "d/b True Answer", "1"]
 
 
@@ -92,9 +96,13 @@ def after_all_due(collection: Collection, fake, keys: list[str]) -> dict[str, fl
 def test_due_reviews_come_earliest_due_first_beyond_the_first(tmp_path: Path):
     fake = clock()
     keys = [f"d/c{i}" for i in range(8)]
-    collection = Collection.from_decks([deck("d", [basic(k[2:]) for k in keys])],
-                                       tmp_path / "progress", clock=fake, config=config(),
-                                       device="dev-a")
+    collection = Collection.from_decks(
+        [deck("d", [basic(k[2:]) for k in keys])],
+        tmp_path / "progress",
+        clock=fake,
+        config=config(),
+        device="dev-a",
+    )
     assert answer_all(collection, fake, [Grade.EASY]) == keys
     after_all_due(collection, fake, keys)
     # Reviewed Hard, Easy or Good: due in different numbers of days, not in deck order.

@@ -16,7 +16,11 @@ def test_counts_and_sessions_follow_every_answer_and_the_next_day(tmp_path: Path
     fake = clock()
     collection = Collection.from_decks(
         [deck("d", [basic("a"), basic("b"), basic("c")]), deck("e", [basic("x")])],
-        tmp_path / "progress", clock=fake, config=config(new_per_day=2), device="dev-a")
+        tmp_path / "progress",
+        clock=fake,
+        config=config(new_per_day=2),
+        device="dev-a",
+    )
     assert collection.counts()["d"].new == 2
     session = collection.start_session(["d"])
     assert session.remaining.new == 2
@@ -33,10 +37,12 @@ def test_counts_and_sessions_follow_every_answer_and_the_next_day(tmp_path: Path
 def test_a_deck_reloaded_with_other_cards_is_counted_anew(tmp_path: Path):
     fake = clock()
     path = tmp_path / "d.yaml"
-    path.write_text("format: 1\nid: d\ntitle: D\ncards:\n"
-                    "  - {id: a, type: basic, front: A, back: a}\n")
-    collection = Collection.open([path], tmp_path / "progress", clock=fake, device="dev-a",
-                                 config=config())
+    path.write_text(
+        "format: 1\nid: d\ntitle: D\ncards:\n  - {id: a, type: basic, front: A, back: a}\n"
+    )
+    collection = Collection.open(
+        [path], tmp_path / "progress", clock=fake, device="dev-a", config=config()
+    )
     assert collection.counts()["d"].new == 1
     path.write_text(path.read_text() + "  - {id: b, type: basic, front: B, back: b}\n")
     collection.reload_deck(path)

@@ -98,8 +98,7 @@ def test_accuracy_and_cards_by_state(collection):
     # Auto-graded: #2 wrong, #7 wrong, #9 right, #10 right.
     assert stats.accuracy == pytest.approx(2 / 4)
     # a b c d x in review (b also suspended), y never answered.
-    assert stats.cards == {"new": 1, "learning": 0, "review": 5, "relearning": 0,
-                           "suspended": 1}
+    assert stats.cards == {"new": 1, "learning": 0, "review": 5, "relearning": 0, "suspended": 1}
 
 
 def test_one_deck(collection):
@@ -116,16 +115,23 @@ def test_one_deck(collection):
     assert (bio.retention_young, bio.retention_mature) == (None, 1.0)
     assert bio.forecast[25] == 1 and sum(bio.forecast) == 1
     assert (bio.streak, bio.longest_streak) == (1, 1)
-    assert bio.cards == {"new": 1, "learning": 0, "review": 1, "relearning": 0,
-                         "suspended": 0}
+    assert bio.cards == {"new": 1, "learning": 0, "review": 1, "relearning": 0, "suspended": 0}
 
 
 def test_json_keeps_the_old_fields_and_adds_the_series(collection):
     data = compute_stats(collection).to_json()
-    assert {"reviews", "reviews_today", "retention", "accuracy", "streak", "study_days",
-            "time_spent_seconds", "cards", "per_day"} <= set(data)
-    assert data["per_day"] == {"2026-03-02": 4, "2026-03-03": 2, "2026-03-04": 2,
-                               "2026-03-06": 3}
+    assert {
+        "reviews",
+        "reviews_today",
+        "retention",
+        "accuracy",
+        "streak",
+        "study_days",
+        "time_spent_seconds",
+        "cards",
+        "per_day",
+    } <= set(data)
+    assert data["per_day"] == {"2026-03-02": 4, "2026-03-03": 2, "2026-03-04": 2, "2026-03-06": 3}
     assert data["calendar"]["start"] == "2025-03-07" and data["calendar"]["counts"][-1] == 3
     assert data["forecast"][0] == 2
     assert data["retention_weeks"][-1] == {
@@ -170,7 +176,9 @@ def test_rollover_hour_moves_the_day_boundary(tmp_path: Path):
 
     paths = write_history(tmp_path, tmp_path / "progress")
     collection = Collection.open(
-        paths, tmp_path / "progress", clock=FakeClock(NOW),
+        paths,
+        tmp_path / "progress",
+        clock=FakeClock(NOW),
         config=Config(scheduler=SchedulerSettings(day_rollover_hour=0)),
     )
     assert compute_stats(collection).per_day == {MON: 4, TUE: 1, WED: 3, FRI: 3}
@@ -193,8 +201,17 @@ def test_many_reviews_card_by_card(tmp_path: Path):
 
         def all_events(self):
             for i in range(100_000):
-                yield Event("review", str(i), start + i * 5, "", "dev", key=f"d/{i // 100}",
-                            grade=3 if i % 10 else 1, duration_ms=1000, after=after)
+                yield Event(
+                    "review",
+                    str(i),
+                    start + i * 5,
+                    "",
+                    "dev",
+                    key=f"d/{i // 100}",
+                    grade=3 if i % 10 else 1,
+                    duration_ms=1000,
+                    after=after,
+                )
 
     class Stub:
         clock = FakeClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
@@ -217,7 +234,8 @@ def test_many_reviews_card_by_card(tmp_path: Path):
 
 
 def test_past_answers_are_binned_with_the_utc_offset_of_their_own_time(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """An answer at 04:30 summer time is that day's, also when the stats are looked at in
     winter: the system clock's *today's* offset (+01:00) would put it at 03:30, the day
     before."""
@@ -233,8 +251,9 @@ def test_past_answers_are_binned_with_the_utc_offset_of_their_own_time(
     try:
         summer = FakeClock(datetime(2026, 7, 1, 4, 30, tzinfo=ZoneInfo("Europe/Paris")))
         decks = [deck("d", [basic("a")])]
-        writing = Collection.from_decks(decks, tmp_path / "progress", clock=summer,
-                                        config=config(), device="dev-a")
+        writing = Collection.from_decks(
+            decks, tmp_path / "progress", clock=summer, config=config(), device="dev-a"
+        )
         writing.start_session().record(Grade.GOOD)
         writing.close()
 
@@ -244,8 +263,9 @@ def test_past_answers_are_binned_with_the_utc_offset_of_their_own_time(
             def now(self) -> datetime:
                 return datetime(2026, 12, 1, 12, tzinfo=timezone.utc).astimezone()
 
-        reading = Collection.from_decks(decks, tmp_path / "progress", clock=WinterSystemClock(),
-                                        config=config(), device="dev-a")
+        reading = Collection.from_decks(
+            decks, tmp_path / "progress", clock=WinterSystemClock(), config=config(), device="dev-a"
+        )
         assert compute_stats(reading).per_day == {date(2026, 7, 1): 1}
         reading.close()
     finally:

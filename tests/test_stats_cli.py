@@ -25,8 +25,12 @@ def decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: output still fits 80
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
-    return ["--progress", str(tmp_path / "progress"), str(tmp_path / "geo.yaml"),
-            str(tmp_path / "bio.yaml")]
+    return [
+        "--progress",
+        str(tmp_path / "progress"),
+        str(tmp_path / "geo.yaml"),
+        str(tmp_path / "bio.yaml"),
+    ]
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -39,8 +43,13 @@ def test_report_has_every_section_within_80_columns(decks, capsys):
     code, out, _ = run(capsys, *decks)
     assert code == ExitCode.OK
     assert "\x1b[" not in out  # not a terminal: plain text
-    for section in ("Reviews per day, last 365 days", "Due forecast", "Retention",
-                    "Time spent", "Cards by state"):
+    for section in (
+        "Reviews per day, last 365 days",
+        "Due forecast",
+        "Retention",
+        "Time spent",
+        "Cards by state",
+    ):
         assert section in out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "Statistics: all decks (2)" in out

@@ -92,21 +92,46 @@ def write_decks(directory: Path) -> list[Path]:
     return paths
 
 
-def _answer(collection: Collection, when: datetime, key: str, grade: int, ms: int,
-            correct: bool | None, state: str, due: datetime) -> str:
+def _answer(
+    collection: Collection,
+    when: datetime,
+    key: str,
+    grade: int,
+    ms: int,
+    correct: bool | None,
+    state: str,
+    due: datetime,
+) -> str:
     store = collection.store
     collection.clock.advance(when - collection.clock.now())  # type: ignore[attr-defined]
     with store.transaction():
         before = store.records.get(key)
         reps = before.state.reps if before is not None else 0
         after = CardState(
-            state=state, step=0 if state.endswith("learning") else None,
-            stability=max(0.1, (due - when).total_seconds() / 86400), difficulty=5.0,
-            due=due.timestamp(), last_review=when.timestamp(), reps=reps + 1, lapses=0,
+            state=state,
+            step=0 if state.endswith("learning") else None,
+            stability=max(0.1, (due - when).total_seconds() / 86400),
+            difficulty=5.0,
+            due=due.timestamp(),
+            last_review=when.timestamp(),
+            reps=reps + 1,
+            lapses=0,
         )
         event_id = new_event_id()
-        store.write([encode_review(event_id, key, now_text(when), grade, ms, correct,
-                                   before.last_id if before is not None else None, after)])
+        store.write(
+            [
+                encode_review(
+                    event_id,
+                    key,
+                    now_text(when),
+                    grade,
+                    ms,
+                    correct,
+                    before.last_id if before is not None else None,
+                    after,
+                )
+            ]
+        )
     return event_id
 
 
@@ -120,11 +145,14 @@ def write_history(directory: Path, progress: Path) -> list[Path]:
         _answer(collection, *answer)
     store = collection.store
     before = store.records["geo/c"].copy()
-    undone = _answer(collection, at(6, 11, 40), "geo/c", 1, 9000, False, "relearning",
-                     at(6, 11, 50))
+    undone = _answer(
+        collection, at(6, 11, 40), "geo/c", 1, 9000, False, "relearning", at(6, 11, 50)
+    )
     with store.transaction():
-        store.write([encode_undo(new_event_id(), now_text(at(6, 11, 41)), (undone,))],
-                    restore={"geo/c": before})
+        store.write(
+            [encode_undo(new_event_id(), now_text(at(6, 11, 41)), (undone,))],
+            restore={"geo/c": before},
+        )
     clock.advance(at(6, 11, 45) - clock.now())
     with store.transaction():
         store.write([encode_mark("suspend", new_event_id(), "geo/b", now_text(clock.now()))])

@@ -48,7 +48,13 @@ def test_six_goods_at_the_same_hour_every_day_give_ankis_intervals():
     # Each review a few tenths of a second *earlier* in the day than the previous one.
     nudged = lambda s: _at_due(s) - timedelta(milliseconds=200)  # noqa: E731
     assert _run("GGGGGG", first, nudged, Scheduler(NO_FUZZ)) == [
-        "10m", "2d", "11d", "46d", "163d", "498d"]
+        "10m",
+        "2d",
+        "11d",
+        "46d",
+        "163d",
+        "498d",
+    ]
 
 
 def test_a_review_the_next_morning_after_an_evening_answer_counts_as_a_day():
@@ -75,8 +81,10 @@ def test_review_intervals_are_ordered_hard_good_easy_as_in_anki():
         state = scheduler.review("d/c", state, grade, when)
         when = _at_due(state)
         if state.state == REVIEW:
-            hard, good, easy = (_days(scheduler, scheduler.review("d/c", state, g, when))
-                                for g in (Grade.HARD, Grade.GOOD, Grade.EASY))
+            hard, good, easy = (
+                _days(scheduler, scheduler.review("d/c", state, g, when))
+                for g in (Grade.HARD, Grade.GOOD, Grade.EASY)
+            )
             assert 1 <= hard < good < easy
 
 

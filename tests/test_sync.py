@@ -23,8 +23,9 @@ CARDS = 12
 
 
 def git(directory: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(directory), *args], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(directory), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -35,18 +36,24 @@ def remote(tmp_path: Path) -> Path:
 
 
 def open_device(directory: Path, device: str, fake: FakeClock) -> Collection:
-    return Collection.from_decks([deck("d", [basic(f"c{i}") for i in range(CARDS)])],
-                                 directory, clock=fake,
-                                 config=config(new_per_day=100, learning_steps=()),
-                                 device=device)
+    return Collection.from_decks(
+        [deck("d", [basic(f"c{i}") for i in range(CARDS)])],
+        directory,
+        clock=fake,
+        config=config(new_per_day=100, learning_steps=()),
+        device=device,
+    )
 
 
 def study(directory: Path, device: str, fake: FakeClock, card_ids: list[str]) -> list[str]:
     """Answer the cards ``card_ids`` (Good, a minute apart); the acknowledged event ids."""
-    collection = Collection.from_decks([deck("d", [basic(c) for c in card_ids])], directory,
-                                       clock=fake, config=config(new_per_day=100,
-                                                                 learning_steps=()),
-                                       device=device)
+    collection = Collection.from_decks(
+        [deck("d", [basic(c) for c in card_ids])],
+        directory,
+        clock=fake,
+        config=config(new_per_day=100, learning_steps=()),
+        device=device,
+    )
     session = collection.start_session()
     acked = []
     while session.current is not None:
@@ -77,7 +84,8 @@ def states(directory: Path, device: str, fake: FakeClock) -> dict:
 
 @pytest.mark.parametrize("first", ["laptop", "phone"])
 def test_two_devices_studying_overlapping_cards_end_with_every_answer(
-        tmp_path: Path, remote: Path, first: str):
+    tmp_path: Path, remote: Path, first: str
+):
     fake = clock()
     dirs = {"laptop": tmp_path / "laptop", "phone": tmp_path / "phone"}
     second = "phone" if first == "laptop" else "laptop"
@@ -132,8 +140,9 @@ def test_files_committed_by_mistake_are_untracked_but_kept(tmp_path: Path, remot
     assert ".snapshot-laptop.marshal" not in git(remote, "ls-tree", "-r", "--name-only", "main")
 
 
-def test_an_unreachable_remote_loses_nothing_and_the_next_sync_sends_it(tmp_path: Path,
-                                                                          remote: Path):
+def test_an_unreachable_remote_loses_nothing_and_the_next_sync_sends_it(
+    tmp_path: Path, remote: Path
+):
     fake = clock()
     laptop = tmp_path / "laptop"
     init(laptop, str(remote), "laptop")
@@ -165,15 +174,28 @@ def test_a_remote_that_refuses_the_push_loses_nothing(tmp_path: Path, remote: Pa
 
 def test_the_command_says_what_to_do_and_what_came_in(tmp_path: Path, remote: Path):
     deck_file = tmp_path / "geo.yaml"
-    deck_file.write_text("format: 1\nid: geo\ntitle: G\ncards:\n"
-                         "  - {id: a, type: basic, front: A, back: a}\n")
+    deck_file.write_text(
+        "format: 1\nid: geo\ntitle: G\ncards:\n  - {id: a, type: basic, front: A, back: a}\n"
+    )
 
     def trainer(device: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "trainer", *args, str(deck_file),
-             "--progress", str(tmp_path / device)],
-            capture_output=True, text=True, cwd=ROOT, timeout=60, input=stdin,
-            env=dict(os.environ, TRAINER_DEVICE=device))
+            [
+                sys.executable,
+                "-m",
+                "trainer",
+                *args,
+                str(deck_file),
+                "--progress",
+                str(tmp_path / device),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            input=stdin,
+            env=dict(os.environ, TRAINER_DEVICE=device),
+        )
 
     not_set_up = trainer("laptop", "sync")
     assert not_set_up.returncode == ExitCode.SYNC

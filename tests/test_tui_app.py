@@ -42,8 +42,10 @@ async def search(pilot, query: str) -> None:
 def histories(deck_paths, progress_dir, clock) -> dict[str, int]:
     collection = Collection.open(deck_paths, progress_dir, clock=clock, device="check")
     try:
-        return {card.key: len(collection.progress(card.key).history)
-                for card in collection.study_cards()}
+        return {
+            card.key: len(collection.progress(card.key).history)
+            for card in collection.study_cards()
+        }
     finally:
         collection.close()
 
@@ -121,7 +123,8 @@ async def test_broken_deck_is_listed_with_a_located_error(tmp_path, progress_dir
 
 
 async def test_study_every_type_records_answers_and_shows_the_summary(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=3)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
@@ -137,8 +140,7 @@ async def test_study_every_type_records_answers_and_shows_the_summary(
             if seen[-1] != "basic":
                 assert "✓ Correct" in text, text
             await press(pilot, "enter")
-        assert set(seen) == {"basic", "choice", "multi", "typed", "cloze", "order",
-                             "truefalse"}
+        assert set(seen) == {"basic", "choice", "multi", "typed", "cloze", "order", "truefalse"}
         assert isinstance(app.screen, SummaryScreen)
         text = screen_text(app)
         assert f"Cards studied: {len(seen)}" in text
@@ -183,7 +185,8 @@ async def test_grade_override_undo_suspend_and_flag(every_deck, progress_dir, cl
 
 
 async def test_missed_cards_can_be_gone_over_without_changing_their_schedule(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=3)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
@@ -208,7 +211,8 @@ async def test_missed_cards_can_be_gone_over_without_changing_their_schedule(
 
 
 async def test_quiz_scores_every_question_and_never_touches_progress(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     (progress_dir / "keep.txt").write_text("untouched")
     before = sorted(p.name for p in progress_dir.iterdir())
     app = create_app([every_deck], progress_dir, clock, mode="quiz", quiz_count=3, seed=5)
@@ -247,10 +251,10 @@ async def test_quiz_scores_every_question_and_never_touches_progress(
     assert sorted(p.name for p in progress_dir.iterdir()) == before
 
 
-async def test_quiz_time_limit_shows_a_countdown_and_ends_the_quiz(
-        every_deck, progress_dir, clock):
-    app = create_app([every_deck], progress_dir, clock, mode="quiz", quiz_count=5,
-                     quiz_minutes=2, seed=5)
+async def test_quiz_time_limit_shows_a_countdown_and_ends_the_quiz(every_deck, progress_dir, clock):
+    app = create_app(
+        [every_deck], progress_dir, clock, mode="quiz", quiz_count=5, quiz_minutes=2, seed=5
+    )
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         assert "2:00 left" in screen_text(app)
@@ -266,7 +270,8 @@ async def test_quiz_time_limit_shows_a_countdown_and_ends_the_quiz(
 
 
 async def test_browse_searches_by_text_and_tag_and_toggles_suspension(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=1)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
@@ -305,11 +310,12 @@ async def test_browse_searches_by_text_and_tag_and_toggles_suspension(
         assert "History (1 review, latest first):" in text
 
 
-async def test_edit_opens_editor_at_the_cards_line(every_deck, progress_dir, clock,
-                                                   tmp_path, monkeypatch):
+async def test_edit_opens_editor_at_the_cards_line(
+    every_deck, progress_dir, clock, tmp_path, monkeypatch
+):
     record = tmp_path / "editor-args.txt"
     editor = tmp_path / "fake-editor"
-    editor.write_text(f"#!/bin/sh\necho \"$@\" > {record}\n")
+    editor.write_text(f'#!/bin/sh\necho "$@" > {record}\n')
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("EDITOR", str(editor))
     app = create_app([every_deck], progress_dir, clock, seed=1)
@@ -325,8 +331,9 @@ async def test_edit_opens_editor_at_the_cards_line(every_deck, progress_dir, clo
         assert "id: cloze" in EVERY_TYPE.split("\n")[line - 1]
 
 
-async def test_edit_without_editor_or_with_a_failing_one_says_so(every_deck, progress_dir, clock,
-                                                                 monkeypatch):
+async def test_edit_without_editor_or_with_a_failing_one_says_so(
+    every_deck, progress_dir, clock, monkeypatch
+):
     monkeypatch.delenv("EDITOR", raising=False)
     app = create_app([every_deck], progress_dir, clock, seed=1)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -346,7 +353,8 @@ async def test_edit_without_editor_or_with_a_failing_one_says_so(every_deck, pro
 
 
 async def test_live_reload_keeps_progress_and_survives_a_broken_edit(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
@@ -357,8 +365,7 @@ async def test_live_reload_keeps_progress_and_survives_a_broken_edit(
         await press(pilot, "escape", "escape")
         # A good edit: a new card and changed text; the answered card keeps its history.
         text = EVERY_TYPE.replace("Ketamine is an opioid.", "Ketamine is a barbiturate.")
-        text += ("  - id: extra\n    type: basic\n    front: Extra front\n"
-                 "    back: Extra back\n")
+        text += "  - id: extra\n    type: basic\n    front: Extra front\n    back: Extra back\n"
         every_deck.write_text(text)
         os.utime(every_deck, ns=(1, 2_000_000_000_000_000_000))
         assert app.check_deck_files() == [every_deck]
@@ -381,7 +388,8 @@ async def test_live_reload_keeps_progress_and_survives_a_broken_edit(
 
 
 async def test_hostile_deck_renders_literally_everywhere_and_runs_no_action(
-        tmp_path, progress_dir, clock):
+    tmp_path, progress_dir, clock
+):
     deck = write(tmp_path, "hostile.yaml", HOSTILE)
     app = create_app([deck], progress_dir, clock, seed=2)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -418,7 +426,8 @@ async def test_hostile_deck_renders_literally_everywhere_and_runs_no_action(
 
 
 async def test_an_answer_that_cannot_be_saved_is_reported_and_kept_on_screen(
-        every_deck, progress_dir, clock, monkeypatch):
+    every_deck, progress_dir, clock, monkeypatch
+):
     import errno
 
     app = create_app([every_deck], progress_dir, clock, seed=3)
@@ -444,7 +453,8 @@ async def test_an_answer_that_cannot_be_saved_is_reported_and_kept_on_screen(
 
 
 async def test_unusable_progress_directory_is_explained_and_exits_with_its_code(
-        every_deck, tmp_path, clock):
+    every_deck, tmp_path, clock
+):
     not_a_dir = tmp_path / "progress-file"
     not_a_dir.write_text("I am a file")
     app = create_app([every_deck], not_a_dir, clock)

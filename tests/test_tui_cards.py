@@ -136,8 +136,11 @@ async def test_typed_answer_shows_expected_and_the_difference():
         # The missing "o" is highlighted in the expected answer.
         feedback = app.screen.query_one("#feedback").render()
         expected_line = next(line for line in feedback.split("\n") if "Expected:" in line.plain)
-        styled = [expected_line.plain[s.start:s.end] for s in expected_line.spans
-                  if "underline" in str(s.style)]
+        styled = [
+            expected_line.plain[s.start : s.end]
+            for s in expected_line.spans
+            if "underline" in str(s.style)
+        ]
         assert styled == ["o"]
 
 
@@ -262,8 +265,7 @@ async def test_hostile_text_is_shown_literally_and_runs_no_action():
 async def test_timed_quiz_ends_when_time_runs_out_and_unanswered_count_as_wrong():
     deck = every_type_deck()
     clock = FakeClock(__import__("datetime").datetime(2026, 3, 2, 10, 0))
-    driver = QuizDriver.build(deck.study_cards(), 5, clock, rng=random.Random(3),
-                              time_limit=120)
+    driver = QuizDriver.build(deck.study_cards(), 5, clock, rng=random.Random(3), time_limit=120)
     app = CardHost(driver, [deck])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -310,5 +312,6 @@ async def test_mouse_only_reveal_grade_pick_and_order():
         check = [b for b in app.screen.query("#buttons Button") if b.name == "submit"][0]
         await pilot.click(check)
         await settle(pilot)
-        assert "Correct answer: first → second → third" in screen_text(app) or \
-            "✓ Correct" in screen_text(app)
+        assert "Correct answer: first → second → third" in screen_text(
+            app
+        ) or "✓ Correct" in screen_text(app)

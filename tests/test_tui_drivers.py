@@ -42,8 +42,10 @@ def test_quiz_picks_count_distinct_questions_and_scores_them(clock):
             driver.submit(None, duration=None)
             driver.record(AGAIN)  # "did not know": wrong
         else:
-            driver.submit("nonsense" if card.type.value in ("typed", "cloze", "choice")
-                          else ["nonsense"], duration=None)
+            driver.submit(
+                "nonsense" if card.type.value in ("typed", "cloze", "choice") else ["nonsense"],
+                duration=None,
+            )
             driver.record(GOOD)  # the learner cannot grade a wrong answer right
     assert driver.finished
     assert driver.score == answered
@@ -58,8 +60,9 @@ def test_quiz_asks_at_most_the_cards_there_are(clock):
 
 
 def test_quiz_time_runs_out(clock):
-    driver = QuizDriver.build(every_type_deck().study_cards(), 3, clock, rng=random.Random(1),
-                              time_limit=60)
+    driver = QuizDriver.build(
+        every_type_deck().study_cards(), 3, clock, rng=random.Random(1), time_limit=60
+    )
     assert driver.seconds_left() == 60
     clock.advance(75)
     assert driver.seconds_left() == 0

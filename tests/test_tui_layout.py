@@ -29,8 +29,9 @@ async def revealed_card(pilot) -> str:
     return await wait_for_text(pilot, "Answer: N-methyl-D-aspartate")
 
 
-async def test_at_60x20_every_grade_button_and_the_essential_keys_fit(every_deck, progress_dir,
-                                                                      clock):
+async def test_at_60x20_every_grade_button_and_the_essential_keys_fit(
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=(60, 20)) as pilot:
         text = await revealed_card(pilot)
@@ -44,8 +45,9 @@ async def test_at_60x20_every_grade_button_and_the_essential_keys_fit(every_deck
 async def test_at_200x50_the_text_keeps_a_reading_width(every_deck, progress_dir, clock):
     long_back = "word " * 60
     deck = every_deck
-    deck.write_text(EVERY_TYPE.replace("back: N-methyl-D-aspartate",
-                                       f"back: N-methyl-D-aspartate {long_back}"))
+    deck.write_text(
+        EVERY_TYPE.replace("back: N-methyl-D-aspartate", f"back: N-methyl-D-aspartate {long_back}")
+    )
     app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=(200, 50)) as pilot:
         text = await revealed_card(pilot)
@@ -54,16 +56,20 @@ async def test_at_200x50_the_text_keeps_a_reading_width(every_deck, progress_dir
         assert all(len(row.rstrip()) <= 104 for row in answer_rows)
 
 
-async def test_browse_at_80_columns_shows_the_cards_and_their_text(every_deck, progress_dir,
-                                                                   clock):
+async def test_browse_at_80_columns_shows_the_cards_and_their_text(every_deck, progress_dir, clock):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press("b")
         await wait_for_screen(pilot, BrowseScreen)
         text = await wait_for_text(pilot, "7 of 7 cards")
-        rows = [row for row in text.split("\n") if row.split()[:1] and row.split()[0] in (
-            "basic", "choice", "multi", "typed", "cloze::c1", "order", "truefalse")]
+        rows = [
+            row
+            for row in text.split("\n")
+            if row.split()[:1]
+            and row.split()[0]
+            in ("basic", "choice", "multi", "typed", "cloze::c1", "order", "truefalse")
+        ]
         assert len(rows) == 7
         assert "What does NMDA stand for?" in text
 

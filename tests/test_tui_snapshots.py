@@ -31,8 +31,9 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def app_for(text: str, clock, **options):
     write(Path.cwd(), "deck.yaml", text)
-    return create_app([Path("deck.yaml")], Path("progress"), clock, seed=4,
-                      reload_interval=None, **options)
+    return create_app(
+        [Path("deck.yaml")], Path("progress"), clock, seed=4, reload_interval=None, **options
+    )
 
 
 async def start(pilot) -> None:
@@ -106,8 +107,7 @@ def test_card_after_answering(card_type, snap_compare, workdir, clock):
 
 
 def test_home(snap_compare, workdir, clock):
-    assert snap_compare(app_for(EVERY_TYPE, clock), terminal_size=SIZE,
-                        run_before=ready)
+    assert snap_compare(app_for(EVERY_TYPE, clock), terminal_size=SIZE, run_before=ready)
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -158,7 +158,7 @@ def test_summary_with_missed_cards(size, snap_compare, workdir, clock):
 
     async def run_before(pilot):
         await start(pilot)
-        for grade in ("space", "1"), :
+        for grade in (("space", "1"),):
             await pilot.press(*grade)
         await settle(pilot)
         await answer_choice(pilot)

@@ -24,8 +24,14 @@ SIZE = (80, 24)
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     write_history(Path("."), Path("progress"))
-    return create_app([Path("geo.yaml"), Path("bio.yaml")], Path("progress"), FakeClock(NOW),
-                      seed=4, reload_interval=None, device=DEVICE)
+    return create_app(
+        [Path("geo.yaml"), Path("bio.yaml")],
+        Path("progress"),
+        FakeClock(NOW),
+        seed=4,
+        reload_interval=None,
+        device=DEVICE,
+    )
 
 
 async def open_stats(pilot, row: int) -> None:
@@ -73,8 +79,14 @@ async def test_all_decks_stats_scroll_to_the_card_counts_and_q_goes_back(app):
         assert "Cards by state" in text
         rows = text.splitlines()
         header = next(i for i, row in enumerate(rows) if "Relearning" in row)
-        assert rows[header].split() == ["New", "Learning", "Review", "Relearning",
-                                        "Suspended", "Total"]
+        assert rows[header].split() == [
+            "New",
+            "Learning",
+            "Review",
+            "Relearning",
+            "Suspended",
+            "Total",
+        ]
         # y new; a b c d x in review, b also suspended.
         assert rows[header + 1].split() == ["1", "0", "5", "0", "1", "6"]
         await pilot.press("q")  # back home, not quit
@@ -83,7 +95,8 @@ async def test_all_decks_stats_scroll_to_the_card_counts_and_q_goes_back(app):
 
 
 async def test_without_any_answer_the_screen_says_so_instead_of_empty_charts(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     from test_stats_support import write_decks
 
     monkeypatch.chdir(tmp_path)

@@ -51,8 +51,9 @@ async def until_card(pilot, screen: CardScreen, type_name: str) -> None:
 def reviews(deck: Path, progress: Path, clock) -> dict[str, list[int]]:
     check = Collection.open([deck], progress, clock=clock, device="check")
     try:
-        return {c.key: [e.grade for e in check.progress(c.key).history]
-                for c in check.study_cards()}
+        return {
+            c.key: [e.grade for e in check.progress(c.key).history] for c in check.study_cards()
+        }
     finally:
         check.close()
 
@@ -72,7 +73,8 @@ async def test_space_reveals_then_grades_good(every_deck, progress_dir, clock):
 
 
 async def test_grade_buttons_show_intervals_and_the_suggestion_is_highlighted(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_study(pilot)
@@ -87,8 +89,7 @@ async def test_grade_buttons_show_intervals_and_the_suggestion_is_highlighted(
         assert "3 Good · 10m" in text.split("\n")[-2]
 
 
-async def test_header_shows_the_remaining_counts_and_the_card_type(every_deck, progress_dir,
-                                                                  clock):
+async def test_header_shows_the_remaining_counts_and_the_card_type(every_deck, progress_dir, clock):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_study(pilot)
@@ -98,8 +99,7 @@ async def test_header_shows_the_remaining_counts_and_the_card_type(every_deck, p
         assert screen._shown.type.value == "choice"
 
 
-async def test_ctrl_z_undoes_from_a_typed_card_and_u_is_text_there(every_deck, progress_dir,
-                                                                   clock):
+async def test_ctrl_z_undoes_from_a_typed_card_and_u_is_text_there(every_deck, progress_dir, clock):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_study(pilot)
@@ -117,8 +117,7 @@ async def test_ctrl_z_undoes_from_a_typed_card_and_u_is_text_there(every_deck, p
         assert screen._shown.type.value == "multi"
 
 
-async def test_escape_leaves_the_answer_field_for_the_other_keys(every_deck, progress_dir,
-                                                                 clock):
+async def test_escape_leaves_the_answer_field_for_the_other_keys(every_deck, progress_dir, clock):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_study(pilot)
@@ -132,7 +131,8 @@ async def test_escape_leaves_the_answer_field_for_the_other_keys(every_deck, pro
 
 
 async def test_u_on_an_answered_card_takes_back_the_answer_not_the_previous_grade(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await start_study(pilot)
@@ -161,7 +161,8 @@ async def test_footer_lists_only_keys_that_work_now(every_deck, progress_dir, cl
 
 
 async def test_bury_skips_the_card_for_this_session_and_undo_brings_it_back(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await start_study(pilot)
@@ -182,14 +183,16 @@ async def test_bury_skips_the_card_for_this_session_and_undo_brings_it_back(
     assert reviews(every_deck, progress_dir, clock)[buried] == []  # schedule untouched
 
 
-async def test_edit_opens_the_card_in_the_editor_and_shows_the_change(every_deck, progress_dir,
-                                                                      clock, tmp_path,
-                                                                      monkeypatch):
+async def test_edit_opens_the_card_in_the_editor_and_shows_the_change(
+    every_deck, progress_dir, clock, tmp_path, monkeypatch
+):
     record = tmp_path / "editor-args.txt"
     editor = tmp_path / "fake-editor"
     # A fake editor: records its arguments and rewrites the card's front.
-    editor.write_text(f"#!/bin/sh\necho \"$@\" > {record}\n"
-                      "sed -i 's/What does NMDA stand for?/What is NMDA short for?/' \"$2\"\n")
+    editor.write_text(
+        f'#!/bin/sh\necho "$@" > {record}\n'
+        "sed -i 's/What does NMDA stand for?/What is NMDA short for?/' \"$2\"\n"
+    )
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("EDITOR", str(editor))
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
@@ -223,7 +226,8 @@ async def test_a_wrong_order_answer_marks_the_misplaced_items(every_deck, progre
 
 
 async def test_done_for_today_on_the_summary_on_home_and_for_study_start(
-        every_deck, progress_dir, clock):
+    every_deck, progress_dir, clock
+):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_study(pilot)
@@ -237,19 +241,26 @@ async def test_done_for_today_on_the_summary_on_home_and_for_study_start(
         text = await wait_for_text(pilot, "Done for today. Tomorrow: 0 cards, next in")
         assert "to study now" not in text
     clock.advance(3600)
-    again = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None,
-                       autostart=True)
+    again = create_app(
+        [every_deck], progress_dir, clock, seed=3, reload_interval=None, autostart=True
+    )
     async with again.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for_text(pilot, "Nothing to study now", "Done for today.")
         assert again.screen is again.home
 
 
-async def test_learning_cards_due_later_are_not_counted_as_to_study_now(tmp_path, progress_dir,
-                                                                         clock):
+async def test_learning_cards_due_later_are_not_counted_as_to_study_now(
+    tmp_path, progress_dir, clock
+):
     # One-hour learning steps: a card answered Again is due after the learn-ahead limit.
-    deck = write(tmp_path, "slow.yaml", EVERY_TYPE.replace(
-        "title: Every card type\n", "title: Every card type\nscheduling:\n"
-        "  learning_steps: [1h, 10h]\n"))
+    deck = write(
+        tmp_path,
+        "slow.yaml",
+        EVERY_TYPE.replace(
+            "title: Every card type\n",
+            "title: Every card type\nscheduling:\n  learning_steps: [1h, 10h]\n",
+        ),
+    )
     app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await start_study(pilot)

@@ -108,13 +108,23 @@ def test_json_format(decks: Path, capsys):
     assert code == 1
     document = json.loads(out)
     assert {k: document[k] for k in ("version", "files", "cards", "errors", "warnings")} == {
-        "version": 1, "files": 2, "cards": 3, "errors": 1, "warnings": 1}
+        "version": 1,
+        "files": 2,
+        "cards": 3,
+        "errors": 1,
+        "warnings": 1,
+    }
     first = document["diagnostics"][0]
-    assert first == {"path": str(decks / "bad.yaml"), "line": 8, "column": 13,
-                     "severity": "error", "code": "answer-not-an-option",
-                     "message": first["message"], "card_id": "receptor"}
-    assert [d["code"] for d in document["diagnostics"]] == ["answer-not-an-option",
-                                                            "few-options"]
+    assert first == {
+        "path": str(decks / "bad.yaml"),
+        "line": 8,
+        "column": 13,
+        "severity": "error",
+        "code": "answer-not-an-option",
+        "message": first["message"],
+        "card_id": "receptor",
+    }
+    assert [d["code"] for d in document["diagnostics"]] == ["answer-not-an-option", "few-options"]
     assert document["notes"] and "grounding" in document["notes"][0]
 
 
@@ -123,15 +133,16 @@ def test_github_format(decks: Path, capsys):
     bad = decks / "bad.yaml"
     lines = out.splitlines()
     assert code == 1
-    assert lines[0] == (f"::error file={bad},line=8,col=13,title=answer-not-an-option::the "
-                        "answer 'Kainate' is not one of the options; add it to options or "
-                        "fix its spelling")
+    assert lines[0] == (
+        f"::error file={bad},line=8,col=13,title=answer-not-an-option::the "
+        "answer 'Kainate' is not one of the options; add it to options or "
+        "fix its spelling"
+    )
     assert lines[1].startswith(f"::warning file={bad},line=14,col=14,title=few-options::")
     assert lines[2].startswith("::notice::grounding check skipped")
 
 
-def test_github_format_escapes_percent_newlines_and_property_separators(tmp_path: Path,
-                                                                       capsys):
+def test_github_format_escapes_percent_newlines_and_property_separators(tmp_path: Path, capsys):
     odd = tmp_path / "50%,a:b"
     odd.mkdir()
     # A multi-line answer the options lack: the message quotes it with repr (\n escaped),
@@ -139,10 +150,12 @@ def test_github_format_escapes_percent_newlines_and_property_separators(tmp_path
     (odd / "d.yaml").write_text(BAD.replace("answer: Kainate", 'answer: "100%\\nsure"'))
     code, out, _ = run(capsys, "--format", "github", str(odd / "d.yaml"))
     first = out.splitlines()[0]
-    assert first.startswith("::error file=" + str(tmp_path).replace(":", "%3A") +
-                            "/50%25%2Ca%3Ab/d.yaml,line=8,")
+    assert first.startswith(
+        "::error file=" + str(tmp_path).replace(":", "%3A") + "/50%25%2Ca%3Ab/d.yaml,line=8,"
+    )
     assert "answer '100%25\\nsure' is not" in first
     from trainer.validation.reporters import _github_data
+
     assert _github_data("a%b\r\nc") == "a%25b%0D%0Ac"
 
 
@@ -167,13 +180,13 @@ def test_junit_format_is_valid_xml_with_one_suite_per_file(decks: Path, capsys):
 
 
 def test_junit_survives_characters_xml_cannot_hold(tmp_path: Path, capsys):
-    odd = tmp_path / "bell\x07<&>\"name.yaml"
+    odd = tmp_path / 'bell\x07<&>"name.yaml'
     odd.write_text(BAD)
     code, out, _ = run(capsys, "--format", "junit", str(odd))
     assert code == 1
     root = ET.fromstring(out.split("\n", 1)[1])
     (suite,) = root.iter("testsuite")
-    assert suite.get("name") == str(tmp_path / "bell\\x07<&>\"name.yaml")
+    assert suite.get("name") == str(tmp_path / 'bell\\x07<&>"name.yaml')
 
 
 def test_text_output_escapes_control_characters_in_file_names(tmp_path: Path, capsys):
@@ -202,12 +215,14 @@ def test_bad_option_is_a_usage_error(capsys):
 def test_validate_never_imports_the_ui(tmp_path: Path):
     deck = tmp_path / "d.yaml"
     deck.write_text(GOOD)
-    probe = ("import sys; from trainer.cli import main; main(['validate', %r]); "
-             "assert not any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules), "
-             "sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))"
-             % str(deck))
-    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                               timeout=60)
+    probe = (
+        "import sys; from trainer.cli import main; main(['validate', %r]); "
+        "assert not any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules), "
+        "sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))" % str(deck)
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
     assert completed.returncode == 0, completed.stderr
     assert "1 card" in completed.stdout
 
@@ -215,9 +230,13 @@ def test_validate_never_imports_the_ui(tmp_path: Path):
 def test_bundled_decks_validate_with_the_console_entry_point():
     # The module form, as the pre-commit hook and CI use it.
     root = Path(__file__).resolve().parent.parent
-    completed = subprocess.run([sys.executable, "-m", "trainer", "validate", "--format",
-                                "json", str(root / "decks")], capture_output=True, text=True,
-                               timeout=60, cwd=root)
+    completed = subprocess.run(
+        [sys.executable, "-m", "trainer", "validate", "--format", "json", str(root / "decks")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+    )
     document = json.loads(completed.stdout)
     assert document["files"] >= 1 and document["cards"] >= 1
     assert completed.returncode == (1 if document["errors"] else 0)
@@ -235,7 +254,8 @@ def card(body: str) -> str:
 BASIC = "- id: a\n  type: basic\n  front: F\n  back: B\n"
 ALIAS_BOMB = "".join(
     f"{name}: &{name} [{','.join(['*' + prev] * 9) if prev else ','.join(['lol'] * 9)}]\n"
-    for prev, name in zip([""] + list("abcdefgh"), "abcdefghi"))
+    for prev, name in zip([""] + list("abcdefgh"), "abcdefghi")
+)
 
 BAD_INPUTS = {
     "empty-file": (b"", "empty-file", 1, 1),
@@ -244,23 +264,56 @@ BAD_INPUTS = {
     "unclosed-quote": (b'format: 1\nid: d\ntitle: "Ketamine\ncards: []\n', "yaml-syntax", 3, 8),
     "bad-indent": (b"format: 1\nid: d\n  title: T\n", "yaml-syntax", 3, 8),
     "tab": ((HEADER + "\t- id: a\n").encode(), "tab-indentation", 5, 1),
-    "duplicate-key": (card("- id: a\n  type: basic\n  front: F\n  back: B\n  front: G\n")
-                      .encode(), "duplicate-key", 9, 5),
-    "duplicate-card-id": ((card(BASIC) + card(BASIC.replace("F", "G")).split("cards:\n")[1])
-                          .encode(), "duplicate-card-id", 9, 9),
-    "answer-not-an-option": (card("- id: a\n  type: choice\n  question: Q\n  answer: X\n"
-                                  "  options: [A, B, C]\n").encode(),
-                             "answer-not-an-option", 8, 13),
-    "missing-field": (card("- id: a\n  type: choice\n  question: Q\n  answer: A\n").encode(),
-                      "missing-field", 5, 5),
-    "unknown-field": (card("- id: a\n  type: typed\n  qestion: Q\n  answer: x\n").encode(),
-                      "unknown-field", 7, 5),
-    "answer-no": (card("- id: a\n  type: typed\n  question: Q\n  answer: no\n").encode(),
-                  "quote-this", 8, 13),
-    "answer-1e3": (card("- id: a\n  type: typed\n  question: Q\n  answer: 1e3\n").encode(),
-                   "quote-this", 8, 13),
-    "answer-12:30": (card("- id: a\n  type: typed\n  question: Q\n  answer: 12:30\n").encode(),
-                     "quote-this", 8, 13),
+    "duplicate-key": (
+        card("- id: a\n  type: basic\n  front: F\n  back: B\n  front: G\n").encode(),
+        "duplicate-key",
+        9,
+        5,
+    ),
+    "duplicate-card-id": (
+        (card(BASIC) + card(BASIC.replace("F", "G")).split("cards:\n")[1]).encode(),
+        "duplicate-card-id",
+        9,
+        9,
+    ),
+    "answer-not-an-option": (
+        card(
+            "- id: a\n  type: choice\n  question: Q\n  answer: X\n  options: [A, B, C]\n"
+        ).encode(),
+        "answer-not-an-option",
+        8,
+        13,
+    ),
+    "missing-field": (
+        card("- id: a\n  type: choice\n  question: Q\n  answer: A\n").encode(),
+        "missing-field",
+        5,
+        5,
+    ),
+    "unknown-field": (
+        card("- id: a\n  type: typed\n  qestion: Q\n  answer: x\n").encode(),
+        "unknown-field",
+        7,
+        5,
+    ),
+    "answer-no": (
+        card("- id: a\n  type: typed\n  question: Q\n  answer: no\n").encode(),
+        "quote-this",
+        8,
+        13,
+    ),
+    "answer-1e3": (
+        card("- id: a\n  type: typed\n  question: Q\n  answer: 1e3\n").encode(),
+        "quote-this",
+        8,
+        13,
+    ),
+    "answer-12:30": (
+        card("- id: a\n  type: typed\n  question: Q\n  answer: 12:30\n").encode(),
+        "quote-this",
+        8,
+        13,
+    ),
     "alias-bomb": (ALIAS_BOMB.encode(), "alias", 2, 4),
     "python-tag": (b'!!python/object/apply:os.system ["true"]\n', "unsafe-tag", 1, 1),
     "two-documents": ((card(BASIC) + "---\nformat: 1\n").encode(), "multiple-documents", 9, 1),
@@ -323,8 +376,9 @@ def test_pathologically_deep_nesting_is_refused_in_a_fresh_process(tmp_path: Pat
     completed = run_probe(DEEP_PROBE, str(path))
     assert completed.returncode == 1, completed.stderr[-2000:]
     # path:line:col of the one line; the column is wherever the refusing layer stopped.
-    assert re.search(rf"^{re.escape(str(path))}:1:[1-9][0-9]*: error ", completed.stdout,
-                     re.MULTILINE), completed.stdout
+    assert re.search(
+        rf"^{re.escape(str(path))}:1:[1-9][0-9]*: error ", completed.stdout, re.MULTILINE
+    ), completed.stdout
     assert "Traceback" not in completed.stdout + completed.stderr
 
 
@@ -344,13 +398,18 @@ def test_a_tagged_card_key_in_a_bundled_deck_is_a_located_error_everywhere(tmp_p
     text = first.read_text("utf-8")
     card_line = next(line for line in text.split("\n") if line.startswith("  - id: "))
     deck = tmp_path / first.name
-    deck.write_text(text.replace(card_line, card_line.replace(
-        "- id:", "- !!python/object:os.system id:"), 1), encoding="utf-8")
+    deck.write_text(
+        text.replace(card_line, card_line.replace("- id:", "- !!python/object:os.system id:"), 1),
+        encoding="utf-8",
+    )
     line = text.split("\n").index(card_line) + 1
-    for command in (["validate", str(tmp_path)],
-                    ["due", str(tmp_path), "--progress", str(tmp_path / "progress")]):
-        done = subprocess.run([sys.executable, "-m", "trainer", *command],
-                              capture_output=True, text=True, timeout=60)
+    for command in (
+        ["validate", str(tmp_path)],
+        ["due", str(tmp_path), "--progress", str(tmp_path / "progress")],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "trainer", *command], capture_output=True, text=True, timeout=60
+        )
         output = done.stdout + done.stderr
         assert "Traceback" not in output and "internal error" not in output, output
         assert f"{deck}:{line}:5: error unsafe-tag" in output, output

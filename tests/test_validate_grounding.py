@@ -94,12 +94,19 @@ def test_answers_found_in_the_cited_document_pass(tmp_path: Path, capsys):
 
 
 def test_answer_missing_from_the_document_is_located_and_lists_the_missing_terms(
-        tmp_path: Path, capsys):
-    cards = SUPPORTED.replace("back: The 1960s", "back: The 1970s").replace(
-        "answers: [Lasts about 40 minutes, Effects within hours]",
-        "answers: [Lasts about 40 minutes, Lasts two days]").replace(
-        "options: [Lasts about 40 minutes, Effects within hours,",
-        "options: [Lasts about 40 minutes, Lasts two days,")
+    tmp_path: Path, capsys
+):
+    cards = (
+        SUPPORTED.replace("back: The 1960s", "back: The 1970s")
+        .replace(
+            "answers: [Lasts about 40 minutes, Effects within hours]",
+            "answers: [Lasts about 40 minutes, Lasts two days]",
+        )
+        .replace(
+            "options: [Lasts about 40 minutes, Effects within hours,",
+            "options: [Lasts about 40 minutes, Lasts two days,",
+        )
+    )
     path = deck_with(tmp_path, cards)
     code, lines = run(capsys, "--sources", str(tmp_path / "sources"), str(path))
     assert code == 1
@@ -143,7 +150,10 @@ def test_citation_of_a_document_not_in_the_directory(tmp_path: Path, capsys):
     assert code == 1
     found = problems(lines)
     assert [line.split(": error ")[0] for line in found] == [
-        f"{path}:14:27", f"{path}:14:37", f"{path}:14:37"]
+        f"{path}:14:27",
+        f"{path}:14:37",
+        f"{path}:14:37",
+    ]
     assert "unknown-source-document the cited document 'gone.txt' is not available" in found[0]
     # A citation may not reach outside the sources directory.
     assert "directly inside" in found[2] and "undeclared-source" in found[1]
@@ -154,13 +164,16 @@ def test_without_sources_the_check_is_skipped_with_one_note(tmp_path: Path, caps
     code, lines = run(capsys, str(deck_with(tmp_path, cards)))
     assert code == 0
     notes = [line for line in lines if line.startswith("note:")]
-    assert notes == ["note: grounding check skipped: pass --sources DIR to check that "
-                     "answers occur in the documents cards cite"]
+    assert notes == [
+        "note: grounding check skipped: pass --sources DIR to check that "
+        "answers occur in the documents cards cite"
+    ]
 
 
 def test_thresholds():
-    document = frozenset(stem(t) for t in ["ketamine", "nmda", "receptor", "glutamate",
-                                           "surge", "rapid"])
+    document = frozenset(
+        stem(t) for t in ["ketamine", "nmda", "receptor", "glutamate", "surge", "rapid"]
+    )
     assert judge("NMDA receptors", document).supported
     assert not judge("NMDA channels", document).supported  # 2 terms: all needed
     assert judge("rapid glutamate surge storms", document).supported  # 3 of 4
@@ -169,15 +182,18 @@ def test_thresholds():
     assert judge("Rapidly", document).supported  # stemming
 
 
-@pytest.mark.parametrize("text, terms", [
-    ("The 1960s", ["1960"]),
-    ("N-methyl-D-aspartate", ["methyl", "aspartat"]),
-    ("Saturn's rings, e.g. these", ["saturn", "ring"]),
-    ("Anesthésie", ["anesthesi"]),
-    ("Blocks receptors rapidly", ["block", "receptor", "rapid"]),
-    ("blocking blocked", ["block"]),
-    ("doses dose", ["dos"]),
-    ("therapies", ["therapy"]),
-])
+@pytest.mark.parametrize(
+    "text, terms",
+    [
+        ("The 1960s", ["1960"]),
+        ("N-methyl-D-aspartate", ["methyl", "aspartat"]),
+        ("Saturn's rings, e.g. these", ["saturn", "ring"]),
+        ("Anesthésie", ["anesthesi"]),
+        ("Blocks receptors rapidly", ["block", "receptor", "rapid"]),
+        ("blocking blocked", ["block"]),
+        ("doses dose", ["dos"]),
+        ("therapies", ["therapy"]),
+    ],
+)
 def test_key_terms(text: str, terms: list[str]):
     assert list(key_terms(text)) == terms

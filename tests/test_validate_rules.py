@@ -14,11 +14,13 @@ from trainer.validation.near_duplicates import find_near_duplicates
 HEADER = "format: 1\nid: {deck_id}\ntitle: T\n{extra}cards:\n"  # cards start after it
 
 
-def write_deck(directory: Path, cards: str, *, deck_id: str = "d", extra: str = "",
-               name: str | None = None) -> Path:
+def write_deck(
+    directory: Path, cards: str, *, deck_id: str = "d", extra: str = "", name: str | None = None
+) -> Path:
     path = directory / (name or f"{deck_id}.yaml")
     body = HEADER.format(deck_id=deck_id, extra=extra) + textwrap.indent(
-        textwrap.dedent(cards), "  ")
+        textwrap.dedent(cards), "  "
+    )
     path.write_text(body, encoding="utf-8")
     return path
 
@@ -68,20 +70,23 @@ MULTI = """\
 
 
 def test_multi_answers_must_be_options(tmp_path: Path):
-    path = write_deck(tmp_path, MULTI.format(answers="[NMDA, Kainate]",
-                                             options="[NMDA, AMPA, GABA-A]"))
+    path = write_deck(
+        tmp_path, MULTI.format(answers="[NMDA, Kainate]", options="[NMDA, AMPA, GABA-A]")
+    )
     assert found(path) == [("answer-not-an-option", 8, 21, "m")]
 
 
 def test_multi_needs_a_wrong_option(tmp_path: Path):
-    path = write_deck(tmp_path, MULTI.format(answers="[NMDA, AMPA, Kainate]",
-                                             options="[NMDA, AMPA, Kainate]"))
+    path = write_deck(
+        tmp_path, MULTI.format(answers="[NMDA, AMPA, Kainate]", options="[NMDA, AMPA, Kainate]")
+    )
     assert codes(path) == ["no-wrong-option"]
 
 
 def test_valid_multi_is_clean(tmp_path: Path):
-    path = write_deck(tmp_path, MULTI.format(answers="[NMDA, AMPA]",
-                                             options="[NMDA, AMPA, GABA-A, Mu-opioid]"))
+    path = write_deck(
+        tmp_path, MULTI.format(answers="[NMDA, AMPA]", options="[NMDA, AMPA, GABA-A, Mu-opioid]")
+    )
     assert found(path) == []
 
 
@@ -110,15 +115,21 @@ def test_duplicate_card_id_points_at_the_second_and_names_the_first(tmp_path: Pa
 
 def test_deck_ids_are_unique_across_the_collection(tmp_path: Path):
     first = write_deck(tmp_path, GOOD_CHOICE, deck_id="same", name="a.yaml")
-    second = write_deck(tmp_path, GOOD_CHOICE.replace("ketamine", "esketamine"),
-                        deck_id="same", name="b.yaml")
+    second = write_deck(
+        tmp_path, GOOD_CHOICE.replace("ketamine", "esketamine"), deck_id="same", name="b.yaml"
+    )
     report = validate([tmp_path])
     (diagnostic,) = report.diagnostics
     assert (diagnostic.path, diagnostic.code, diagnostic.line, diagnostic.column) == (
-        second, "duplicate-deck-id", 2, 5)
+        second,
+        "duplicate-deck-id",
+        2,
+        5,
+    )
     assert str(first) in diagnostic.message
-    write_deck(tmp_path, GOOD_CHOICE.replace("ketamine", "esketamine"), deck_id="other",
-               name="b.yaml")
+    write_deck(
+        tmp_path, GOOD_CHOICE.replace("ketamine", "esketamine"), deck_id="other", name="b.yaml"
+    )
     assert validate([tmp_path]).diagnostics == []
 
 
@@ -136,7 +147,8 @@ def test_accepted_answer_listed_as_wrong(tmp_path: Path):
     path = write_deck(tmp_path, TYPED.format(wrong="[AMPA, ' n-methyl-d-aspartate']"))
     assert ("accepted-answer-marked-wrong", 10, 19, "t") in found(path)
     assert "accepted-answer-marked-wrong" not in codes(
-        write_deck(tmp_path, TYPED.format(wrong="[AMPA]")))
+        write_deck(tmp_path, TYPED.format(wrong="[AMPA]"))
+    )
 
 
 def test_case_sensitive_policy_keeps_case_variants_apart(tmp_path: Path):
@@ -154,11 +166,17 @@ def test_cited_sources_must_be_declared(tmp_path: Path):
 
 
 def test_card_without_source_in_a_deck_with_sources_is_a_warning(tmp_path: Path):
-    path = write_deck(tmp_path, GOOD_CHOICE + GOOD_CHOICE.replace("id: c", "id: e").replace(
-        "ketamine", "esketamine") + "  source: a.txt\n", extra=SOURCES)
+    path = write_deck(
+        tmp_path,
+        GOOD_CHOICE
+        + GOOD_CHOICE.replace("id: c", "id: e").replace("ketamine", "esketamine")
+        + "  source: a.txt\n",
+        extra=SOURCES,
+    )
     report = validate([path])
     assert [(d.code, d.severity, d.card_id) for d in report.diagnostics] == [
-        ("missing-source", Severity.WARNING, "c")]
+        ("missing-source", Severity.WARNING, "c")
+    ]
 
 
 def test_declared_source_nobody_cites_is_a_warning(tmp_path: Path):
@@ -171,11 +189,14 @@ def test_declared_source_nobody_cites_is_a_warning(tmp_path: Path):
 
 
 def test_typed_samples_must_grade_as_written(tmp_path: Path):
-    cards = TYPED.format(wrong="[AMPA]") + textwrap.indent(textwrap.dedent("""\
+    cards = TYPED.format(wrong="[AMPA]") + textwrap.indent(
+        textwrap.dedent("""\
         tests:
           accept: [nmda, glutamate receptor, n-methyl-d-aspartate]
           reject: [AMPA, NMDA]
-        """), "  ")
+        """),
+        "  ",
+    )
     report = validate([write_deck(tmp_path, cards)])
     failures = [(d.code, d.line, d.column) for d in report.diagnostics]
     # "glutamate receptor" is not accepted, "NMDA" is not rejected.
@@ -195,7 +216,9 @@ def test_cloze_samples_are_graded_per_deletion(tmp_path: Path):
     """
     report = validate([write_deck(tmp_path, cards)])
     assert [(d.code, d.line) for d in report.diagnostics] == [
-        ("answer-key-failed", 10), ("answer-key-failed", 10)]
+        ("answer-key-failed", 10),
+        ("answer-key-failed", 10),
+    ]
     assert "c2 accept sample 'dopamine'" in report.diagnostics[0].message
     assert "c2 reject sample 'glutamate'" in report.diagnostics[1].message
 
@@ -222,7 +245,9 @@ def test_grader_that_accepts_a_distractor_is_reported(tmp_path: Path, monkeypatc
     monkeypatch.setattr(answer_keys, "grade", lambda card, response: GradeResult(True, "x"))
     report = validate([write_deck(tmp_path, GOOD_CHOICE)])
     assert [(d.code, d.line, d.column) for d in report.diagnostics] == [
-        ("answer-key-failed", 9, 21), ("answer-key-failed", 9, 27)]
+        ("answer-key-failed", 9, 21),
+        ("answer-key-failed", 9, 27),
+    ]
     assert "distractor 'AMPA'" in report.diagnostics[0].message
 
 
@@ -236,8 +261,9 @@ def test_multi_distractor_checks_use_the_grader(tmp_path: Path, monkeypatch):
         return GradeResult(set(card.answers) <= set(response), "")
 
     monkeypatch.setattr(answer_keys, "grade", lax)
-    path = write_deck(tmp_path, MULTI.format(answers="[NMDA, AMPA]",
-                                             options="[NMDA, AMPA, GABA-A]"))
+    path = write_deck(
+        tmp_path, MULTI.format(answers="[NMDA, AMPA]", options="[NMDA, AMPA, GABA-A]")
+    )
     report = validate([path])
     assert [d.code for d in report.diagnostics] == ["answer-key-failed"]
     assert "plus the distractor 'GABA-A'" in report.diagnostics[0].message
@@ -276,18 +302,29 @@ def test_long_typed_answer(tmp_path: Path):
       answer: it blocks the channel of the receptor
     """
     assert found(write_deck(tmp_path, cards)) == [("long-typed-answer", 8, 13, "t")]
-    assert found(write_deck(tmp_path, cards.replace(
-        "it blocks the channel of the receptor", "blocks its channel"))) == []
+    assert (
+        found(
+            write_deck(
+                tmp_path,
+                cards.replace("it blocks the channel of the receptor", "blocks its channel"),
+            )
+        )
+        == []
+    )
 
 
 def test_choice_with_two_options_and_explanation_repeating_the_answer(tmp_path: Path):
     cards = GOOD_CHOICE.replace(", GABA-A]", "]") + "  explanation: NMDA.\n"
     assert found(write_deck(tmp_path, cards)) == [
-        ("few-options", 9, 14, "c"), ("explanation-repeats-answer", 10, 18, "c")]
+        ("few-options", 9, 14, "c"),
+        ("explanation-repeats-answer", 10, 18, "c"),
+    ]
 
 
 def test_alternative_repeating_the_answer(tmp_path: Path):
-    cards = TYPED.format(wrong="[AMPA]").replace("[N-methyl-D-aspartate]", "[N-methyl-D-aspartate, nmda]")
+    cards = TYPED.format(wrong="[AMPA]").replace(
+        "[N-methyl-D-aspartate]", "[N-methyl-D-aspartate, nmda]"
+    )
     assert found(write_deck(tmp_path, cards)) == [("alternative-repeats-answer", 9, 42, "t")]
 
 
@@ -300,19 +337,26 @@ def test_strict_turns_warnings_into_failure(tmp_path: Path, capsys):
 
 # -- near duplicates --------------------------------------------------------------------
 
+
 def basic(card_id: str, front: str) -> str:
     return f"- id: {card_id}\n  type: basic\n  front: {front}\n  back: B\n"
 
 
 def test_reworded_duplicates_are_found_across_decks(tmp_path: Path):
-    write_deck(tmp_path, basic("a", "Which receptor does ketamine block in the brain?"),
-               deck_id="one")
-    second = write_deck(tmp_path, basic("b", "In the brain, which receptor is blocked by "
-                                             "ketamine?"), deck_id="two")
+    write_deck(
+        tmp_path, basic("a", "Which receptor does ketamine block in the brain?"), deck_id="one"
+    )
+    second = write_deck(
+        tmp_path, basic("b", "In the brain, which receptor is blocked by ketamine?"), deck_id="two"
+    )
     report = validate([tmp_path])
     (diagnostic,) = report.diagnostics
     assert (diagnostic.path, diagnostic.code, diagnostic.line, diagnostic.card_id) == (
-        second, "near-duplicate", 7, "b")
+        second,
+        "near-duplicate",
+        7,
+        "b",
+    )
     assert "card 'a'" in diagnostic.message and "one.yaml:5" in diagnostic.message
 
 
@@ -322,13 +366,18 @@ def test_exact_repeat_of_a_short_question_is_found(tmp_path: Path):
 
 
 def test_distinct_questions_on_one_topic_are_not_flagged(tmp_path: Path):
-    path = write_deck(tmp_path, "".join([
-        basic("a", "Which receptor does ketamine block in the brain?"),
-        basic("b", "Which neurotransmitter surges after ketamine blocks that receptor?"),
-        basic("c", "Which receptor does ketamine not block in the brain?"),
-        "- id: o1\n  type: order\n  question: Put these in order.\n  items: [A, B]\n",
-        "- id: o2\n  type: order\n  question: Put these in order.\n  items: [C, D]\n",
-    ]))
+    path = write_deck(
+        tmp_path,
+        "".join(
+            [
+                basic("a", "Which receptor does ketamine block in the brain?"),
+                basic("b", "Which neurotransmitter surges after ketamine blocks that receptor?"),
+                basic("c", "Which receptor does ketamine not block in the brain?"),
+                "- id: o1\n  type: order\n  question: Put these in order.\n  items: [A, B]\n",
+                "- id: o2\n  type: order\n  question: Put these in order.\n  items: [C, D]\n",
+            ]
+        ),
+    )
     assert found(path) == []
 
 
@@ -338,12 +387,25 @@ def test_near_duplicate_index_is_not_quadratic():
     # 20,000 distinct questions sharing most of their words, plus one reworded repeat:
     # an all-pairs comparison would make 200 million comparisons.
     where = Location(Path("x.yaml"), 1, 1)
-    cards = [Card(id=f"c{i}", type=CardType.BASIC, location=where,
-                  front=f"Which receptor term{i} does ketamine block via route{i % 97}?",
-                  back="B") for i in range(20_000)]
-    cards.append(Card(id="dup", type=CardType.BASIC, location=where,
-                      front="Via route5, which receptor term5 is blocked by ketamine?",
-                      back="B"))
+    cards = [
+        Card(
+            id=f"c{i}",
+            type=CardType.BASIC,
+            location=where,
+            front=f"Which receptor term{i} does ketamine block via route{i % 97}?",
+            back="B",
+        )
+        for i in range(20_000)
+    ]
+    cards.append(
+        Card(
+            id="dup",
+            type=CardType.BASIC,
+            location=where,
+            front="Via route5, which receptor term5 is blocked by ketamine?",
+            back="B",
+        )
+    )
     deck = Deck(id="d", title="T", path=Path("x.yaml"), cards=cards)
     matches = find_near_duplicates([deck])
     assert [(m.earlier[1].id, m.later[1].id) for m in matches] == [("c5", "dup")]
@@ -351,8 +413,10 @@ def test_near_duplicate_index_is_not_quadratic():
 
 # -- crash safety -----------------------------------------------------------------------
 
-def test_a_crashing_rule_is_reported_at_the_card_and_the_rest_still_runs(tmp_path: Path,
-                                                                       monkeypatch, capsys):
+
+def test_a_crashing_rule_is_reported_at_the_card_and_the_rest_still_runs(
+    tmp_path: Path, monkeypatch, capsys
+):
     import trainer.validation.rules as rules
 
     def boom(deck, card, out):
@@ -385,10 +449,13 @@ def test_a_crash_outside_the_checks_is_one_located_line(tmp_path: Path, monkeypa
 
 def test_multi_repeated_answer_and_repeated_source(tmp_path: Path):
     extra = SOURCES + "  - file: a.txt\n    title: A again\n"
-    cards = MULTI.format(answers="[NMDA, NMDA]", options="[NMDA, AMPA, GABA-A]") + \
-        "  source: a.txt\n"
+    cards = (
+        MULTI.format(answers="[NMDA, NMDA]", options="[NMDA, AMPA, GABA-A]") + "  source: a.txt\n"
+    )
     assert found(write_deck(tmp_path, cards, extra=extra)) == [
-        ("duplicate-source", 7, 5, None), ("duplicate-answer", 13, 21, "m")]
+        ("duplicate-source", 7, 5, None),
+        ("duplicate-answer", 13, 21, "m"),
+    ]
 
 
 def test_multi_without_any_right_answer():
@@ -397,8 +464,13 @@ def test_multi_without_any_right_answer():
     from trainer.validation.findings import Findings
     from trainer.validation.rules import check_options
 
-    card = Card(id="m", type=CardType.MULTI, location=Location(Path("d.yaml"), 5, 3),
-                question="Q", options=("A", "B"))
+    card = Card(
+        id="m",
+        type=CardType.MULTI,
+        location=Location(Path("d.yaml"), 5, 3),
+        question="Q",
+        options=("A", "B"),
+    )
     out = Findings()
     check_options(Deck(id="d", title="T", path=Path("d.yaml"), cards=[card]), card, out)
     assert [(d.code, d.line) for d in out.diagnostics] == [("no-correct-option", 5)]

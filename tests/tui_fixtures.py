@@ -20,46 +20,101 @@ HOSTILE = ["[/foo]", "list[int]", "a[i]", "[@click=app.quit]", "[link=http://x]y
 
 
 def _card(card_id: str, type_: CardType, line: int, **fields: object) -> Card:
-    return Card(id=card_id, type=type_, location=Location(Path("deck.yaml"), line, 5),
-                **fields)  # type: ignore[arg-type]
+    return Card(id=card_id, type=type_, location=Location(Path("deck.yaml"), line, 5), **fields)  # type: ignore[arg-type]
 
 
 def every_type_deck() -> Deck:
     """One card of each type, with an explanation and a cited source."""
     cards = [
-        _card("b", CardType.BASIC, 10, front="What does NMDA stand for?",
-              back="N-methyl-D-aspartate", sources=("s1.txt",)),
-        _card("ch", CardType.CHOICE, 20, question="Which receptor does ketamine block?",
-              answer="NMDA", options=("NMDA", "AMPA", "GABA-A", "5-HT2A"),
-              explanation="Every source agrees.", sources=("s1.txt",)),
-        _card("mu", CardType.MULTI, 30, question="Which are glutamate receptors?",
-              answers=("NMDA", "AMPA"), options=("NMDA", "AMPA", "GABA-A", "mu-opioid")),
-        _card("ty", CardType.TYPED, 40, question="A drug that blocks a receptor is an…",
-              answer="antagonist", wrong=("agonist",), explanation="It occupies it."),
-        _card("cl", CardType.CLOZE, 50,
-              question="Ketamine blocks {{c1::NMDA}} receptors.",
-              clozes=(Cloze(1, ("NMDA",), (None,)),)),
-        _card("or", CardType.ORDER, 60, question="Put in order.",
-              items=("first", "second", "third")),
-        _card("tf", CardType.TRUEFALSE, 70, question="Ketamine is an opioid.", truth=False,
-              explanation="It acts at NMDA receptors."),
+        _card(
+            "b",
+            CardType.BASIC,
+            10,
+            front="What does NMDA stand for?",
+            back="N-methyl-D-aspartate",
+            sources=("s1.txt",),
+        ),
+        _card(
+            "ch",
+            CardType.CHOICE,
+            20,
+            question="Which receptor does ketamine block?",
+            answer="NMDA",
+            options=("NMDA", "AMPA", "GABA-A", "5-HT2A"),
+            explanation="Every source agrees.",
+            sources=("s1.txt",),
+        ),
+        _card(
+            "mu",
+            CardType.MULTI,
+            30,
+            question="Which are glutamate receptors?",
+            answers=("NMDA", "AMPA"),
+            options=("NMDA", "AMPA", "GABA-A", "mu-opioid"),
+        ),
+        _card(
+            "ty",
+            CardType.TYPED,
+            40,
+            question="A drug that blocks a receptor is an…",
+            answer="antagonist",
+            wrong=("agonist",),
+            explanation="It occupies it.",
+        ),
+        _card(
+            "cl",
+            CardType.CLOZE,
+            50,
+            question="Ketamine blocks {{c1::NMDA}} receptors.",
+            clozes=(Cloze(1, ("NMDA",), (None,)),),
+        ),
+        _card(
+            "or", CardType.ORDER, 60, question="Put in order.", items=("first", "second", "third")
+        ),
+        _card(
+            "tf",
+            CardType.TRUEFALSE,
+            70,
+            question="Ketamine is an opioid.",
+            truth=False,
+            explanation="It acts at NMDA receptors.",
+        ),
     ]
-    return Deck(id="every", title="Every type", path=Path("deck.yaml"),
-                sources=(Source("s1.txt", "The mechanism overview"),), cards=cards)
+    return Deck(
+        id="every",
+        title="Every type",
+        path=Path("deck.yaml"),
+        sources=(Source("s1.txt", "The mechanism overview"),),
+        cards=cards,
+    )
 
 
 def hostile_deck() -> Deck:
     """Card text that is markup to Textual or Rich, in every place text is shown."""
     text = " ".join(HOSTILE)
     cards = [
-        _card("hb", CardType.BASIC, 10, front=f"Front {text}", back=f"Back {text}",
-              tags=("[b]tag",)),
-        _card("hc", CardType.CHOICE, 20, question=f"Pick {HOSTILE[3]}", answer=HOSTILE[3],
-              options=tuple(HOSTILE), explanation=f"Why {text}", sources=("s.txt",)),
+        _card(
+            "hb", CardType.BASIC, 10, front=f"Front {text}", back=f"Back {text}", tags=("[b]tag",)
+        ),
+        _card(
+            "hc",
+            CardType.CHOICE,
+            20,
+            question=f"Pick {HOSTILE[3]}",
+            answer=HOSTILE[3],
+            options=tuple(HOSTILE),
+            explanation=f"Why {text}",
+            sources=("s.txt",),
+        ),
         _card("ht", CardType.TYPED, 30, question=f"Type {HOSTILE[1]}", answer=HOSTILE[1]),
     ]
-    return Deck(id="hostile", title="[b]Hostile[/b] deck", path=Path("hostile.yaml"),
-                sources=(Source("s.txt", "[@click=app.quit]source"),), cards=cards)
+    return Deck(
+        id="hostile",
+        title="[b]Hostile[/b] deck",
+        path=Path("hostile.yaml"),
+        sources=(Source("s.txt", "[@click=app.quit]source"),),
+        cards=cards,
+    )
 
 
 def cards_of(deck: Deck, *ids: str) -> list[StudyCard]:
@@ -80,8 +135,11 @@ class CardHost(App[None]):
         self.finished = False
 
     def on_mount(self) -> None:
-        self.push_screen(CardScreen(self.driver, self.decks, rng=random.Random(self.seed),
-                                    on_finish=self._finish))
+        self.push_screen(
+            CardScreen(
+                self.driver, self.decks, rng=random.Random(self.seed), on_finish=self._finish
+            )
+        )
 
     def _finish(self) -> None:
         self.finished = True

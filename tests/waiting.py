@@ -16,8 +16,9 @@ __all__ = ["TIMEOUT", "ready", "settle", "wait_for_screen", "wait_for_text", "wa
 TIMEOUT = 10.0
 
 
-async def wait_until(pilot, condition: Callable[[], object], what: str = "",
-                     *, timeout: float = TIMEOUT) -> None:
+async def wait_until(
+    pilot, condition: Callable[[], object], what: str = "", *, timeout: float = TIMEOUT
+) -> None:
     """Pause ``pilot`` until ``condition()`` is true; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -28,8 +29,10 @@ async def wait_until(pilot, condition: Callable[[], object], what: str = "",
         except Exception:  # noqa: BLE001 - a widget not mounted yet: keep waiting
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f} s waiting for "
-                                 f"{what or getattr(condition, '__name__', 'a condition')}")
+            raise AssertionError(
+                f"gave up after {timeout:.0f} s waiting for "
+                f"{what or getattr(condition, '__name__', 'a condition')}"
+            )
 
 
 async def wait_for_text(pilot, *texts: str, timeout: float = TIMEOUT) -> str:
@@ -52,8 +55,12 @@ async def wait_for_text(pilot, *texts: str, timeout: float = TIMEOUT) -> str:
 
 async def wait_for_screen(pilot, screen_type: type, *, timeout: float = TIMEOUT):
     """Wait until the app's current screen is a ``screen_type``; returns it."""
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type),
-                     f"a {screen_type.__name__}", timeout=timeout)
+    await wait_until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, screen_type),
+        f"a {screen_type.__name__}",
+        timeout=timeout,
+    )
     return pilot.app.screen
 
 

@@ -52,7 +52,7 @@ def normalize(args: list[str]) -> list[str] | str:
         return ["study", *args]
     word = args[index]
     if word in COMMANDS:
-        return [word, *args[:index], *args[index + 1:]]
+        return [word, *args[:index], *args[index + 1 :]]
     from pathlib import Path
 
     if Path(word).exists() or "/" in word or word.endswith((".yaml", ".yml")):
@@ -61,8 +61,10 @@ def normalize(args: list[str]) -> list[str] | str:
 
     close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
     hint = f"; did you mean `trainer {close[0]}`?" if close else ""
-    return (f"trainer: {word!r} is not a command or a deck path{hint} "
-            f"(commands: {', '.join(COMMANDS)}; `trainer --help` says more)")
+    return (
+        f"trainer: {word!r} is not a command or a deck path{hint} "
+        f"(commands: {', '.join(COMMANDS)}; `trainer --help` says more)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -65,8 +65,15 @@ CACHE_FORMAT = 4
 MAGIC = "trainer-deck-cache"
 _SIZE_BYTES = 8
 #: Modules whose code decides what a deck file loads as.
-_LOADER_SOURCES = ("loader.py", "yamlread.py", "model.py", "textsafe.py", "diagnostics.py",
-                   "deckcache.py", "lazylocations.py")
+_LOADER_SOURCES = (
+    "loader.py",
+    "yamlread.py",
+    "model.py",
+    "textsafe.py",
+    "diagnostics.py",
+    "deckcache.py",
+    "lazylocations.py",
+)
 _DEFAULT_MATCH = MatchPolicy()
 #: MatchPolicy's fields in declaration order (decoded positionally).
 _MATCH_FIELDS = tuple(MatchPolicy.__dataclass_fields__)
@@ -221,7 +228,9 @@ def _read(entry: Path, path: Path, stamp: tuple[int, ...]) -> DeckLoad | None:
             return None
         data = marshal.loads(head)
         if (
-            data[0] != MAGIC or data[1] != loader_digest() or data[2] != str(path)
+            data[0] != MAGIC
+            or data[1] != loader_digest()
+            or data[2] != str(path)
             or tuple(data[3]) != stamp
         ):
             return None
@@ -286,13 +295,24 @@ def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
         s = deck.scheduling
         cards = marshal.dumps(tuple(_encode_card(card, path) for card in deck.cards))
         encoded = (
-            deck.id, deck.title, deck.description,
+            deck.id,
+            deck.title,
+            deck.description,
             tuple((src.file, src.title, _loc(src.location, path)) for src in deck.sources),
-            (s.desired_retention, s.learning_steps, s.relearning_steps, s.maximum_interval,
-             s.enable_fuzzing, s.new_per_day, s.reviews_per_day),
+            (
+                s.desired_retention,
+                s.learning_steps,
+                s.relearning_steps,
+                s.maximum_interval,
+                s.enable_fuzzing,
+                s.new_per_day,
+                s.reviews_per_day,
+            ),
             _loc(deck.location, path),
-            tuple(card.id for card in deck.cards), _one_study_card_each(deck.cards),
-            len(cards), zlib.crc32(cards),
+            tuple(card.id for card in deck.cards),
+            _one_study_card_each(deck.cards),
+            len(cards),
+            zlib.crc32(cards),
         )
         return encoded, diagnostics, cards
     except _NotCacheable:
@@ -316,12 +336,29 @@ def _encode_card(card: Card, path: Path) -> tuple:
         raise _NotCacheable
     locations = (names, numbers.tobytes())
     return (
-        card.id, card.type.value, *_loc(card.location, path), card.tags, card.sources,
-        card.explanation, card.front, card.back, card.reverse, card.question, card.answer,
-        card.alternatives, card.wrong, match, tests, card.options, card.answers, card.items,
+        card.id,
+        card.type.value,
+        *_loc(card.location, path),
+        card.tags,
+        card.sources,
+        card.explanation,
+        card.front,
+        card.back,
+        card.reverse,
+        card.question,
+        card.answer,
+        card.alternatives,
+        card.wrong,
+        match,
+        tests,
+        card.options,
+        card.answers,
+        card.items,
         card.truth,
-        tuple((c.number, c.answers, c.hints, c.alternatives, c.tests.accept, c.tests.reject)
-              for c in card.clozes),
+        tuple(
+            (c.number, c.answers, c.hints, c.alternatives, c.tests.accept, c.tests.reject)
+            for c in card.clozes
+        ),
         tuple(locations),
     )
 
@@ -330,22 +367,30 @@ def _problems(path: Path, diagnostics: Any) -> list[Diagnostic]:
     # Imported here: a start-up with nothing to report never needs the module.
     from trainer.diagnostics import Diagnostic, Severity
 
-    return [Diagnostic(path, line, column, Severity(severity), code, message, card_id)
-            for line, column, severity, code, message, card_id in diagnostics]
+    return [
+        Diagnostic(path, line, column, Severity(severity), code, message, card_id)
+        for line, column, severity, code, message, card_id in diagnostics
+    ]
 
 
 def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int]) -> DeckLoad:
     problems = _problems(path, diagnostics) if diagnostics else []
     if encoded is None:
         return DeckLoad(None, problems)
-    (deck_id, title, description, sources, scheduling, location, card_ids, one_each,
-     size, crc) = encoded
+    (deck_id, title, description, sources, scheduling, location, card_ids, one_each, size, crc) = (
+        encoded
+    )
     if type(card_ids) is not tuple or type(one_each) is not bool or type(size) is not int:
         raise ValueError("damaged cache entry")
     deck = CachedDeck(
-        id=deck_id, title=title, path=path, description=description,
-        sources=tuple(Source(file, source_title, _location(path, where))
-                      for file, source_title, where in sources),
+        id=deck_id,
+        title=title,
+        path=path,
+        description=description,
+        sources=tuple(
+            Source(file, source_title, _location(path, where))
+            for file, source_title, where in sources
+        ),
         scheduling=SchedulingSettings(*scheduling),
         location=_location(path, location),
     )
@@ -356,8 +401,9 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
     return DeckLoad(deck, problems)
 
 
-def _unpack_cards(path: Path, packed: tuple[Path, int, int, int],
-                  card_ids: tuple[str, ...]) -> list[Card]:
+def _unpack_cards(
+    path: Path, packed: tuple[Path, int, int, int], card_ids: tuple[str, ...]
+) -> list[Card]:
     """The cards of a :class:`CachedDeck`, from the blob in its cache entry.
 
     Should the blob be gone, damaged or replaced since (its CRC tells) or not decode, the
@@ -398,13 +444,35 @@ def _location(path: Path, where: tuple[int, int] | None) -> Location | None:
 def _decode_card(path: Path, t: tuple) -> Card:
     match = _DEFAULT_MATCH if t[14] is None else MatchPolicy(*t[14])
     tests = _NO_TESTS if t[15] is None else AnswerTests(*t[15])
-    clozes = tuple(
-        Cloze(number, answers, hints, alternatives, AnswerTests(accept, reject))
-        for number, answers, hints, alternatives, accept, reject in t[20]
-    ) if t[20] else ()
+    clozes = (
+        tuple(
+            Cloze(number, answers, hints, alternatives, AnswerTests(accept, reject))
+            for number, answers, hints, alternatives, accept, reject in t[20]
+        )
+        if t[20]
+        else ()
+    )
     return Card(
-        t[0], _TYPES[t[1]], Location(path, t[2], t[3]), t[4], t[5], t[6], t[7], t[8], t[9],
-        t[10], t[11], t[12], t[13], match, tests, t[16], t[17], t[18], t[19], clozes,
+        t[0],
+        _TYPES[t[1]],
+        Location(path, t[2], t[3]),
+        t[4],
+        t[5],
+        t[6],
+        t[7],
+        t[8],
+        t[9],
+        t[10],
+        t[11],
+        t[12],
+        t[13],
+        match,
+        tests,
+        t[16],
+        t[17],
+        t[18],
+        t[19],
+        clozes,
         FieldLocations(path, t[21]),
     )
 
@@ -430,5 +498,11 @@ class FieldLocations(LazyLocations):
                 dict.__setitem__(self, name, Location(path, numbers[2 * i], numbers[2 * i + 1]))
 
 
-__all__ = ["CachedDeck", "DeckLoad", "cache_dir", "deck_outline", "load_deck_cached",
-           "loader_digest"]
+__all__ = [
+    "CachedDeck",
+    "DeckLoad",
+    "cache_dir",
+    "deck_outline",
+    "load_deck_cached",
+    "loader_digest",
+]

@@ -61,22 +61,35 @@ def find_deck_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]
         if stat.S_ISDIR(info.st_mode):
             _search_directory(given, info, add, problems, ancestors=())
         elif not os.access(given, os.R_OK):
-            problems.append(_error(given, "path-unreadable",
-                                   "cannot be read (permission denied); check its permissions"))
+            problems.append(
+                _error(
+                    given,
+                    "path-unreadable",
+                    "cannot be read (permission denied); check its permissions",
+                )
+            )
         else:
             add(given, info)
     return files, problems
 
 
-def _search_directory(directory: Path, info: os.stat_result,
-                      add: Callable[[Path, os.stat_result], None],
-                      problems: list[Diagnostic],
-                      ancestors: tuple[tuple[int, int], ...]) -> None:
+def _search_directory(
+    directory: Path,
+    info: os.stat_result,
+    add: Callable[[Path, os.stat_result], None],
+    problems: list[Diagnostic],
+    ancestors: tuple[tuple[int, int], ...],
+) -> None:
     identity = (info.st_dev, info.st_ino)
     if identity in ancestors:
-        problems.append(_error(directory, "symlink-loop",
-                               "this symbolic link leads back to a directory that contains "
-                               "it; remove the link or point it elsewhere"))
+        problems.append(
+            _error(
+                directory,
+                "symlink-loop",
+                "this symbolic link leads back to a directory that contains "
+                "it; remove the link or point it elsewhere",
+            )
+        )
         return
     ancestors = ancestors + (identity,)
     try:
@@ -112,17 +125,23 @@ def _error(path: Path, code: str, message: str) -> Diagnostic:
 def path_error(path: Path, problem: OSError) -> Diagnostic:
     """The diagnostic for an ``OSError`` met while opening ``path``."""
     if problem.errno == errno.ELOOP:
-        return _error(path, "symlink-loop",
-                      "this path is a loop of symbolic links; point the link at a real "
-                      "file or directory")
+        return _error(
+            path,
+            "symlink-loop",
+            "this path is a loop of symbolic links; point the link at a real file or directory",
+        )
     if problem.errno in (errno.ENOENT, errno.ENOTDIR):
-        return _error(path, "path-not-found",
-                      "no such file or directory; check the path (or the target of the "
-                      "symbolic link)")
+        return _error(
+            path,
+            "path-not-found",
+            "no such file or directory; check the path (or the target of the symbolic link)",
+        )
     if problem.errno == errno.EISDIR:
-        return _error(path, "path-unreadable",
-                      "this is a directory; give a deck file, or let the command search "
-                      "the directory")
+        return _error(
+            path,
+            "path-unreadable",
+            "this is a directory; give a deck file, or let the command search the directory",
+        )
     reason = problem.strerror or type(problem).__name__
     return _error(path, "path-unreadable", f"cannot be read ({reason}); check its permissions")
 

@@ -47,8 +47,14 @@ class GradeResult:
     #: A short human explanation when useful ("matches a known wrong answer", ...).
     note: str = ""
 
-    def __init__(self, correct: bool, expected: str, matched: str | None = None,
-                 typos: int = 0, note: str = "") -> None:
+    def __init__(
+        self,
+        correct: bool,
+        expected: str,
+        matched: str | None = None,
+        typos: int = 0,
+        note: str = "",
+    ) -> None:
         # What the generated __init__ of a frozen dataclass does, at half its cost (the
         # validator makes some 200,000 of these): the slots are set directly.
         _set_correct(self, correct)
@@ -186,13 +192,14 @@ def match_text(
         return None, 0, "a known wrong answer"
     if result[0] is not None:
         return result
-    return _match_relaxed(norm_given, reduced_given, norm_accepted, policy, reduced_wrong,
-                          numeric, prompt)
+    return _match_relaxed(
+        norm_given, reduced_given, norm_accepted, policy, reduced_wrong, numeric, prompt
+    )
 
 
-def _match_normalized(norm_given: str, accepted: Sequence[tuple[str, str]],
-                      policy: MatchPolicy, norm_wrong: set[str]
-                      ) -> tuple[str | None, int, str]:
+def _match_normalized(
+    norm_given: str, accepted: Sequence[tuple[str, str]], policy: MatchPolicy, norm_wrong: set[str]
+) -> tuple[str | None, int, str]:
     """:func:`match_text` on normalized texts: exact, numeric, then typos."""
     # Exact and numeric matches first, across all accepted answers.
     given_number = _as_number(norm_given)
@@ -235,21 +242,80 @@ def _close(given: float, expected: float, policy: MatchPolicy) -> bool:
 # -- relaxations (each a switch of MatchPolicy; see docs/deck-format.md, "match") ----------
 
 _ARTICLES = (("a",), ("an",), ("the",))
-_FILLERS = (("it", "is"), ("it's",), ("its",), ("it", "was"), ("they", "are"),
-            ("they're",), ("that", "is"), ("that's",))
-_APPROXIMATIONS = (("about",), ("around",), ("approximately",), ("approx",), ("roughly",),
-                   ("circa",), ("ca",), ("nearly",), ("almost",), ("some",), ("up", "to"),
-                   ("close", "to"), ("~",), ("≈",))
+_FILLERS = (
+    ("it", "is"),
+    ("it's",),
+    ("its",),
+    ("it", "was"),
+    ("they", "are"),
+    ("they're",),
+    ("that", "is"),
+    ("that's",),
+)
+_APPROXIMATIONS = (
+    ("about",),
+    ("around",),
+    ("approximately",),
+    ("approx",),
+    ("roughly",),
+    ("circa",),
+    ("ca",),
+    ("nearly",),
+    ("almost",),
+    ("some",),
+    ("up", "to"),
+    ("close", "to"),
+    ("~",),
+    ("≈",),
+)
 #: Filler dropped wherever it stands ("weeks or even months").
 _INNER_FILLERS = frozenset({"even"})
 #: Words that turn a longer answer into another answer: a negation, an alternative, a
 #: range, an addition. Extra words around a contained answer may be none of them.
-_BLOCKERS = frozenset({
-    "not", "no", "non", "never", "none", "nothing", "without", "except", "neither", "nor",
-    "or", "and", "but", "than", "then", "to", "versus", "vs", "instead", "rather", "either",
-    "also", "plus", "minus", "with", "isn't", "aren't", "wasn't", "weren't", "don't",
-    "doesn't", "didn't", "can't", "cannot", "won't", "un", "anti", "less", "more", "other",
-})
+_BLOCKERS = frozenset(
+    {
+        "not",
+        "no",
+        "non",
+        "never",
+        "none",
+        "nothing",
+        "without",
+        "except",
+        "neither",
+        "nor",
+        "or",
+        "and",
+        "but",
+        "than",
+        "then",
+        "to",
+        "versus",
+        "vs",
+        "instead",
+        "rather",
+        "either",
+        "also",
+        "plus",
+        "minus",
+        "with",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "can't",
+        "cannot",
+        "won't",
+        "un",
+        "anti",
+        "less",
+        "more",
+        "other",
+    }
+)
 _ARTICLE_WORDS = frozenset(phrase[0] for phrase in _ARTICLES)
 #: Articles and fillers are ignore_articles' business, never qualifiers.
 _NOT_QUALIFIERS = _BLOCKERS | {word for phrase in _ARTICLES + _FILLERS for word in phrase}
@@ -262,8 +328,13 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def _relaxes(policy: MatchPolicy) -> bool:
-    return (policy.ignore_articles or policy.ignore_approximations or policy.number_words
-            or policy.number_units or policy.qualifiers)
+    return (
+        policy.ignore_articles
+        or policy.ignore_approximations
+        or policy.number_words
+        or policy.number_units
+        or policy.qualifiers
+    )
 
 
 def _words(text: str) -> list[str]:
@@ -282,9 +353,10 @@ def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tupl
 #: Leading phrases by first word, per (ignore_articles, ignore_approximations).
 _LEADING = {
     (articles, approximations): _by_first_word(
-        (_ARTICLES + _FILLERS if articles else ()) +
-        (_APPROXIMATIONS if approximations else ()))
-    for articles in (False, True) for approximations in (False, True)
+        (_ARTICLES + _FILLERS if articles else ()) + (_APPROXIMATIONS if approximations else ())
+    )
+    for articles in (False, True)
+    for approximations in (False, True)
 }
 
 
@@ -341,8 +413,12 @@ def _number_and_unit(text: str) -> tuple[float, str] | None:
         return None
     number = _as_number(matched.group(1))
     words = matched.group(2).split()
-    if number is None or not words or len(words) > _MAX_QUALIFIERS or \
-            not all(_is_qualifier(word) for word in words):
+    if (
+        number is None
+        or not words
+        or len(words) > _MAX_QUALIFIERS
+        or not all(_is_qualifier(word) for word in words)
+    ):
         return None
     return number, " ".join(word.rstrip("s") for word in words)
 
@@ -352,23 +428,31 @@ def _singular_words(text: str) -> frozenset[str]:
 
 
 def _is_qualifier(word: str) -> bool:
-    return word.casefold() not in _NOT_QUALIFIERS and _LETTER.search(word) is not None and \
-        _DIGITS.search(word) is None
+    return (
+        word.casefold() not in _NOT_QUALIFIERS
+        and _LETTER.search(word) is not None
+        and _DIGITS.search(word) is None
+    )
 
 
 def _contains(words: list[str], part: list[str]) -> int:
     """Index where ``part`` starts in ``words`` as a run of whole words, or -1."""
     size = len(part)
     for start in range(len(words) - size + 1):
-        if words[start:start + size] == part:
+        if words[start : start + size] == part:
             return start
     return -1
 
 
-def _match_relaxed(norm_given: str, given: str, accepted: Sequence[tuple[str, str]],
-                   policy: MatchPolicy, wrong: set[str], numeric: bool,
-                   prompt: str | None = None
-                   ) -> tuple[str | None, int, str]:
+def _match_relaxed(
+    norm_given: str,
+    given: str,
+    accepted: Sequence[tuple[str, str]],
+    policy: MatchPolicy,
+    wrong: set[str],
+    numeric: bool,
+    prompt: str | None = None,
+) -> tuple[str | None, int, str]:
     """The policy's relaxations, for an answer that matched nothing as typed: ``given``
     is it reduced (:func:`_reduce`), ``wrong`` the known wrong answers reduced, and
     ``numeric`` tells whether an accepted answer holds a number."""
@@ -392,8 +476,11 @@ def _match_relaxed(norm_given: str, given: str, accepted: Sequence[tuple[str, st
                     if expected_unit is None:
                         continue
                     expected, unit = expected_unit
-                if unit == "" and prompt_words is not None and not all(
-                        word.casefold() in prompt_words for word in given_unit[1].split()):
+                if (
+                    unit == ""
+                    and prompt_words is not None
+                    and not all(word.casefold() in prompt_words for word in given_unit[1].split())
+                ):
                     continue  # a unit the card does not speak of: "40 hours" for minutes
                 if _close(given_unit[0], expected, policy) and unit in ("", given_unit[1]):
                     return answer, 0, ""
@@ -407,7 +494,7 @@ def _match_relaxed(norm_given: str, given: str, accepted: Sequence[tuple[str, st
             start = _contains(words, part) if part and _as_number(norm) is None else -1
             if start < 0:
                 continue
-            extra = words[:start] + words[start + len(part):]
+            extra = words[:start] + words[start + len(part) :]
             if policy.ignore_articles:  # "in a few hours": "a few hours" reduced lost its "a"
                 extra = [word for word in extra if word.casefold() not in _ARTICLE_WORDS]
             if 0 < len(extra) <= _MAX_QUALIFIERS and all(map(_is_qualifier, extra)):
@@ -486,12 +573,14 @@ _GRADERS = {
 def _grade_cloze(card: Card, cloze: Cloze, text: str) -> GradeResult:
     expected = ", ".join(cloze.answers)
     if len(cloze.answers) == 1:
-        matched, typos, note = match_text(text, (cloze.answers[0], *cloze.alternatives),
-                                          card.match, prompt=card.question)
+        matched, typos, note = match_text(
+            text, (cloze.answers[0], *cloze.alternatives), card.match, prompt=card.question
+        )
         return GradeResult(matched is not None, expected, matched, typos, note)
     # Several spans: the whole string may match an alternative, else each part its span.
-    matched, typos, note = match_text(text, (expected, *cloze.alternatives), card.match,
-                                      prompt=card.question)
+    matched, typos, note = match_text(
+        text, (expected, *cloze.alternatives), card.match, prompt=card.question
+    )
     if matched is not None:
         return GradeResult(True, expected, matched, typos)
     parts = _CLOZE_SPLIT.split(text.strip())

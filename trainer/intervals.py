@@ -51,8 +51,9 @@ def days_per_stability(parameters: Sequence[float], desired_retention: float) ->
 def _fuzz_delta(interval: float) -> float:
     if interval < 2.5:
         return 0.0
-    return 1.0 + sum(factor * max(0.0, min(interval, end) - start)
-                     for start, end, factor in _FUZZ_RANGES)
+    return 1.0 + sum(
+        factor * max(0.0, min(interval, end) - start) for start, end, factor in _FUZZ_RANGES
+    )
 
 
 def constrained_fuzz_bounds(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
@@ -89,8 +90,9 @@ def _minimum_review_fuzz_interval(interval: float, previous: int, maximum: int) 
     return 0
 
 
-def passing_review_interval(grade: int, raw: Callable[[int], float], previous: int,
-                            maximum: int, fuzz: float | None) -> int:
+def passing_review_interval(
+    grade: int, raw: Callable[[int], float], previous: int, maximum: int, fuzz: float | None
+) -> int:
     """Days for Hard, Good or Easy (``grade``) on a card in review whose last interval was
     ``previous`` days; ``raw(g)`` is FSRS's unrounded interval for answer ``g``."""
     interval = 0
@@ -110,8 +112,9 @@ def graduating_interval(raw: float, maximum: int, fuzz: float | None) -> int:
     return with_review_fuzz(fuzz, max(1, round_half_up(raw)), 1, maximum)
 
 
-def graduating_easy_interval(raw_good: float, raw_easy: float, maximum: int,
-                             fuzz: float | None) -> int:
+def graduating_easy_interval(
+    raw_good: float, raw_easy: float, maximum: int, fuzz: float | None
+) -> int:
     """Days for a card leaving (re)learning with Easy: at least a day more than Good."""
     good = with_review_fuzz(fuzz, raw_good, 1, maximum)
     return with_review_fuzz(fuzz, max(1, round_half_up(raw_easy)), good + 1, maximum)

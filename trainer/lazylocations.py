@@ -37,10 +37,32 @@ class LazyLocations(dict):  # type: ignore[type-arg]
         filled.__name__ = name
         return filled
 
-    for _name in ("__getitem__", "get", "__contains__", "__iter__", "__len__", "keys",
-                  "values", "items", "__repr__", "__eq__", "__ne__", "copy", "pop",
-                  "popitem", "setdefault", "update", "__setitem__", "__delitem__", "clear",
-                  "__or__", "__ror__", "__ior__", "__reversed__", "__reduce_ex__"):
+    for _name in (
+        "__getitem__",
+        "get",
+        "__contains__",
+        "__iter__",
+        "__len__",
+        "keys",
+        "values",
+        "items",
+        "__repr__",
+        "__eq__",
+        "__ne__",
+        "copy",
+        "pop",
+        "popitem",
+        "setdefault",
+        "update",
+        "__setitem__",
+        "__delitem__",
+        "clear",
+        "__or__",
+        "__ror__",
+        "__ior__",
+        "__reversed__",
+        "__reduce_ex__",
+    ):
         locals()[_name] = _filled(_name)
     del _name, _filled
     __hash__ = None  # type: ignore[assignment]

@@ -111,20 +111,38 @@ def load_deck_text(data: bytes | str, path: Path) -> LoadResult:
     """Load a deck from its content; ``path`` is used for locations and ``Deck.path``."""
     if isinstance(data, bytes):
         if len(data) > MAX_DECK_BYTES:
-            return LoadResult(None, [error(
-                path, 0, 0, "file-too-large",
-                f"the file is {len(data):,} bytes; decks are limited to {MAX_DECK_BYTES:,} "
-                "bytes (8 MiB): split it into several decks")])
+            return LoadResult(
+                None,
+                [
+                    error(
+                        path,
+                        0,
+                        0,
+                        "file-too-large",
+                        f"the file is {len(data):,} bytes; decks are limited to {MAX_DECK_BYTES:,} "
+                        "bytes (8 MiB): split it into several decks",
+                    )
+                ],
+            )
         text, problems = decode_deck_bytes(data, path)
         if text is None:
             return LoadResult(None, problems)
     else:
         text = data[1:] if data.startswith("\ufeff") else data
         if len(text) > MAX_DECK_BYTES and len(text.encode("utf-8", "replace")) > MAX_DECK_BYTES:
-            return LoadResult(None, [error(
-                path, 0, 0, "file-too-large",
-                f"decks are limited to {MAX_DECK_BYTES:,} bytes (8 MiB): split it into "
-                "several decks")])
+            return LoadResult(
+                None,
+                [
+                    error(
+                        path,
+                        0,
+                        0,
+                        "file-too-large",
+                        f"decks are limited to {MAX_DECK_BYTES:,} bytes (8 MiB): split it into "
+                        "several decks",
+                    )
+                ],
+            )
     # Deck building makes millions of small objects and no cycles; the cyclic collector
     # would walk them all again and again for nothing.
     collecting = gc.isenabled()
@@ -142,10 +160,20 @@ def _load_text(text: str, path: Path) -> LoadResult:
     if problems:
         return LoadResult(None, warnings + problems)
     if node is None:
-        return LoadResult(None, warnings + [error(
-            path, 1, 1, "empty-file",
-            "the file holds no deck; start it with format: 1, id, title and cards "
-            "(see docs/deck-format.md)")])
+        return LoadResult(
+            None,
+            warnings
+            + [
+                error(
+                    path,
+                    1,
+                    1,
+                    "empty-file",
+                    "the file holds no deck; start it with format: 1, id, title and cards "
+                    "(see docs/deck-format.md)",
+                )
+            ],
+        )
     builder = _DeckBuilder(path, text, check_depth=not depth_checked)
     try:
         deck = builder.build(node)
@@ -186,8 +214,24 @@ _TRUE_WORDS = frozenset({"true", "True", "TRUE"})
 _FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 # Booleans in the YAML 1.1 spec that YAML 1.2 reads as text (PyYAML reads y/n as text).
 _YAML11_ONLY_BOOLEANS = frozenset(
-    {"yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
-     "y", "Y", "n", "N"}
+    {
+        "yes",
+        "Yes",
+        "YES",
+        "no",
+        "No",
+        "NO",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+        "y",
+        "Y",
+        "n",
+        "N",
+    }
 )
 _NUMBER_START = frozenset("0123456789+-.")
 # Numbers to a YAML 1.2 (core schema) reader that YAML 1.1 reads as text, e.g. 1e3, 0o17.
@@ -215,11 +259,27 @@ _constructor = yaml.constructor.SafeConstructor()
 _BAD: Any = object()  # returned by field readers after reporting a problem
 
 DECK_FIELDS = ("format", "id", "title", "description", "sources", "scheduling", "cards")
-SCHEDULING_FIELDS = ("desired_retention", "learning_steps", "relearning_steps",
-                     "maximum_interval", "enable_fuzzing", "new_per_day", "reviews_per_day")
-MATCH_FIELDS = ("case_sensitive", "accent_sensitive", "ignore_punctuation",
-                "numeric_tolerance", "max_typos", "ignore_articles", "ignore_approximations",
-                "number_words", "number_units", "qualifiers")
+SCHEDULING_FIELDS = (
+    "desired_retention",
+    "learning_steps",
+    "relearning_steps",
+    "maximum_interval",
+    "enable_fuzzing",
+    "new_per_day",
+    "reviews_per_day",
+)
+MATCH_FIELDS = (
+    "case_sensitive",
+    "accent_sensitive",
+    "ignore_punctuation",
+    "numeric_tolerance",
+    "max_typos",
+    "ignore_articles",
+    "ignore_approximations",
+    "number_words",
+    "number_units",
+    "qualifiers",
+)
 COMMON_CARD_FIELDS = ("id", "type", "tags", "source", "explanation")
 CARD_FIELDS: dict[CardType, tuple[str, ...]] = {
     CardType.BASIC: ("front", "back", "reverse"),
@@ -286,8 +346,7 @@ class _DeckBuilder:
     :class:`_MaybeTooDeep` when some subtree may nest deeper than ``MAX_DEPTH``.
     """
 
-    def __init__(self, path: Path, text: str | None = None, *,
-                 check_depth: bool = False) -> None:
+    def __init__(self, path: Path, text: str | None = None, *, check_depth: bool = False) -> None:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
         # Composed aliases are the same node object reached twice: that is how they show.
@@ -302,8 +361,9 @@ class _DeckBuilder:
         self.check_depth = check_depth
         #: Whether cards may be read by :func:`_read_valid_card`: only when the text has
         #: no anchor, so no node can be reached twice (an alias), which it does not track.
-        self.fast_cards = FAST_CARDS and text is not None and (
-            "&" not in text or _ANCHOR.search(text) is None)
+        self.fast_cards = (
+            FAST_CARDS and text is not None and ("&" not in text or _ANCHOR.search(text) is None)
+        )
 
     # -- reporting ------------------------------------------------------------------
 
@@ -313,15 +373,17 @@ class _DeckBuilder:
 
     def fail(self, node: Node, code: str, message: str) -> Any:
         mark = node.start_mark
-        self.diagnostics.append(error(self.path, mark.line + 1, mark.column + 1, code,
-                                      message, self.card_id))
+        self.diagnostics.append(
+            error(self.path, mark.line + 1, mark.column + 1, code, message, self.card_id)
+        )
         self.errors += 1
         return _BAD
 
     def warn(self, node: Node, code: str, message: str) -> None:
         mark = node.start_mark
-        self.diagnostics.append(warning(self.path, mark.line + 1, mark.column + 1, code,
-                                        message, self.card_id))
+        self.diagnostics.append(
+            warning(self.path, mark.line + 1, mark.column + 1, code, message, self.card_id)
+        )
 
     # -- generic checks --------------------------------------------------------------
 
@@ -333,9 +395,12 @@ class _DeckBuilder:
             # One report per place: a list of nine aliases is one problem, not nine.
             if id(where) not in self.alias_reported:
                 self.alias_reported.add(id(where))
-                self.fail(where, "alias",
-                          "this value reuses another through an anchor (&) and alias (*); "
-                          "decks do not support them: write the value out in each place")
+                self.fail(
+                    where,
+                    "alias",
+                    "this value reuses another through an anchor (&) and alias (*); "
+                    "decks do not support them: write the value out in each place",
+                )
             else:
                 self.errors += 1
             return False
@@ -346,9 +411,12 @@ class _DeckBuilder:
                 return True
         elif tag == (_SEQ if isinstance(node, SequenceNode) else _MAP):
             return True
-        self.fail(node, "unsafe-tag",
-                  f"the tag {tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in "
-                  "decks; remove it (decks hold plain text, numbers, lists and mappings)")
+        self.fail(
+            node,
+            "unsafe-tag",
+            f"the tag {tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in "
+            "decks; remove it (decks hold plain text, numbers, lists and mappings)",
+        )
         return False
 
     def scan(self, node: Node) -> None:
@@ -371,18 +439,25 @@ class _DeckBuilder:
                     stack.append((value, key, level + 1))
                     stack.append((key, current, level + 1))
 
-    def mapping(self, node: Node, what: str, allowed: Iterable[str],
-                owner: Node | None = None,
-                unknown: Callable[[Node, str], None] | None = None,
-                ) -> dict[str, tuple[Node, Node]] | None:
+    def mapping(
+        self,
+        node: Node,
+        what: str,
+        allowed: Iterable[str],
+        owner: Node | None = None,
+        unknown: Callable[[Node, str], None] | None = None,
+    ) -> dict[str, tuple[Node, Node]] | None:
         """The entries of a mapping by key, after checking keys: duplicates and fields
         not in ``allowed`` are reported (and their values scanned), then dropped."""
         if not self.visit(node, owner):
             return None
         if not isinstance(node, MappingNode):
             self.scan_children(node)
-            self.fail(node, "wrong-type",
-                      f"{what} must be a mapping of 'key: value' lines, not {_kind(node)}")
+            self.fail(
+                node,
+                "wrong-type",
+                f"{what} must be a mapping of 'key: value' lines, not {_kind(node)}",
+            )
             return None
         entries: dict[str, tuple[Node, Node]] = {}
         for key, value in node.value:
@@ -390,17 +465,21 @@ class _DeckBuilder:
                 self.scan(value)
                 continue
             if not isinstance(key, ScalarNode):
-                self.fail(key, "wrong-type", f"keys of {what} must be plain names, not "
-                                             f"{_kind(key)}")
+                self.fail(
+                    key, "wrong-type", f"keys of {what} must be plain names, not {_kind(key)}"
+                )
                 self.scan_children(key)
                 self.scan(value)
                 continue
             name = key.value
             if name in entries:
                 first = entries[name][0].start_mark.line + 1
-                self.fail(key, "duplicate-key",
-                          f"{name!r} appears twice in {what} (first on line {first}); "
-                          "YAML would silently keep only the last one: remove one")
+                self.fail(
+                    key,
+                    "duplicate-key",
+                    f"{name!r} appears twice in {what} (first on line {first}); "
+                    "YAML would silently keep only the last one: remove one",
+                )
                 self.scan(value)
                 continue
             if name not in allowed:
@@ -415,9 +494,12 @@ class _DeckBuilder:
         return {name: pair for name, pair in entries.items() if pair[1] is not _DROPPED}
 
     def unknown_field(self, key: Node, name: str, what: str, allowed: Iterable[str]) -> None:
-        self.fail(key, "unknown-field",
-                  f"{what} has no field {name!r}{_did_you_mean(name, allowed)}: fix its "
-                  f"name or remove it (allowed: {', '.join(allowed)})")
+        self.fail(
+            key,
+            "unknown-field",
+            f"{what} has no field {name!r}{_did_you_mean(name, allowed)}: fix its "
+            f"name or remove it (allowed: {', '.join(allowed)})",
+        )
 
     def scan_children(self, node: Node) -> None:
         if isinstance(node, SequenceNode):
@@ -430,8 +512,9 @@ class _DeckBuilder:
 
     # -- scalars --------------------------------------------------------------------
 
-    def text(self, node: Node, name: str, *, required: bool = True,
-             owner: Node | None = None) -> Any:
+    def text(
+        self, node: Node, name: str, *, required: bool = True, owner: Node | None = None
+    ) -> Any:
         """A text value; YAML 1.1 surprises (no, 12:30, 1e3, ~) must be quoted."""
         if not self.visit(node, owner):
             return _BAD
@@ -441,26 +524,40 @@ class _DeckBuilder:
         value: str = node.value
         if node.tag != _STR:
             return self.quote_this(node, name, value)
-        if not node.style and value and value[0] in _NUMBER_START and \
-                _YAML12_NUMBER.fullmatch(value) and \
-                _resolver.resolve(ScalarNode, value, (True, False)) == _STR:
-            return self.fail(node, "quote-this",
-                             f"{value!r} is read as a number by YAML 1.2 editors; quote it: "
-                             f"{self.example(name, value)}")
+        if (
+            not node.style
+            and value
+            and value[0] in _NUMBER_START
+            and _YAML12_NUMBER.fullmatch(value)
+            and _resolver.resolve(ScalarNode, value, (True, False)) == _STR
+        ):
+            return self.fail(
+                node,
+                "quote-this",
+                f"{value!r} is read as a number by YAML 1.2 editors; quote it: "
+                f"{self.example(name, value)}",
+            )
         if not node.style and value in _YAML11_ONLY_BOOLEANS:
-            return self.fail(node, "quote-this",
-                             f"{value!r} is read as a boolean by YAML 1.1 tools; quote it: "
-                             f"{self.example(name, value)}")
+            return self.fail(
+                node,
+                "quote-this",
+                f"{value!r} is read as a boolean by YAML 1.1 tools; quote it: "
+                f"{self.example(name, value)}",
+            )
         if not value.isprintable():
             value, changed = sanitize(value)
             if changed:
-                self.warn(node, "control-characters",
-                          f"{name} held control characters, invisible characters (such as "
-                          "zero-width spaces) or terminal escape sequences; they were "
-                          "removed: delete them from the file")
+                self.warn(
+                    node,
+                    "control-characters",
+                    f"{name} held control characters, invisible characters (such as "
+                    "zero-width spaces) or terminal escape sequences; they were "
+                    "removed: delete them from the file",
+                )
         if required and not value.strip():
-            return self.fail(node, "invalid-value",
-                             f"{name} is empty; write its text or remove the field")
+            return self.fail(
+                node, "invalid-value", f"{name} is empty; write its text or remove the field"
+            )
         return value
 
     def example(self, name: str, value: str) -> str:
@@ -469,25 +566,31 @@ class _DeckBuilder:
 
     def quote_this(self, node: ScalarNode, name: str, value: str) -> Any:
         if node.tag == _NULL and value == "":
-            return self.fail(node, "invalid-value",
-                             f"{name} has no value; write it after the colon, or remove "
-                             "the field")
+            return self.fail(
+                node,
+                "invalid-value",
+                f"{name} has no value; write it after the colon, or remove the field",
+            )
         kind = _KIND_OF_TAG[node.tag]
         if node.tag == _BOOL:
             kind = kind.format(value=str(value.lower() in ("yes", "true", "on")).lower())
         elif node.tag in (_INT, _FLOAT):
             shown = _construct(node)
             if shown is None:
-                return self.fail(node, "wrong-type",
-                                 f"{value!r} is tagged as a number but is not one; remove "
-                                 "the tag")
+                return self.fail(
+                    node,
+                    "wrong-type",
+                    f"{value!r} is tagged as a number but is not one; remove the tag",
+                )
             if isinstance(shown, int) and ":" in value:
                 kind = f"the number {shown} (base 60)"
             else:
                 kind = kind.format(value=shown)
-        return self.fail(node, "quote-this",
-                         f"{value!r} is read as {kind} by YAML 1.1; quote it: "
-                         f"{self.example(name, value)}")
+        return self.fail(
+            node,
+            "quote-this",
+            f"{value!r} is read as {kind} by YAML 1.1; quote it: {self.example(name, value)}",
+        )
 
     def boolean(self, node: Node, name: str, owner: Node | None = None) -> Any:
         """Only true/false in the spellings YAML 1.1 and 1.2 agree on."""
@@ -499,29 +602,51 @@ class _DeckBuilder:
                 return True
             if value in _FALSE_WORDS:
                 return False
-            return self.fail(node, "quote-this",
-                             f"{value!r} is a boolean only in YAML 1.1 (other tools read it "
-                             f"as text); write true or false: {name}: "
-                             f"{'true' if value.lower() in ('yes', 'on') else 'false'}")
+            return self.fail(
+                node,
+                "quote-this",
+                f"{value!r} is a boolean only in YAML 1.1 (other tools read it "
+                f"as text); write true or false: {name}: "
+                f"{'true' if value.lower() in ('yes', 'on') else 'false'}",
+            )
         self.scan_children(node)
-        if isinstance(node, ScalarNode) and node.tag == _STR and not node.style and \
-                node.value in _YAML11_ONLY_BOOLEANS:  # y, n: YAML 1.1 booleans PyYAML misses
+        if (
+            isinstance(node, ScalarNode)
+            and node.tag == _STR
+            and not node.style
+            and node.value in _YAML11_ONLY_BOOLEANS
+        ):  # y, n: YAML 1.1 booleans PyYAML misses
             value = node.value
-            return self.fail(node, "quote-this",
-                             f"{value!r} is a boolean only in YAML 1.1 (other tools read it "
-                             f"as text); write true or false: {name}: "
-                             f"{'true' if value.lower() == 'y' else 'false'}")
-        if isinstance(node, ScalarNode) and node.tag == _STR and \
-                node.value in _YAML11_ONLY_BOOLEANS | _TRUE_WORDS | _FALSE_WORDS:
-            return self.fail(node, "wrong-type",
-                             f"{name} must be true or false, written without quotes "
-                             f"(found {node.value!r})")
-        return self.fail(node, "wrong-type",
-                         f"{name} must be true or false, not {_kind(node)}")
+            return self.fail(
+                node,
+                "quote-this",
+                f"{value!r} is a boolean only in YAML 1.1 (other tools read it "
+                f"as text); write true or false: {name}: "
+                f"{'true' if value.lower() == 'y' else 'false'}",
+            )
+        if (
+            isinstance(node, ScalarNode)
+            and node.tag == _STR
+            and node.value in _YAML11_ONLY_BOOLEANS | _TRUE_WORDS | _FALSE_WORDS
+        ):
+            return self.fail(
+                node,
+                "wrong-type",
+                f"{name} must be true or false, written without quotes (found {node.value!r})",
+            )
+        return self.fail(node, "wrong-type", f"{name} must be true or false, not {_kind(node)}")
 
-    def number(self, node: Node, name: str, *, integer: bool, minimum: float | None = None,
-               exclusive: bool = False, maximum: float | None = None,
-               owner: Node | None = None) -> Any:
+    def number(
+        self,
+        node: Node,
+        name: str,
+        *,
+        integer: bool,
+        minimum: float | None = None,
+        exclusive: bool = False,
+        maximum: float | None = None,
+        owner: Node | None = None,
+    ) -> Any:
         """A finite number (an integer when ``integer``) within the given bounds, both
         excluded when ``exclusive``."""
         if not self.visit(node, owner):
@@ -533,18 +658,26 @@ class _DeckBuilder:
             return self.fail(node, "wrong-type", f"{name} must be {wanted}, not {_kind(node)}")
         value = _construct(node)
         if value is None:
-            return self.fail(node, "wrong-type",
-                             f"{name} is tagged as a number but {node.value!r} is not one; "
-                             "remove the tag")
+            return self.fail(
+                node,
+                "wrong-type",
+                f"{name} is tagged as a number but {node.value!r} is not one; remove the tag",
+            )
         if not integer:
             value = float(value)
             if not math.isfinite(value):
                 return self.fail(node, "invalid-value", f"{name} must be a finite number")
-        if minimum is not None and (value <= minimum if exclusive else value < minimum) or \
-                maximum is not None and (value >= maximum if exclusive else value > maximum):
-            return self.fail(node, "invalid-value",
-                             f"{name} is {node.value}; it must be "
-                             f"{_range_text(minimum, exclusive, maximum)}")
+        if (
+            minimum is not None
+            and (value <= minimum if exclusive else value < minimum)
+            or maximum is not None
+            and (value >= maximum if exclusive else value > maximum)
+        ):
+            return self.fail(
+                node,
+                "invalid-value",
+                f"{name} is {node.value}; it must be {_range_text(minimum, exclusive, maximum)}",
+            )
         return value
 
     def identifier(self, node: Node, name: str) -> Any:
@@ -552,22 +685,34 @@ class _DeckBuilder:
         if value is _BAD:
             return _BAD
         if not _ID.fullmatch(value):
-            return self.fail(node, "invalid-value",
-                             f"{name} {value!r} is not a valid id: use lowercase letters, "
-                             "digits, '-' and '_', starting with a letter or digit")
+            return self.fail(
+                node,
+                "invalid-value",
+                f"{name} {value!r} is not a valid id: use lowercase letters, "
+                "digits, '-' and '_', starting with a letter or digit",
+            )
         return value
 
-    def text_list(self, node: Node, name: str, card: dict[str, Location] | None,
-                  *, non_empty: bool = False, owner: Node | None = None) -> Any:
+    def text_list(
+        self,
+        node: Node,
+        name: str,
+        card: dict[str, Location] | None,
+        *,
+        non_empty: bool = False,
+        owner: Node | None = None,
+    ) -> Any:
         """A list of texts; item locations go to ``card`` as ``name[i]``."""
         if not self.visit(node, owner):
             return _BAD
         if not isinstance(node, SequenceNode):
             self.scan_children(node)
-            hint = f" (write {name}: [{node.value}])" if isinstance(node, ScalarNode) and \
-                node.tag == _STR else ""
-            return self.fail(node, "wrong-type",
-                             f"{name} must be a list, not {_kind(node)}{hint}")
+            hint = (
+                f" (write {name}: [{node.value}])"
+                if isinstance(node, ScalarNode) and node.tag == _STR
+                else ""
+            )
+            return self.fail(node, "wrong-type", f"{name} must be a list, not {_kind(node)}{hint}")
         if non_empty and not node.value:
             return self.fail(node, "invalid-value", f"{name} must list at least one item")
         items: list[str] = []
@@ -591,10 +736,13 @@ class _DeckBuilder:
         if isinstance(root, ScalarNode) or isinstance(root, SequenceNode):
             if self.visit(root):
                 self.scan_children(root)
-                self.fail(root, "not-a-mapping",
-                          f"the top level of a deck must be a mapping, not {_kind(root)}: "
-                          "start the file with format: 1, id, title and cards "
-                          "(see docs/deck-format.md)")
+                self.fail(
+                    root,
+                    "not-a-mapping",
+                    f"the top level of a deck must be a mapping, not {_kind(root)}: "
+                    "start the file with format: 1, id, title and cards "
+                    "(see docs/deck-format.md)",
+                )
             return None
         errors_before = self.errors
         fields = self.mapping(root, "the deck", DECK_FIELDS)
@@ -603,16 +751,22 @@ class _DeckBuilder:
         values: dict[str, Any] = {}
         for name in ("format", "id", "title", "cards"):
             if name not in fields:
-                self.fail(root, "missing-field",
-                          f"the deck has no {name!r} field; add it (see docs/deck-format.md)")
+                self.fail(
+                    root,
+                    "missing-field",
+                    f"the deck has no {name!r} field; add it (see docs/deck-format.md)",
+                )
         if "format" in fields:
             format_node = fields["format"][1]
             version = self.number(format_node, "format", integer=True)
             if version is not _BAD and version > FORMAT_VERSION:
                 # A newer format may mean anything: its cards would only produce noise.
-                self.fail(format_node, "unsupported-format",
-                          f"this deck is in format {version}, newer than this trainer reads "
-                          f"({FORMAT_VERSION}); upgrade the trainer")
+                self.fail(
+                    format_node,
+                    "unsupported-format",
+                    f"this deck is in format {version}, newer than this trainer reads "
+                    f"({FORMAT_VERSION}); upgrade the trainer",
+                )
                 if self.check_depth:
                     _check_height(root)  # the rest is not read, but must not be too deep
                 return None
@@ -623,8 +777,9 @@ class _DeckBuilder:
         if "title" in fields:
             values["title"] = self.text(fields["title"][1], "title")
         if "description" in fields:
-            values["description"] = self.text(fields["description"][1], "description",
-                                              required=False)
+            values["description"] = self.text(
+                fields["description"][1], "description", required=False
+            )
         if "sources" in fields:
             values["sources"] = self.sources(fields["sources"][1])
         if "scheduling" in fields:
@@ -633,9 +788,11 @@ class _DeckBuilder:
         if cards_node is not None and self.visit(cards_node):
             if not isinstance(cards_node, SequenceNode):
                 self.scan_children(cards_node)
-                self.fail(cards_node, "wrong-type",
-                          f"cards must be a list of cards ('- id: ...'), not "
-                          f"{_kind(cards_node)}")
+                self.fail(
+                    cards_node,
+                    "wrong-type",
+                    f"cards must be a list of cards ('- id: ...'), not {_kind(cards_node)}",
+                )
             elif not cards_node.value:
                 self.fail(cards_node, "invalid-value", "cards is empty; add at least one card")
         header_failed = self.errors > errors_before
@@ -665,9 +822,11 @@ class _DeckBuilder:
             return _BAD
         if not isinstance(node, SequenceNode):
             self.scan_children(node)
-            return self.fail(node, "wrong-type",
-                             f"sources must be a list of '- file: ... title: ...' entries, "
-                             f"not {_kind(node)}")
+            return self.fail(
+                node,
+                "wrong-type",
+                f"sources must be a list of '- file: ... title: ...' entries, not {_kind(node)}",
+            )
         result: list[Source] = []
         bad = False
         for item in node.value:
@@ -678,8 +837,7 @@ class _DeckBuilder:
             values = {}
             for name in ("file", "title"):
                 if name not in entry:
-                    self.fail(item, "missing-field",
-                              f"this source has no {name!r}; add it")
+                    self.fail(item, "missing-field", f"this source has no {name!r}; add it")
                     bad = True
                     continue
                 values[name] = self.text(entry[name][1], name)
@@ -696,13 +854,15 @@ class _DeckBuilder:
         values: dict[str, Any] = {}
         for name, (_, value) in entry.items():
             if name == "desired_retention":
-                values[name] = self.number(value, name, integer=False, minimum=0,
-                                           exclusive=True, maximum=1)
+                values[name] = self.number(
+                    value, name, integer=False, minimum=0, exclusive=True, maximum=1
+                )
             elif name in ("learning_steps", "relearning_steps"):
                 values[name] = self.durations(value, name)
             elif name == "maximum_interval":
-                values[name] = self.number(value, name, integer=True, minimum=1,
-                                           maximum=MAX_INTERVAL_DAYS)
+                values[name] = self.number(
+                    value, name, integer=True, minimum=1, maximum=MAX_INTERVAL_DAYS
+                )
             elif name == "enable_fuzzing":
                 values[name] = self.boolean(value, name)
             else:
@@ -716,26 +876,34 @@ class _DeckBuilder:
             return _BAD
         if not isinstance(node, SequenceNode):
             self.scan_children(node)
-            return self.fail(node, "wrong-type",
-                             f"{name} must be a list of durations such as [1m, 10m], not "
-                             f"{_kind(node)}")
+            return self.fail(
+                node,
+                "wrong-type",
+                f"{name} must be a list of durations such as [1m, 10m], not {_kind(node)}",
+            )
         minutes: list[float] = []
         bad = False
         for item in node.value:
             if not self.visit(item, node):
                 bad = True
                 continue
-            matched = _DURATION.fullmatch(item.value) if isinstance(item, ScalarNode) \
-                and item.tag == _STR else None
+            matched = (
+                _DURATION.fullmatch(item.value)
+                if isinstance(item, ScalarNode) and item.tag == _STR
+                else None
+            )
             if matched is not None:
                 amount = float(matched.group(1)) * _DURATION_MINUTES[matched.group(2)]
             if matched is None or not 0 < amount <= MAX_INTERVAL_DAYS * 1440:
                 self.scan_children(item)
                 shown = item.value if isinstance(item, ScalarNode) else _kind(item)
-                self.fail(item, "invalid-value",
-                          f"{shown!r} is not a duration; write a positive number and a "
-                          "unit (s, m, h or d), e.g. \"10m\" or \"1d\", of at most "
-                          f"{MAX_INTERVAL_DAYS} days")
+                self.fail(
+                    item,
+                    "invalid-value",
+                    f"{shown!r} is not a duration; write a positive number and a "
+                    'unit (s, m, h or d), e.g. "10m" or "1d", of at most '
+                    f"{MAX_INTERVAL_DAYS} days",
+                )
                 bad = True
                 continue
             minutes.append(amount)
@@ -765,9 +933,11 @@ class _DeckBuilder:
         if not isinstance(node, MappingNode):
             if self.visit(node, owner):
                 self.scan_children(node)
-                self.fail(node, "wrong-type",
-                          f"each card must be a mapping ('- id: ...' then its fields), not "
-                          f"{_kind(node)}")
+                self.fail(
+                    node,
+                    "wrong-type",
+                    f"each card must be a mapping ('- id: ...' then its fields), not {_kind(node)}",
+                )
             return None
         errors_before = self.errors
         node = self.split_missing_dash(node)
@@ -783,16 +953,19 @@ class _DeckBuilder:
                     self.card_id = value.value
                 break
         type_node = next((value for key, value in pairs if _is_name(key, "type")), None)
-        if type_node is not None and isinstance(type_node, ScalarNode) and \
-                type_node.tag == _STR:
+        if type_node is not None and isinstance(type_node, ScalarNode) and type_node.tag == _STR:
             # As self.text reads it: a control character stripped (and warned about) leaves
             # a type that is no longer unknown.
             card_type = _CARD_TYPES.get(sanitize(type_node.value)[0])
-        allowed = (COMMON_CARD_FIELDS + CARD_FIELDS[card_type]) if card_type is not None \
+        allowed = (
+            (COMMON_CARD_FIELDS + CARD_FIELDS[card_type])
+            if card_type is not None
             else _ALL_CARD_FIELDS
+        )
         what = f"a {card_type} card" if card_type is not None else "a card"
-        unknown = partial(self.unknown_card_field, card_type=card_type) \
-            if card_type is not None else None
+        unknown = (
+            partial(self.unknown_card_field, card_type=card_type) if card_type is not None else None
+        )
         entries = self.mapping(node, what, allowed, owner, unknown)
         if entries is None:
             return None
@@ -800,19 +973,24 @@ class _DeckBuilder:
         values: dict[str, Any] = {}
         for name in ("id", "type"):
             if name not in entries and not _key_refused(pairs, name):
-                self.fail(node, "missing-field",
-                          f"this card has no {name!r}; add it"
-                          + ("" if name == "id" else
-                             f" (one of {', '.join(t.value for t in CardType)})"))
+                self.fail(
+                    node,
+                    "missing-field",
+                    f"this card has no {name!r}; add it"
+                    + ("" if name == "id" else f" (one of {', '.join(t.value for t in CardType)})"),
+                )
         if "id" in entries:
             values["id"] = self.identifier(entries["id"][1], "id")
         if "type" in entries:
             type_value = self.text(entries["type"][1], "type")
             if type_value is not _BAD and card_type is None:
-                self.fail(entries["type"][1], "invalid-value",
-                          f"unknown card type {type_value!r}"
-                          f"{_did_you_mean(type_value, _CARD_TYPES)}; use one of "
-                          f"{', '.join(t.value for t in CardType)}")
+                self.fail(
+                    entries["type"][1],
+                    "invalid-value",
+                    f"unknown card type {type_value!r}"
+                    f"{_did_you_mean(type_value, _CARD_TYPES)}; use one of "
+                    f"{', '.join(t.value for t in CardType)}",
+                )
         if card_type is None:
             for name, (_, value) in entries.items():
                 if name not in ("id", "type"):
@@ -821,8 +999,7 @@ class _DeckBuilder:
         values["type"] = card_type
         for name in REQUIRED_CARD_FIELDS[card_type]:
             if name not in entries and not _key_refused(pairs, name):
-                self.fail(node, "missing-field",
-                          f"this {card_type} card has no {name!r}; add it")
+                self.fail(node, "missing-field", f"this {card_type} card has no {name!r}; add it")
         path = self.path
         readers = _FIELD_READERS[card_type]
         seen = self.seen
@@ -838,8 +1015,11 @@ class _DeckBuilder:
             self.clozes(values, locations, entries)
         # Any error about this card (a refused key included) leaves it out: a card is
         # built only from fields that were all read cleanly.
-        if self.errors > errors_before or self.card_id is None or \
-                any(value is _BAD for value in values.values()):
+        if (
+            self.errors > errors_before
+            or self.card_id is None
+            or any(value is _BAD for value in values.values())
+        ):
             return None
         return Card(location=self.at(node), field_locations=locations, **values)
 
@@ -854,28 +1034,38 @@ class _DeckBuilder:
         key = node.value[split][0]
         first = node.value[ids[0]][0]
         indent = " " * max(first.start_mark.column - 2, 0)
-        self.fail(key, "missing-dash",
-                  f"a second 'id' in one card: a new card starts here without its '- '; "
-                  f"write it as '{indent}- id: ...' in line with the dashes of the other "
-                  "cards")
+        self.fail(
+            key,
+            "missing-dash",
+            f"a second 'id' in one card: a new card starts here without its '- '; "
+            f"write it as '{indent}- id: ...' in line with the dashes of the other "
+            "cards",
+        )
         for key, value in node.value[split:]:
             self.scan(key)
             self.scan(value)
-        return MappingNode(node.tag, node.value[:split], node.start_mark, node.end_mark,
-                           node.flow_style)
+        return MappingNode(
+            node.tag, node.value[:split], node.start_mark, node.end_mark, node.flow_style
+        )
 
     def unknown_card_field(self, key: Node, name: str, card_type: CardType) -> None:
         owners = [t.value for t, names in CARD_FIELDS.items() if name in names]
         if owners:
-            self.fail(key, "unknown-field",
-                      f"{name!r} is not a field of {card_type} cards (it belongs to "
-                      f"{', '.join(owners)} cards); remove it or change the type")
+            self.fail(
+                key,
+                "unknown-field",
+                f"{name!r} is not a field of {card_type} cards (it belongs to "
+                f"{', '.join(owners)} cards); remove it or change the type",
+            )
         else:
             allowed = COMMON_CARD_FIELDS + CARD_FIELDS[card_type]
-            self.fail(key, "unknown-field",
-                      f"a {card_type} card has no field {name!r}"
-                      f"{_did_you_mean(name, allowed)}: fix its name or remove it "
-                      f"(allowed: {', '.join(allowed)})")
+            self.fail(
+                key,
+                "unknown-field",
+                f"a {card_type} card has no field {name!r}"
+                f"{_did_you_mean(name, allowed)}: fix its name or remove it "
+                f"(allowed: {', '.join(allowed)})",
+            )
 
     # Field readers: store into ``values`` (Card keyword arguments) and ``locations``.
 
@@ -888,27 +1078,39 @@ class _DeckBuilder:
             if name == "numeric_tolerance":
                 values[name] = self.number(value, name, integer=False, minimum=0)
             elif name == "max_typos":
-                if isinstance(value, ScalarNode) and value.tag == _STR and \
-                        value.value == "auto" and self.visit(value):
+                if (
+                    isinstance(value, ScalarNode)
+                    and value.tag == _STR
+                    and value.value == "auto"
+                    and self.visit(value)
+                ):
                     values[name] = None
                 else:
-                    values[name] = self.number(value, "max_typos (a number or auto)",
-                                               integer=True, minimum=0)
+                    values[name] = self.number(
+                        value, "max_typos (a number or auto)", integer=True, minimum=0
+                    )
             else:
                 values[name] = self.boolean(value, name)
         if any(value is _BAD for value in values.values()):
             return _BAD
         return MatchPolicy(**values)
 
-    def answer_tests(self, node: Node, prefix: str, locations: dict[str, Location],
-                     owner: Node | None = None) -> Any:
+    def answer_tests(
+        self, node: Node, prefix: str, locations: dict[str, Location], owner: Node | None = None
+    ) -> Any:
         entry = self.mapping(node, prefix, ("accept", "reject"), owner=owner)
         if entry is None:
             return _BAD
-        accept = self.text_list(entry["accept"][1], f"{prefix}.accept", locations) \
-            if "accept" in entry else ()
-        reject = self.text_list(entry["reject"][1], f"{prefix}.reject", locations) \
-            if "reject" in entry else ()
+        accept = (
+            self.text_list(entry["accept"][1], f"{prefix}.accept", locations)
+            if "accept" in entry
+            else ()
+        )
+        reject = (
+            self.text_list(entry["reject"][1], f"{prefix}.reject", locations)
+            if "reject" in entry
+            else ()
+        )
         if accept is _BAD or reject is _BAD:
             return _BAD
         return AnswerTests(accept, reject)
@@ -919,9 +1121,11 @@ class _DeckBuilder:
             return None
         if not isinstance(node, MappingNode):
             self.scan_children(node)
-            self.fail(node, "wrong-type",
-                      f"{name} of a cloze card must map deletions to values "
-                      f"(c1: ...), not {_kind(node)}")
+            self.fail(
+                node,
+                "wrong-type",
+                f"{name} of a cloze card must map deletions to values (c1: ...), not {_kind(node)}",
+            )
             return None
         result: dict[int, tuple[Node, Node]] = {}
         ok = True
@@ -933,25 +1137,34 @@ class _DeckBuilder:
             if matched is None:
                 self.scan_children(key)
                 self.scan(value)
-                self.fail(key, "invalid-value",
-                          f"keys of {name} name deletions: c1, c2, ...; "
-                          f"{getattr(key, 'value', _kind(key))!r} is not one: rename it")
+                self.fail(
+                    key,
+                    "invalid-value",
+                    f"keys of {name} name deletions: c1, c2, ...; "
+                    f"{getattr(key, 'value', _kind(key))!r} is not one: rename it",
+                )
                 ok = False
                 continue
             number = int(matched.group(1))
             if number in result:
                 self.scan(value)
                 first = result[number][0].start_mark.line + 1
-                self.fail(key, "duplicate-key",
-                          f"{key.value!r} appears twice in {name} (first on line "
-                          f"{first}); remove one")
+                self.fail(
+                    key,
+                    "duplicate-key",
+                    f"{key.value!r} appears twice in {name} (first on line {first}); remove one",
+                )
                 ok = False
                 continue
             result[number] = (key, value)
         return result if ok else None
 
-    def clozes(self, values: dict[str, Any], locations: dict[str, Location],
-               entries: dict[str, tuple[Node, Node]]) -> None:
+    def clozes(
+        self,
+        values: dict[str, Any],
+        locations: dict[str, Location],
+        entries: dict[str, tuple[Node, Node]],
+    ) -> None:
         text = values.get("question", _BAD)
         parsed = _parse_cloze(text) if text is not _BAD else None
         if isinstance(parsed, tuple):
@@ -959,8 +1172,9 @@ class _DeckBuilder:
             self.cloze_problem(entries["text"][1], text, offset, message)
         elif isinstance(parsed, dict):
             for offset, message in _cloze_ambiguities(text):
-                self.cloze_problem(entries["text"][1], text, offset, message,
-                                   Severity.WARNING, "cloze-ambiguous")
+                self.cloze_problem(
+                    entries["text"][1], text, offset, message, Severity.WARNING, "cloze-ambiguous"
+                )
         if not isinstance(parsed, dict):
             for name in ("alternatives", "tests"):
                 if name in entries and values.get(name) is not _BAD:
@@ -984,9 +1198,12 @@ class _DeckBuilder:
                 if number not in parsed:
                     self.scan(value)
                     existing = ", ".join(f"c{n}" for n in sorted(parsed))
-                    self.fail(key, "cloze-syntax",
-                              f"{field_name} names deletion c{number}, but the text "
-                              f"has only {existing}; fix the number")
+                    self.fail(
+                        key,
+                        "cloze-syntax",
+                        f"{field_name} names deletion c{number}, but the text "
+                        f"has only {existing}; fix the number",
+                    )
                     bad = True
                     continue
                 if field_name == "alternatives":
@@ -1001,24 +1218,36 @@ class _DeckBuilder:
             values["clozes"] = _BAD
             return
         values["clozes"] = tuple(
-            Cloze(number, tuple(answers), tuple(hints), alternatives.get(number, ()),
-                  tests.get(number, AnswerTests()))
+            Cloze(
+                number,
+                tuple(answers),
+                tuple(hints),
+                alternatives.get(number, ()),
+                tests.get(number, AnswerTests()),
+            )
             for number, (answers, hints) in sorted(parsed.items())
         )
 
-    def cloze_problem(self, node: Node, text: str, offset: int, message: str,
-                      severity: Severity = Severity.ERROR, code: str = "cloze-syntax") -> None:
+    def cloze_problem(
+        self,
+        node: Node,
+        text: str,
+        offset: int,
+        message: str,
+        severity: Severity = Severity.ERROR,
+        code: str = "cloze-syntax",
+    ) -> None:
         """Report a cloze problem at its exact place in the file, quoting the text there:
         found in the value as written (plain, quoted or a ``|``/``>`` block), else at
         the start of the value."""
         mark = node.start_mark
         line, column = mark.line + 1, mark.column + 1
         # The first word of the text from the problem on, as the file shows it.
-        words = text[offset:offset + 40].split()
+        words = text[offset : offset + 40].split()
         snippet = words[0] if words else ""
         source = self.text_source
         if snippet and source is not None:
-            span = source[mark.index:node.end_mark.index]
+            span = source[mark.index : node.end_mark.index]
             # The same word may come earlier in the text: take its occurrence in turn.
             turn = text.count(snippet, 0, offset)
             found = -1
@@ -1031,11 +1260,12 @@ class _DeckBuilder:
                 line = source.count("\n", 0, index) + 1
                 column = index - (source.rfind("\n", 0, index) + 1) + 1
         if code == "cloze-syntax":
-            shown = text[offset:offset + 30].split("\n")[0]
+            shown = text[offset : offset + 30].split("\n")[0]
             shown += "..." if len(text) > offset + len(shown) else ""
             message = f"{message} (at {shown!r})"
-        self.diagnostics.append(Diagnostic(self.path, line, column, severity, code, message,
-                                           self.card_id))
+        self.diagnostics.append(
+            Diagnostic(self.path, line, column, severity, code, message, self.card_id)
+        )
         if severity is Severity.ERROR:
             self.errors += 1
 
@@ -1049,8 +1279,9 @@ def _key_refused(pairs: list[tuple[Node, Node]], name: str) -> bool:
     """Whether ``name`` is written as a key that was refused for its tag (already
     reported as ``unsafe-tag``: a ``missing-field`` error too would point to the wrong
     fix)."""
-    return any(isinstance(key, ScalarNode) and key.tag != _STR and key.value == name
-               for key, _ in pairs)
+    return any(
+        isinstance(key, ScalarNode) and key.tag != _STR and key.value == name for key, _ in pairs
+    )
 
 
 _DROPPED: Any = object()
@@ -1072,15 +1303,20 @@ def _construct(node: ScalarNode) -> Any:
 
 def _range_text(minimum: float | None, exclusive: bool, maximum: float | None) -> str:
     if minimum is not None and maximum is not None:
-        return f"between {minimum:g} and {maximum:g} (both excluded)" if exclusive else \
-            f"between {minimum:g} and {maximum:g}"
+        return (
+            f"between {minimum:g} and {maximum:g} (both excluded)"
+            if exclusive
+            else f"between {minimum:g} and {maximum:g}"
+        )
     if minimum is not None:
         return f"greater than {minimum:g}" if exclusive else f"at least {minimum:g}"
     return f"less than {maximum:g}"
 
 
-_CLOSES_NOTHING = ("'}}' closes no deletion; remove it, add the '{{c1::' it closes, or "
-                   "write it as \\}} if it is text")
+_CLOSES_NOTHING = (
+    "'}}' closes no deletion; remove it, add the '{{c1::' it closes, or "
+    "write it as \\}} if it is text"
+)
 
 
 def _parse_cloze(text: str) -> dict[int, tuple[list[str], list[str | None]]] | tuple[int, str]:
@@ -1100,8 +1336,9 @@ def _parse_cloze(text: str) -> dict[int, tuple[list[str], list[str | None]]] | t
             return closing, _CLOSES_NOTHING
         head = _CLOZE_HEAD.match(text, opening + 2)
         if head is None:
-            return opening, ("a deletion must start with '{{c' and its number then '::', "
-                             "as in {{c1::answer}}")
+            return opening, (
+                "a deletion must start with '{{c' and its number then '::', as in {{c1::answer}}"
+            )
         number = int(head.group(1))
         if number == 0:
             return opening, "deletion numbers start at 1: write {{c1::...}}, not {{c0::...}}"
@@ -1111,8 +1348,10 @@ def _parse_cloze(text: str) -> dict[int, tuple[list[str], list[str | None]]] | t
         if end < 0:
             return opening, "this deletion is never closed: add '}}' after its answer"
         if 0 <= nested < end:
-            return nested, ("deletions cannot be nested: close the previous one with '}}' "
-                            "first, or write braces of the answer as \\{ and \\}")
+            return nested, (
+                "deletions cannot be nested: close the previous one with '}}' "
+                "first, or write braces of the answer as \\{ and \\}"
+            )
         answer, hint, _ = split_deletion(text[body_start:end])
         if not answer.strip():
             return opening, "this deletion has no answer: write {{c1::answer}}"
@@ -1121,8 +1360,10 @@ def _parse_cloze(text: str) -> dict[int, tuple[list[str], list[str | None]]] | t
         hints.append(hint if hint is not None and hint.strip() else None)
         position = end + 2
     if not deletions:
-        return 0, ("a cloze text needs at least one deletion such as {{c1::answer}}; "
-                   "or make it a basic card")
+        return 0, (
+            "a cloze text needs at least one deletion such as {{c1::answer}}; "
+            "or make it a basic card"
+        )
     return deletions
 
 
@@ -1154,15 +1395,26 @@ def _cloze_ambiguities(text: str) -> list[tuple[int, str]]:
         head = _CLOZE_HEAD.match(text, start + 2)
         assert head is not None
         raw = text[start:end]
-        separators = split_deletion(text[head.end():end - 2])[2]
-        if separators > 1 or not (_balanced(answer) and _balanced(hint)) or \
-                " " not in hint and _SCOPE_LIKE.fullmatch(answer):
-            escaped = raw.replace("::", "\\::").replace("{{c" + str(number) + "\\::",
-                                                        "{{c" + str(number) + "::", 1)
-            found.append((start, (
-                f"{raw!r} reads as the answer {answer!r} with the hint {hint!r}; if '::' "
-                f"is part of the answer, escape it: {escaped}; if it starts a hint, put a "
-                "space after it (':: hint')")))
+        separators = split_deletion(text[head.end() : end - 2])[2]
+        if (
+            separators > 1
+            or not (_balanced(answer) and _balanced(hint))
+            or " " not in hint
+            and _SCOPE_LIKE.fullmatch(answer)
+        ):
+            escaped = raw.replace("::", "\\::").replace(
+                "{{c" + str(number) + "\\::", "{{c" + str(number) + "::", 1
+            )
+            found.append(
+                (
+                    start,
+                    (
+                        f"{raw!r} reads as the answer {answer!r} with the hint {hint!r}; if '::' "
+                        f"is part of the answer, escape it: {escaped}; if it starts a hint, put a "
+                        "space after it (':: hint')"
+                    ),
+                )
+            )
     return found
 
 
@@ -1189,8 +1441,10 @@ def _read_source(builder: _DeckBuilder, node: Node, values: dict, locations: dic
 
 def _read_list(name: str) -> _Reader:
     def read(builder: _DeckBuilder, node: Node, values: dict, locations: dict) -> None:
-        values[name] = builder.text_list(node, name, locations,
-                                         non_empty=name in ("options", "answers", "items"))
+        values[name] = builder.text_list(
+            node, name, locations, non_empty=name in ("options", "answers", "items")
+        )
+
     return read
 
 
@@ -1207,19 +1461,16 @@ def _read_match(builder: _DeckBuilder, node: Node, values: dict, locations: dict
     values["match"] = builder.match_policy(node)
 
 
-def _read_typed_tests(builder: _DeckBuilder, node: Node, values: dict,
-                      locations: dict) -> None:
+def _read_typed_tests(builder: _DeckBuilder, node: Node, values: dict, locations: dict) -> None:
     values["tests"] = builder.answer_tests(node, "tests", locations)
 
 
-def _read_cloze_text(builder: _DeckBuilder, node: Node, values: dict,
-                     locations: dict) -> None:
+def _read_cloze_text(builder: _DeckBuilder, node: Node, values: dict, locations: dict) -> None:
     locations["question"] = locations["text"]
     values["question"] = builder.text(node, "text")
 
 
-def _read_statement(builder: _DeckBuilder, node: Node, values: dict,
-                    locations: dict) -> None:
+def _read_statement(builder: _DeckBuilder, node: Node, values: dict, locations: dict) -> None:
     locations["question"] = locations["statement"]
     values["question"] = builder.text(node, "statement")
 
@@ -1231,6 +1482,7 @@ def _read_later(builder: _DeckBuilder, node: Node, values: dict, locations: dict
 def _plain_text(name: str, required: bool = True) -> _Reader:
     def read(builder: _DeckBuilder, node: Node, values: dict, locations: dict) -> None:
         values[name] = builder.text(node, name, required=required)
+
     return read
 
 
@@ -1242,17 +1494,35 @@ _COMMON_READERS: dict[str, _Reader] = {
     "explanation": _plain_text("explanation", required=False),
 }
 _FIELD_READERS: dict[CardType, dict[str, _Reader]] = {
-    CardType.BASIC: {"front": _plain_text("front"), "back": _plain_text("back"),
-                     "reverse": _read_reverse},
-    CardType.CLOZE: {"text": _read_cloze_text, "alternatives": _read_later,
-                     "tests": _read_later, "match": _read_match},
-    CardType.TYPED: {"question": _plain_text("question"), "answer": _plain_text("answer"),
-                     "alternatives": _read_list("alternatives"), "wrong": _read_list("wrong"),
-                     "match": _read_match, "tests": _read_typed_tests},
-    CardType.CHOICE: {"question": _plain_text("question"), "answer": _plain_text("answer"),
-                      "options": _read_list("options")},
-    CardType.MULTI: {"question": _plain_text("question"), "answers": _read_list("answers"),
-                     "options": _read_list("options")},
+    CardType.BASIC: {
+        "front": _plain_text("front"),
+        "back": _plain_text("back"),
+        "reverse": _read_reverse,
+    },
+    CardType.CLOZE: {
+        "text": _read_cloze_text,
+        "alternatives": _read_later,
+        "tests": _read_later,
+        "match": _read_match,
+    },
+    CardType.TYPED: {
+        "question": _plain_text("question"),
+        "answer": _plain_text("answer"),
+        "alternatives": _read_list("alternatives"),
+        "wrong": _read_list("wrong"),
+        "match": _read_match,
+        "tests": _read_typed_tests,
+    },
+    CardType.CHOICE: {
+        "question": _plain_text("question"),
+        "answer": _plain_text("answer"),
+        "options": _read_list("options"),
+    },
+    CardType.MULTI: {
+        "question": _plain_text("question"),
+        "answers": _read_list("answers"),
+        "options": _read_list("options"),
+    },
     CardType.ORDER: {"question": _plain_text("question"), "items": _read_list("items")},
     CardType.TRUEFALSE: {"statement": _read_statement, "answer": _read_truth},
 }
@@ -1298,9 +1568,15 @@ def _valid_text(node: Node, required: bool = True) -> str | None:
     if node.__class__ is not ScalarNode or node.tag != _STR:
         return None
     value: str = node.value
-    if not node.style and value and (
+    if (
+        not node.style
+        and value
+        and (
             value in _YAML11_ONLY_BOOLEANS
-            or value[0] in _NUMBER_START and _YAML12_NUMBER.fullmatch(value)):
+            or value[0] in _NUMBER_START
+            and _YAML12_NUMBER.fullmatch(value)
+        )
+    ):
         return None
     if not value.isprintable():
         value, changed = sanitize(value)  # newlines and tabs stay, unreported
@@ -1322,8 +1598,9 @@ def _labels(name: str, count: int) -> list[str]:
     return labels
 
 
-def _valid_text_list(node: Node, name: str, locations: dict[str, Any], path: Path,
-                     non_empty: bool = False) -> tuple[str, ...] | None:
+def _valid_text_list(
+    node: Node, name: str, locations: dict[str, Any], path: Path, non_empty: bool = False
+) -> tuple[str, ...] | None:
     if node.__class__ is not SequenceNode or node.tag != _SEQ:
         return None
     items = node.value
@@ -1398,8 +1675,9 @@ def _valid_match(node: Node) -> MatchPolicy | None:
     return MatchPolicy(**values)
 
 
-def _valid_tests(node: Node, prefix: str, locations: dict[str, Any],
-                 path: Path) -> AnswerTests | None:
+def _valid_tests(
+    node: Node, prefix: str, locations: dict[str, Any], path: Path
+) -> AnswerTests | None:
     entries = _valid_mapping(node, ("accept", "reject"))
     if entries is None:
         return None
@@ -1435,23 +1713,46 @@ def _valid_per_deletion(node: Node, parsed: dict) -> list[tuple[int, Node]] | No
 
 
 # What each field of a card type is, for _read_valid_card.
-_TEXT, _OPTIONAL_TEXT, _LIST, _NON_EMPTY_LIST, _SOURCE, _BOOLEAN, _TRUTH, _MATCH, \
-    _TESTS, _QUESTION, _LATER, _SKIP = range(12)
+(
+    _TEXT,
+    _OPTIONAL_TEXT,
+    _LIST,
+    _NON_EMPTY_LIST,
+    _SOURCE,
+    _BOOLEAN,
+    _TRUTH,
+    _MATCH,
+    _TESTS,
+    _QUESTION,
+    _LATER,
+    _SKIP,
+) = range(12)
 _FIELD_KINDS: dict[CardType, dict[str, int]] = {
     CardType.BASIC: {"front": _TEXT, "back": _TEXT, "reverse": _BOOLEAN},
-    CardType.CLOZE: {"text": _QUESTION, "alternatives": _LATER, "tests": _LATER,
-                     "match": _MATCH},
-    CardType.TYPED: {"question": _TEXT, "answer": _TEXT, "alternatives": _LIST,
-                     "wrong": _LIST, "match": _MATCH, "tests": _TESTS},
+    CardType.CLOZE: {"text": _QUESTION, "alternatives": _LATER, "tests": _LATER, "match": _MATCH},
+    CardType.TYPED: {
+        "question": _TEXT,
+        "answer": _TEXT,
+        "alternatives": _LIST,
+        "wrong": _LIST,
+        "match": _MATCH,
+        "tests": _TESTS,
+    },
     CardType.CHOICE: {"question": _TEXT, "answer": _TEXT, "options": _NON_EMPTY_LIST},
-    CardType.MULTI: {"question": _TEXT, "answers": _NON_EMPTY_LIST,
-                     "options": _NON_EMPTY_LIST},
+    CardType.MULTI: {"question": _TEXT, "answers": _NON_EMPTY_LIST, "options": _NON_EMPTY_LIST},
     CardType.ORDER: {"question": _TEXT, "items": _NON_EMPTY_LIST},
     CardType.TRUEFALSE: {"statement": _QUESTION, "answer": _TRUTH},
 }
 for _kinds in _FIELD_KINDS.values():
-    _kinds.update({"id": _SKIP, "type": _SKIP, "tags": _LIST, "source": _SOURCE,
-                   "explanation": _OPTIONAL_TEXT})
+    _kinds.update(
+        {
+            "id": _SKIP,
+            "type": _SKIP,
+            "tags": _LIST,
+            "source": _SOURCE,
+            "explanation": _OPTIONAL_TEXT,
+        }
+    )
 del _kinds
 
 
@@ -1525,19 +1826,25 @@ def _read_valid_card(node: Node, path: Path) -> Card | None:
             return None
         values["clozes"] = clozes
     mark = node.start_mark
-    return Card(location=Location(path, mark.line + 1, mark.column + 1),
-                field_locations=_FieldLocations(path, locations), **values)
+    return Card(
+        location=Location(path, mark.line + 1, mark.column + 1),
+        field_locations=_FieldLocations(path, locations),
+        **values,
+    )
 
 
-def _valid_clozes(text: str, entries: dict[str, Node], locations: dict[str, Any],
-                  path: Path) -> tuple[Cloze, ...] | None:
+def _valid_clozes(
+    text: str, entries: dict[str, Node], locations: dict[str, Any], path: Path
+) -> tuple[Cloze, ...] | None:
     parsed = _parse_cloze(text)
     if not isinstance(parsed, dict) or _cloze_ambiguities(text):
         return None
     alternatives: dict[int, tuple[str, ...]] = {}
     tests: dict[int, AnswerTests] = {}
     per_deletion: tuple[tuple[str, Callable[..., Any], dict[int, Any]], ...] = (
-        ("alternatives", _valid_text_list, alternatives), ("tests", _valid_tests, tests))
+        ("alternatives", _valid_text_list, alternatives),
+        ("tests", _valid_tests, tests),
+    )
     for name, read, into in per_deletion:
         if name not in entries:
             continue
@@ -1552,8 +1859,13 @@ def _valid_clozes(text: str, entries: dict[str, Node], locations: dict[str, Any]
                 return None
             into[number] = got
     return tuple(
-        Cloze(number, tuple(answers), tuple(hints), alternatives.get(number, ()),
-              tests.get(number, _NO_TESTS))
+        Cloze(
+            number,
+            tuple(answers),
+            tuple(hints),
+            alternatives.get(number, ()),
+            tests.get(number, _NO_TESTS),
+        )
         for number, (answers, hints) in sorted(parsed.items())
     )
 
@@ -1570,6 +1882,9 @@ def _check_height(root: Node) -> None:
         if depth > MAX_DEPTH:
             raise _MaybeTooDeep
         seen.add(id(node))
-        children = node.value if isinstance(node, SequenceNode) else \
-            [child for pair in node.value for child in pair]
+        children = (
+            node.value
+            if isinstance(node, SequenceNode)
+            else [child for pair in node.value for child in pair]
+        )
         stack.extend((child, depth + 1) for child in children)

@@ -261,7 +261,7 @@ def split_deletion(body: str) -> tuple[str, str | None, int]:
     cut = find_unescaped(body, "::")
     if cut < 0:
         return cloze_unescape(body), None, 0
-    hint = body[cut + 2:]
+    hint = body[cut + 2 :]
     separators, position = 1, find_unescaped(hint, "::")
     while position >= 0:
         separators += 1
@@ -284,7 +284,7 @@ def cloze_deletions(text: str) -> Iterator[tuple[int, int, int, str, str | None]
         closing = find_unescaped(text, "}}", head.end())
         if closing < 0:
             return
-        answer, hint, _ = split_deletion(text[head.end():closing])
+        answer, hint, _ = split_deletion(text[head.end() : closing])
         yield opening, closing + 2, int(head.group(1)), answer, hint
         position = closing + 2
 

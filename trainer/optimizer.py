@@ -80,8 +80,12 @@ class Metrics:
     n: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"log_loss": self.log_loss, "rmse_bins": self.rmse_bins, "auc": self.auc,
-                "n": self.n}
+        return {
+            "log_loss": self.log_loss,
+            "rmse_bins": self.rmse_bins,
+            "auc": self.auc,
+            "n": self.n,
+        }
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,9 @@ def _elapsed(days: StudyDays, previous: datetime, later: datetime) -> int:
     return max(0, days.between(previous.timestamp(), later.timestamp()))
 
 
-def long_term_times(cards: dict[str, list[Review]],
-                    days: StudyDays = DEFAULT_DAYS) -> list[datetime]:
+def long_term_times(
+    cards: dict[str, list[Review]], days: StudyDays = DEFAULT_DAYS
+) -> list[datetime]:
     """Times of every long-term review (on a later study day than the card's previous)."""
     times = []
     for history in cards.values():
@@ -177,8 +182,9 @@ def long_term_times(cards: dict[str, list[Review]],
     return sorted(times)
 
 
-def training_items(cards: dict[str, list[Review]], before: datetime | None = None,
-                   days: StudyDays = DEFAULT_DAYS) -> list[Any]:
+def training_items(
+    cards: dict[str, list[Review]], before: datetime | None = None, days: StudyDays = DEFAULT_DAYS
+) -> list[Any]:
     """``fsrs-rs`` training items: for each long-term review before ``before``, the card's
     answers up to and including it, with the study days elapsed between them."""
     rs = _rs()
@@ -198,16 +204,21 @@ def training_items(cards: dict[str, list[Review]], before: datetime | None = Non
 
 
 def predict(
-    cards: dict[str, list[Review]], parameters: Sequence[float], since: datetime | None = None,
+    cards: dict[str, list[Review]],
+    parameters: Sequence[float],
+    since: datetime | None = None,
     days: StudyDays = DEFAULT_DAYS,
 ) -> list[Prediction]:
     """Replay every card with the trainer's scheduler and predict each long-term review at
     or after ``since`` (all of them when ``None``)."""
     from trainer.scheduling import CardState, Grade, Scheduler, SchedulerSettings
 
-    scheduler = Scheduler(SchedulerSettings(
-        parameters=tuple(parameters), enable_fuzzing=False,
-        day_rollover_hour=days.rollover_hour), days.zone)
+    scheduler = Scheduler(
+        SchedulerSettings(
+            parameters=tuple(parameters), enable_fuzzing=False, day_rollover_hour=days.rollover_hour
+        ),
+        days.zone,
+    )
     predictions = []
     for history in cards.values():
         state = CardState()
@@ -219,9 +230,9 @@ def predict(
                 if elapsed >= 1 and (since is None or review.time >= since):
                     probability = scheduler.retrievability(state, review.time)
                     assert probability is not None
-                    predictions.append(Prediction(
-                        probability, review.rating > 1, elapsed, number, lapses
-                    ))
+                    predictions.append(
+                        Prediction(probability, review.rating > 1, elapsed, number, lapses)
+                    )
                 if elapsed >= 1 and review.rating == 1:
                     lapses += 1
             state = scheduler.review("", state, Grade(review.rating), review.time)
@@ -288,8 +299,12 @@ def auc(probabilities: Sequence[float], outcomes: Sequence[bool]) -> float | Non
 def metrics(predictions: Sequence[Prediction]) -> Metrics:
     probabilities = [p.probability for p in predictions]
     outcomes = [p.recalled for p in predictions]
-    return Metrics(log_loss(probabilities, outcomes), rmse_bins(predictions),
-                   auc(probabilities, outcomes), len(predictions))
+    return Metrics(
+        log_loss(probabilities, outcomes),
+        rmse_bins(predictions),
+        auc(probabilities, outcomes),
+        len(predictions),
+    )
 
 
 # -- fitting ---------------------------------------------------------------------------
@@ -326,8 +341,11 @@ def suggest_retention(parameters: Sequence[float], n_cards: int) -> float:
     return round(float(rs.optimal_retention(config, list(parameters))), 4)
 
 
-def split(cards: dict[str, list[Review]], test_fraction: float = TEST_FRACTION,
-          days: StudyDays = DEFAULT_DAYS) -> tuple[datetime, int]:
+def split(
+    cards: dict[str, list[Review]],
+    test_fraction: float = TEST_FRACTION,
+    days: StudyDays = DEFAULT_DAYS,
+) -> tuple[datetime, int]:
     """The time-series split point (the first held-out long-term review) and the number of
     long-term reviews; raises :class:`NotEnoughReviews`."""
     times = long_term_times(cards, days)
@@ -336,8 +354,13 @@ def split(cards: dict[str, list[Review]], test_fraction: float = TEST_FRACTION,
     return times[int(len(times) * (1 - test_fraction))], len(times)
 
 
-def fit(reviews: Sequence[Review], *, test_fraction: float = TEST_FRACTION,
-        with_retention: bool = True, days: StudyDays = DEFAULT_DAYS) -> FitReport:
+def fit(
+    reviews: Sequence[Review],
+    *,
+    test_fraction: float = TEST_FRACTION,
+    with_retention: bool = True,
+    days: StudyDays = DEFAULT_DAYS,
+) -> FitReport:
     """Fit FSRS weights to ``reviews`` and check them on the latest ones, counting elapsed
     time in ``days`` (the learner's study days).
 
@@ -395,8 +418,9 @@ def reviews_from_progress(progress_dir: Path) -> list[Review]:
     if not progress_dir.is_dir():
         return []
     # Reading only: the store is not opened (no snapshot, no replay, nothing written).
-    store = ProgressStore(progress_dir, device="optimize", clock=SystemClock(),
-                          scheduler_for=lambda key: None)  # type: ignore[arg-type,return-value]
+    store = ProgressStore(
+        progress_dir, device="optimize", clock=SystemClock(), scheduler_for=lambda key: None
+    )  # type: ignore[arg-type,return-value]
     return [
         Review(event.key or "", event.when, event.grade, event.duration_ms)
         for event in store.all_events()

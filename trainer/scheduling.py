@@ -81,9 +81,14 @@ class SchedulerSettings:
     def fingerprint(self) -> str:
         """A short stable digest of what affects computed intervals (for caches)."""
         relevant = (
-            self.desired_retention, self.learning_steps, self.relearning_steps,
-            self.maximum_interval, self.enable_fuzzing, self.parameters,
-            self.day_rollover_hour, "study-days",
+            self.desired_retention,
+            self.learning_steps,
+            self.relearning_steps,
+            self.maximum_interval,
+            self.enable_fuzzing,
+            self.parameters,
+            self.day_rollover_hour,
+            "study-days",
         )
         return hashlib.sha1(repr(relevant).encode()).hexdigest()[:16]
 
@@ -146,8 +151,9 @@ class Scheduler:
     review; Easy >= Good + 1 when graduating; fuzz as Anki draws it.
     """
 
-    def __init__(self, settings: SchedulerSettings = SchedulerSettings(),
-                 zone: tzinfo | None = None) -> None:
+    def __init__(
+        self, settings: SchedulerSettings = SchedulerSettings(), zone: tzinfo | None = None
+    ) -> None:
         import fsrs  # deferred: only needed once something is scheduled
 
         self.settings = settings
@@ -164,7 +170,8 @@ class Scheduler:
             **kwargs,  # type: ignore[arg-type]
         )
         self._days_per_stability = days_per_stability(
-            self._fsrs.parameters, settings.desired_retention)
+            self._fsrs.parameters, settings.desired_retention
+        )
 
     def _card(self, state: CardState, when: datetime) -> Any:
         """``state`` as an ``fsrs`` card whose last review lies exactly as many whole days
@@ -219,8 +226,9 @@ class Scheduler:
             lapses=state.lapses + (1 if lapsed else 0),
         )
 
-    def _interval_days(self, key: str, state: CardState, card: Any, grade: Grade,
-                       stability: float, when: datetime) -> int:
+    def _interval_days(
+        self, key: str, state: CardState, card: Any, grade: Grade, stability: float, when: datetime
+    ) -> int:
         """Days until a card that is (now) in review comes back, by Anki's rules."""
         import fsrs
 
@@ -237,8 +245,7 @@ class Scheduler:
         if state.state == REVIEW and grade != Grade.AGAIN:
             assert state.due is not None and state.last_review is not None
             scheduled = max(0, self.days.between(state.last_review, state.due))
-            return passing_review_interval(
-                int(grade), raw, scheduled, maximum, fuzz)  # type: ignore[arg-type]
+            return passing_review_interval(int(grade), raw, scheduled, maximum, fuzz)  # type: ignore[arg-type]
         if grade == Grade.EASY:
             return graduating_easy_interval(raw(Grade.GOOD), raw(Grade.EASY), maximum, fuzz)
         return graduating_interval(raw(grade), maximum, fuzz)
@@ -272,8 +279,12 @@ def is_guessable(card: Card) -> bool:
 
 
 def suggest_grade(
-    correct: bool | None, duration: float | None, settings: SchedulerSettings,
-    *, typos: int = 0, lucky_guess: bool = False,
+    correct: bool | None,
+    duration: float | None,
+    settings: SchedulerSettings,
+    *,
+    typos: int = 0,
+    lucky_guess: bool = False,
 ) -> Grade:
     """The grade proposed to the learner, who may override it before it is recorded.
 

@@ -29,7 +29,13 @@ from trainer.clock import Clock
 from trainer.deckcache import deck_outline
 from trainer.model import Card, CardType, Deck, StudyCard
 from trainer.progress.errors import ProgressError
-from trainer.progress.events import encode_mark, encode_review, encode_undo, now_text, truncate_to_ms
+from trainer.progress.events import (
+    encode_mark,
+    encode_review,
+    encode_undo,
+    now_text,
+    truncate_to_ms,
+)
 from trainer.progress.replay import CardRecord
 from trainer.progress.table import KIND_CODES, SUSPENDED
 from trainer.progress.store import new_event_id
@@ -108,8 +114,16 @@ class DayAhead:
 _EMPTY_RECORD = CardRecord()
 
 __all__ = [
-    "Answer", "CardChanged", "CardProgress", "Collection", "DayAhead", "DeckCounts",
-    "ProgressError", "ReviewEvent", "SessionSummary", "StudySession",
+    "Answer",
+    "CardChanged",
+    "CardProgress",
+    "Collection",
+    "DayAhead",
+    "DeckCounts",
+    "ProgressError",
+    "ReviewEvent",
+    "SessionSummary",
+    "StudySession",
 ]
 
 #: Learning cards due within this many seconds are shown early when nothing else is left
@@ -214,7 +228,11 @@ class Collection:
                 seen.add(result.deck.id)
                 decks.append(result.deck)
         return cls(
-            decks, progress_dir, clock=clock, config=config, device=device,
+            decks,
+            progress_dir,
+            clock=clock,
+            config=config,
+            device=device,
             load_diagnostics=diagnostics,
         )
 
@@ -280,11 +298,19 @@ class Collection:
             first = seen.setdefault(card.id, card)
             if first is not card:
                 where = card.location
-                self.load_diagnostics.append(Diagnostic(
-                    where.path, where.line, where.column, Severity.ERROR, "duplicate-card-id",
-                    f"card id {card.id!r} is already used on line {first.location.line}; "
-                    "only that card is studied (progress is kept by id): give this card "
-                    "another id", card.id))
+                self.load_diagnostics.append(
+                    Diagnostic(
+                        where.path,
+                        where.line,
+                        where.column,
+                        Severity.ERROR,
+                        "duplicate-card-id",
+                        f"card id {card.id!r} is already used on line {first.location.line}; "
+                        "only that card is studied (progress is kept by id): give this card "
+                        "another id",
+                        card.id,
+                    )
+                )
         return True
 
     def _index_siblings(self, cards: list[StudyCard]) -> None:
@@ -342,7 +368,8 @@ class Collection:
             if len(siblings) < 2 or not note.startswith(prefix):
                 continue
             studied = [
-                c.key for c in siblings
+                c.key
+                for c in siblings
                 if (last := self._record(c.key).state.last_review) is not None
                 and last >= day_start_ts
             ]
@@ -489,8 +516,9 @@ class Collection:
                 if state.due < tomorrow_end:
                     reviews += 1
             count += min(reviews, settings.reviews_per_day) + min(new, settings.new_per_day)
-        when = None if next_due is None else to_datetime(next_due).astimezone(
-            self.clock.now().tzinfo)
+        when = (
+            None if next_due is None else to_datetime(next_due).astimezone(self.clock.now().tzinfo)
+        )
         return DayAhead(tomorrow=count, next_due=when)
 
     # -- cards -----------------------------------------------------------------------
@@ -525,9 +553,9 @@ class Collection:
         return CardProgress(
             key=key,
             state=state.state,
-            due=None if state.due is None else to_datetime(state.due).astimezone(
-                self.clock.now().tzinfo
-            ),
+            due=None
+            if state.due is None
+            else to_datetime(state.due).astimezone(self.clock.now().tzinfo),
             stability=state.stability,
             difficulty=state.difficulty,
             retrievability=scheduler.retrievability(state, self.clock.now()),
@@ -648,7 +676,8 @@ class _StudyCardIndex:
             ids, _ = deck_outline(deck)
             # The first card with an id wins (a duplicate id is reported, not studied).
             positions = self._positions[deck_id] = dict(
-                zip(reversed(ids), range(len(ids) - 1, -1, -1)))
+                zip(reversed(ids), range(len(ids) - 1, -1, -1))
+            )
         return deck_id, card_id, positions.get(card_id)
 
     def get(self, key: str) -> StudyCard | None:
@@ -693,9 +722,21 @@ class _DeckDay:
     a dataclass costs about half a millisecond of every start-up.
     """
 
-    __slots__ = ("deck_id", "buried", "new_keys", "learning", "review_keys", "review_dues",
-                 "new_done", "review_done", "reviewed_today", "suspended", "total",
-                 "new_left", "review_left")
+    __slots__ = (
+        "deck_id",
+        "buried",
+        "new_keys",
+        "learning",
+        "review_keys",
+        "review_dues",
+        "new_done",
+        "review_done",
+        "reviewed_today",
+        "suspended",
+        "total",
+        "new_left",
+        "review_left",
+    )
 
     def __init__(self, deck_id: str, buried: set[str]) -> None:
         self.deck_id = deck_id
@@ -720,8 +761,14 @@ class _Recorded:
 
     __slots__ = ("card", "event_ids", "before", "limit", "answer")
 
-    def __init__(self, card: StudyCard, event_ids: list[str], before: CardRecord,
-                 limit: str, answer: tuple[Grade, bool | None, float] | None) -> None:
+    def __init__(
+        self,
+        card: StudyCard,
+        event_ids: list[str],
+        before: CardRecord,
+        limit: str,
+        answer: tuple[Grade, bool | None, float] | None,
+    ) -> None:
         self.card = card
         self.event_ids = event_ids
         self.before = before
@@ -798,7 +845,9 @@ class StudySession:
         # caches with it rather than checking 50,000 keys one by one again.
         version = self.collection.store.version
         self._learning_cache: tuple[tuple[int, float, int], list[tuple[float, str]]] | None = (
-            (version, self._day_end, len(self._buried_now)), learning)
+            (version, self._day_end, len(self._buried_now)),
+            learning,
+        )
         counts = DeckCounts(
             new=sum(min(len(day.new_keys), day.new_left) for day in days),
             learning=len(learning),
@@ -808,8 +857,9 @@ class StudySession:
             reviewed_today=len(self._answers),
         )
         self._remaining_cache: tuple[tuple, DeckCounts] | None = (
-            (version, self._day_end, len(self._answers), self._suspended,
-             len(self._buried_now)), counts)
+            (version, self._day_end, len(self._answers), self._suspended, len(self._buried_now)),
+            counts,
+        )
 
     def _deck_of(self, key: str) -> str:
         return key.split("/", 1)[0]
@@ -823,7 +873,11 @@ class StudySession:
             return False
         state = record.state.state
         if want == NEW:
-            return state == NEW and self._new_left.get(self._deck_of(key), 0) > 0 and not self._is_buried(key)
+            return (
+                state == NEW
+                and self._new_left.get(self._deck_of(key), 0) > 0
+                and not self._is_buried(key)
+            )
         if want == REVIEW:
             return (
                 state == REVIEW
@@ -873,8 +927,9 @@ class StudySession:
             yield self._reviews[min(range(len(dues)), key=dues.__getitem__)]
             if self._review_order is None:
                 reviews = self._reviews
-                self._review_order = list(map(
-                    reviews.__getitem__, sorted(range(len(dues)), key=dues.__getitem__)))
+                self._review_order = list(
+                    map(reviews.__getitem__, sorted(range(len(dues)), key=dues.__getitem__))
+                )
             yield from islice(self._review_order, 1, None)
         else:
             yield from self._review_order
@@ -905,8 +960,10 @@ class StudySession:
     def _advance(self) -> None:
         # A new study day (4 am passed mid-session) brings a new queue and new limits;
         # so do answers from other windows: they count against the same daily limits.
-        if (self._clock.now().timestamp() >= self._day_end
-                or self.collection.store.foreign_version != self._foreign_version):
+        if (
+            self._clock.now().timestamp() >= self._day_end
+            or self.collection.store.foreign_version != self._foreign_version
+        ):
             self._build()
         key = self._next_key()
         self._show(None if key is None else self.collection._cards[key])
@@ -935,8 +992,13 @@ class StudySession:
     @property
     def remaining(self) -> DeckCounts:
         """Cards left today over the session's decks (new, learning, due)."""
-        stamp = (self.collection.store.version, self._day_end, len(self._answers),
-                 self._suspended, len(self._buried_now))
+        stamp = (
+            self.collection.store.version,
+            self._day_end,
+            len(self._answers),
+            self._suspended,
+            len(self._buried_now),
+        )
         if self._remaining_cache is not None and self._remaining_cache[0] == stamp:
             return self._remaining_cache[1]
         new = due = 0
@@ -1028,9 +1090,12 @@ class StudySession:
 
             result = grade(card, response)
             lucky_guess = is_guessable(card.card) and self.collection.state(card.key).state in (
-                NEW, LEARNING)
-            suggested = suggest_grade(result.correct, duration, settings, typos=result.typos,
-                                      lucky_guess=lucky_guess)
+                NEW,
+                LEARNING,
+            )
+            suggested = suggest_grade(
+                result.correct, duration, settings, typos=result.typos, lucky_guess=lucky_guess
+            )
             answer = Answer(result, suggested, duration)
         self._pending = answer
         self._response = response
@@ -1043,8 +1108,12 @@ class StudySession:
         when = truncate_to_ms(self._clock.now())
         state = self.collection._record(card.key).state
         scheduler = self.collection.scheduler(card.deck_id)
-        return {grade: to_datetime(scheduler.review(card.key, state, grade, when).due)
-                .astimezone(when.tzinfo) for grade in Grade}
+        return {
+            grade: to_datetime(scheduler.review(card.key, state, grade, when).due).astimezone(
+                when.tzinfo
+            )
+            for grade in Grade
+        }
 
     def bury_current(self) -> None:
         """Skip the current card for the rest of this session (undoable); the next
@@ -1070,13 +1139,18 @@ class StudySession:
         """Whether the pending answer is a typed one (typed, cloze) the grader called
         wrong."""
         pending = self._pending
-        return pending is not None and pending.result is not None and \
-            not pending.result.correct and isinstance(self._response, str) and \
-            self.current is not None and \
-            self.current.type in (CardType.TYPED, CardType.CLOZE)
+        return (
+            pending is not None
+            and pending.result is not None
+            and not pending.result.correct
+            and isinstance(self._response, str)
+            and self.current is not None
+            and self.current.type in (CardType.TYPED, CardType.CLOZE)
+        )
 
-    def record(self, grade: Grade, *, override: bool = False,
-               only_if_unchanged: bool = False) -> None:
+    def record(
+        self, grade: Grade, *, override: bool = False, only_if_unchanged: bool = False
+    ) -> None:
         """Record ``grade`` for the current card, durably (fsync) before returning; advance.
 
         ``override``: the learner says "I was right" to a typed answer graded wrong (see
@@ -1118,11 +1192,20 @@ class StudySession:
                 after = collection.scheduler(card.deck_id).review(key, before.state, grade, when)
                 lines = [
                     encode_review(
-                        new_event_id(), key, now_text(when), int(grade),
-                        round(duration * 1000), correct, before.last_id, after, overridden,
+                        new_event_id(),
+                        key,
+                        now_text(when),
+                        int(grade),
+                        round(duration * 1000),
+                        correct,
+                        before.last_id,
+                        after,
+                        overridden,
                     )
                 ]
-                if after.lapses > before.state.lapses and is_leech_lapse(after.lapses, settings.leech_lapses):
+                if after.lapses > before.state.lapses and is_leech_lapse(
+                    after.lapses, settings.leech_lapses
+                ):
                     lines.append(encode_mark("leech", new_event_id(), key, now_text(when)))
                 events = store.write(lines)
         if changed:

@@ -68,10 +68,16 @@ class RetentionWeek:
     def to_json(self) -> dict[str, Any]:
         return {
             "week": self.start.isoformat(),
-            "young": {"reviews": self.young_reviews, "passed": self.young_passed,
-                      "retention": self.young},
-            "mature": {"reviews": self.mature_reviews, "passed": self.mature_passed,
-                       "retention": self.mature},
+            "young": {
+                "reviews": self.young_reviews,
+                "passed": self.young_passed,
+                "retention": self.young,
+            },
+            "mature": {
+                "reviews": self.mature_reviews,
+                "passed": self.mature_passed,
+                "retention": self.mature,
+            },
         }
 
 
@@ -136,8 +142,10 @@ class Stats:
             "retention_young": self.retention_young,
             "retention_mature": self.retention_mature,
             "time_today_seconds": round(self.time_today_seconds, 3),
-            "time_per_day": {day.isoformat(): round(seconds, 3)
-                             for day, seconds in sorted(self.time_per_day.items())},
+            "time_per_day": {
+                day.isoformat(): round(seconds, 3)
+                for day, seconds in sorted(self.time_per_day.items())
+            },
             "calendar": {"start": self.calendar_start.isoformat(), "counts": list(self.calendar)},
             "forecast": list(self.forecast),
             "retention_weeks": [week.to_json() for week in self.retention_weeks],
@@ -150,8 +158,7 @@ def compute_stats(collection: Collection, deck_ids: set[str] | None = None) -> S
     now = collection.clock.now()
     # Each answer on the study day it was given on, with the UTC offset of its own time
     # (not today's: across a daylight-saving change, 4-5 am answers would shift a day).
-    day_of = StudyDays(collection.config.scheduler.day_rollover_hour,
-                       collection.clock.zone).number
+    day_of = StudyDays(collection.config.scheduler.day_rollover_hour, collection.clock.zone).number
     today = day_of(now.timestamp())
     first_week = today - _weekday(today) - 7 * (RETENTION_WEEKS - 1)
     keys = None if deck_ids is None else {c.key for c in collection.study_cards(deck_ids)}
@@ -240,8 +247,9 @@ def _weekday(day: int) -> int:
 def _cards_and_forecast(
     collection: Collection, deck_ids: set[str] | None, today: int, day_of: Any
 ) -> tuple[dict[str, int], list[int]]:
-    cards: Counter[str] = Counter({NEW: 0, "learning": 0, REVIEW: 0, "relearning": 0,
-                                   "suspended": 0})
+    cards: Counter[str] = Counter(
+        {NEW: 0, "learning": 0, REVIEW: 0, "relearning": 0, "suspended": 0}
+    )
     forecast = [0] * FORECAST_DAYS
     records = collection.store.records
     for card in collection.study_cards(deck_ids):
@@ -273,12 +281,16 @@ class Override:
 
     def to_json(self) -> dict[str, Any]:
         deck, _, card = self.key.partition("/")
-        return {"key": self.key, "deck": deck, "card": card.partition("::")[0],
-                "count": self.count, "answers": list(self.answers)}
+        return {
+            "key": self.key,
+            "deck": deck,
+            "card": card.partition("::")[0],
+            "count": self.count,
+            "answers": list(self.answers),
+        }
 
 
-def compute_overrides(collection: Collection, deck_ids: set[str] | None = None
-                      ) -> list[Override]:
+def compute_overrides(collection: Collection, deck_ids: set[str] | None = None) -> list[Override]:
     """Overridden reviews per study card of the given decks (default: every card,
     orphans too), most overridden first; undone reviews are left out."""
     keys = None if deck_ids is None else {c.key for c in collection.study_cards(deck_ids)}
@@ -286,5 +298,7 @@ def compute_overrides(collection: Collection, deck_ids: set[str] | None = None
     for event in collection.store.all_events():
         if event.override is not None and (keys is None or event.key in keys):
             found.setdefault(event.key or "", []).append(event.override)
-    return sorted((Override(key, len(typed), tuple(dict.fromkeys(typed)))
-                   for key, typed in found.items()), key=lambda o: (-o.count, o.key))
+    return sorted(
+        (Override(key, len(typed), tuple(dict.fromkeys(typed))) for key, typed in found.items()),
+        key=lambda o: (-o.count, o.key),
+    )

@@ -92,5 +92,8 @@ class StudyDays:
 
     def local(self, timestamp: float) -> datetime:
         """``timestamp`` as an aware local datetime (with the offset of that instant)."""
-        return datetime.fromtimestamp(timestamp, self.zone) if self.zone is not None else (
-            datetime.fromtimestamp(timestamp).astimezone())
+        return (
+            datetime.fromtimestamp(timestamp, self.zone)
+            if self.zone is not None
+            else (datetime.fromtimestamp(timestamp).astimezone())
+        )

@@ -65,23 +65,33 @@ def _git(directory: Path, *args: str, check: bool = True) -> subprocess.Complete
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", LANGUAGE="C")
     try:
         completed = subprocess.run(
-            ["git", "-C", str(directory), *args], capture_output=True, text=True, env=env,
-            stdin=subprocess.DEVNULL, timeout=300,
+            ["git", "-C", str(directory), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
         )
     except FileNotFoundError:
-        raise SyncError("git is not installed (or not on PATH): install git and run "
-                        "`trainer sync` again.") from None
+        raise SyncError(
+            "git is not installed (or not on PATH): install git and run `trainer sync` again."
+        ) from None
     except subprocess.TimeoutExpired:
-        raise SyncError(f"git {args[0]} took more than 5 minutes and was stopped; "
-                        "check the network and run `trainer sync` again.") from None
+        raise SyncError(
+            f"git {args[0]} took more than 5 minutes and was stopped; "
+            "check the network and run `trainer sync` again."
+        ) from None
     if check and completed.returncode != 0:
         raise SyncError(f"git {' '.join(args)} failed: {_reason(completed)}")
     return completed
 
 
 def _reason(completed: subprocess.CompletedProcess[str]) -> str:
-    lines = [line.strip() for line in (completed.stderr + completed.stdout).splitlines()
-             if line.strip() and not line.startswith("hint:")]
+    lines = [
+        line.strip()
+        for line in (completed.stderr + completed.stdout).splitlines()
+        if line.strip() and not line.startswith("hint:")
+    ]
     return "; ".join(lines[-3:]) or f"exit code {completed.returncode}"
 
 
@@ -109,8 +119,10 @@ def _remote_url(directory: Path) -> str:
 def init(directory: Path, url: str, device: str) -> SyncReport:
     """Make ``directory`` a git repository syncing with ``url``, then :func:`sync`."""
     if shutil.which("git") is None:
-        raise SyncError("git is not installed (or not on PATH): install git, then run "
-                        "`trainer sync --init URL` again.")
+        raise SyncError(
+            "git is not installed (or not on PATH): install git, then run "
+            "`trainer sync --init URL` again."
+        )
     directory.mkdir(parents=True, exist_ok=True)
     before = _logs(directory)
     if not (directory / ".git").exists():
@@ -122,9 +134,11 @@ def init(directory: Path, url: str, device: str) -> SyncReport:
     # Follow the remote's default branch when it has one.
     probe = _git(directory, "ls-remote", "--symref", "origin", "HEAD", check=False)
     if probe.returncode != 0:
-        raise SyncError(f"Could not reach {url}: {_reason(probe)}. Check the URL and your "
-                        "access, then run `trainer sync --init URL` again (nothing was "
-                        "changed in your answers).")
+        raise SyncError(
+            f"Could not reach {url}: {_reason(probe)}. Check the URL and your "
+            "access, then run `trainer sync --init URL` again (nothing was "
+            "changed in your answers)."
+        )
     match = re.search(r"ref: refs/heads/(\S+)\s+HEAD", probe.stdout)
     branch = match.group(1) if match else DEFAULT_BRANCH
     _git(directory, "config", "trainer.branch", branch)
@@ -140,12 +154,17 @@ def _start_from_remote(directory: Path, branch: str, device: str) -> None:
     """A device joining: base it on what the others pushed, keeping every local line."""
     fetched = _git(directory, "fetch", "-q", "origin", check=False)
     remote_ref = f"refs/remotes/origin/{branch}"
-    if fetched.returncode != 0 or _git(
-            directory, "rev-parse", "-q", "--verify", remote_ref, check=False).returncode != 0:
+    if (
+        fetched.returncode != 0
+        or _git(directory, "rev-parse", "-q", "--verify", remote_ref, check=False).returncode != 0
+    ):
         return  # the first device (or unreachable: sync says so)
     own = f"reviews-{device}.jsonl"
-    names = [n for n in _git(directory, "ls-tree", "-z", "--name-only", remote_ref)
-             .stdout.split("\0") if n]
+    names = [
+        n
+        for n in _git(directory, "ls-tree", "-z", "--name-only", remote_ref).stdout.split("\0")
+        if n
+    ]
     take = []
     for name in names:
         local = directory / name
@@ -158,12 +177,14 @@ def _start_from_remote(directory: Path, branch: str, device: str) -> None:
             raise SyncError(
                 f"The remote already has a log for this device ({own}) with answers this "
                 "one does not have: two machines use one device id. Give this one "
-                "another (TRAINER_DEVICE=name), then run `trainer sync --init URL` again.")
+                "another (TRAINER_DEVICE=name), then run `trainer sync --init URL` again."
+            )
         if name != own:
             if not mine <= theirs:
                 raise SyncError(
                     f"{local} differs from the remote's copy and has lines it lacks; "
-                    "move it out of the progress directory (keep it!) and sync again.")
+                    "move it out of the progress directory (keep it!) and sync again."
+                )
             take.append(name)
     _git(directory, "reset", "-q", remote_ref)  # HEAD and index only: no file touched
     if take:
@@ -173,9 +194,11 @@ def _start_from_remote(directory: Path, branch: str, device: str) -> None:
 def sync(directory: Path, device: str) -> SyncReport:
     """Commit this device's log, merge the remote's, push; see the module docstring."""
     if not (directory / ".git").exists():
-        raise SyncError(f"{directory} is not set up for syncing: run "
-                        "`trainer sync --init URL` once (URL: any git remote, e.g. an "
-                        "empty private repository).")
+        raise SyncError(
+            f"{directory} is not set up for syncing: run "
+            "`trainer sync --init URL` once (URL: any git remote, e.g. an "
+            "empty private repository)."
+        )
     report = SyncReport()
     _write_gitignore(directory)
     _ensure_identity(directory, device)
@@ -191,7 +214,8 @@ def sync(directory: Path, device: str) -> SyncReport:
             raise SyncError(
                 f"Could not reach {url}: {_reason(fetched)}. Your answers are safe "
                 f"(committed in {directory}); run `trainer sync` again when the remote "
-                "is reachable.")
+                "is reachable."
+            )
         remote_ref = f"refs/remotes/origin/{branch}"
         if _git(directory, "rev-parse", "-q", "--verify", remote_ref, check=False).returncode == 0:
             _merge(directory, remote_ref)
@@ -207,7 +231,8 @@ def sync(directory: Path, device: str) -> SyncReport:
             raise SyncError(
                 f"{url} refused the push: {reason}. Your answers are safe (committed in "
                 f"{directory}) and will be sent by the next `trainer sync`; check that "
-                "you may push to this remote.")
+                "you may push to this remote."
+            )
     report.received = _received(before, _logs(directory), device)
     return report
 
@@ -216,8 +241,9 @@ def _received(before: dict[str, int], after: dict[str, int], device: str) -> dic
     """New answers per other device (named by its log) between two counts."""
     own = f"reviews-{device}.jsonl"
     return {
-        name[len("reviews-"):-len(".jsonl")]: after[name] - before.get(name, 0)
-        for name in after if name != own and after[name] > before.get(name, 0)
+        name[len("reviews-") : -len(".jsonl")]: after[name] - before.get(name, 0)
+        for name in after
+        if name != own and after[name] > before.get(name, 0)
     }
 
 
@@ -234,8 +260,10 @@ def _write_gitignore(directory: Path) -> None:
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
-        raise SyncError(f"Cannot write {path}: {error.strerror}. Make the progress "
-                        "directory writable and sync again.") from None
+        raise SyncError(
+            f"Cannot write {path}: {error.strerror}. Make the progress "
+            "directory writable and sync again."
+        ) from None
 
 
 def _ensure_identity(directory: Path, device: str) -> None:
@@ -249,8 +277,9 @@ def _ensure_identity(directory: Path, device: str) -> None:
 def _untrack_derived(directory: Path) -> list[str]:
     """Untrack (keeping the files) anything committed that is not a log or .gitignore."""
     tracked = _git(directory, "ls-files", "-z").stdout.split("\0")
-    derived = [name for name in tracked
-               if name and name != ".gitignore" and not _LOG_NAME.fullmatch(name)]
+    derived = [
+        name for name in tracked if name and name != ".gitignore" and not _LOG_NAME.fullmatch(name)
+    ]
     if derived:
         _git(directory, "rm", "-q", "--cached", "--", *derived)
     return derived
@@ -278,8 +307,11 @@ def _commit_own_log(directory: Path, own: str, device: str) -> int:
     if _git(directory, "diff", "--cached", "--quiet", check=False).returncode == 0:
         return 0
     staged = _git(directory, "diff", "--cached", "--name-only", "-z").stdout.split("\0")
-    foreign = [name for name in staged if name and name not in paths
-               and (name == own or _LOG_NAME.fullmatch(name))]
+    foreign = [
+        name
+        for name in staged
+        if name and name not in paths and (name == own or _LOG_NAME.fullmatch(name))
+    ]
     if foreign:
         # Only this device's log is ever committed here; another device's is theirs.
         _git(directory, "reset", "-q", "--", *foreign)
@@ -294,12 +326,20 @@ def _answers_in(directory: Path, blob: str) -> int:
 
 
 def _merge(directory: Path, remote_ref: str) -> None:
-    merged = _git(directory, "merge", "-q", "--no-edit", "--allow-unrelated-histories",
-                  remote_ref, check=False)
+    merged = _git(
+        directory,
+        "merge",
+        "-q",
+        "--no-edit",
+        "--allow-unrelated-histories",
+        remote_ref,
+        check=False,
+    )
     if merged.returncode != 0:
         _git(directory, "merge", "--abort", check=False)
         raise SyncError(
             f"Could not merge what the other devices pushed: {_reason(merged)}. Nothing "
             "was lost (the merge was undone). This happens only when a file other than "
             "this device's log was changed here, or two devices share one device id "
-            "(set TRAINER_DEVICE differently on each).")
+            "(set TRAINER_DEVICE differently on each)."
+        )

@@ -60,9 +60,12 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 # The safe loader's implicit resolvers by first character ("" for the empty scalar),
 # wildcard resolvers appended, as Resolver.resolve tries them.
 _PLAIN_RESOLVERS: dict[str, tuple[tuple[str, Any], ...]] = {
-    first: tuple((tag, regexp.match) for tag, regexp in
-                 resolvers + _SafeLoader.yaml_implicit_resolvers.get(None, []))
-    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items() if first is not None
+    first: tuple(
+        (tag, regexp.match)
+        for tag, regexp in resolvers + _SafeLoader.yaml_implicit_resolvers.get(None, [])
+    )
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+    if first is not None
 }
 
 
@@ -72,6 +75,7 @@ class _Composer(_SafeLoader):  # type: ignore[misc, valid-type]
     for a safe loader, which has no path resolvers."""
 
     if not _SafeLoader.yaml_path_resolvers and not _SafeLoader.yaml_implicit_resolvers.get(None):
+
         def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
             if kind is ScalarNode:
                 if implicit[0]:
@@ -86,6 +90,7 @@ class _Composer(_SafeLoader):  # type: ignore[misc, valid-type]
         descend_resolver = slice
         ascend_resolver = tuple
 
+
 _BOM = "\ufeff"
 _BOM_BYTES = b"\xef\xbb\xbf"
 # Each nested block collection needs one more column of indentation or one more block
@@ -95,28 +100,31 @@ _PREFIX_LENGTHS = (8, 16, 32, 64, 256, 1024, 4096, 16384)
 _AFTER_NEWLINE = [re.compile(r"\n[ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
 # libyaml also breaks lines at CR, NEL and the Unicode line and paragraph separators.
 _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
-_AFTER_ANY_BREAK = [re.compile("[\n\r\x85\u2028\u2029][ \t?:-]{%d}" % n)
-                    for n in _PREFIX_LENGTHS]
+_AFTER_ANY_BREAK = [re.compile("[\n\r\x85\u2028\u2029][ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
 _AT_START = [re.compile(r"[ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
 # What libyaml refuses or a terminal would act on; the fast test before sanitising.
 # Tab, LF and CR are YAML's own; everything else sanitize removes.
-_RAW_UNSAFE = re.compile("[" + UNSAFE_CHARACTERS.replace("\x0b-\x1f", "\x0b\x0c\x0e-\x1f")
-                         + "]")
+_RAW_UNSAFE = re.compile("[" + UNSAFE_CHARACTERS.replace("\x0b-\x1f", "\x0b\x0c\x0e-\x1f") + "]")
 # How each event changes the nesting depth; None ends the stream.
 _DEPTH_CHANGE: dict[type, int | None] = {
-    yaml.SequenceStartEvent: 1, yaml.MappingStartEvent: 1,
-    yaml.SequenceEndEvent: -1, yaml.MappingEndEvent: -1,
-    yaml.StreamEndEvent: None, type(None): None,
+    yaml.SequenceStartEvent: 1,
+    yaml.MappingStartEvent: 1,
+    yaml.SequenceEndEvent: -1,
+    yaml.MappingEndEvent: -1,
+    yaml.StreamEndEvent: None,
+    type(None): None,
 }
 
 
-def error(path: Path, line: int, column: int, code: str, message: str,
-          card_id: str | None = None) -> Diagnostic:
+def error(
+    path: Path, line: int, column: int, code: str, message: str, card_id: str | None = None
+) -> Diagnostic:
     return Diagnostic(path, line, column, Severity.ERROR, code, message, card_id)
 
 
-def warning(path: Path, line: int, column: int, code: str, message: str,
-            card_id: str | None = None) -> Diagnostic:
+def warning(
+    path: Path, line: int, column: int, code: str, message: str, card_id: str | None = None
+) -> Diagnostic:
     return Diagnostic(path, line, column, Severity.WARNING, code, message, card_id)
 
 
@@ -140,15 +148,20 @@ def read_deck_bytes(path: Path) -> tuple[bytes | None, list[Diagnostic]]:
 
 
 def _too_large(path: Path, size: int) -> Diagnostic:
-    return error(path, 0, 0, "file-too-large",
-                 f"the file is {size:,} bytes; decks are limited to {MAX_DECK_BYTES:,} "
-                 "bytes (8 MiB): split it into several decks")
+    return error(
+        path,
+        0,
+        0,
+        "file-too-large",
+        f"the file is {size:,} bytes; decks are limited to {MAX_DECK_BYTES:,} "
+        "bytes (8 MiB): split it into several decks",
+    )
 
 
 def decode_deck_bytes(data: bytes, path: Path) -> tuple[str | None, list[Diagnostic]]:
     """UTF-8 text of ``data`` without a byte-order mark, or a located ``not-utf8`` error."""
     if data.startswith(_BOM_BYTES):
-        data = data[len(_BOM_BYTES):]
+        data = data[len(_BOM_BYTES) :]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as problem:
@@ -156,10 +169,16 @@ def decode_deck_bytes(data: bytes, path: Path) -> tuple[str | None, list[Diagnos
         line_start = data.rfind(b"\n", 0, position) + 1
         line = data.count(b"\n", 0, position) + 1
         column = len(data[line_start:position].decode("utf-8", errors="replace")) + 1
-        bad = data[position:problem.end].hex(" ")
-        return None, [error(path, line, column, "not-utf8",
-                            f"byte {bad} is not valid UTF-8; save the file as UTF-8 in "
-                            "your editor")]
+        bad = data[position : problem.end].hex(" ")
+        return None, [
+            error(
+                path,
+                line,
+                column,
+                "not-utf8",
+                f"byte {bad} is not valid UTF-8; save the file as UTF-8 in your editor",
+            )
+        ]
 
 
 def strip_raw_controls(text: str, path: Path) -> tuple[str, list[Diagnostic]]:
@@ -180,11 +199,17 @@ def strip_raw_controls(text: str, path: Path) -> tuple[str, list[Diagnostic]]:
             continue
         cleaned, _ = sanitize(body)
         lines[index] = cleaned + ending
-        diagnostics.append(warning(
-            path, index + 1, found.start() + 1, "control-characters",
-            "control characters, invisible characters (such as zero-width spaces) or "
-            "terminal escape sequences were removed from this line; delete them from the "
-            "file"))
+        diagnostics.append(
+            warning(
+                path,
+                index + 1,
+                found.start() + 1,
+                "control-characters",
+                "control characters, invisible characters (such as zero-width spaces) or "
+                "terminal escape sequences were removed from this line; delete them from the "
+                "file",
+            )
+        )
     return "\n".join(lines), diagnostics
 
 
@@ -245,9 +270,14 @@ def too_deep_diagnostic(text: str, path: Path) -> Diagnostic | None:
     where = _too_deep_location(text)
     if where is None:
         return None
-    return error(path, where[0] + 1, where[1] + 1, "too-deep",
-                 f"values are nested more than {MAX_DEPTH} levels deep here; no deck needs "
-                 "this: flatten the structure")
+    return error(
+        path,
+        where[0] + 1,
+        where[1] + 1,
+        "too-deep",
+        f"values are nested more than {MAX_DEPTH} levels deep here; no deck needs "
+        "this: flatten the structure",
+    )
 
 
 def compose_text(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic]]:
@@ -294,8 +324,9 @@ def compose_unchecked(text: str, path: Path) -> tuple[yaml.Node | None, list[Dia
     return node, problems, True
 
 
-def _compose_in_thread(text: str, path: Path, levels: int
-                       ) -> tuple[yaml.Node | None, list[Diagnostic]] | None:
+def _compose_in_thread(
+    text: str, path: Path, levels: int
+) -> tuple[yaml.Node | None, list[Diagnostic]] | None:
     """:func:`_compose` in a new thread with a stack for ``levels`` of C recursion; None
     if no such thread can be started (then the caller measures the depth first)."""
     size = _STACK_BASE + levels * _STACK_PER_LEVEL
@@ -335,9 +366,16 @@ def _compose(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic]]
     except yaml.reader.ReaderError as problem:
         line = text.count("\n", 0, problem.position)
         column = problem.position - (text.rfind("\n", 0, problem.position) + 1)
-        return None, [error(path, line + 1, column + 1, "yaml-syntax",
-                            f"character {problem.character!r} is not allowed in YAML "
-                            f"({problem.reason}); remove it")]
+        return None, [
+            error(
+                path,
+                line + 1,
+                column + 1,
+                "yaml-syntax",
+                f"character {problem.character!r} is not allowed in YAML "
+                f"({problem.reason}); remove it",
+            )
+        ]
     except yaml.YAMLError as problem:  # no known location
         return None, [error(path, 1, 1, "yaml-syntax", f"invalid YAML: {problem}")]
     finally:
@@ -350,28 +388,53 @@ def _syntax_diagnostic(problem: yaml.MarkedYAMLError, text: str, path: Path) -> 
     what = problem.problem or "invalid YAML"
     context = problem.context or ""
     if "expected a single document" in context:
-        return error(path, line + 1, column + 1, "multiple-documents",
-                     "a second YAML document starts here; a deck file holds one document: "
-                     "remove this '---' line or split the file into two decks")
+        return error(
+            path,
+            line + 1,
+            column + 1,
+            "multiple-documents",
+            "a second YAML document starts here; a deck file holds one document: "
+            "remove this '---' line or split the file into two decks",
+        )
     if "found undefined alias" in what:
-        return error(path, line + 1, column + 1, "alias",
-                     "aliases (*name) are not supported in decks: write the value out")
+        return error(
+            path,
+            line + 1,
+            column + 1,
+            "alias",
+            "aliases (*name) are not supported in decks: write the value out",
+        )
     lines = text.split("\n")
-    nearby = lines[max(0, line - 1): line + 1]
+    nearby = lines[max(0, line - 1) : line + 1]
     if any(_leading_whitespace(candidate).count("\t") for candidate in nearby):
-        return error(path, line + 1, column + 1, "tab-indentation",
-                     "a tab is used for indentation here; YAML allows only spaces: "
-                     "replace the tab with spaces")
+        return error(
+            path,
+            line + 1,
+            column + 1,
+            "tab-indentation",
+            "a tab is used for indentation here; YAML allows only spaces: "
+            "replace the tab with spaces",
+        )
     if "end of stream" in what and "quoted scalar" in context and problem.context_mark:
         start = problem.context_mark
-        return error(path, start.line + 1, start.column + 1, "yaml-syntax",
-                     "this quoted text is never closed: add the closing quote")
+        return error(
+            path,
+            start.line + 1,
+            start.column + 1,
+            "yaml-syntax",
+            "this quoted text is never closed: add the closing quote",
+        )
     where = ""
     if problem.context_mark is not None and context:
         where = f" ({context} started at line {problem.context_mark.line + 1})"
-    return error(path, line + 1, column + 1, "yaml-syntax",
-                 f"invalid YAML: {what}{where}; check the indentation and quotes here and "
-                 "on the line before")
+    return error(
+        path,
+        line + 1,
+        column + 1,
+        "yaml-syntax",
+        f"invalid YAML: {what}{where}; check the indentation and quotes here and "
+        "on the line before",
+    )
 
 
 def _leading_whitespace(line: str) -> str:

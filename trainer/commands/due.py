@@ -37,7 +37,9 @@ def open_collection(args: argparse.Namespace, clock: Clock | None = None) -> Col
     if decks is None:
         return ExitCode.USAGE
     try:
-        collection = Collection.open(decks, progress_dir(args.progress), clock=clock or SystemClock())
+        collection = Collection.open(
+            decks, progress_dir(args.progress), clock=clock or SystemClock()
+        )
     except ProgressError as error:
         print(f"trainer: {error}", file=sys.stderr)
         return ExitCode.PROGRESS
@@ -54,8 +56,10 @@ def open_collection(args: argparse.Namespace, clock: Clock | None = None) -> Col
     if not collection.decks:
         # Nothing loaded (`trainer due README.md`): the errors above say why; an empty
         # table after them would read as success.
-        print("trainer: no deck could be loaded; `trainer validate` explains each problem",
-              file=sys.stderr)
+        print(
+            "trainer: no deck could be loaded; `trainer validate` explains each problem",
+            file=sys.stderr,
+        )
         collection.close()
         return ExitCode.PROBLEMS
     return collection
@@ -84,13 +88,23 @@ def run(args: argparse.Namespace) -> ExitCode:
         rows = []
         for deck in collection.decks:
             c = counts[deck.id]
-            rows.append({
-                "id": deck.id, "title": deck.title, "path": str(deck.path),
-                "new": c.new, "learning": c.learning, "due": c.due, "total": c.total,
-                "suspended": c.suspended, "reviewed_today": c.reviewed_today,
-            })
-        totals = {name: sum(r[name] for r in rows) for name in
-                  ("new", "learning", "due", "total", "suspended", "reviewed_today")}
+            rows.append(
+                {
+                    "id": deck.id,
+                    "title": deck.title,
+                    "path": str(deck.path),
+                    "new": c.new,
+                    "learning": c.learning,
+                    "due": c.due,
+                    "total": c.total,
+                    "suspended": c.suspended,
+                    "reviewed_today": c.reviewed_today,
+                }
+            )
+        totals = {
+            name: sum(r[name] for r in rows)
+            for name in ("new", "learning", "due", "total", "suspended", "reviewed_today")
+        }
         if args.json:
             emit_json({"decks": rows, "total": totals, "warnings": collection.warnings})
         else:

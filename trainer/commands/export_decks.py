@@ -26,35 +26,53 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     formats = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
     anki = formats.add_parser(
-        "anki", help="an .apkg that Anki, AnkiDroid and AnkiMobile import",
+        "anki",
+        help="an .apkg that Anki, AnkiDroid and AnkiMobile import",
         description="Write the decks as one Anki package: one Anki deck per deck file, one "
-        "note per card. Needs the optional anki extra (pip install 'trainer[anki]').")
-    anki.add_argument("decks", nargs="+", type=Path, metavar="DECK",
-                      help="deck files or directories of them")
-    anki.add_argument("--out", type=Path, metavar="FILE.apkg", required=True,
-                      help="the package to write")
-    anki.add_argument("--legacy", action="store_true",
-                      help="the older package format (collection.anki21), for Anki before "
-                      "2.1.50 and old AnkiDroid versions")
+        "note per card. Needs the optional anki extra (pip install 'trainer[anki]').",
+    )
+    anki.add_argument(
+        "decks", nargs="+", type=Path, metavar="DECK", help="deck files or directories of them"
+    )
+    anki.add_argument(
+        "--out", type=Path, metavar="FILE.apkg", required=True, help="the package to write"
+    )
+    anki.add_argument(
+        "--legacy",
+        action="store_true",
+        help="the older package format (collection.anki21), for Anki before "
+        "2.1.50 and old AnkiDroid versions",
+    )
     anki.set_defaults(handler=run_anki)
 
     plain = formats.add_parser(
-        "csv", help="CSV/TSV for Anki (Notes in Plain Text) or Quizlet",
+        "csv",
+        help="CSV/TSV for Anki (Notes in Plain Text) or Quizlet",
         description="Write the decks as one CSV/TSV file: Anki's Notes in Plain Text "
         "(header lines, GUID, note type and deck columns; File > Import in Anki) or, with "
-        "--quizlet, term/definition rows for Quizlet's import.")
+        "--quizlet, term/definition rows for Quizlet's import.",
+    )
     plain.add_argument("decks", nargs="+", type=Path, metavar="DECK")
     plain.add_argument("--out", type=Path, metavar="FILE", required=True)
-    plain.add_argument("--separator", default="tab", metavar="SEP",
-                       help="tab (default), comma, semicolon, pipe, or one character")
-    plain.add_argument("--quizlet", action="store_true",
-                       help="Quizlet's format: term SEP definition per line, nothing else")
+    plain.add_argument(
+        "--separator",
+        default="tab",
+        metavar="SEP",
+        help="tab (default), comma, semicolon, pipe, or one character",
+    )
+    plain.add_argument(
+        "--quizlet",
+        action="store_true",
+        help="Quizlet's format: term SEP definition per line, nothing else",
+    )
     plain.set_defaults(handler=run_csv)
 
     markdown = formats.add_parser(
-        "markdown", help="Markdown Q:/A:/C: cards (the hashcards style)",
+        "markdown",
+        help="Markdown Q:/A:/C: cards (the hashcards style)",
         description="Write the decks as one Markdown file: a # heading per deck, Q:/A: "
-        "for each card, C: with [bracketed] deletions for cloze cards.")
+        "for each card, C: with [bracketed] deletions for cloze cards.",
+    )
     markdown.add_argument("decks", nargs="+", type=Path, metavar="DECK")
     markdown.add_argument("--out", type=Path, metavar="FILE.md", required=True)
     markdown.set_defaults(handler=run_markdown)
@@ -76,8 +94,10 @@ def load_decks(paths: list[Path]) -> tuple[list[Deck], ExitCode | None]:
             print(f"{problem.path}: {problem.message}", file=sys.stderr)
         return [], ExitCode.USAGE
     if not files:
-        print("trainer export: no deck files (*.yaml) found in "
-              + " ".join(map(str, paths)), file=sys.stderr)
+        print(
+            "trainer export: no deck files (*.yaml) found in " + " ".join(map(str, paths)),
+            file=sys.stderr,
+        )
         return [], ExitCode.USAGE
     decks = []
     failed = False
@@ -86,13 +106,19 @@ def load_decks(paths: list[Path]) -> tuple[list[Deck], ExitCode | None]:
         for problem in result.diagnostics:
             if problem.severity is Severity.ERROR:
                 failed = True
-                print(f"{problem.path}:{problem.line}:{problem.column}: error {problem.code} "
-                      f"{problem.message}", file=sys.stderr)
+                print(
+                    f"{problem.path}:{problem.line}:{problem.column}: error {problem.code} "
+                    f"{problem.message}",
+                    file=sys.stderr,
+                )
         if result.deck is not None:
             decks.append(result.deck)
     if failed:
-        print("trainer export: nothing written: fix the errors above first "
-              "(`trainer validate` lists them too)", file=sys.stderr)
+        print(
+            "trainer export: nothing written: fix the errors above first "
+            "(`trainer validate` lists them too)",
+            file=sys.stderr,
+        )
         return [], ExitCode.PROBLEMS
     return decks, None
 
@@ -113,13 +139,17 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
     except OSError as error:
         return _fail(f"cannot write {args.out}: {error.strerror or error}")
     notes = sum(report.notes.values())
-    print(f"Wrote {args.out}: {len(decks)} deck{'s' * (len(decks) != 1)}, {notes} notes, "
-          f"{report.anki_cards} Anki cards")
+    print(
+        f"Wrote {args.out}: {len(decks)} deck{'s' * (len(decks) != 1)}, {notes} notes, "
+        f"{report.anki_cards} Anki cards"
+    )
     for name, count in sorted(report.notes.items()):
         print(f"  {name}: {count}")
     if report.as_basic:
-        print("  as basic notes, the answer on the back: " + ", ".join(
-            f"{count} {kind}" for kind, count in sorted(report.as_basic.items())))
+        print(
+            "  as basic notes, the answer on the back: "
+            + ", ".join(f"{count} {kind}" for kind, count in sorted(report.as_basic.items()))
+        )
     return ExitCode.OK
 
 
@@ -138,9 +168,14 @@ def run_csv(args: argparse.Namespace) -> ExitCode:
         rows = export_plaintext(decks, args.out, separator=separator, quizlet=args.quizlet)
     except OSError as error:
         return _fail(f"cannot write {args.out}: {error.strerror or error}")
-    print(f"Wrote {args.out}: {rows} cards from {len(decks)} deck{'s' * (len(decks) != 1)}"
-          + (" (Quizlet: term and definition)" if args.quizlet else
-             " (Anki: File > Import reads the header lines)"))
+    print(
+        f"Wrote {args.out}: {rows} cards from {len(decks)} deck{'s' * (len(decks) != 1)}"
+        + (
+            " (Quizlet: term and definition)"
+            if args.quizlet
+            else " (Anki: File > Import reads the header lines)"
+        )
+    )
     return ExitCode.OK
 
 

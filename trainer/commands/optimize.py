@@ -26,12 +26,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "defaults on your latest reviews, and save them to the config file when they "
         "predict your memory better.",
     )
-    parser.add_argument("--progress", type=Path, metavar="DIR",
-                        help="progress directory (default: $TRAINER_PROGRESS_DIR, else "
-                        "progress/ of a checkout, else your user data directory)")
+    parser.add_argument(
+        "--progress",
+        type=Path,
+        metavar="DIR",
+        help="progress directory (default: $TRAINER_PROGRESS_DIR, else "
+        "progress/ of a checkout, else your user data directory)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--apply", action=argparse.BooleanOptionalAction, default=True,
-                        help="save better parameters to the config file (default: yes)")
+    parser.add_argument(
+        "--apply",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="save better parameters to the config file (default: yes)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -75,7 +83,7 @@ def _replace_parameters(text: str, new_line: str) -> str:
                 last += 1
                 body = lines[last].split("#")[0]
                 depth += body.count("[") - body.count("]")
-            lines[number:last + 1] = [new_line + "\n"]
+            lines[number : last + 1] = [new_line + "\n"]
             return "".join(lines)
     insert_at = start + 1
     lines[insert_at:insert_at] = [new_line + "\n"]
@@ -99,7 +107,9 @@ def save_parameters(path: Path, parameters: tuple[float, ...]) -> Path | None:
 
     from trainer.config import ConfigError, parse_config
 
-    manual = f"add this line under [scheduling] in {path} yourself:\n  {format_parameters(parameters)}"
+    manual = (
+        f"add this line under [scheduling] in {path} yourself:\n  {format_parameters(parameters)}"
+    )
     try:
         old_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -110,8 +120,10 @@ def save_parameters(path: Path, parameters: tuple[float, ...]) -> Path | None:
         old_data = tomllib.loads(old_text)
         parse_config(old_data, path)
     except (tomllib.TOMLDecodeError, ConfigError) as error:
-        raise SaveError(f"{path} is not a valid config file ({error}); fix it, then run "
-                        "`trainer optimize` again, or " + manual) from None
+        raise SaveError(
+            f"{path} is not a valid config file ({error}); fix it, then run "
+            "`trainer optimize` again, or " + manual
+        ) from None
     new_text = _replace_parameters(old_text, format_parameters(parameters))
     try:
         new_data = tomllib.loads(new_text)
@@ -119,8 +131,10 @@ def save_parameters(path: Path, parameters: tuple[float, ...]) -> Path | None:
     except (tomllib.TOMLDecodeError, ConfigError) as error:
         raise SaveError(f"could not edit {path} safely ({error}); {manual}") from None
     expected = dict(old_data)
-    expected["scheduling"] = {**old_data.get("scheduling", {}),
-                              "parameters": new_data.get("scheduling", {}).get("parameters")}
+    expected["scheduling"] = {
+        **old_data.get("scheduling", {}),
+        "parameters": new_data.get("scheduling", {}).get("parameters"),
+    }
     written = [round(w, 4) for w in parameters]
     if new_data != expected or new_data["scheduling"]["parameters"] != written:
         raise SaveError(f"could not edit {path} safely; {manual}")
@@ -144,10 +158,14 @@ def _metric(value: float | None) -> str:
 
 def print_report(report: FitReport) -> None:
     split = report.split_time.astimezone().strftime("%Y-%m-%d %H:%M")
-    print(f"history: {report.n_reviews} reviews of {report.n_cards} cards "
-          f"({report.n_long_term} on a later day than the card's previous review)")
-    print(f"check:   trained on the {report.n_train} reviews before {split}, "
-          f"judged on the {report.fitted.n} later long-term reviews")
+    print(
+        f"history: {report.n_reviews} reviews of {report.n_cards} cards "
+        f"({report.n_long_term} on a later day than the card's previous review)"
+    )
+    print(
+        f"check:   trained on the {report.n_train} reviews before {split}, "
+        f"judged on the {report.fitted.n} later long-term reviews"
+    )
     print()
     print(f"{'':10} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}")
     for name, m in (("default", report.default), ("fitted", report.fitted)):
@@ -156,12 +174,16 @@ def print_report(report: FitReport) -> None:
     if report.better:
         print("The fitted parameters predict your recall better than the defaults.")
     else:
-        print("The fitted parameters do not predict your recall better than the defaults; "
-              "keeping the defaults.")
+        print(
+            "The fitted parameters do not predict your recall better than the defaults; "
+            "keeping the defaults."
+        )
     if report.suggested_retention is not None:
-        print(f"suggested desired_retention: {report.suggested_retention:.2f} (least study "
-              "time per remembered card, by simulation; higher costs more time, "
-              "remembers more)")
+        print(
+            f"suggested desired_retention: {report.suggested_retention:.2f} (least study "
+            "time per remembered card, by simulation; higher costs more time, "
+            "remembers more)"
+        )
     for note in report.notes:
         print(f"note: {note}")
     print(format_parameters(report.parameters))
@@ -185,12 +207,20 @@ def run(args: argparse.Namespace) -> ExitCode:
         return ExitCode.USAGE
     except NotEnoughReviews as error:
         if args.json:
-            emit_json({"status": "not-enough-reviews", "have": error.have,
-                       "needed": error.needed, "more": error.more})
+            emit_json(
+                {
+                    "status": "not-enough-reviews",
+                    "have": error.have,
+                    "needed": error.needed,
+                    "more": error.more,
+                }
+            )
         else:
-            print(f"Not enough history yet: {error.have} of the {error.needed} long-term "
-                  "reviews needed (reviews a day or more after a card's previous one). "
-                  "Keeping the default parameters.")
+            print(
+                f"Not enough history yet: {error.have} of the {error.needed} long-term "
+                "reviews needed (reviews a day or more after a card's previous one). "
+                "Keeping the default parameters."
+            )
         return ExitCode.OK
 
     saved: dict[str, Any] = {"saved": False, "config": None}
@@ -209,8 +239,10 @@ def run(args: argparse.Namespace) -> ExitCode:
         return ExitCode.OK
     print_report(report)
     if saved["saved"]:
-        print(f"saved to {saved['config']}"
-              + (f" (previous file kept as {saved['backup']})" if saved["backup"] else ""))
+        print(
+            f"saved to {saved['config']}"
+            + (f" (previous file kept as {saved['backup']})" if saved["backup"] else "")
+        )
     elif report.better:
         print("not saved (--no-apply)")
     return ExitCode.OK

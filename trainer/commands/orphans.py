@@ -31,8 +31,14 @@ def run(args: argparse.Namespace) -> ExitCode:
         for key in collection.orphans():
             progress = collection.progress(key)
             last = progress.history[-1].time.isoformat() if progress.history else None
-            rows.append({"key": key, "reviews": len(progress.history), "last_review": last,
-                         "state": progress.state})
+            rows.append(
+                {
+                    "key": key,
+                    "reviews": len(progress.history),
+                    "last_review": last,
+                    "state": progress.state,
+                }
+            )
         if args.json:
             emit_json({"orphans": rows})
         elif not rows:

@@ -37,10 +37,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "then show a scored report. Nothing is recorded.",
     )
     add_common_arguments(parser, progress=False)
-    parser.add_argument("--count", "-n", type=_positive_int, default=10, metavar="N",
-                        help="number of questions (default 10)")
-    parser.add_argument("--time", type=_positive_float, metavar="MINUTES",
-                        help="time limit; unanswered questions count as wrong")
+    parser.add_argument(
+        "--count",
+        "-n",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="number of questions (default 10)",
+    )
+    parser.add_argument(
+        "--time",
+        type=_positive_float,
+        metavar="MINUTES",
+        help="time limit; unanswered questions count as wrong",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -51,7 +61,13 @@ def run(args: argparse.Namespace) -> ExitCode:
     from trainer.clock import SystemClock
     from trainer.tui.app import create_app
 
-    app = create_app(paths[0], paths[1], SystemClock(), mode="quiz", quiz_count=args.count,
-                     quiz_minutes=args.time)
+    app = create_app(
+        paths[0],
+        paths[1],
+        SystemClock(),
+        mode="quiz",
+        quiz_count=args.count,
+        quiz_minutes=args.time,
+    )
     code = app.run()
     return ExitCode(code or 0)

@@ -31,8 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Drive a real study session with JSON lines (see docs/headless.md).",
     )
     add_collection_arguments(parser, json_flag=False)
-    parser.add_argument("--jsonl", action="store_true", required=True,
-                        help="speak the JSON-lines protocol (the only mode)")
+    parser.add_argument(
+        "--jsonl",
+        action="store_true",
+        required=True,
+        help="speak the JSON-lines protocol (the only mode)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -133,8 +137,10 @@ class ReviewProtocol:
     def _changed_elsewhere(self) -> ProtocolError:
         self.answer = None
         return ProtocolError(
-            "card-changed", "another window or device answered this card since it was "
-            "shown; nothing was recorded; send next for the next card")
+            "card-changed",
+            "another window or device answered this card since it was "
+            "shown; nothing was recorded; send next for the next card",
+        )
 
     def cmd_next(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.session.recheck():
@@ -142,9 +148,12 @@ class ReviewProtocol:
         card = self.session.next()
         if card is None:
             waiting = self.session.waiting_until
-            return {"card": None, "done": True,
-                    "waiting_until": waiting.isoformat() if waiting else None,
-                    "remaining": self.remaining_json()}
+            return {
+                "card": None,
+                "done": True,
+                "waiting_until": waiting.isoformat() if waiting else None,
+                "remaining": self.remaining_json(),
+            }
         return {"card": self.card_json(card), "remaining": self.remaining_json()}
 
     def cmd_answer(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +167,8 @@ class ReviewProtocol:
             type(duration) not in (int, float) or not 0 <= duration <= MAX_DURATION
         ):
             raise ProtocolError(
-                "bad-request", f"duration must be a number of seconds from 0 to {MAX_DURATION:g}")
+                "bad-request", f"duration must be a number of seconds from 0 to {MAX_DURATION:g}"
+            )
         response = request.get("response")
         if not card.type.self_graded:
             expected_type: type | tuple[type, ...]
@@ -174,7 +184,7 @@ class ReviewProtocol:
                 names = {bool: "true or false", list: "a list of strings", str: "a string"}
                 raise ProtocolError(
                     "bad-response",
-                    f"a {card.type} card needs \"response\": {names[expected_type]}",  # type: ignore[index]
+                    f'a {card.type} card needs "response": {names[expected_type]}',  # type: ignore[index]
                 )
         else:
             self.session.reveal()
@@ -187,8 +197,12 @@ class ReviewProtocol:
             data["back"] = c.front if card.variant == "reverse" else c.back
         else:
             result = answer.result
-            data["result"] = {"correct": result.correct, "expected": result.expected,
-                              "typos": result.typos, "note": result.note}
+            data["result"] = {
+                "correct": result.correct,
+                "expected": result.expected,
+                "typos": result.typos,
+                "note": result.note,
+            }
         if card.card.explanation:
             data["explanation"] = card.card.explanation
         return data
@@ -198,13 +212,18 @@ class ReviewProtocol:
 
         card = self._current()
         if self.answer is None:
-            raise ProtocolError("answer-first", "send answer before grade (basic cards: "
-                                'an "answer" without "response" reveals the back)')
+            raise ProtocolError(
+                "answer-first",
+                "send answer before grade (basic cards: "
+                'an "answer" without "response" reveals the back)',
+            )
         grade = request.get("grade")
         if grade is None:
             grade = int(self.answer.suggested)
         if type(grade) is not int or grade not in (1, 2, 3, 4):
-            raise ProtocolError("bad-grade", "grade must be 1 (again), 2 (hard), 3 (good) or 4 (easy)")
+            raise ProtocolError(
+                "bad-grade", "grade must be 1 (again), 2 (hard), 3 (good) or 4 (easy)"
+            )
         from trainer.session import CardChanged
 
         try:
@@ -213,12 +232,22 @@ class ReviewProtocol:
             raise self._changed_elsewhere() from None
         self.answer = None
         state = self.session.collection.state(card.key)
-        due = None if state.due is None else to_datetime(state.due).astimezone(
-            self.session.collection.clock.now().tzinfo)
+        due = (
+            None
+            if state.due is None
+            else to_datetime(state.due).astimezone(self.session.collection.clock.now().tzinfo)
+        )
         event_id = self.session.collection.store.records[card.key].last_id
-        return {"recorded": {"key": card.key, "grade": grade, "state": state.state,
-                             "due": due.isoformat() if due else None, "id": event_id},
-                "remaining": self.remaining_json()}
+        return {
+            "recorded": {
+                "key": card.key,
+                "grade": grade,
+                "state": state.state,
+                "due": due.isoformat() if due else None,
+                "id": event_id,
+            },
+            "remaining": self.remaining_json(),
+        }
 
     def cmd_undo(self, request: dict[str, Any]) -> dict[str, Any]:
         card = self.session.undo()
@@ -240,10 +269,15 @@ class ReviewProtocol:
     def cmd_end(self, request: dict[str, Any]) -> dict[str, Any]:
         self.ended = True
         s = self.session.summary()
-        return {"summary": {
-            "studied": s.studied, "correct": s.correct, "accuracy": s.accuracy,
-            "time_spent": round(s.time_spent, 3), "missed": [c.key for c in s.missed],
-        }}
+        return {
+            "summary": {
+                "studied": s.studied,
+                "correct": s.correct,
+                "accuracy": s.accuracy,
+                "time_spent": round(s.time_spent, 3),
+                "missed": [c.key for c in s.missed],
+            }
+        }
 
 
 def _refuse_constant(name: str) -> Any:

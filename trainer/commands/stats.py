@@ -33,12 +33,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "mature cards, streak, time spent and cards by state.",
     )
     add_collection_arguments(parser)
-    parser.add_argument("--deck", action="append", metavar="ID", dest="deck_ids",
-                        help="only this deck (by its id; repeat for several); "
-                        "default: every loaded deck")
-    parser.add_argument("--overrides", action="store_true",
-                        help="list the answers learners marked \"I was right\" after the "
-                        "grader said wrong, per card: for deck authors")
+    parser.add_argument(
+        "--deck",
+        action="append",
+        metavar="ID",
+        dest="deck_ids",
+        help="only this deck (by its id; repeat for several); default: every loaded deck",
+    )
+    parser.add_argument(
+        "--overrides",
+        action="store_true",
+        help='list the answers learners marked "I was right" after the '
+        "grader said wrong, per card: for deck authors",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -57,8 +64,11 @@ def run(args: argparse.Namespace) -> ExitCode:
             from trainer.textsafe import sanitize
 
             names = ", ".join(sanitize(d)[0] for d in unknown)
-            print(f"trainer: no loaded deck with id {names}; loaded decks: "
-                  f"{', '.join(loaded) or 'none'}", file=sys.stderr)
+            print(
+                f"trainer: no loaded deck with id {names}; loaded decks: "
+                f"{', '.join(loaded) or 'none'}",
+                file=sys.stderr,
+            )
             return ExitCode.USAGE
         if args.overrides:
             _print_overrides(collection, set(wanted), args.json)
@@ -83,7 +93,7 @@ def _print_overrides(collection: Collection, deck_ids: set[str], as_json: bool) 
         emit_json({"overrides": [o.to_json() for o in overrides]})
         return
     if not overrides:
-        print("No overridden answers: nobody has pressed \"I was right\" yet.")
+        print('No overridden answers: nobody has pressed "I was right" yet.')
         return
     for override in overrides:
         print(f"{sanitize(override.key)[0]}  ({override.count}×)")
@@ -114,29 +124,41 @@ def _print_report(collection: Collection, deck_ids: list[str], stats: Stats) -> 
 
     parts: list[object] = [
         heading,
-        Text(f"as of {stats.today:%a %d %b %Y} (study days start at "
-             f"{collection.config.scheduler.day_rollover_hour}:00)", style="dim"),
+        Text(
+            f"as of {stats.today:%a %d %b %Y} (study days start at "
+            f"{collection.config.scheduler.day_rollover_hour}:00)",
+            style="dim",
+        ),
         Text(""),
         charts.summary_table(stats),
         section("Reviews per day, last 365 days"),
         charts.heatmap(stats.calendar, stats.today),
         section("Due forecast"),
-        charts.plot_text(lambda p: charts.draw_forecast(p, stats.forecast), plot_width,
-                         CHART_HEIGHT),
+        charts.plot_text(
+            lambda p: charts.draw_forecast(p, stats.forecast), plot_width, CHART_HEIGHT
+        ),
         charts.forecast_line(stats.forecast),
         section("Retention"),
     ]
     if any(w.young_reviews or w.mature_reviews for w in stats.retention_weeks):
-        parts.append(charts.plot_text(
-            lambda p: charts.draw_retention(p, stats.retention_weeks), plot_width, CHART_HEIGHT
-        ))
+        parts.append(
+            charts.plot_text(
+                lambda p: charts.draw_retention(p, stats.retention_weeks), plot_width, CHART_HEIGHT
+            )
+        )
     else:
-        parts.append(Text("No answers to cards in review yet this year: retention shows "
-                          "once cards come back for their spaced reviews.", style="italic"))
+        parts.append(
+            Text(
+                "No answers to cards in review yet this year: retention shows "
+                "once cards come back for their spaced reviews.",
+                style="italic",
+            )
+        )
     parts += [
         section("Time spent"),
-        charts.plot_text(lambda p: charts.draw_time(p, charts.time_series(stats)), plot_width,
-                         CHART_HEIGHT),
+        charts.plot_text(
+            lambda p: charts.draw_time(p, charts.time_series(stats)), plot_width, CHART_HEIGHT
+        ),
         section("Cards by state"),
         charts.states_table(stats),
     ]

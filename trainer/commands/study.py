@@ -16,20 +16,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "Enter studies the selected deck, ? lists every key.",
     )
     add_common_arguments(parser)
-    parser.add_argument("--start", action="store_true",
-                        help="skip the home screen: go straight to the first card due in "
-                        "any deck (the home screen comes after the session)")
+    parser.add_argument(
+        "--start",
+        action="store_true",
+        help="skip the home screen: go straight to the first card due in "
+        "any deck (the home screen comes after the session)",
+    )
     parser.set_defaults(handler=run)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, *, progress: bool = True) -> None:
-    parser.add_argument("decks", nargs="*", type=Path, metavar="DECK",
-                        help="deck files, directories or deck ids (default: the bundled "
-                        "decks, or $TRAINER_DECKS)")
+    parser.add_argument(
+        "decks",
+        nargs="*",
+        type=Path,
+        metavar="DECK",
+        help="deck files, directories or deck ids (default: the bundled decks, or $TRAINER_DECKS)",
+    )
     if progress:
-        parser.add_argument("--progress", type=Path, metavar="DIR",
-                            help="progress directory (default: $TRAINER_PROGRESS_DIR, else "
-                            "progress/ of a checkout, else your user data directory)")
+        parser.add_argument(
+            "--progress",
+            type=Path,
+            metavar="DIR",
+            help="progress directory (default: $TRAINER_PROGRESS_DIR, else "
+            "progress/ of a checkout, else your user data directory)",
+        )
 
 
 def resolve_decks(names: list[Path]) -> list[Path] | None:
@@ -46,8 +57,11 @@ def resolve_decks(names: list[Path]) -> list[Path] | None:
     if not names:
         decks = default_deck_paths()
         if not decks:
-            print("trainer: no decks given and no bundled decks found; "
-                  "name deck files or directories, or set TRAINER_DECKS", file=sys.stderr)
+            print(
+                "trainer: no decks given and no bundled decks found; "
+                "name deck files or directories, or set TRAINER_DECKS",
+                file=sys.stderr,
+            )
             return None
         return decks
     resolved: list[Path] = []

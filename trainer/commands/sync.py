@@ -22,9 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "through any git remote (see docs/sync.md).",
     )
     add_collection_arguments(parser, json_flag=False)
-    parser.add_argument("--init", metavar="URL",
-                        help="set the progress directory up to sync with this git remote "
-                        "(an empty repository, or one your other devices sync with)")
+    parser.add_argument(
+        "--init",
+        metavar="URL",
+        help="set the progress directory up to sync with this git remote "
+        "(an empty repository, or one your other devices sync with)",
+    )
     parser.set_defaults(handler=run)
 
 

@@ -23,16 +23,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "and, with --sources, that answers occur in the cited documents. Exit status: 0 "
         "clean, 1 problems found, 2 bad command line or unusable path. See docs/validate.md.",
     )
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="deck files or directories to search for *.yaml/*.yml "
-                        f"(default: ./{DEFAULT_DIRECTORY})")
-    parser.add_argument("--strict", action="store_true",
-                        help="treat warnings as errors (exit status 1)")
-    parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="output format (default: text)")
-    parser.add_argument("--sources", type=Path, metavar="DIR",
-                        help="directory of the documents cards cite; checks that each "
-                        "answer's key terms occur in them")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="deck files or directories to search for *.yaml/*.yml "
+        f"(default: ./{DEFAULT_DIRECTORY})",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit status 1)"
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    parser.add_argument(
+        "--sources",
+        type=Path,
+        metavar="DIR",
+        help="directory of the documents cards cite; checks that each "
+        "answer's key terms occur in them",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -46,19 +57,25 @@ def run(args: argparse.Namespace) -> ExitCode:
     if not paths:
         default = Path.cwd() / DEFAULT_DIRECTORY
         if not default.is_dir():
-            return _usage_error(f"no PATH given and there is no {DEFAULT_DIRECTORY}/ "
-                                "directory here; name the deck files or directories to check")
+            return _usage_error(
+                f"no PATH given and there is no {DEFAULT_DIRECTORY}/ "
+                "directory here; name the deck files or directories to check"
+            )
         paths = [Path(DEFAULT_DIRECTORY)]
     if args.sources is not None and not args.sources.is_dir():
-        return _usage_error(f"--sources {args.sources}: not a directory; give the directory "
-                            "holding the documents cards cite")
+        return _usage_error(
+            f"--sources {args.sources}: not a directory; give the directory "
+            "holding the documents cards cite"
+        )
     try:
         return _validate(paths, args)
     except (KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as problem:  # noqa: BLE001 - never a traceback for any input
-        sys.stderr.write(f"trainer validate: internal error: {_located(problem)}; this is a "
-                         "bug in trainer, please report it\n")
+        sys.stderr.write(
+            f"trainer validate: internal error: {_located(problem)}; this is a "
+            "bug in trainer, please report it\n"
+        )
         return ExitCode.PROBLEMS
 
 
@@ -83,8 +100,10 @@ def _validate(paths: list[Path], args: argparse.Namespace) -> ExitCode:
     if report.bad_paths:
         return ExitCode.USAGE
     if not report.files:
-        sys.stderr.write("trainer validate: error: no deck files (*.yaml, *.yml) found in "
-                         f"{', '.join(str(p) for p in paths)}\n")
+        sys.stderr.write(
+            "trainer validate: error: no deck files (*.yaml, *.yml) found in "
+            f"{', '.join(str(p) for p in paths)}\n"
+        )
         return ExitCode.USAGE
     if report.errors or (strict and report.warnings):
         return ExitCode.PROBLEMS
@@ -94,6 +113,9 @@ def _validate(paths: list[Path], args: argparse.Namespace) -> ExitCode:
 def _located(problem: Exception) -> str:
     """``Type: message (at file.py:line in function)`` for the innermost frame."""
     frames = traceback.extract_tb(problem.__traceback__)
-    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name})" \
-        if frames else ""
+    where = (
+        f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name})"
+        if frames
+        else ""
+    )
     return f"{type(problem).__name__}: {problem}{where}"

@@ -36,10 +36,16 @@ _REVERSED = "Trainer Basic (and reversed card)"
 _TYPED = "Trainer Basic (type in the answer)"
 _CLOZE = "Trainer Cloze"
 #: Our note type name -> the stock note type it copies.
-STOCK_NOTE_TYPES = {_BASIC: "Basic", _REVERSED: "Basic (and reversed card)",
-          _TYPED: "Basic (type in the answer)", _CLOZE: "Cloze"}
-_EXTRAS = ("{{#Explanation}}<br><br>{{Explanation}}{{/Explanation}}"
-           "{{#Source}}<br><br><small>{{Source}}</small>{{/Source}}")
+STOCK_NOTE_TYPES = {
+    _BASIC: "Basic",
+    _REVERSED: "Basic (and reversed card)",
+    _TYPED: "Basic (type in the answer)",
+    _CLOZE: "Cloze",
+}
+_EXTRAS = (
+    "{{#Explanation}}<br><br>{{Explanation}}{{/Explanation}}"
+    "{{#Source}}<br><br><small>{{Source}}</small>{{/Source}}"
+)
 
 
 @dataclass(slots=True)
@@ -67,7 +73,7 @@ def _note_types(col: Any) -> dict[str, Any]:
         stock = models.by_name(stock_name)
         model = models.copy(stock, add=False)
         model["name"] = name
-        for field_name in (("Source",) if name == _CLOZE else ("Explanation", "Source")):
+        for field_name in ("Source",) if name == _CLOZE else ("Explanation", "Source"):
             models.add_field(model, models.new_field(field_name))
         for template in model["tmpls"]:
             if name == _CLOZE:
@@ -137,15 +143,20 @@ def export_anki(decks: list[Deck], out: Path, *, legacy: bool = False) -> AnkiEx
                     requests.append(AddNoteRequest(note=note, deck_id=deck_id))
                     report.notes[name] = report.notes.get(name, 0) + 1
                     if card.type not in (CardType.BASIC, CardType.TYPED, CardType.CLOZE):
-                        report.as_basic[card.type.value] = report.as_basic.get(card.type.value, 0) + 1
+                        report.as_basic[card.type.value] = (
+                            report.as_basic.get(card.type.value, 0) + 1
+                        )
             if requests:
                 col.add_notes(requests)
             report.anki_cards = col.card_count()
             out.parent.mkdir(parents=True, exist_ok=True)
             col.export_anki_package(
-                out_path=str(out), limit=None,
-                options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
-                                                 with_media=False, legacy=legacy))
+                out_path=str(out),
+                limit=None,
+                options=ExportAnkiPackageOptions(
+                    with_scheduling=False, with_deck_configs=False, with_media=False, legacy=legacy
+                ),
+            )
         except anki.errors.AnkiException as error:
             raise InteropError(f"Anki could not write {out}: {error}") from None
         finally:

@@ -107,17 +107,23 @@ def check_package(path: Path) -> None:
             meta = package.read("meta") if "meta" in package.namelist() else None
     except zipfile.BadZipFile:
         what = "is empty" if size == 0 else "is not a zip file, or is cut short (truncated)"
-        raise InteropError(f"{path}: {what}; an Anki package (.apkg/.colpkg) is a zip "
-                           "file: export it from Anki again") from None
+        raise InteropError(
+            f"{path}: {what}; an Anki package (.apkg/.colpkg) is a zip "
+            "file: export it from Anki again"
+        ) from None
     except OSError as error:
         raise InteropError(f"{path}: cannot read it ({error.strerror})") from None
     if any(member.flag_bits & 0x1 for member in members):
-        raise InteropError(f"{path}: the zip file is password-protected; Anki never writes "
-                           "those: export it from Anki again without a password")
+        raise InteropError(
+            f"{path}: the zip file is password-protected; Anki never writes "
+            "those: export it from Anki again without a password"
+        )
     names = {member.filename for member in members}
     if not names & set(_COLLECTION_NAMES):
-        raise InteropError(f"{path}: holds no Anki collection (no collection.anki21b, "
-                           ".anki21 or .anki2): it is an empty or a different kind of zip")
+        raise InteropError(
+            f"{path}: holds no Anki collection (no collection.anki21b, "
+            ".anki21 or .anki2): it is an empty or a different kind of zip"
+        )
     if meta is not None:
         from anki.import_export_pb2 import PackageMetadata
 
@@ -128,14 +134,16 @@ def check_package(path: Path) -> None:
         if version > PackageMetadata.VERSION_LATEST:
             raise InteropError(
                 f"{path}: made by a newer version of Anki (package version {version}) than "
-                "the installed anki library reads; upgrade it: pip install -U anki")
+                "the installed anki library reads; upgrade it: pip install -U anki"
+            )
     unpacked = sum(member.file_size for member in members)
     free = shutil.disk_usage(tempfile.gettempdir()).free
     if unpacked > free * _SPACE_MARGIN:
         raise InteropError(
             f"{path}: unpacks to {unpacked / 1e6:,.0f} MB but the temporary directory "
             f"{tempfile.gettempdir()} has {free / 1e6:,.0f} MB free; free some space or set "
-            "TMPDIR to a larger disk")
+            "TMPDIR to a larger disk"
+        )
 
 
 class AnkiCollection:
@@ -158,8 +166,10 @@ class AnkiCollection:
         try:
             request = ImportAnkiPackageRequest(
                 package_path=str(package.resolve()),
-                options=ImportAnkiPackageOptions(with_scheduling=True, merge_notetypes=False,
-                                                 with_deck_configs=False))
+                options=ImportAnkiPackageOptions(
+                    with_scheduling=True, merge_notetypes=False, with_deck_configs=False
+                ),
+            )
             self.col.import_anki_package(request)
         except anki.errors.AnkiException as error:
             self.col.close(downgrade=False)
@@ -180,7 +190,7 @@ class AnkiCollection:
             yield from page
             if len(page) < _PAGE:
                 return
-            after = page[-1][:len(keys)]
+            after = page[-1][: len(keys)]
 
     def close(self) -> None:
         self.col.close(downgrade=False)
@@ -235,12 +245,16 @@ class _Media:
 
     def mention(self, text: str) -> str:
         """``text`` with ``[image: NAME]`` pointing into the media folder."""
-        return re.sub(r"\[(image|sound): ([^\]]+)\]",
-                      lambda m: f"[{m.group(1)}: {_MEDIA_DIR}/{m.group(2)}]", text)
+        return re.sub(
+            r"\[(image|sound): ([^\]]+)\]",
+            lambda m: f"[{m.group(1)}: {_MEDIA_DIR}/{m.group(2)}]",
+            text,
+        )
 
 
-def _note_card(note_type: _NoteType, fields: list[str], ords: set[int],
-               media: _Media) -> tuple[dict[str, Any] | None, str]:
+def _note_card(
+    note_type: _NoteType, fields: list[str], ords: set[int], media: _Media
+) -> tuple[dict[str, Any] | None, str]:
     """One note as a card dictionary (without ``id``), or ``None`` and why not."""
     texts = []
     for value in fields:
@@ -248,8 +262,11 @@ def _note_card(note_type: _NoteType, fields: list[str], ords: set[int],
         media.names.update(converted.media)
         texts.append(media.mention(converted.text))
     names = note_type.field_names
-    extras = {names[n] if n < len(names) else f"Field {n + 1}": texts[n]
-              for n in range(len(texts)) if texts[n]}
+    extras = {
+        names[n] if n < len(names) else f"Field {n + 1}": texts[n]
+        for n in range(len(texts))
+        if texts[n]
+    }
     kind = note_type.kind
     if not texts or not any(texts):
         return None, "the note has no fields with text"
@@ -286,8 +303,9 @@ def _note_card(note_type: _NoteType, fields: list[str], ords: set[int],
     for index, (name, value) in enumerate(zip(names, texts)):
         if index in known or not value:
             continue
-        explanation_parts.append(value if name in ("Explanation", "Back Extra")
-                                 else f"{name}: {value}")
+        explanation_parts.append(
+            value if name in ("Explanation", "Back Extra") else f"{name}: {value}"
+        )
     if explanation_parts:
         card["explanation"] = "\n\n".join(explanation_parts)
     return card, ""
@@ -305,8 +323,14 @@ def _variant(card: dict[str, Any], ordinal: int) -> str | None:
     return None
 
 
-def import_anki(package: Path, out_dir: Path, *, progress_dir: Path | None, clock: Clock,
-                scratch: Path | None = None) -> AnkiImportReport:
+def import_anki(
+    package: Path,
+    out_dir: Path,
+    *,
+    progress_dir: Path | None,
+    clock: Clock,
+    scratch: Path | None = None,
+) -> AnkiImportReport:
     """Import ``package`` into deck files under ``out_dir``; with ``progress_dir``, its
     review history too. Raises :class:`InteropError` for input it cannot read."""
     with tempfile.TemporaryDirectory(prefix="trainer-anki-", dir=scratch) as temporary:
@@ -317,8 +341,13 @@ def import_anki(package: Path, out_dir: Path, *, progress_dir: Path | None, cloc
             collection.close()
 
 
-def _convert(collection: AnkiCollection, package: Path, out_dir: Path,
-             progress_dir: Path | None, clock: Clock) -> AnkiImportReport:
+def _convert(
+    collection: AnkiCollection,
+    package: Path,
+    out_dir: Path,
+    progress_dir: Path | None,
+    clock: Clock,
+) -> AnkiImportReport:
     col = collection.col
     report = AnkiImportReport()
     note_types = _note_types(col)
@@ -326,7 +355,8 @@ def _convert(collection: AnkiCollection, package: Path, out_dir: Path,
     # Each note's cards: (ordinal, deck) per Anki card id; a note's deck is its first card's.
     cards_of: dict[int, list[tuple[int, int, int]]] = {}
     for card_id, note_id, ordinal, deck, original_deck in collection.rows(
-            "SELECT id, nid, ord, did, odid FROM cards WHERE {after} ORDER BY id LIMIT ?"):
+        "SELECT id, nid, ord, did, odid FROM cards WHERE {after} ORDER BY id LIMIT ?"
+    ):
         cards_of.setdefault(note_id, []).append((ordinal, card_id, original_deck or deck))
     drafts: dict[str, DeckDraft] = {}
     media = _Media()
@@ -334,7 +364,8 @@ def _convert(collection: AnkiCollection, package: Path, out_dir: Path,
     study_cards: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
     used_ids: dict[tuple[str, str], str] = {}
     for note_id, guid, model_id, tags, flds in collection.rows(
-            "SELECT id, guid, mid, tags, flds FROM notes WHERE {after} ORDER BY id LIMIT ?"):
+        "SELECT id, guid, mid, tags, flds FROM notes WHERE {after} ORDER BY id LIMIT ?"
+    ):
         report.notes_read += 1
         note_type = note_types.get(model_id)
         where = f"note {note_id}" + (f" ({note_type.name})" if note_type else "")
@@ -348,12 +379,15 @@ def _convert(collection: AnkiCollection, package: Path, out_dir: Path,
             report.skipped.append(Skipped(where, why))
             continue
         if note_type.kind not in (_BASIC, _REVERSED, _OPTIONAL_REVERSED, _TYPING, _CLOZE):
-            report.other_note_types[note_type.name] = report.other_note_types.get(note_type.name, 0) + 1
+            report.other_note_types[note_type.name] = (
+                report.other_note_types.get(note_type.name, 0) + 1
+            )
         deck_name = deck_names.get(cards[0][2], "Default")
         deck_id, card_id = ids_for_guid(guid, deck_name)
         if (deck_id, card_id) in used_ids:
-            report.skipped.append(Skipped(where, f"its id {card_id} is already taken by "
-                                          f"{used_ids[deck_id, card_id]}"))
+            report.skipped.append(
+                Skipped(where, f"its id {card_id} is already taken by {used_ids[deck_id, card_id]}")
+            )
             continue
         used_ids[deck_id, card_id] = where
         card = {"id": card_id, **card, "origin": where}
@@ -363,13 +397,15 @@ def _convert(collection: AnkiCollection, package: Path, out_dir: Path,
         draft = drafts.get(deck_id)
         if draft is None:
             draft = drafts[deck_id] = DeckDraft(
-                deck_id, deck_name, f"Imported from the Anki deck {deck_name!r} in {package.name}.")
+                deck_id, deck_name, f"Imported from the Anki deck {deck_name!r} in {package.name}."
+            )
         draft.cards.append(card)
         for ordinal, anki_card_id, _deck in cards:
             variant = _variant(card, ordinal)
             if variant is not None:
                 study_cards.setdefault((deck_id, card_id), []).append(
-                    (anki_card_id, variant, f"{guid}|{ordinal}"))
+                    (anki_card_id, variant, f"{guid}|{ordinal}")
+                )
     written = write_decks(list(drafts.values()), out_dir)
     report.files, report.backups = written.files, written.backups
     report.cards_written = written.cards
@@ -391,8 +427,9 @@ def _convert(collection: AnkiCollection, package: Path, out_dir: Path,
 def _revlog(collection: AnkiCollection, keys: dict[int, tuple[str, str]]) -> Iterator[RevlogRow]:
     """The revlog rows of imported cards, card by card, each card's in time order."""
     for card_id, revlog_id, ease, interval, taken in collection.rows(
-            "SELECT cid, id, ease, ivl, time FROM revlog WHERE {after} "
-            "ORDER BY cid, id LIMIT ?", keys=("cid", "id")):
+        "SELECT cid, id, ease, ivl, time FROM revlog WHERE {after} ORDER BY cid, id LIMIT ?",
+        keys=("cid", "id"),
+    ):
         key = keys.get(card_id)
         if key is not None:
             yield RevlogRow(key[0], key[1], revlog_id, ease, interval, taken)

@@ -26,8 +26,17 @@ from trainer.diagnostics import Severity
 from trainer.loader import MAX_DECK_BYTES, load_deck_text
 from trainer.model import FORMAT_VERSION
 
-__all__ = ["EXPORT_GUID_PREFIX", "DeckDraft", "Skipped", "WriteResult", "card_id_for",
-           "deck_id_for", "dump_deck", "ids_for_guid", "write_decks"]
+__all__ = [
+    "EXPORT_GUID_PREFIX",
+    "DeckDraft",
+    "Skipped",
+    "WriteResult",
+    "card_id_for",
+    "deck_id_for",
+    "dump_deck",
+    "ids_for_guid",
+    "write_decks",
+]
 
 #: GUIDs of the notes this trainer exports (Anki packages, CSV): ``trainer:DECK/CARD``.
 EXPORT_GUID_PREFIX = "trainer:"
@@ -123,14 +132,21 @@ def _scalar(value: str, indent: str) -> str:
     """``value`` as YAML text the loader reads back exactly."""
     if _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS:
         return value
-    if "\n" in value and value == value.strip() and all(
-            _BLOCK_LINE.fullmatch(line) for line in value.split("\n")):
+    if (
+        "\n" in value
+        and value == value.strip()
+        and all(_BLOCK_LINE.fullmatch(line) for line in value.split("\n"))
+    ):
         body = "\n".join(f"{indent}  {line}" if line else "" for line in value.split("\n"))
         return "|-\n" + body
     # A JSON string is a YAML double-quoted scalar; the three characters YAML also
     # takes for line breaks are escaped.
-    return (json.dumps(value, ensure_ascii=False).replace("\u0085", "\\N")
-            .replace("\u2028", "\\L").replace("\u2029", "\\P"))
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("\u0085", "\\N")
+        .replace("\u2028", "\\L")
+        .replace("\u2029", "\\P")
+    )
 
 
 def _value(value: Any, indent: str) -> str:
@@ -163,8 +179,15 @@ def dump_deck(deck_id: str, title: str, description: str, cards: list[dict[str, 
     return "\n".join(lines) + "\n"
 
 
-def _checked(deck_id: str, title: str, description: str, cards: list[dict[str, Any]],
-             text: str, path: Path, skipped: list[Skipped]) -> tuple[str, list[dict[str, Any]]]:
+def _checked(
+    deck_id: str,
+    title: str,
+    description: str,
+    cards: list[dict[str, Any]],
+    text: str,
+    path: Path,
+    skipped: list[Skipped],
+) -> tuple[str, list[dict[str, Any]]]:
     """``text`` (the deck), with every card the loader refuses left out and reported."""
     result = load_deck_text(text, path)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
@@ -173,8 +196,10 @@ def _checked(deck_id: str, title: str, description: str, cards: list[dict[str, A
     loaded = {card.id for card in result.deck.cards} if result.deck else set()
     for card in cards:
         if card["id"] not in loaded:
-            reason = next((f"{d.code}: {d.message}" for d in errors if d.card_id == card["id"]),
-                          "refused by the deck loader")
+            reason = next(
+                (f"{d.code}: {d.message}" for d in errors if d.card_id == card["id"]),
+                "refused by the deck loader",
+            )
             skipped.append(Skipped(card.get("origin", card["id"]), reason))
     kept = [card for card in cards if card["id"] in loaded]
     return dump_deck(deck_id, title, description, kept), kept
@@ -191,7 +216,7 @@ def _parts(draft: DeckDraft) -> list[tuple[str, list[dict[str, Any]], str]]:
     parts = []
     for number in range(count):
         part_id = draft.id if number == 0 else f"{draft.id}-{number + 1}"
-        cards = draft.cards[number * per_part:(number + 1) * per_part]
+        cards = draft.cards[number * per_part : (number + 1) * per_part]
         parts.append((part_id, cards, dump_deck(part_id, draft.title, draft.description, cards)))
     return parts
 
@@ -222,8 +247,9 @@ def write_decks(drafts: list[DeckDraft], out_dir: Path) -> WriteResult:
             if not cards:
                 continue
             path = out_dir / f"{part_id}.yaml"
-            text, kept = _checked(part_id, draft.title, draft.description, cards, text, path,
-                                  result.skipped)
+            text, kept = _checked(
+                part_id, draft.title, draft.description, cards, text, path, result.skipped
+            )
             if not kept:
                 continue
             _replace(path, text, result.backups)

@@ -112,8 +112,9 @@ def _by_card(rows: Iterable[RevlogRow]) -> Iterator[list[RevlogRow]]:
         yield group
 
 
-def _encode_card(answers: list[RevlogRow], memory: list[object], known: set[str],
-                 result: HistoryResult) -> list[bytes]:
+def _encode_card(
+    answers: list[RevlogRow], memory: list[object], known: set[str], result: HistoryResult
+) -> list[bytes]:
     lines: list[bytes] = []
     previous: str | None = None
     state_name = ""
@@ -131,13 +132,21 @@ def _encode_card(answers: list[RevlogRow], memory: list[object], known: set[str]
         if event_id in known:
             result.already += 1
         else:
-            after = CardState(state=state_name, step=step,
-                              stability=round(memory_state.stability, 4),  # type: ignore[attr-defined]
-                              difficulty=round(memory_state.difficulty, 4),  # type: ignore[attr-defined]
-                              due=due, reps=reps, lapses=lapses)
+            after = CardState(
+                state=state_name,
+                step=step,
+                stability=round(memory_state.stability, 4),  # type: ignore[attr-defined]
+                difficulty=round(memory_state.difficulty, 4),  # type: ignore[attr-defined]
+                due=due,
+                reps=reps,
+                lapses=lapses,
+            )
             time_text = _time_text(when)
-            lines.append(encode_review(event_id, row.key, time_text, row.ease, row.taken_ms,
-                                       None, previous, after))
+            lines.append(
+                encode_review(
+                    event_id, row.key, time_text, row.ease, row.taken_ms, None, previous, after
+                )
+            )
             known.add(event_id)
         previous = event_id
     return lines
@@ -167,7 +176,11 @@ def write_history(rows: Iterable[RevlogRow], progress_dir: Path, clock: Clock) -
     progress_dir.mkdir(parents=True, exist_ok=True)
     path = progress_dir / f"reviews-{clean_device_id(DEVICE)}.jsonl"
     result = HistoryResult(path)
-    known = {event.id for event in read_log(path, None, progress_dir).events} if path.exists() else set()
+    known = (
+        {event.id for event in read_log(path, None, progress_dir).events}
+        if path.exists()
+        else set()
+    )
     writer = LogWriter(path, header_line(DEVICE, clock.now()))
     writer.lock()
     try:

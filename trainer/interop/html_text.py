@@ -18,11 +18,31 @@ from trainer.textsafe import sanitize
 
 __all__ = ["FieldText", "field_text", "text_to_html"]
 
-_BREAK_TAGS = frozenset({"br", "div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-                         "ul", "ol", "table", "blockquote", "pre", "hr"})
+_BREAK_TAGS = frozenset(
+    {
+        "br",
+        "div",
+        "p",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "table",
+        "blockquote",
+        "pre",
+        "hr",
+    }
+)
 #: Elements whose content is not text a reader sees; dropped whole.
-_HIDDEN = re.compile(r"<(script|style|head|title)\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)",
-                     re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(
+    r"<(script|style|head|title)\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)", re.IGNORECASE | re.DOTALL
+)
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|<![^>]*>")
 _SOURCE = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
@@ -49,6 +69,7 @@ def field_text(value: str) -> FieldText:
     if "<" not in value and "&" not in value and "[sound:" not in value:
         text = value  # the common case: a field that is plain text already
     else:
+
         def tag(match: re.Match[str]) -> str:
             name = (match.group(2) or "").lower()
             if name in _BREAK_TAGS:

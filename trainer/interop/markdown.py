@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from trainer.interop.anki_export import note_fields
-from trainer.interop.deckwrite import DeckDraft, Skipped, WriteResult, card_id_for, deck_id_for, write_decks
+from trainer.interop.deckwrite import (
+    DeckDraft,
+    Skipped,
+    WriteResult,
+    card_id_for,
+    deck_id_for,
+    write_decks,
+)
 from trainer.interop.errors import InteropError
 from trainer.model import CardType, Deck, cloze_deletions
 from trainer.textsafe import sanitize
@@ -69,8 +76,10 @@ def _sections(lines: list[str]) -> list[tuple[str | None, list[tuple[int, str, s
                 fields.append((number, "#", []))  # a lower heading ends the field before it
         elif fields:
             fields[-1][2].append(line)
-    return [(title, [(n, m, "\n".join(t).strip()) for n, m, t in fields if m != "#"])
-            for title, fields in sections]
+    return [
+        (title, [(n, m, "\n".join(t).strip()) for n, m, t in fields if m != "#"])
+        for title, fields in sections
+    ]
 
 
 def _cloze_text(text: str) -> str:
@@ -78,8 +87,9 @@ def _cloze_text(text: str) -> str:
     return _BRACKETS.sub(lambda m: f"{{{{c{next(numbers)}::{m.group(1)}}}}}", text)
 
 
-def import_markdown(path: Path, out_dir: Path, *, deck_id: str | None = None,
-                    title: str | None = None) -> MarkdownReport:
+def import_markdown(
+    path: Path, out_dir: Path, *, deck_id: str | None = None, title: str | None = None
+) -> MarkdownReport:
     """Read the Markdown file ``path`` into deck files under ``out_dir``: one per
     top-level heading (``# Title``), cards before the first one in a deck named after
     the file (or ``title``/``deck_id`` when the file holds one deck)."""
@@ -92,30 +102,35 @@ def import_markdown(path: Path, out_dir: Path, *, deck_id: str | None = None,
     except IsADirectoryError:
         raise InteropError(f"{path}: is a directory; give the file") from None
     except UnicodeDecodeError as error:
-        raise InteropError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8 "
-                           "and import again") from None
+        raise InteropError(
+            f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8 and import again"
+        ) from None
     except OSError as error:
         raise InteropError(f"{path}: cannot read it ({error.strerror})") from None
     text, _ = sanitize(text.replace("\r\n", "\n"))
     sections = [(heading, fields) for heading, fields in _sections(text.split("\n")) if fields]
     if not sections:
-        raise InteropError(f"{path}: no cards: write `Q: question` and `A: answer` lines, "
-                           "or `C: text with [deletions]`")
+        raise InteropError(
+            f"{path}: no cards: write `Q: question` and `A: answer` lines, "
+            "or `C: text with [deletions]`"
+        )
     report = MarkdownReport()
     drafts: dict[str, DeckDraft] = {}
     for heading, fields in sections:
         deck_title = (title if len(sections) == 1 else None) or heading or path.stem
         own_id = (deck_id if len(sections) == 1 else None) or deck_id_for(deck_title)
-        draft = drafts.setdefault(own_id, DeckDraft(own_id, deck_title,
-                                                    f"Imported from {path.name}."))
+        draft = drafts.setdefault(
+            own_id, DeckDraft(own_id, deck_title, f"Imported from {path.name}.")
+        )
         _read_cards(path, fields, draft, report)
     report.written = write_decks(list(drafts.values()), out_dir)
     report.skipped.extend(report.written.skipped)
     return report
 
 
-def _read_cards(path: Path, fields: list[tuple[int, str, str]], draft: DeckDraft,
-                report: MarkdownReport) -> None:
+def _read_cards(
+    path: Path, fields: list[tuple[int, str, str]], draft: DeckDraft, report: MarkdownReport
+) -> None:
     seen = {card["id"] for card in draft.cards}
     index = 0
     while index < len(fields):
@@ -136,8 +151,11 @@ def _read_cards(path: Path, fields: list[tuple[int, str, str]], draft: DeckDraft
         else:
             answer = fields[index] if index < len(fields) and fields[index][1] == "A" else None
             if answer is None or not answer[2] or not value:
-                report.skipped.append(Skipped(where, "a Q: needs a question and an A: line "
-                                              "with the answer right after it"))
+                report.skipped.append(
+                    Skipped(
+                        where, "a Q: needs a question and an A: line with the answer right after it"
+                    )
+                )
                 continue
             index += 1
             card = {"type": "basic", "front": value, "back": answer[2]}

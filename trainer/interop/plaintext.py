@@ -36,12 +36,16 @@ from trainer.interop.html_text import field_text
 from trainer.model import Deck, cloze_deletions
 from trainer.textsafe import sanitize
 
-__all__ = ["SEPARATORS", "PlainTextOptions", "export_plaintext", "import_plaintext",
-           "separator_char"]
+__all__ = [
+    "SEPARATORS",
+    "PlainTextOptions",
+    "export_plaintext",
+    "import_plaintext",
+    "separator_char",
+]
 
 #: Anki's separator names (``#separator:Tab``), also accepted by ``--separator``.
-SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|",
-              "colon": ":"}
+SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|", "colon": ":"}
 COLUMN_NAMES = ("front", "back", "tags", "deck", "notetype", "guid", "explanation", "ignore")
 _MAX_BYTES = 200_000_000
 
@@ -53,10 +57,11 @@ def separator_char(value: str) -> str:
         return named
     if value == "\\t":
         return "\t"
-    if len(value) == 1 and value not in "\"\r\n":
+    if len(value) == 1 and value not in '"\r\n':
         return value
-    raise InteropError(f"separator {value!r}: give one character or one of "
-                       + ", ".join(SEPARATORS))
+    raise InteropError(
+        f"separator {value!r}: give one character or one of " + ", ".join(SEPARATORS)
+    )
 
 
 @dataclass(slots=True)
@@ -107,9 +112,10 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        raise InteropError(f"{path}:{line}: not UTF-8 text (byte {error.start}); save it "
-                           "as UTF-8 and import again") from None
+        line = data[: error.start].count(b"\n") + 1
+        raise InteropError(
+            f"{path}:{line}: not UTF-8 text (byte {error.start}); save it as UTF-8 and import again"
+        ) from None
 
 
 def _headers(lines: list[str]) -> tuple[dict[str, str], int]:
@@ -132,16 +138,17 @@ def _sniff(sample: str) -> str:
 
 def _rows(body: str, separator: str, options: PlainTextOptions) -> list[list[str]]:
     if options.row_separator is not None:
-        return [row.split(separator, 1) for row in body.split(options.row_separator)
-                if row.strip()]
+        return [row.split(separator, 1) for row in body.split(options.row_separator) if row.strip()]
     quoting = csv.QUOTE_MINIMAL if options.quoting is not False else csv.QUOTE_NONE
-    reader = csv.reader(io.StringIO(body), delimiter=separator, quoting=quoting,
-                        strict=False, escapechar=None)
+    reader = csv.reader(
+        io.StringIO(body), delimiter=separator, quoting=quoting, strict=False, escapechar=None
+    )
     return [row for row in reader if any(cell.strip() for cell in row)]
 
 
-def _column_roles(headers: dict[str, str], options: PlainTextOptions,
-                  first_row: list[str] | None) -> dict[int, str]:
+def _column_roles(
+    headers: dict[str, str], options: PlainTextOptions, first_row: list[str] | None
+) -> dict[int, str]:
     """Column index -> role (front, back, tags, ...); the rest are fields in order."""
     roles: dict[int, str] = {}
     names = options.columns
@@ -149,9 +156,15 @@ def _column_roles(headers: dict[str, str], options: PlainTextOptions,
         names = [cell.strip().lower() for cell in first_row]
     if names is not None:
         for index, name in enumerate(names):
-            role = {"term": "front", "definition": "back", "question": "front",
-                    "answer": "back", "text": "front", "back extra": "explanation",
-                    "-": "ignore"}.get(name.strip().lower(), name.strip().lower())
+            role = {
+                "term": "front",
+                "definition": "back",
+                "question": "front",
+                "answer": "back",
+                "text": "front",
+                "back extra": "explanation",
+                "-": "ignore",
+            }.get(name.strip().lower(), name.strip().lower())
             if role not in COLUMN_NAMES:
                 raise InteropError(f"column {name!r}: use one of " + ", ".join(COLUMN_NAMES))
             roles[index] = role
@@ -236,12 +249,16 @@ def import_plaintext(path: Path, out_dir: Path, options: PlainTextOptions) -> Pl
         else:
             deck_id, _ = ids_for_guid("", deck_name)
             card_id = card_id_for(card.get("front") or card.get("question") or card["text"], "t")
-        if default_id and not values.get("deck") and not values.get("guid", "").startswith(
-                EXPORT_GUID_PREFIX):
+        if (
+            default_id
+            and not values.get("deck")
+            and not values.get("guid", "").startswith(EXPORT_GUID_PREFIX)
+        ):
             deck_id = default_id
         if (deck_id, card_id) in used:
-            report.skipped.append(Skipped(where, "the same card as an earlier row (same "
-                                          "front, or same GUID)"))
+            report.skipped.append(
+                Skipped(where, "the same card as an earlier row (same front, or same GUID)")
+            )
             continue
         used.add((deck_id, card_id))
         tags = values.get("tags", "").split() + shared_tags
@@ -250,16 +267,16 @@ def import_plaintext(path: Path, out_dir: Path, options: PlainTextOptions) -> Pl
             card["tags"] = tags
         draft = drafts.get(deck_id)
         if draft is None:
-            draft = drafts[deck_id] = DeckDraft(deck_id, deck_name,
-                                                f"Imported from {path.name}.")
+            draft = drafts[deck_id] = DeckDraft(deck_id, deck_name, f"Imported from {path.name}.")
         draft.cards.append(card)
     report.written = write_decks(list(drafts.values()), out_dir)
     report.skipped.extend(report.written.skipped)
     return report
 
 
-def export_plaintext(decks: list[Deck], out: Path, *, separator: str = "\t",
-                     quizlet: bool = False) -> int:
+def export_plaintext(
+    decks: list[Deck], out: Path, *, separator: str = "\t", quizlet: bool = False
+) -> int:
     """Write ``decks`` as one CSV/TSV file (Anki's format, or Quizlet's); returns rows."""
     from trainer.interop.html_text import text_to_html
 
@@ -269,24 +286,36 @@ def export_plaintext(decks: list[Deck], out: Path, *, separator: str = "\t",
         for deck in decks:
             for card in deck.cards:
                 _, texts = note_fields(card, {})
-                term, definition = (t.replace("\n", " / ").replace(separator, " ")
-                                    for t in texts[:2])
+                term, definition = (
+                    t.replace("\n", " / ").replace(separator, " ") for t in texts[:2]
+                )
                 buffer.write(f"{term}{separator}{definition}\n")
                 rows += 1
     else:
-        name = next(k for k, v in SEPARATORS.items() if v == separator) \
-            if separator in SEPARATORS.values() else separator
-        buffer.write(f"#separator:{name}\n#html:true\n#guid column:1\n#notetype column:2\n"
-                     "#deck column:3\n#tags column:6\n")
+        name = (
+            next(k for k, v in SEPARATORS.items() if v == separator)
+            if separator in SEPARATORS.values()
+            else separator
+        )
+        buffer.write(
+            f"#separator:{name}\n#html:true\n#guid column:1\n#notetype column:2\n"
+            "#deck column:3\n#tags column:6\n"
+        )
         writer = csv.writer(buffer, delimiter=separator, lineterminator="\n")
         for deck in decks:
             sources = {s.file: s.title for s in deck.sources}
             for card in deck.cards:
                 ours, texts = note_fields(card, sources)
-                writer.writerow([f"{EXPORT_GUID_PREFIX}{deck.id}/{card.id}",
-                                 STOCK_NOTE_TYPES[ours], deck.title.replace("::", ":"),
-                                 text_to_html(texts[0]), text_to_html(texts[1]),
-                                 " ".join(tag.replace(" ", "_") for tag in card.tags)])
+                writer.writerow(
+                    [
+                        f"{EXPORT_GUID_PREFIX}{deck.id}/{card.id}",
+                        STOCK_NOTE_TYPES[ours],
+                        deck.title.replace("::", ":"),
+                        text_to_html(texts[0]),
+                        text_to_html(texts[1]),
+                        " ".join(tag.replace(" ", "_") for tag in card.tags),
+                    ]
+                )
                 rows += 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(buffer.getvalue(), encoding="utf-8")

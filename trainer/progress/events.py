@@ -259,10 +259,15 @@ def parse_event(line: bytes, device: str, origin: tuple[str, int]) -> Event:
         event.after = after._replace(last_review=event.time)
         if "override" in obj:
             override = obj["override"]
-            if not isinstance(override, str) or len(override) > MAX_OVERRIDE_CHARS or \
-                    event.correct is not True:
-                raise BadLine("invalid 'override' (the text of an answer recorded as "
-                              "correct, at most 500 characters)")
+            if (
+                not isinstance(override, str)
+                or len(override) > MAX_OVERRIDE_CHARS
+                or event.correct is not True
+            ):
+                raise BadLine(
+                    "invalid 'override' (the text of an answer recorded as "
+                    "correct, at most 500 characters)"
+                )
             event.override = override
     return event
 

@@ -62,8 +62,17 @@ class FileState:
 
     def fields(self) -> tuple[Any, ...]:
         """The fields in order (what the snapshot stores)."""
-        return (self.size, self.lines, self.device, self.format, self.tail_hash,
-                self.head_hash, self.stamp, self.warnings, self.tail_warning)
+        return (
+            self.size,
+            self.lines,
+            self.device,
+            self.format,
+            self.tail_hash,
+            self.head_hash,
+            self.stamp,
+            self.warnings,
+            self.tail_warning,
+        )
 
 
 @dataclass(slots=True)
@@ -91,7 +100,7 @@ def _digest(chunk: bytes) -> str:
 def _head(data: bytes) -> bytes:
     """The first line of a file (newline included), or its first ``TAIL_BYTES``."""
     newline = data.find(b"\n", 0, TAIL_BYTES)
-    return data[:newline + 1] if newline >= 0 else data[:TAIL_BYTES]
+    return data[: newline + 1] if newline >= 0 else data[:TAIL_BYTES]
 
 
 def tail_hash(data_or_path: bytes | Path, size: int) -> str:
@@ -122,8 +131,9 @@ def still_starts_with(path: Path, state: FileState) -> bool:
     return _digest(head) == state.head_hash and _digest(tail) == state.tail_hash
 
 
-def quarantine(directory: Path, source: Path, data: bytes, reason: str,
-               name_from: bytes | None = None) -> Path | None:
+def quarantine(
+    directory: Path, source: Path, data: bytes, reason: str, name_from: bytes | None = None
+) -> Path | None:
     """Keep a copy of ``data`` (from ``source``) under ``directory``/quarantine.
 
     Named by the content of ``name_from`` (default: ``data``), so the same problem is
@@ -271,10 +281,7 @@ def describe_os_error(error: OSError, path: Path, doing: str) -> str:
         advice = "the file system is read-only"
     else:
         advice = error.strerror or str(error)
-    return (
-        f"Could not {doing} in {path}: {advice}. "
-        "Nothing recorded earlier was lost."
-    )
+    return f"Could not {doing} in {path}: {advice}. Nothing recorded earlier was lost."
 
 
 def lock_path(log: Path) -> Path:
@@ -381,10 +388,12 @@ class LogWriter:
             raise ProgressError(
                 f"{self.path} was replaced by a log from a newer version of trainer while "
                 "this program was using it: progress is read-only until you upgrade "
-                "trainer. Nothing was written to it.")
+                "trainer. Nothing was written to it."
+            )
         known = {event_id_of(line) for line in new.split(b"\n")}
         missing = [
-            line + b"\n" for line in old[:old.rfind(b"\n") + 1].split(b"\n")[1:]
+            line + b"\n"
+            for line in old[: old.rfind(b"\n") + 1].split(b"\n")[1:]
             if line.strip() and (event_id := event_id_of(line)) and event_id not in known
         ]
         if missing:
@@ -433,12 +442,14 @@ class LogWriter:
             data = os.pread(fd, size, 0)
             cut = data.rfind(b"\n") + 1
             chunk, start = data, 0
-        quarantine(quarantine_dir, self.path, chunk[cut - start:], "torn")
+        quarantine(quarantine_dir, self.path, chunk[cut - start :], "torn")
         try:
             os.ftruncate(fd, cut)
             os.fsync(fd)
         except OSError as error:
-            raise ProgressError(describe_os_error(error, self.path, "repair the progress file")) from None
+            raise ProgressError(
+                describe_os_error(error, self.path, "repair the progress file")
+            ) from None
         return True
 
     def state_after_append(self, known: FileState, lines: int) -> FileState:
@@ -449,10 +460,15 @@ class LogWriter:
         size = stat.st_size
         start = max(0, size - TAIL_BYTES)
         return FileState(
-            size, lines, known.device, known.format or FORMAT,
+            size,
+            lines,
+            known.device,
+            known.format or FORMAT,
             _digest(os.pread(self._fd, size - start, start)),
             _digest(_head(os.pread(self._fd, min(TAIL_BYTES, size), 0))),
-            stamp_of(stat), known.warnings, None,
+            stamp_of(stat),
+            known.warnings,
+            None,
         )
 
     def append(self, lines: list[bytes]) -> tuple[int, int, str | None]:

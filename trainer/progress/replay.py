@@ -45,16 +45,34 @@ class CardRecord:
 
     def copy(self) -> CardRecord:
         return CardRecord(
-            self.state, self.last_id, self.suspended, self.flagged, self.leech,
-            self.first_review, self.recent, self.diverged,
+            self.state,
+            self.last_id,
+            self.suspended,
+            self.flagged,
+            self.leech,
+            self.first_review,
+            self.recent,
+            self.diverged,
         )
 
     def as_tuple(self) -> tuple:
         s = self.state
         return (
-            s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps,
-            s.lapses, self.last_id, self.suspended, self.flagged, self.leech,
-            self.first_review, self.recent, self.diverged,
+            s.state,
+            s.step,
+            s.stability,
+            s.difficulty,
+            s.due,
+            s.last_review,
+            s.reps,
+            s.lapses,
+            self.last_id,
+            self.suspended,
+            self.flagged,
+            self.leech,
+            self.first_review,
+            self.recent,
+            self.diverged,
         )
 
     @classmethod
@@ -78,8 +96,12 @@ def apply(
     kind = event.kind
     if kind == "review":
         recorded = event.after
-        if (trust_recorded and recorded is not None and event.prev == record.last_id
-                and not record.diverged):
+        if (
+            trust_recorded
+            and recorded is not None
+            and event.prev == record.last_id
+            and not record.diverged
+        ):
             record.state = recorded
         else:
             record.state = scheduler_for(event.key).review(

@@ -140,7 +140,10 @@ class ProgressStore:
         Raises :class:`ProgressError` when the directory cannot be created or read.
         """
         store = cls(
-            directory, device=device, clock=clock, scheduler_for=scheduler_for,
+            directory,
+            device=device,
+            clock=clock,
+            scheduler_for=scheduler_for,
             fingerprint=fingerprint,
         )
         try:
@@ -156,21 +159,25 @@ class ProgressStore:
 
     def _log_paths(self) -> list[Path]:
         try:
-            entries = [entry for entry in os.scandir(self.directory)
-                       if entry.name.endswith(".jsonl")]
+            entries = [
+                entry for entry in os.scandir(self.directory) if entry.name.endswith(".jsonl")
+            ]
             names = sorted(entry.name for entry in entries if entry.is_file())
-            dangling = sorted(entry.name for entry in entries
-                              if entry.is_symlink() and not entry.is_file())
+            dangling = sorted(
+                entry.name for entry in entries if entry.is_symlink() and not entry.is_file()
+            )
         except OSError as error:
             raise ProgressError(
                 f"Cannot read the progress directory {self.directory}: {error.strerror}. "
                 "Check its permissions; nothing was changed."
             ) from None
         for name in dangling:
-            self._note([
-                f"{self.directory / name}: a link to a file that does not exist (or is "
-                "not a file); its answers cannot be read. Restore what it points to."
-            ])
+            self._note(
+                [
+                    f"{self.directory / name}: a link to a file that does not exist (or is "
+                    "not a file); its answers cannot be read. Restore what it points to."
+                ]
+            )
         return [self.directory / name for name in names]
 
     @property
@@ -181,7 +188,9 @@ class ProgressStore:
             found.extend(state.warnings)
             if state.tail_warning:
                 found.append(state.tail_warning)
-        return list(dict.fromkeys(found + ([self.read_only] if self.read_only else []) + self._notes))
+        return list(
+            dict.fromkeys(found + ([self.read_only] if self.read_only else []) + self._notes)
+        )
 
     def _note(self, warnings: list[str]) -> None:
         for warning in warnings:
@@ -214,8 +223,12 @@ class ProgressStore:
         the answers)."""
         fresh = [event for event in events if event.id not in seen]
         if len(fresh) < len(events):
-            self._note([f"{path}: {len(events) - len(fresh)} events that another log also "
-                        "holds (a sync tool's conflict copy?) are counted once."])
+            self._note(
+                [
+                    f"{path}: {len(events) - len(fresh)} events that another log also "
+                    "holds (a sync tool's conflict copy?) are counted once."
+                ]
+            )
         seen.update(event.id for event in fresh)
         return fresh
 
@@ -337,9 +350,7 @@ class ProgressStore:
         if self.read_only:
             raise ProgressError(self.read_only)
         if self._writer is None:
-            self._writer = LogWriter(
-                self.own_path, header_line(self.device, self.clock.now())
-            )
+            self._writer = LogWriter(self.own_path, header_line(self.device, self.clock.now()))
         writer = self._writer
         change = writer.lock()
         self._in_transaction = True
@@ -352,7 +363,9 @@ class ProgressStore:
             if self.read_only:
                 raise ProgressError(self.read_only)
             if writer.repair_tail(self.directory):
-                self._note([f"{self.own_path}: incomplete last line cut off (a copy is in quarantine/)."])
+                self._note(
+                    [f"{self.own_path}: incomplete last line cut off (a copy is in quarantine/)."]
+                )
                 known = self._files.get(self.own_path.name)
                 if known is not None and os.stat(self.own_path).st_size < known.size:
                     self.reload()
@@ -363,7 +376,9 @@ class ProgressStore:
             self._in_transaction = False
             writer.unlock()
 
-    def write(self, lines: list[bytes], *, restore: dict[str, CardRecord] | None = None) -> list[Event]:
+    def write(
+        self, lines: list[bytes], *, restore: dict[str, CardRecord] | None = None
+    ) -> list[Event]:
         """Append event ``lines`` (inside :meth:`transaction`), durably; apply them.
 
         ``restore`` gives records to put back after an undo (what they were before the

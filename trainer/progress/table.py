@@ -87,18 +87,33 @@ class RecordTable(MutableMapping[str, CardRecord]):
         found = bisect_left(self.recent_rows, row)
         if found < len(self.recent_rows) and self.recent_rows[found] == row:
             starts = self.recent_starts
-            recent = tuple(self.recent_times[starts[found]:starts[found + 1]])
+            recent = tuple(self.recent_times[starts[found] : starts[found + 1]])
         else:
             recent = () if last != last else (last,)
-        state = _new_tuple(CardState, (
-            KIND_NAMES[self.kind[row]], None if step < 0 else step,
-            _opt(self.stability[row]), _opt(self.difficulty[row]), _opt(self.due[row]),
-            _opt(last), self.reps[row], self.lapses[row],
-        ))
+        state = _new_tuple(
+            CardState,
+            (
+                KIND_NAMES[self.kind[row]],
+                None if step < 0 else step,
+                _opt(self.stability[row]),
+                _opt(self.difficulty[row]),
+                _opt(self.due[row]),
+                _opt(last),
+                self.reps[row],
+                self.lapses[row],
+            ),
+        )
         flags = self.flags[row]
-        return CardRecord(state, self.last_id[row], bool(flags & SUSPENDED),
-                          bool(flags & FLAGGED), bool(flags & LEECH),
-                          _opt(self.first_review[row]), recent, bool(flags & DIVERGED))
+        return CardRecord(
+            state,
+            self.last_id[row],
+            bool(flags & SUSPENDED),
+            bool(flags & FLAGGED),
+            bool(flags & LEECH),
+            _opt(self.first_review[row]),
+            recent,
+            bool(flags & DIVERGED),
+        )
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         record = self.live.get(key)
@@ -149,12 +164,16 @@ class RecordTable(MutableMapping[str, CardRecord]):
         if not self._deleted:
             keys = list(self.index)[: len(self.kind)]  # rows first, in order
             kind, flags = bytearray(self.kind), bytearray(self.flags)
-            columns = {name: array(getattr(self, name).typecode, getattr(self, name))
-                       for name in _FLOAT_COLUMNS + _INT_COLUMNS}
+            columns = {
+                name: array(getattr(self, name).typecode, getattr(self, name))
+                for name in _FLOAT_COLUMNS + _INT_COLUMNS
+            }
             last_id = list(self.last_id)
             starts, times = self.recent_starts, self.recent_times
-            recent = {row: tuple(times[starts[i]:starts[i + 1]])
-                      for i, row in enumerate(self.recent_rows)}
+            recent = {
+                row: tuple(times[starts[i] : starts[i + 1]])
+                for i, row in enumerate(self.recent_rows)
+            }
             position = self._live_rows
         else:  # records were deleted: rebuild from the records themselves
             keys, kind, flags, last_id, recent = [], bytearray(), bytearray(), [], {}
@@ -162,7 +181,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
             columns.update({name: array("q") for name in _INT_COLUMNS})
             position = {}
         # Unchanged rows are right already; only records handed out need writing.
-        for key in (self.index if self._deleted else self.live):
+        for key in self.index if self._deleted else self.live:
             record = self.get(key)
             row = position.get(key)
             if row is None:
@@ -175,16 +194,23 @@ class RecordTable(MutableMapping[str, CardRecord]):
                     column.append(0)
             state = record.state
             kind[row] = KIND_CODES[state.state]
-            flags[row] = (SUSPENDED * record.suspended) | (FLAGGED * record.flagged) | (
-                LEECH * record.leech) | (DIVERGED * record.diverged)
+            flags[row] = (
+                (SUSPENDED * record.suspended)
+                | (FLAGGED * record.flagged)
+                | (LEECH * record.leech)
+                | (DIVERGED * record.diverged)
+            )
             last_id[row] = record.last_id
             columns["step"][row] = -1 if state.step is None else state.step
             columns["reps"][row] = state.reps
             columns["lapses"][row] = state.lapses
-            for name, value in (("stability", state.stability),
-                                ("difficulty", state.difficulty), ("due", state.due),
-                                ("last_review", state.last_review),
-                                ("first_review", record.first_review)):
+            for name, value in (
+                ("stability", state.stability),
+                ("difficulty", state.difficulty),
+                ("due", state.due),
+                ("last_review", state.last_review),
+                ("first_review", record.first_review),
+            ):
                 columns[name][row] = NAN if value is None else value
             default = () if state.last_review is None else (state.last_review,)
             if record.recent != default:
@@ -197,9 +223,13 @@ class RecordTable(MutableMapping[str, CardRecord]):
             recent_times.extend(recent[row])
             recent_starts.append(len(recent_times))
         result: dict[str, Any] = {
-            "native": NATIVE, "kind": bytes(kind), "flags": bytes(flags),
-            "keys": _join(keys), "last_id": _join(["" if i is None else i for i in last_id]),
-            "recent_rows": recent_rows.tobytes(), "recent_starts": recent_starts.tobytes(),
+            "native": NATIVE,
+            "kind": bytes(kind),
+            "flags": bytes(flags),
+            "keys": _join(keys),
+            "last_id": _join(["" if i is None else i for i in last_id]),
+            "recent_rows": recent_rows.tobytes(),
+            "recent_starts": recent_starts.tobytes(),
             "recent_times": recent_times.tobytes(),
         }
         result.update({name: column.tobytes() for name, column in columns.items()})
@@ -219,8 +249,9 @@ class RecordTable(MutableMapping[str, CardRecord]):
         if (len(last_ids) if isinstance(last_ids, list) else last_ids[0]) != rows:
             raise ValueError("last_id column of the wrong length")
         table._packed_last_id = last_ids  # split on first use: most starts never need it
-        for name in _FLOAT_COLUMNS + _INT_COLUMNS + ("recent_rows", "recent_starts",
-                                                     "recent_times"):
+        for name in (
+            _FLOAT_COLUMNS + _INT_COLUMNS + ("recent_rows", "recent_starts", "recent_times")
+        ):
             column = array("d" if name in _FLOAT_COLUMNS or name == "recent_times" else "q")
             column.frombytes(data[name])
             if name not in ("recent_rows", "recent_starts", "recent_times") and len(column) != rows:
@@ -229,11 +260,15 @@ class RecordTable(MutableMapping[str, CardRecord]):
         recent_rows, starts = table.recent_rows, table.recent_starts
         if (
             len(table.index) != rows
-            or not isinstance(table.kind, bytes) or not isinstance(table.flags, bytes)
-            or len(table.kind) != rows or len(table.flags) != rows
+            or not isinstance(table.kind, bytes)
+            or not isinstance(table.flags, bytes)
+            or len(table.kind) != rows
+            or len(table.flags) != rows
             # Deleting every valid code leaves nothing (C speed, unlike max()).
-            or table.kind.translate(None, _KIND_BYTES) or table.flags.translate(None, _FLAG_BYTES)
-            or len(starts) != len(recent_rows) + 1 or starts[0] != 0
+            or table.kind.translate(None, _KIND_BYTES)
+            or table.flags.translate(None, _FLAG_BYTES)
+            or len(starts) != len(recent_rows) + 1
+            or starts[0] != 0
             or starts[-1] != len(table.recent_times)
             or (recent_rows and (recent_rows[0] < 0 or recent_rows[-1] >= rows))
             or not _ascending(recent_rows.tolist(), lt)

@@ -26,9 +26,29 @@ AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 
 #: FSRS-6 default weights (as published with FSRS-6 and used by the fsrs package).
 FSRS6_DEFAULT_WEIGHTS: tuple[float, ...] = (
-    0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
-    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
+    0.212,
+    1.2931,
+    2.3065,
+    8.2956,
+    6.4133,
+    0.8334,
+    3.0194,
+    0.001,
+    1.8722,
+    0.1666,
+    0.796,
+    1.4835,
+    0.0614,
+    0.2629,
+    1.6483,
+    0.6014,
+    1.8729,
+    0.5425,
+    0.0912,
+    0.0658,
+    0.1542,
 )
+
 
 def study_days(earlier: float, later: float) -> int:
     """Whole study days from the day of ``earlier`` to the day of ``later``."""
@@ -99,8 +119,14 @@ class FsrsShapedLearner:
     Memory: ``[last_time, stability, difficulty]``.
     """
 
-    def __init__(self, seed: int, spread: float = 0.35, *, decay_spread: float = 0.25,
-                 card_effect: float = 1.5) -> None:
+    def __init__(
+        self,
+        seed: int,
+        spread: float = 0.35,
+        *,
+        decay_spread: float = 0.25,
+        card_effect: float = 1.5,
+    ) -> None:
         rng = random.Random(seed)
         w = [x * math.exp(rng.gauss(0.0, spread)) for x in FSRS6_DEFAULT_WEIGHTS]
         w[20] = FSRS6_DEFAULT_WEIGHTS[20] * math.exp(rng.gauss(0.0, decay_spread))

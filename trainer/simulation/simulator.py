@@ -58,8 +58,9 @@ class LeitnerAdapter:
     def new_card(self) -> LeitnerCard:
         return LeitnerCard()
 
-    def answer(self, card_id: int, state: LeitnerCard, grade: int,
-               now: float) -> tuple[LeitnerCard, float]:
+    def answer(
+        self, card_id: int, state: LeitnerCard, grade: int, now: float
+    ) -> tuple[LeitnerCard, float]:
         state = self.scheduler.answer(state, grade, now)
         return state, state.due
 
@@ -85,8 +86,13 @@ class FsrsAdapter:
     the memory states of cards already studied, as an optimizer run would.
     """
 
-    def __init__(self, desired_retention: float, parameters: tuple[float, ...] | None = None,
-                 *, rollover_hour: int = 0) -> None:
+    def __init__(
+        self,
+        desired_retention: float,
+        parameters: tuple[float, ...] | None = None,
+        *,
+        rollover_hour: int = 0,
+    ) -> None:
         self.desired_retention = desired_retention
         self.rollover_hour = rollover_hour
         self.history: dict[int, list[tuple[int, datetime]]] = {}
@@ -96,9 +102,12 @@ class FsrsAdapter:
         from trainer.scheduling import Scheduler, SchedulerSettings
 
         settings = SchedulerSettings(
-            desired_retention=self.desired_retention, enable_fuzzing=False,
-            maximum_interval=36500, day_rollover_hour=self.rollover_hour,
-            parameters=parameters)
+            desired_retention=self.desired_retention,
+            enable_fuzzing=False,
+            maximum_interval=36500,
+            day_rollover_hour=self.rollover_hour,
+            parameters=parameters,
+        )
         return Scheduler(settings, timezone.utc)
 
     def new_card(self) -> Any:
@@ -114,8 +123,9 @@ class FsrsAdapter:
         self.history.setdefault(card_id, []).append((grade, when))
         return state, timestamp_to_day(state.due)
 
-    def set_parameters(self, parameters: tuple[float, ...],
-                       states: dict[int, Any]) -> dict[int, float]:
+    def set_parameters(
+        self, parameters: tuple[float, ...], states: dict[int, Any]
+    ) -> dict[int, float]:
         """Switch to ``parameters``; replays every card, updating ``states`` in place, and
         returns the new due times."""
         from trainer.scheduling import Grade
@@ -155,8 +165,9 @@ DayHook = Callable[[int, "Simulation"], None]
 class Simulation:
     """One learner, one scheduler, one collection; :meth:`run` plays it out."""
 
-    def __init__(self, learner: Learner, scheduler: SimScheduler, config: SimConfig,
-                 seed: int) -> None:
+    def __init__(
+        self, learner: Learner, scheduler: SimScheduler, config: SimConfig, seed: int
+    ) -> None:
         self.learner = learner
         self.scheduler = scheduler
         self.config = config

@@ -103,8 +103,12 @@ class Sm2Scheduler:
         if card.phase in (NEW, LEARNING):
             steps = s.learning_steps
             index = 0 if card.phase == NEW else card.step
-            base = replace(card, phase=LEARNING, ease=s.starting_ease if card.phase == NEW
-                           else card.ease, last_day=today)
+            base = replace(
+                card,
+                phase=LEARNING,
+                ease=s.starting_ease if card.phase == NEW else card.ease,
+                last_day=today,
+            )
             if grade == AGAIN:
                 return replace(base, step=0, due=now + steps[0] * _MINUTE)
             if grade == HARD:
@@ -112,8 +116,9 @@ class Sm2Scheduler:
             if grade == GOOD and index + 1 < len(steps):
                 return replace(base, step=index + 1, due=now + steps[index + 1] * _MINUTE)
             interval = s.graduating_interval if grade == GOOD else s.easy_interval
-            return replace(base, phase=REVIEW, step=0, interval=interval,
-                           due=self._days_from(now, interval))
+            return replace(
+                base, phase=REVIEW, step=0, interval=interval, due=self._days_from(now, interval)
+            )
         if card.phase == RELEARNING:
             steps = s.relearning_steps
             base = replace(card, last_day=today)
@@ -124,8 +129,9 @@ class Sm2Scheduler:
             if grade == GOOD and card.step + 1 < len(steps):
                 return replace(base, step=card.step + 1, due=now + steps[card.step + 1] * _MINUTE)
             interval = card.interval + (1 if grade == EASY else 0)
-            return replace(base, phase=REVIEW, step=0, interval=interval,
-                           due=self._days_from(now, interval))
+            return replace(
+                base, phase=REVIEW, step=0, interval=interval, due=self._days_from(now, interval)
+            )
         return self._answer_review(card, grade, now)
 
     def _answer_review(self, card: Sm2Card, grade: int, now: float) -> Sm2Card:
@@ -134,8 +140,15 @@ class Sm2Scheduler:
         if grade == AGAIN:
             interval = max(s.minimum_interval, 1, int(card.interval * s.lapse_multiplier))
             ease = max(s.minimum_ease, card.ease - 200)
-            relearn = replace(card, phase=RELEARNING, step=0, interval=interval, ease=ease,
-                              lapses=card.lapses + 1, last_day=today)
+            relearn = replace(
+                card,
+                phase=RELEARNING,
+                step=0,
+                interval=interval,
+                ease=ease,
+                lapses=card.lapses + 1,
+                last_day=today,
+            )
             if s.relearning_steps:
                 return replace(relearn, due=now + s.relearning_steps[0] * _MINUTE)
             return replace(relearn, phase=REVIEW, due=self._days_from(now, interval))
@@ -156,5 +169,10 @@ class Sm2Scheduler:
                     _f32(_f32(current + days_late) * ease) * _f32(s.easy_bonus), good + 1
                 )
                 ease_after = card.ease + 150
-        return replace(card, interval=interval, ease=ease_after, last_day=today,
-                       due=self._days_from(now, interval))
+        return replace(
+            card,
+            interval=interval,
+            ease=ease_after,
+            last_day=today,
+            due=self._days_from(now, interval),
+        )

@@ -209,8 +209,12 @@ class TrainerApp(App[int]):
             from trainer.tui.screens.home import done_for_today
 
             self._ensure_home()
-            self.notify(done_for_today(self.collection, deck_ids), title="Nothing to study now",
-                        markup=False, timeout=10)
+            self.notify(
+                done_for_today(self.collection, deck_ids),
+                title="Nothing to study now",
+                markup=False,
+                timeout=10,
+            )
             return
         decks = self.decks_by_id()
         title = decks[deck_ids[0]].title if deck_ids and len(deck_ids) == 1 else "All decks"
@@ -220,8 +224,7 @@ class TrainerApp(App[int]):
 
             from trainer.tui.screens.home import done_for_today
 
-            done = (done_for_today(self.collection, deck_ids)
-                    if session.current is None else None)
+            done = done_for_today(self.collection, deck_ids) if session.current is None else None
             summary = SummaryScreen(session.summary(), done)
             if self.home is None:  # autostart: home goes under the summary, Esc leads there
                 self.switch_screen(self._new_home())
@@ -230,8 +233,7 @@ class TrainerApp(App[int]):
                 self.switch_screen(summary)
 
         self.push_screen(
-            CardScreen(SessionDriver(session), decks, rng=self.rng, on_finish=finished,
-                       title=title)
+            CardScreen(SessionDriver(session), decks, rng=self.rng, on_finish=finished, title=title)
         )
 
     def practice(self, cards: list[StudyCard]) -> None:
@@ -244,11 +246,16 @@ class TrainerApp(App[int]):
         def finished() -> None:
             self.pop_screen()
             right = driver.total - len(driver.missed)
-            self.notify(f"Practice done: {right} of {driver.total} right. "
-                        "Your schedule is unchanged.", markup=False)
+            self.notify(
+                f"Practice done: {right} of {driver.total} right. Your schedule is unchanged.",
+                markup=False,
+            )
 
-        self.push_screen(CardScreen(driver, self.decks_by_id(), rng=self.rng,
-                                    on_finish=finished, title="missed cards"))
+        self.push_screen(
+            CardScreen(
+                driver, self.decks_by_id(), rng=self.rng, on_finish=finished, title="missed cards"
+            )
+        )
 
     # -- quiz ---------------------------------------------------------------------------
 
@@ -270,24 +277,33 @@ class TrainerApp(App[int]):
                 self.notify(str(problem), severity="error", markup=False, timeout=15)
         pool = [card for deck in decks for card in deck.study_cards()]
         if not pool:
-            self.show_fatal("No questions", "The decks given hold no cards to ask.",
-                            ExitCode.PROBLEMS)
+            self.show_fatal(
+                "No questions", "The decks given hold no cards to ask.", ExitCode.PROBLEMS
+            )
             return
         limit = self.quiz_minutes * 60 if self.quiz_minutes else None
-        self.quiz = driver = QuizDriver.build(pool, self.quiz_count, self.clock, rng=self.rng,
-                                              time_limit=limit)
+        self.quiz = driver = QuizDriver.build(
+            pool, self.quiz_count, self.clock, rng=self.rng, time_limit=limit
+        )
         by_id = {deck.id: deck for deck in decks}
         if driver.total < self.quiz_count:
-            self.notify(f"These decks hold {driver.total} questions: asking all "
-                        f"{driver.total}, not {self.quiz_count}.", markup=False, timeout=8)
+            self.notify(
+                f"These decks hold {driver.total} questions: asking all "
+                f"{driver.total}, not {self.quiz_count}.",
+                markup=False,
+                timeout=8,
+            )
 
         def finished() -> None:
             from trainer.tui.screens.quiz_report import QuizReportScreen
 
             self.switch_screen(QuizReportScreen(driver, by_id))
 
-        self.push_screen(CardScreen(driver, by_id, rng=self.rng, on_finish=finished,
-                                    title=f"{driver.total} questions"))
+        self.push_screen(
+            CardScreen(
+                driver, by_id, rng=self.rng, on_finish=finished, title=f"{driver.total} questions"
+            )
+        )
 
     # -- browse and edit ----------------------------------------------------------------
 
@@ -337,9 +353,14 @@ class TrainerApp(App[int]):
 
         editor = os.environ.get("EDITOR", "").strip()
         if not editor:
-            self.notify("Set the EDITOR environment variable (for example "
-                        "export EDITOR=nano) to open cards in your editor.",
-                        title="No editor", severity="error", markup=False, timeout=10)
+            self.notify(
+                "Set the EDITOR environment variable (for example "
+                "export EDITOR=nano) to open cards in your editor.",
+                title="No editor",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
             return False
         command = [*shlex.split(editor), f"+{line}", str(path)]
         try:
@@ -349,13 +370,23 @@ class TrainerApp(App[int]):
             except SuspendNotSupported:  # headless (tests): nothing to hand over
                 completed = subprocess.run(command, check=False, capture_output=True)
         except OSError as error:
-            self.notify(f"Could not run the editor {editor!r}: {error.strerror or error}",
-                        title="Editor failed", severity="error", markup=False, timeout=10)
+            self.notify(
+                f"Could not run the editor {editor!r}: {error.strerror or error}",
+                title="Editor failed",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
             return False
         self.refresh()
         if completed.returncode != 0:
-            self.notify(f"The editor {editor!r} exited with status {completed.returncode}.",
-                        title="Editor failed", severity="error", markup=False, timeout=10)
+            self.notify(
+                f"The editor {editor!r} exited with status {completed.returncode}.",
+                title="Editor failed",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
         self.check_deck_files()
         return completed.returncode == 0
 
@@ -391,12 +422,18 @@ class TrainerApp(App[int]):
             errors = [d for d in result.diagnostics if d.severity == "error"]
             if errors or result.deck is None:
                 # The file name, not the full path: a toast is narrow.
-                shown = "\n".join(f"{d.path.name}:{d.line}:{d.column}: {d.severity} {d.code} "
-                                  f"{d.message}" for d in errors[:3])
+                shown = "\n".join(
+                    f"{d.path.name}:{d.line}:{d.column}: {d.severity} {d.code} {d.message}"
+                    for d in errors[:3]
+                )
                 more = f"\n… and {len(errors) - 3} more" if len(errors) > 3 else ""
-                self.notify(f"{shown}{more}\nThe last good version stays in use.",
-                            title=f"{path.name} has errors", severity="error",
-                            markup=False, timeout=20)
+                self.notify(
+                    f"{shown}{more}\nThe last good version stays in use.",
+                    title=f"{path.name} has errors",
+                    severity="error",
+                    markup=False,
+                    timeout=20,
+                )
                 continue
             reloaded.append(path)
             self.notify(f"Reloaded {path.name}.", markup=False)
@@ -452,7 +489,14 @@ def create_app(
     (``None``: never); ``autostart`` goes straight to studying every deck.
     """
     return TrainerApp(
-        deck_paths, progress_dir, clock, mode=mode, quiz_count=quiz_count,
-        quiz_minutes=quiz_minutes, seed=seed, reload_interval=reload_interval,
-        autostart=autostart, device=device,
+        deck_paths,
+        progress_dir,
+        clock,
+        mode=mode,
+        quiz_count=quiz_count,
+        quiz_minutes=quiz_minutes,
+        seed=seed,
+        reload_interval=reload_interval,
+        autostart=autostart,
+        device=device,
     )

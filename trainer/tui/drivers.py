@@ -109,17 +109,19 @@ class SessionDriver:
         return self.session.can_override()
 
     def record_override(self) -> None:
-        """"I was right": the typed answer graded wrong is recorded as correct (Good)."""
+        """ "I was right": the typed answer graded wrong is recorded as correct (Good)."""
         from trainer.scheduling import Grade
 
         self.session.record(Grade.GOOD, override=True)
+
     def can_undo(self) -> bool:
         return bool(self.session._undo)
 
     def intervals(self) -> dict[int, float] | None:
         now = self.session.collection.clock.now()
-        return {int(grade): (due - now).total_seconds()
-                for grade, due in self.session.preview().items()}
+        return {
+            int(grade): (due - now).total_seconds() for grade, due in self.session.preview().items()
+        }
 
     def bury_current(self) -> None:
         self.session.bury_current()

@@ -35,15 +35,20 @@ def until_text(seconds: float) -> str:
     return f"{round(seconds / _DAY)} days"
 
 
-def done_text(tomorrow: int, next_due: datetime | None, now: datetime,
-              waiting_until: datetime | None = None) -> str:
+def done_text(
+    tomorrow: int, next_due: datetime | None, now: datetime, waiting_until: datetime | None = None
+) -> str:
     """What the learner reads when nothing is left to study now: "Done for today.
     Tomorrow: 21 cards, next in 13 h" (or when the learning cards come back today)."""
     if waiting_until is not None:
-        return (f"Done for now. Learning cards come back at {waiting_until:%H:%M} "
-                f"(in {until_text((waiting_until - now).total_seconds())}).")
+        return (
+            f"Done for now. Learning cards come back at {waiting_until:%H:%M} "
+            f"(in {until_text((waiting_until - now).total_seconds())})."
+        )
     cards = f"{tomorrow} card{'' if tomorrow == 1 else 's'}"
     if next_due is None:
         return f"Done for today. Tomorrow: {cards}."
-    return (f"Done for today. Tomorrow: {cards}, next in "
-            f"{until_text((next_due - now).total_seconds())}.")
+    return (
+        f"Done for today. Tomorrow: {cards}, next in "
+        f"{until_text((next_due - now).total_seconds())}."
+    )

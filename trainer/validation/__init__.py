@@ -29,8 +29,10 @@ from trainer.validation.findings import Findings
 #: Diagnostic codes meaning the command was given a path it cannot use (exit code 2).
 PATH_CODES = frozenset({"path-not-found", "path-unreadable", "symlink-loop"})
 
-GROUNDING_SKIPPED = ("grounding check skipped: pass --sources DIR to check that answers "
-                     "occur in the documents cards cite")
+GROUNDING_SKIPPED = (
+    "grounding check skipped: pass --sources DIR to check that answers "
+    "occur in the documents cards cite"
+)
 #: Collections with at least this many cards are checked in two processes (on Linux,
 #: with two CPUs or more): below it, starting the second one costs more than it saves.
 PARALLEL_MIN_CARDS = 5_000
@@ -121,8 +123,9 @@ def check_decks(decks: Sequence[Deck], *, sources: Path | None = None) -> list[D
     return _check_decks(decks, sources, parallel=False)[0]
 
 
-def _check_decks(decks: Sequence[Deck], sources: Path | None, *, parallel: bool
-                 ) -> tuple[list[Diagnostic], int]:
+def _check_decks(
+    decks: Sequence[Deck], sources: Path | None, *, parallel: bool
+) -> tuple[list[Diagnostic], int]:
     """:func:`check_decks`, and how many processes it used. With ``parallel``, a large
     collection's first decks are checked card by card in a forked process while this one
     checks the rest and runs the collection-wide checks; the result is the same, in the
@@ -168,11 +171,14 @@ def _check_collection(decks: Sequence[Deck], sources: Path | None) -> list[Diagn
 
     out = Findings()
     collection_checks: list[Callable[[Sequence[Deck], Findings], None]] = [
-        rules.check_duplicate_deck_ids, near_duplicates.check_near_duplicates]
+        rules.check_duplicate_deck_ids,
+        near_duplicates.check_near_duplicates,
+    ]
     if sources is not None:
         library = grounding.SourceLibrary(sources)
         collection_checks.append(
-            lambda decks_, out_: grounding.check_grounding(decks_, library, out_))
+            lambda decks_, out_: grounding.check_grounding(decks_, library, out_)
+        )
     for check in collection_checks:
         try:
             check(decks, out)
@@ -238,10 +244,19 @@ def _collect(child: tuple[int, int]) -> list[Diagnostic] | None:
     return result if isinstance(result, list) else None
 
 
-def _crashed(out: Findings, check: Callable[..., object], problem: Exception,
-             where: Location, card: Card | None = None) -> None:
+def _crashed(
+    out: Findings,
+    check: Callable[..., object],
+    problem: Exception,
+    where: Location,
+    card: Card | None = None,
+) -> None:
     name = getattr(check, "__name__", type(check).__name__)
-    out.at(where, Severity.ERROR, "internal-error",
-           f"the check {name} crashed here ({type(problem).__name__}: {problem}); this is a "
-           "bug in trainer, please report it with this file. The other checks ran.",
-           card.id if card is not None else None)
+    out.at(
+        where,
+        Severity.ERROR,
+        "internal-error",
+        f"the check {name} crashed here ({type(problem).__name__}: {problem}); this is a "
+        "bug in trainer, please report it with this file. The other checks ran.",
+        card.id if card is not None else None,
+    )

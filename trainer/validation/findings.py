@@ -24,21 +24,34 @@ class Findings:
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
 
-    def at(self, location: Location, severity: Severity, code: str, message: str,
-           card_id: str | None = None) -> None:
-        self.diagnostics.append(Diagnostic(location.path, location.line, location.column,
-                                           severity, code, message, card_id))
+    def at(
+        self,
+        location: Location,
+        severity: Severity,
+        code: str,
+        message: str,
+        card_id: str | None = None,
+    ) -> None:
+        self.diagnostics.append(
+            Diagnostic(
+                location.path, location.line, location.column, severity, code, message, card_id
+            )
+        )
 
     def error(self, card: Card, field: str, code: str, message: str) -> None:
         """An error at ``card``'s ``field`` (the card itself when the field has no location)."""
         where = card.field_locations.get(field, card.location)
-        self.diagnostics.append(Diagnostic(where.path, where.line, where.column,
-                                           Severity.ERROR, code, message, card.id))
+        self.diagnostics.append(
+            Diagnostic(where.path, where.line, where.column, Severity.ERROR, code, message, card.id)
+        )
 
     def warning(self, card: Card, field: str, code: str, message: str) -> None:
         where = card.field_locations.get(field, card.location)
-        self.diagnostics.append(Diagnostic(where.path, where.line, where.column,
-                                           Severity.WARNING, code, message, card.id))
+        self.diagnostics.append(
+            Diagnostic(
+                where.path, where.line, where.column, Severity.WARNING, code, message, card.id
+            )
+        )
 
     def file_error(self, path: Path, code: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(path, 0, 0, Severity.ERROR, code, message))

@@ -75,8 +75,7 @@ class SourceLibrary:
     def _read(self, name: str) -> frozenset[str] | None:
         # A citation names a file directly inside the directory, never a path out of it.
         if not name or "/" in name or "\\" in name or name in (".", "..") or "\0" in name:
-            self._problems[name] = "a source must name a file directly inside the " \
-                                   "sources directory"
+            self._problems[name] = "a source must name a file directly inside the sources directory"
             return None
         path = self.directory / name
         try:
@@ -88,8 +87,9 @@ class SourceLibrary:
             self._problems[name] = f"it cannot be read ({problem.strerror or problem})"
             return None
         text = data.decode("utf-8", errors="replace")
-        return frozenset(stem(token) for token in TOKEN.findall(fold(text))
-                         if token not in STOPWORDS)
+        return frozenset(
+            stem(token) for token in TOKEN.findall(fold(text)) if token not in STOPWORDS
+        )
 
 
 def _answer_groups(card: Card) -> list[tuple[str, list[str]]]:
@@ -128,11 +128,14 @@ def check_card(card: Card, library: SourceLibrary, out: Findings) -> None:
     for index, name in enumerate(card.sources):
         terms = library.terms(name)
         if terms is None:
-            field = f"source[{index}]" if f"source[{index}]" in card.field_locations \
-                else "source"
-            out.error(card, field, "unknown-source-document",
-                      f"the cited document {quote(name)} is not available: "
-                      f"{library.problem(name)}; fix the citation or add the document")
+            field = f"source[{index}]" if f"source[{index}]" in card.field_locations else "source"
+            out.error(
+                card,
+                field,
+                "unknown-source-document",
+                f"the cited document {quote(name)} is not available: "
+                f"{library.problem(name)}; fix the citation or add the document",
+            )
         else:
             documents.append(terms)
     if not documents:
@@ -145,13 +148,16 @@ def check_card(card: Card, library: SourceLibrary, out: Findings) -> None:
             continue
         verdict = verdicts[0]
         also = f" (nor are any of its {len(texts) - 1} alternatives)" if len(texts) > 1 else ""
-        out.error(card, field, "ungrounded-answer",
-                  f"the answer {quote(texts[0])} is not supported by {cited}: "
-                  f"{_terms_missing(verdict)}{also}; fix the answer, cite the document "
-                  "that says it, or reword it with the document's terms")
+        out.error(
+            card,
+            field,
+            "ungrounded-answer",
+            f"the answer {quote(texts[0])} is not supported by {cited}: "
+            f"{_terms_missing(verdict)}{also}; fix the answer, cite the document "
+            "that says it, or reword it with the document's terms",
+        )
 
 
 def _terms_missing(verdict: Verdict) -> str:
     missing = ", ".join(verdict.missing)
-    return f"{len(verdict.missing)} of its {len(verdict.terms)} key terms are missing " \
-           f"({missing})"
+    return f"{len(verdict.missing)} of its {len(verdict.terms)} key terms are missing ({missing})"

@@ -100,8 +100,11 @@ def find_near_duplicates(decks: Iterable[Deck], threshold: float = THRESHOLD) ->
         if lengths is None:
             # Jaccard >= t needs at least ceil(t * size) shared terms.
             needed = math.ceil(probe_share * size)
-            lengths = prefixes[size] = (size - needed + 1,
-                                        size - math.ceil(index_share * size) + 1, needed)
+            lengths = prefixes[size] = (
+                size - needed + 1,
+                size - math.ceil(index_share * size) + 1,
+                needed,
+            )
         probe_length, index_length, needed = lengths
         # Terms as their rank (rarest = 0): sorting small ints needs no key function.
         ordered = sorted(map(rank_of, sets[index]))
@@ -145,11 +148,17 @@ def check_near_duplicates(decks: Iterable[Deck], out: Findings) -> None:
         field = "front" if later.type is CardType.BASIC else "question"
         where = later.where(field)
         same_file = earlier_deck.path == later_deck.path
-        place = f"line {earlier.location.line}" if same_file else \
-            f"{earlier.location.path}:{earlier.location.line}"
-        how = "repeats" if match.similarity == 1.0 else \
-            f"is {match.similarity:.0%} similar to"
-        out.at(where, Severity.WARNING, "near-duplicate",
-               f"this question {how} card {earlier.id!r} ({place}); learners would study "
-               "the same fact twice: merge the cards or make them ask different things",
-               later.id)
+        place = (
+            f"line {earlier.location.line}"
+            if same_file
+            else f"{earlier.location.path}:{earlier.location.line}"
+        )
+        how = "repeats" if match.similarity == 1.0 else f"is {match.similarity:.0%} similar to"
+        out.at(
+            where,
+            Severity.WARNING,
+            "near-duplicate",
+            f"this question {how} card {earlier.id!r} ({place}); learners would study "
+            "the same fact twice: merge the cards or make them ask different things",
+            later.id,
+        )

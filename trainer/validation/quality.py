@@ -48,9 +48,13 @@ def check_answer_in_question(deck: Deck, card: Card, out: Findings) -> None:
         if not folded or folded not in folded_question:
             continue
         if contains_phrase(question, answer):
-            out.warning(card, field, "answer-in-question",
-                        f"the answer {quote(answer)} appears in the question, so the card "
-                        "gives itself away; reword the question")
+            out.warning(
+                card,
+                field,
+                "answer-in-question",
+                f"the answer {quote(answer)} appears in the question, so the card "
+                "gives itself away; reword the question",
+            )
 
 
 def _check_cloze_gives_itself_away(card: Card, out: Findings) -> None:
@@ -61,10 +65,14 @@ def _check_cloze_gives_itself_away(card: Card, out: Findings) -> None:
         for answer in cloze.answers:
             folded = fold(answer).strip()
             if folded and folded in folded_shown and contains_phrase(shown, answer):
-                out.warning(card, "text", "answer-in-question",
-                            f"deletion c{cloze.number}'s answer {quote(answer)} can be read "
-                            "elsewhere in the text while it is hidden; reword the text or "
-                            "hide that occurrence too")
+                out.warning(
+                    card,
+                    "text",
+                    "answer-in-question",
+                    f"deletion c{cloze.number}'s answer {quote(answer)} can be read "
+                    "elsewhere in the text while it is hidden; reword the text or "
+                    "hide that occurrence too",
+                )
                 break
 
 
@@ -74,17 +82,24 @@ def check_long_typed_answer(deck: Deck, card: Card, out: Findings) -> None:
     answer = card.answer.strip()
     count = len(words(answer))
     if len(answer) > LONG_ANSWER_CHARACTERS or count > LONG_ANSWER_WORDS:
-        out.warning(card, "answer", "long-typed-answer",
-                    f"the answer is {len(answer)} characters and {count} words; learners "
-                    f"rarely type more than {LONG_ANSWER_WORDS} words exactly: shorten it or "
-                    "make it a basic or cloze card")
+        out.warning(
+            card,
+            "answer",
+            "long-typed-answer",
+            f"the answer is {len(answer)} characters and {count} words; learners "
+            f"rarely type more than {LONG_ANSWER_WORDS} words exactly: shorten it or "
+            "make it a basic or cloze card",
+        )
 
 
 def check_few_options(deck: Deck, card: Card, out: Findings) -> None:
     if card.type in (CardType.CHOICE, CardType.MULTI) and len(card.options) < MIN_OPTIONS:
-        out.warning(card, "options", "few-options",
-                    f"only {len(card.options)} options make guessing easy; give at least "
-                    f"{MIN_OPTIONS}")
+        out.warning(
+            card,
+            "options",
+            "few-options",
+            f"only {len(card.options)} options make guessing easy; give at least {MIN_OPTIONS}",
+        )
 
 
 def check_explanation(deck: Deck, card: Card, out: Findings) -> None:
@@ -93,9 +108,13 @@ def check_explanation(deck: Deck, card: Card, out: Findings) -> None:
     explanation = normalize(card.explanation)
     for _, answer in _answers(card) or [("", card.question)]:
         if answer and normalize(answer) == explanation:
-            out.warning(card, "explanation", "explanation-repeats-answer",
-                        "the explanation only repeats the answer; say why the answer is "
-                        "right, or remove it")
+            out.warning(
+                card,
+                "explanation",
+                "explanation-repeats-answer",
+                "the explanation only repeats the answer; say why the answer is "
+                "right, or remove it",
+            )
             return
 
 
@@ -106,12 +125,21 @@ def check_alternatives(deck: Deck, card: Card, out: Findings) -> None:
     for index, alternative in enumerate(card.alternatives):
         folded = normalize(alternative, card.match)
         if folded in seen:
-            out.warning(card, f"alternatives[{index}]", "alternative-repeats-answer",
-                        f"the alternative {quote(alternative)} is already accepted (same as "
-                        "the answer or an earlier alternative under the match policy); "
-                        "remove it")
+            out.warning(
+                card,
+                f"alternatives[{index}]",
+                "alternative-repeats-answer",
+                f"the alternative {quote(alternative)} is already accepted (same as "
+                "the answer or an earlier alternative under the match policy); "
+                "remove it",
+            )
         seen.add(folded)
 
 
-QUALITY_RULES = [check_answer_in_question, check_long_typed_answer, check_few_options,
-                 check_explanation, check_alternatives]
+QUALITY_RULES = [
+    check_answer_in_question,
+    check_long_typed_answer,
+    check_few_options,
+    check_explanation,
+    check_alternatives,
+]

@@ -19,7 +19,8 @@ JSON_VERSION = 1
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_BUT_BREAKS = re.compile(
-    "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 # Characters XML 1.0 cannot hold at all, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -44,13 +45,17 @@ def _plural(count: int, word: str) -> str:
 
 def summary(report: ValidationReport) -> str:
     """``3 errors, 1 warning in 5 files (412 cards)``."""
-    return (f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')} in "
-            f"{_plural(len(report.files), 'file')} ({_plural(report.cards, 'card')})")
+    return (
+        f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')} in "
+        f"{_plural(len(report.files), 'file')} ({_plural(report.cards, 'card')})"
+    )
 
 
 def _line(diagnostic: Diagnostic) -> str:
-    return (f"{shown_path(diagnostic.path)}:{diagnostic.line}:{diagnostic.column}: "
-            f"{diagnostic.severity} {diagnostic.code} {_safe(diagnostic.message)}")
+    return (
+        f"{shown_path(diagnostic.path)}:{diagnostic.line}:{diagnostic.column}: "
+        f"{diagnostic.severity} {diagnostic.code} {_safe(diagnostic.message)}"
+    )
 
 
 def render_text(report: ValidationReport, strict: bool = False) -> str:
@@ -69,9 +74,15 @@ def render_json(report: ValidationReport, strict: bool = False) -> str:
         "warnings": report.warnings,
         "strict": strict,
         "diagnostics": [
-            {"path": shown_path(d.path), "line": d.line, "column": d.column,
-             "severity": str(d.severity), "code": d.code, "message": d.message,
-             "card_id": d.card_id}
+            {
+                "path": shown_path(d.path),
+                "line": d.line,
+                "column": d.column,
+                "severity": str(d.severity),
+                "code": d.code,
+                "message": d.message,
+                "card_id": d.card_id,
+            }
             for d in report.diagnostics
         ],
         "notes": list(report.notes),
@@ -91,8 +102,13 @@ def render_github(report: ValidationReport, strict: bool = False) -> str:
     """GitHub Actions workflow commands: annotations on the files in a pull request."""
     lines = []
     for d in report.diagnostics:
-        command = "error" if d.severity is Severity.ERROR else \
-            "warning" if d.severity is Severity.WARNING else "notice"
+        command = (
+            "error"
+            if d.severity is Severity.ERROR
+            else "warning"
+            if d.severity is Severity.WARNING
+            else "notice"
+        )
         # GitHub decodes %0A and %0D in a file name: the annotation lands on the real file.
         props = [f"file={_github_property(shown_path(d.path, keep_line_breaks=True))}"]
         if d.line > 0:
@@ -134,20 +150,27 @@ def render_junit(report: ValidationReport, strict: bool = False) -> str:
         tests = failures = 0
         classname = _xml(deck.id if deck is not None else name)
         for card_id, found in by_card.items():
-            case = ET.SubElement(suite, "testcase", classname=classname,
-                                 name=_xml(card_id if card_id is not None else "(file)"))
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=classname,
+                name=_xml(card_id if card_id is not None else "(file)"),
+            )
             tests += 1
-            failing = [d for d in found if d.severity is Severity.ERROR or
-                       (strict and d.severity is Severity.WARNING)]
+            failing = [
+                d
+                for d in found
+                if d.severity is Severity.ERROR or (strict and d.severity is Severity.WARNING)
+            ]
             other = [d for d in found if d not in failing]
             if failing:
                 failures += 1
-                failure = ET.SubElement(case, "failure", type=failing[0].code,
-                                        message=_xml(_safe(failing[0].message)))
+                failure = ET.SubElement(
+                    case, "failure", type=failing[0].code, message=_xml(_safe(failing[0].message))
+                )
                 failure.text = _xml("\n".join(_line(d) for d in failing))
             if other:
-                ET.SubElement(case, "system-out").text = _xml(
-                    "\n".join(_line(d) for d in other))
+                ET.SubElement(case, "system-out").text = _xml("\n".join(_line(d) for d in other))
         suite.set("tests", str(tests))
         suite.set("failures", str(failures))
         suite.set("errors", "0")

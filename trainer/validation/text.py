@@ -17,7 +17,8 @@ TOKEN = re.compile(r"[^\W_]+")
 
 #: Function words that carry no fact. Negations are kept on purpose: "is" and "is not"
 #: make different statements.
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each either few
 for from further had has have having he her here hers herself him himself his how i if in
@@ -26,7 +27,8 @@ ourselves out over own per same she should so some such than that the their thei
 themselves then there these they this those through to too under until up upon us very
 via was we were what when where which while who whom whose why will with within would you
 your yours yourself yourselves
-""".split())
+""".split()
+)
 
 # Suffixes removed by :func:`stem`; each must leave a stem of at least 3 characters.
 _SUFFIXES = ("ing", "ed", "ly", "al")
@@ -124,6 +126,6 @@ def contains_phrase(haystack: str, needle: str) -> bool:
     size = len(wanted)
     first = wanted[0]
     for index, token in enumerate(have):
-        if token == first and have[index:index + size] == wanted:
+        if token == first and have[index : index + size] == wanted:
             return True
     return False

@@ -27,8 +27,17 @@ HISTORY_SHOWN = 8
 
 def searchable_text(card: StudyCard) -> str:
     c = card.card
-    parts = [card.key, c.front, c.back, c.question, c.answer, *c.options, *c.items,
-             *c.alternatives, c.explanation or ""]
+    parts = [
+        card.key,
+        c.front,
+        c.back,
+        c.question,
+        c.answer,
+        *c.options,
+        *c.items,
+        *c.alternatives,
+        c.explanation or "",
+    ]
     return " ".join(parts).casefold()
 
 
@@ -70,8 +79,9 @@ class BrowseScreen(Screen[None]):
         self._texts: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Search: words, tag:NAME, deck:ID (Enter goes to the list)",
-                    id="search")
+        yield Input(
+            placeholder="Search: words, tag:NAME, deck:ID (Enter goes to the list)", id="search"
+        )
         yield Static(id="count")
         table: DataTable[Text] = DataTable(id="cards", cursor_type="row")
         yield table
@@ -100,8 +110,11 @@ class BrowseScreen(Screen[None]):
         query = self.query_one("#search", Input).value
         table = self.query_one("#cards", DataTable)
         selected = self.selected
-        found = [card for card in self.cards if matches(card, query, self._text(card))] \
-            if query else self.cards
+        found = (
+            [card for card in self.cards if matches(card, query, self._text(card))]
+            if query
+            else self.cards
+        )
         self.shown = found[:MAX_ROWS]
         table.clear()
         for card in self.shown:
@@ -112,11 +125,20 @@ class BrowseScreen(Screen[None]):
             # The deck part of the key would fill the narrow column (deck ids are long); the
             # details below name the deck, and `deck:ID` searches by it.
             within_deck = card.key.split("/", 1)[-1]
-            table.add_row(cell(flag + within_deck), cell(card.type.value), cell(state), cell(due),
-                          cell(" ".join(prompt_content(card).plain.split())), key=card.key)
-        more = f" (showing the first {MAX_ROWS}: narrow the search)" if len(found) > MAX_ROWS else ""
+            table.add_row(
+                cell(flag + within_deck),
+                cell(card.type.value),
+                cell(state),
+                cell(due),
+                cell(" ".join(prompt_content(card).plain.split())),
+                key=card.key,
+            )
+        more = (
+            f" (showing the first {MAX_ROWS}: narrow the search)" if len(found) > MAX_ROWS else ""
+        )
         self.query_one("#count", Static).update(
-            plain(f"{len(found)} of {len(self.cards)} cards{more}", "dim"))
+            plain(f"{len(found)} of {len(self.cards)} cards{more}", "dim")
+        )
         if selected is not None and selected in self.shown:
             table.move_cursor(row=self.shown.index(selected))
         self.show_details()
@@ -155,30 +177,63 @@ class BrowseScreen(Screen[None]):
     def details(self, card: StudyCard) -> Content:
         p = self.collection.progress(card.key)
         c = card.card
-        status = [label for label, on in (("suspended", p.suspended), ("flagged", p.flagged),
-                                          ("leech", p.leech)) if on]
+        status = [
+            label
+            for label, on in (
+                ("suspended", p.suspended),
+                ("flagged", p.flagged),
+                ("leech", p.leech),
+            )
+            if on
+        ]
         rows = [
-            join([(card.key, "bold"), f"  {c.type.value}  ",
-                  plain(f"{c.location.path}:{c.location.line}", "dim")]),
+            join(
+                [
+                    (card.key, "bold"),
+                    f"  {c.type.value}  ",
+                    plain(f"{c.location.path}:{c.location.line}", "dim"),
+                ]
+            ),
             join([("Tags: ", "bold"), plain(", ".join(c.tags) or "–")]),
             join([("Text: ", "bold"), plain(" ".join(prompt_content(card).plain.split()))]),
-            join([("State: ", "bold"), p.state + (f" ({', '.join(status)})" if status else ""),
-                  ("  Due: ", "bold"), f"{p.due:%Y-%m-%d %H:%M}" if p.due else "–"]),
-            join([("Stability: ", "bold"), _number(p.stability, " days"),
-                  ("  Difficulty: ", "bold"), _number(p.difficulty),
-                  ("  Retrievability: ", "bold"),
-                  f"{p.retrievability:.0%}" if p.retrievability is not None else "–"]),
+            join(
+                [
+                    ("State: ", "bold"),
+                    p.state + (f" ({', '.join(status)})" if status else ""),
+                    ("  Due: ", "bold"),
+                    f"{p.due:%Y-%m-%d %H:%M}" if p.due else "–",
+                ]
+            ),
+            join(
+                [
+                    ("Stability: ", "bold"),
+                    _number(p.stability, " days"),
+                    ("  Difficulty: ", "bold"),
+                    _number(p.difficulty),
+                    ("  Retrievability: ", "bold"),
+                    f"{p.retrievability:.0%}" if p.retrievability is not None else "–",
+                ]
+            ),
             join([("Reviews: ", "bold"), str(p.reps), ("  Lapses: ", "bold"), str(p.lapses)]),
         ]
         if p.history:
-            rows.append(plain(f"History ({len(p.history)} review{'' if len(p.history) == 1 else 's'}, "
-                              "latest first):", "bold"))
+            rows.append(
+                plain(
+                    f"History ({len(p.history)} review{'' if len(p.history) == 1 else 's'}, "
+                    "latest first):",
+                    "bold",
+                )
+            )
             for event in reversed(p.history[-HISTORY_SHOWN:]):
                 right = "" if event.correct is None else ("  right" if event.correct else "  wrong")
                 seconds = f"  {event.duration_ms / 1000:.1f} s" if event.duration_ms else ""
-                rows.append(plain(f"  {event.time:%Y-%m-%d %H:%M}  "
-                                  f"{GRADE_NAMES.get(int(event.grade), str(event.grade))}"
-                                  f"{right}{seconds}"))
+                rows.append(
+                    plain(
+                        f"  {event.time:%Y-%m-%d %H:%M}  "
+                        f"{GRADE_NAMES.get(int(event.grade), str(event.grade))}"
+                        f"{right}{seconds}"
+                    )
+                )
         else:
             rows.append(plain("Never reviewed.", "italic"))
         return lines(rows)

@@ -149,9 +149,15 @@ class CardScreen(Screen[None]):
         bar stays below the scrolling body, so the suggestion is always in view)."""
         bar = self.query_one("#buttons", Horizontal)
         bar.remove_children()
-        bar.mount_all(Button(plain(label), name=name, compact=True,
-                             classes="suggested" if name == suggested else "")
-                      for label, name in buttons)
+        bar.mount_all(
+            Button(
+                plain(label),
+                name=name,
+                compact=True,
+                classes="suggested" if name == suggested else "",
+            )
+            for label, name in buttons
+        )
         bar.display = bool(buttons)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -189,9 +195,15 @@ class CardScreen(Screen[None]):
             # Anki's three counts: what is left never grows back as a "card 3 of 41" total
             # does when a card answered Again comes back.
             new, learning, review = remaining
-            parts += ["  ", (f"{new} new", "bold $primary"), " · ",
-                      (f"{learning} learning", "bold $error"), " · ",
-                      (f"{review} review", "bold $success"), " left"]
+            parts += [
+                "  ",
+                (f"{new} new", "bold $primary"),
+                " · ",
+                (f"{learning} learning", "bold $error"),
+                " · ",
+                (f"{review} review", "bold $success"),
+                " left",
+            ]
             bar.display = False
         else:
             parts.append(f"  card {self.driver.position} of {self.driver.total}")
@@ -232,8 +244,14 @@ class CardScreen(Screen[None]):
         else:
             intervals = self.driver.intervals() or {}
             self.set_buttons(
-                [(f"{n} {name}" + (f" · {interval_text(intervals[n])}" if n in intervals else ""),
-                  f"grade{n}") for n, name in GRADE_NAMES.items()],
+                [
+                    (
+                        f"{n} {name}"
+                        + (f" · {interval_text(intervals[n])}" if n in intervals else ""),
+                        f"grade{n}",
+                    )
+                    for n, name in GRADE_NAMES.items()
+                ],
                 suggested=f"grade{self.outcome.suggested}",
             )
         body = self.query_one("#body", VerticalScroll)
@@ -250,9 +268,7 @@ class CardScreen(Screen[None]):
             return
         self.driver.reveal()
         answer_text = card.card.front if card.variant == "reverse" else card.card.back
-        self.query_one("#reveal", Static).update(
-            join([("Answer: ", "bold"), plain(answer_text)])
-        )
+        self.query_one("#reveal", Static).update(join([("Answer: ", "bold"), plain(answer_text)]))
         self.answered(None)
 
     def action_confirm(self) -> None:
@@ -280,16 +296,16 @@ class CardScreen(Screen[None]):
             else:
                 self.driver.record(grade)
         except ProgressError as error:
-            self.notify(str(error), title="Answer not saved", severity="error",
-                        markup=False, timeout=30)
+            self.notify(
+                str(error), title="Answer not saved", severity="error", markup=False, timeout=30
+            )
             return
         self.show_current()
 
     def _typing(self) -> bool:
         """Whether keys go into an answer field now (letters, u, @, ! are text there)."""
         answer = self.answer
-        return (isinstance(answer, TextAnswer) and self.phase == "question"
-                and answer.has_focus)
+        return isinstance(answer, TextAnswer) and self.phase == "question" and answer.has_focus
 
     def _can_undo(self) -> bool:
         if self.driver.kind == "quiz":
@@ -304,8 +320,10 @@ class CardScreen(Screen[None]):
             return
         if self.phase == "answered":
             # The answer shown is not recorded yet: take it back, not the previous grade.
-            self.notify("Answer taken back: answer this card again "
-                        "(undo again for the card before).", markup=False)
+            self.notify(
+                "Answer taken back: answer this card again (undo again for the card before).",
+                markup=False,
+            )
             self.show_current()
             return
         from trainer.session import ProgressError
@@ -410,8 +428,11 @@ class CardScreen(Screen[None]):
         if action in ("confirm", "grade"):
             return self.phase == "answered"
         if action == "pick":
-            return (self.phase == "question" and card is not None
-                    and card.type in (CardType.CHOICE, CardType.MULTI))
+            return (
+                self.phase == "question"
+                and card is not None
+                and card.type in (CardType.CHOICE, CardType.MULTI)
+            )
         if action == "leave_field":
             return typing
         if action == "focus_answer":
@@ -419,8 +440,9 @@ class CardScreen(Screen[None]):
         if action == "undo_anywhere":
             return self._can_undo()
         if action == "override":  # study only: typed answers the grader called wrong
-            return self.phase == "answered" and \
-                getattr(self.driver, "can_override", lambda: False)()
+            return (
+                self.phase == "answered" and getattr(self.driver, "can_override", lambda: False)()
+            )
         if typing:
             return False  # these keys are text in the answer field
         if action in ("suspend", "flag", "bury"):
@@ -441,8 +463,13 @@ class CardScreen(Screen[None]):
             if result.correct:
                 verdict = join([("✓ Correct", "bold $success")])
                 if result.typos:
-                    verdict = join([verdict, f"  (accepted with {result.typos} typo"
-                                    f"{'s' if result.typos > 1 else ''})"])
+                    verdict = join(
+                        [
+                            verdict,
+                            f"  (accepted with {result.typos} typo"
+                            f"{'s' if result.typos > 1 else ''})",
+                        ]
+                    )
             else:
                 verdict = join([("✗ Not quite", "bold $error")])
                 if self.check_action("override", ()):
@@ -486,14 +513,21 @@ class CardScreen(Screen[None]):
     def grade_prompt(self, card: StudyCard, outcome: Outcome) -> Content:
         if self.driver.kind == "quiz":
             if card.type.self_graded:
-                return plain("Did you know it? 1 = no (counts as wrong), 2-4 = yes; "
-                             "Enter = yes.", "bold")
+                return plain(
+                    "Did you know it? 1 = no (counts as wrong), 2-4 = yes; Enter = yes.", "bold"
+                )
             return plain("Enter: next question", "bold")
         name = GRADE_NAMES[outcome.suggested]
         if card.type.self_graded:
-            return join([("How well did you recall it? ", "bold"),
-                         "Enter or space = Good, or 1-4 (below)"])
+            return join(
+                [("How well did you recall it? ", "bold"), "Enter or space = Good, or 1-4 (below)"]
+            )
         prefix = "Not recorded (practice). " if not self.driver.records else ""
-        return join([(prefix, "italic"), ("Suggested: ", "bold"),
-                     (name, "bold $error" if outcome.suggested == AGAIN else "bold $success"),
-                     f". Enter or space accepts, or {GRADE_KEYS}"])
+        return join(
+            [
+                (prefix, "italic"),
+                ("Suggested: ", "bold"),
+                (name, "bold $error" if outcome.suggested == AGAIN else "bold $success"),
+                f". Enter or space accepts, or {GRADE_KEYS}",
+            ]
+        )

@@ -13,49 +13,70 @@ from textual.widgets import Static
 from trainer.tui.text import join, lines, plain
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
-    ("Everywhere", [
-        ("q", "quit (answers are already saved)"),
-        ("?", "this list of keys"),
-        ("ctrl+p", "command palette: themes, keys, screenshot"),
-    ]),
-    ("Home", [
-        ("↑ ↓, Enter", "choose a deck (or All decks) and study it"),
-        ("b", "browse and search cards"),
-        ("s", "statistics of the selected deck (or all decks)"),
-    ]),
-    ("Stats", [
-        ("↑ ↓, PgUp PgDn", "scroll the charts"),
-        ("Esc, q", "back"),
-    ]),
-    ("Study: answering", [
-        ("space", "basic cards: show the answer"),
-        ("1-9", "choice: pick that option; multi: toggle it"),
-        ("↑ ↓ + Enter", "choice: pick; order: Enter submits the order"),
-        ("space / Enter", "multi: toggle the highlighted option / submit"),
-        ("shift/ctrl + ↑ ↓", "order: move the highlighted item up or down"),
-        ("t, f", "true/false cards"),
-        ("typing + Enter", "typed and cloze cards"),
-    ]),
-    ("Study: after answering", [
-        ("Enter", "accept the suggested grade (basic: Good)"),
-        ("1 2 3 4", "grade Again, Hard, Good, Easy instead"),
-        ("u", "undo the last answer (several levels)"),
-        ("i", "typed and cloze, graded wrong: I was right (recorded as Good)"),
-        ("@", "suspend the card"),
-        ("! (ctrl+1)", "flag / unflag the card"),
-        ("Esc", "end the session: summary"),
-    ]),
-    ("Summary", [
-        ("r", "go over the missed cards again (not scheduled)"),
-        ("Enter, Esc", "back home"),
-    ]),
-    ("Browse", [
-        ("/", "search: words, tag:NAME, deck:ID"),
-        ("↑ ↓", "choose a card: its schedule and history show below"),
-        ("s", "suspend / unsuspend"),
-        ("e", "open the card in $EDITOR at its line"),
-        ("Esc", "back"),
-    ]),
+    (
+        "Everywhere",
+        [
+            ("q", "quit (answers are already saved)"),
+            ("?", "this list of keys"),
+            ("ctrl+p", "command palette: themes, keys, screenshot"),
+        ],
+    ),
+    (
+        "Home",
+        [
+            ("↑ ↓, Enter", "choose a deck (or All decks) and study it"),
+            ("b", "browse and search cards"),
+            ("s", "statistics of the selected deck (or all decks)"),
+        ],
+    ),
+    (
+        "Stats",
+        [
+            ("↑ ↓, PgUp PgDn", "scroll the charts"),
+            ("Esc, q", "back"),
+        ],
+    ),
+    (
+        "Study: answering",
+        [
+            ("space", "basic cards: show the answer"),
+            ("1-9", "choice: pick that option; multi: toggle it"),
+            ("↑ ↓ + Enter", "choice: pick; order: Enter submits the order"),
+            ("space / Enter", "multi: toggle the highlighted option / submit"),
+            ("shift/ctrl + ↑ ↓", "order: move the highlighted item up or down"),
+            ("t, f", "true/false cards"),
+            ("typing + Enter", "typed and cloze cards"),
+        ],
+    ),
+    (
+        "Study: after answering",
+        [
+            ("Enter", "accept the suggested grade (basic: Good)"),
+            ("1 2 3 4", "grade Again, Hard, Good, Easy instead"),
+            ("u", "undo the last answer (several levels)"),
+            ("i", "typed and cloze, graded wrong: I was right (recorded as Good)"),
+            ("@", "suspend the card"),
+            ("! (ctrl+1)", "flag / unflag the card"),
+            ("Esc", "end the session: summary"),
+        ],
+    ),
+    (
+        "Summary",
+        [
+            ("r", "go over the missed cards again (not scheduled)"),
+            ("Enter, Esc", "back home"),
+        ],
+    ),
+    (
+        "Browse",
+        [
+            ("/", "search: words, tag:NAME, deck:ID"),
+            ("↑ ↓", "choose a card: its schedule and history show below"),
+            ("s", "suspend / unsuspend"),
+            ("e", "open the card in $EDITOR at its line"),
+            ("Esc", "back"),
+        ],
+    ),
 ]
 
 

@@ -32,8 +32,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(plain("Loading decks…", "italic"), id="summary-line")
         with VerticalScroll(id="home-body"):
-            table: DataTable[Text] = DataTable(id="decks", cursor_type="row",
-                                               zebra_stripes=True)
+            table: DataTable[Text] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield table
             yield Static(id="problems")
         yield Footer()
@@ -72,28 +71,37 @@ class HomeScreen(Screen[None]):
             reviewed += c.reviewed_today
             table.add_row(cell(deck.title), *(_number(n) for n in row), key=deck.id)
         if len(collection.decks) > 1:
-            table.add_row(Text("All decks", style="bold"), *(_number(n, "bold") for n in totals),
-                          key=ALL_DECKS)
+            table.add_row(
+                Text("All decks", style="bold"),
+                *(_number(n, "bold") for n in totals),
+                key=ALL_DECKS,
+            )
         errors = [d for d in collection.load_diagnostics if d.severity == "error"]
         loaded = {deck.path.resolve() for deck in collection.decks}
         broken = sorted({d.path for d in errors if d.path.resolve() not in loaded})
         for path in broken:
-            table.add_row(cell(f"{path.name}: broken, see below", "italic"),
-                          *(Text("–", justify="right") for _ in range(4)),
-                          key=f"broken:{path}")
+            table.add_row(
+                cell(f"{path.name}: broken, see below", "italic"),
+                *(Text("–", justify="right") for _ in range(4)),
+                key=f"broken:{path}",
+            )
         if selected is not None and 0 <= selected < table.row_count:
             table.move_cursor(row=selected)
         to_study = totals[0] + totals[1] + totals[2]
-        decks = (f"{len(collection.decks)} deck{'s' if len(collection.decks) != 1 else ''}",
-                 "bold")
+        decks = (f"{len(collection.decks)} deck{'s' if len(collection.decks) != 1 else ''}", "bold")
         if to_study or not collection.decks:
             now = f" · {to_study} to study now"
         else:
             now = (" · ", (done_for_today(collection, None), "bold $success"))
-        self.query_one("#summary-line", Static).update(join([
-            decks, *((now,) if isinstance(now, str) else now),
-            f" · {reviewed} reviewed today",
-        ]))
+        self.query_one("#summary-line", Static).update(
+            join(
+                [
+                    decks,
+                    *((now,) if isinstance(now, str) else now),
+                    f" · {reviewed} reviewed today",
+                ]
+            )
+        )
         self.show_problems(collection)
 
     def show_problems(self, collection: Collection) -> None:
@@ -105,13 +113,29 @@ class HomeScreen(Screen[None]):
             return
         widget.display = True
         errors = sum(1 for d in problems if d.severity == "error")
-        rows = [join([(f"Problems in the deck files: {errors} error(s), "
-                       f"{len(problems) - errors} warning(s)", "bold $warning"),
-                      " (cards with errors are left out; `trainer validate` lists all)"])]
+        rows = [
+            join(
+                [
+                    (
+                        f"Problems in the deck files: {errors} error(s), "
+                        f"{len(problems) - errors} warning(s)",
+                        "bold $warning",
+                    ),
+                    " (cards with errors are left out; `trainer validate` lists all)",
+                ]
+            )
+        ]
         for problem in problems[:MAX_PROBLEMS_SHOWN]:
             style = "$error" if problem.severity == "error" else "$warning"
-            rows.append(join([(f"{problem.path}:{problem.line}:{problem.column}: ", "bold"),
-                              (f"{problem.severity} ", style), plain(problem.message)]))
+            rows.append(
+                join(
+                    [
+                        (f"{problem.path}:{problem.line}:{problem.column}: ", "bold"),
+                        (f"{problem.severity} ", style),
+                        plain(problem.message),
+                    ]
+                )
+            )
         if len(problems) > MAX_PROBLEMS_SHOWN:
             rows.append(plain(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more", "italic"))
         widget.update(lines(rows))
@@ -138,8 +162,11 @@ class HomeScreen(Screen[None]):
             return
         selected = self.selected_deck_ids()
         if selected is False:
-            self.notify("This deck file has errors: fix them (see below) and it reloads.",
-                        severity="warning", markup=False)
+            self.notify(
+                "This deck file has errors: fix them (see below) and it reloads.",
+                severity="warning",
+                markup=False,
+            )
             return
         self.app.start_study(selected)  # type: ignore[attr-defined]
 
@@ -155,7 +182,7 @@ class HomeScreen(Screen[None]):
 
 
 def done_for_today(collection: Collection, deck_ids: list[str] | None) -> str:
-    """"Done for today. Tomorrow: 21 cards, next in 13 h" for ``deck_ids`` (None: all)."""
+    """ "Done for today. Tomorrow: 21 cards, next in 13 h" for ``deck_ids`` (None: all)."""
     ahead = collection.day_ahead(deck_ids)
     now = collection.clock.now()
     end = collection.day_bounds()[1]
@@ -177,6 +204,15 @@ class FatalScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="fatal"):
-            yield Static(lines([plain(self.heading, "bold $error"), plain(""),
-                                plain(self.message), plain(""), plain("Press q to quit.")]))
+            yield Static(
+                lines(
+                    [
+                        plain(self.heading, "bold $error"),
+                        plain(""),
+                        plain(self.message),
+                        plain(""),
+                        plain("Press q to quit."),
+                    ]
+                )
+            )
         yield Footer()

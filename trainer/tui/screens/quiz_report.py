@@ -30,8 +30,14 @@ class QuizReportScreen(Screen[None]):
         score = quiz.score
         percent = f"{score / total:.0%}" if total else "–"
         answered = sum(item.given is not None for item in quiz.items)
-        rows = [join([("Quiz finished: ", "bold"), (f"{score} of {total} right ({percent})",
-                                                    "bold $accent")])]
+        rows = [
+            join(
+                [
+                    ("Quiz finished: ", "bold"),
+                    (f"{score} of {total} right ({percent})", "bold $accent"),
+                ]
+            )
+        ]
         if answered < total:
             rows.append(plain(f"{total - answered} not answered (counted as wrong).", "italic"))
         rows.append(plain("Your schedule is unchanged: a quiz is not recorded.", "italic"))
@@ -44,9 +50,14 @@ class QuizReportScreen(Screen[None]):
                 # under its own text rather than under the mark and number.
                 with Horizontal(classes="quiz-item"):
                     yield Static(join([mark, (f" {number}.", "bold")]), classes="quiz-number")
-                    yield Static(lines([
-                        plain(" ".join(prompt_content(item.card).plain.split())),
-                        join(["Your answer:    ", plain(given)]),
-                        join(["Correct answer: ", plain(item.expected)]),
-                    ]), classes="quiz-question")
+                    yield Static(
+                        lines(
+                            [
+                                plain(" ".join(prompt_content(item.card).plain.split())),
+                                join(["Your answer:    ", plain(given)]),
+                                join(["Correct answer: ", plain(item.expected)]),
+                            ]
+                        ),
+                        classes="quiz-question",
+                    )
         yield Footer()

@@ -42,16 +42,25 @@ class SummaryScreen(Screen[None]):
             plain("Session finished", "bold"),
             plain(""),
             join([("Cards studied: ", "bold"), str(s.studied)]),
-            join([("Accuracy:      ", "bold"), f"{accuracy} ({s.correct} of {s.studied} "
-                  "not graded Again)"]),
+            join(
+                [
+                    ("Accuracy:      ", "bold"),
+                    f"{accuracy} ({s.correct} of {s.studied} not graded Again)",
+                ]
+            ),
             join([("Time spent:    ", "bold"), duration_text(s.time_spent)]),
         ]
         if self.done is not None:
             rows += [plain(""), plain(self.done, "bold $success")]
         rows.append(plain(""))
         if s.missed:
-            rows.append(plain(f"Missed ({len(s.missed)}): press r to go over them again now "
-                              "(their schedule does not change)", "bold $warning"))
+            rows.append(
+                plain(
+                    f"Missed ({len(s.missed)}): press r to go over them again now "
+                    "(their schedule does not change)",
+                    "bold $warning",
+                )
+            )
             for card in s.missed:
                 rows.append(join(["• ", plain(_one_line(prompt_content(card).plain))]))
         else:

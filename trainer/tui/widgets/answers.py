@@ -47,8 +47,10 @@ class BasicPrompt(Static, AnswerWidget):
     """``basic`` cards: nothing to type; the screen reveals the back with space."""
 
     def __init__(self) -> None:
-        super().__init__(plain("Recall the answer, then press space to show it.", "italic"),
-                         classes="answer hint")
+        super().__init__(
+            plain("Recall the answer, then press space to show it.", "italic"),
+            classes="answer hint",
+        )
 
     def mark_answered(self, correct_answer: StudyCard) -> None:
         super().mark_answered(correct_answer)
@@ -75,8 +77,11 @@ class ChoiceAnswer(OptionList, AnswerWidget):
                     mark, style = "✓ ", "bold $success"
                 elif index == self.chosen:
                     mark, style = "✗ ", "strike $error"
-            prompts.append(Option(join([(f"{self.keys[index]}. ", "bold"), (mark, style),
-                                        plain(label, style)])))
+            prompts.append(
+                Option(
+                    join([(f"{self.keys[index]}. ", "bold"), (mark, style), plain(label, style)])
+                )
+            )
         return prompts
 
     def pick_number(self, number: int) -> bool:
@@ -207,12 +212,30 @@ class OrderAnswer(OptionList, AnswerWidget):
             if correct is None:
                 prompts.append(Option(join([(f"{index + 1}. ", "bold"), plain(item)])))
             elif correct[index] == item:
-                prompts.append(Option(join([(f"{index + 1}. ", "bold"),
-                                            plain(item, "bold $success"), ("  ✓", "$success")])))
+                prompts.append(
+                    Option(
+                        join(
+                            [
+                                (f"{index + 1}. ", "bold"),
+                                plain(item, "bold $success"),
+                                ("  ✓", "$success"),
+                            ]
+                        )
+                    )
+                )
             else:  # marked in words too, not by colour alone
                 place = correct.index(item) + 1 if item in correct else "?"
-                prompts.append(Option(join([(f"{index + 1}. ", "bold"), plain(item, "$error"),
-                                            (f"  ✗ belongs at {place}", "$error")])))
+                prompts.append(
+                    Option(
+                        join(
+                            [
+                                (f"{index + 1}. ", "bold"),
+                                plain(item, "$error"),
+                                (f"  ✗ belongs at {place}", "$error"),
+                            ]
+                        )
+                    )
+                )
         return prompts
 
     def action_move(self, step: int) -> None:
@@ -280,8 +303,11 @@ def answer_widget(card: StudyCard, rng: random.Random) -> AnswerWidget:
         case CardType.CLOZE:
             cloze = card.cloze
             count = len(cloze.answers) if cloze else 1
-            hint = f"{count} answers in order, separated by commas; Enter" if count > 1 else (
-                "Type the missing text, then Enter")
+            hint = (
+                f"{count} answers in order, separated by commas; Enter"
+                if count > 1
+                else ("Type the missing text, then Enter")
+            )
             return TextAnswer(hint)
     raise AssertionError(f"unhandled card type {c.type}")  # pragma: no cover
 

@@ -82,8 +82,9 @@ def heatmap(calendar: Sequence[int], today: date) -> Text:
         text.append(" ")
     text.append("more", style="dim")
     total, days = sum(calendar), sum(1 for c in calendar if c)
-    text.append(f"   {total} review{_s(total)} on {days} day{_s(days)}; busiest: {busiest}",
-                style="dim")
+    text.append(
+        f"   {total} review{_s(total)} on {days} day{_s(days)}; busiest: {busiest}", style="dim"
+    )
     return text
 
 
@@ -101,8 +102,10 @@ def draw_forecast(plt: Any, forecast: Sequence[int]) -> None:
     """Bars of cards due per day; day 0 (today) includes the overdue ones."""
     days = list(range(len(forecast)))
     plt.bar(days, list(forecast), width=0.6, color=YOUNG_COLOR)
-    plt.xticks([d for d in days if d % 7 == 0], ["today" if d == 0 else f"+{d}d"
-                                                   for d in days if d % 7 == 0])
+    plt.xticks(
+        [d for d in days if d % 7 == 0],
+        ["today" if d == 0 else f"+{d}d" for d in days if d % 7 == 0],
+    )
     plt.yticks(_integer_ticks(max(forecast, default=0)))
     plt.title("Cards due per day, next 30 days (today includes overdue)")
 
@@ -184,19 +187,31 @@ def summary_table(stats: Stats) -> Table:
     study_days = stats.study_days
     average = stats.time_spent_seconds / study_days if study_days else 0.0
     rows = [
-        ("Reviews", f"{stats.reviews} ({stats.reviews_today} today)",
-         "Retention", _percent(stats.retention)),
-        ("Streak", f"{stats.streak} day{_s(stats.streak)} (longest {stats.longest_streak})",
-         "  young", _percent(stats.retention_young)),
+        (
+            "Reviews",
+            f"{stats.reviews} ({stats.reviews_today} today)",
+            "Retention",
+            _percent(stats.retention),
+        ),
+        (
+            "Streak",
+            f"{stats.streak} day{_s(stats.streak)} (longest {stats.longest_streak})",
+            "  young",
+            _percent(stats.retention_young),
+        ),
         ("Study days", str(study_days), "  mature", _percent(stats.retention_mature)),
-        ("Time spent", f"{_duration(stats.time_spent_seconds)} "
-                       f"({_duration(stats.time_today_seconds)} today)",
-         "Accuracy", _percent(stats.accuracy)),
+        (
+            "Time spent",
+            f"{_duration(stats.time_spent_seconds)} ({_duration(stats.time_today_seconds)} today)",
+            "Accuracy",
+            _percent(stats.accuracy),
+        ),
         ("Per study day", _duration(average), "", ""),
     ]
     for label, value, label2, value2 in rows:
-        table.add_row(Text(label, style="bold"), Text(value), Text(label2, style="bold"),
-                      Text(value2))
+        table.add_row(
+            Text(label, style="bold"), Text(value), Text(label2, style="bold"), Text(value2)
+        )
     return table
 
 
@@ -216,5 +231,7 @@ def forecast_line(forecast: Sequence[int]) -> Text:
     """The forecast in numbers: today, tomorrow, next 7 and 30 days."""
     today = forecast[0] if forecast else 0
     tomorrow = forecast[1] if len(forecast) > 1 else 0
-    return Text(f"Due today (with overdue): {today} · tomorrow: {tomorrow} · "
-                f"7 days: {sum(forecast[:7])} · 30 days: {sum(forecast)}")
+    return Text(
+        f"Due today (with overdue): {today} · tomorrow: {tomorrow} · "
+        f"7 days: {sum(forecast[:7])} · 30 days: {sum(forecast)}"
+    )
