@@ -44,7 +44,7 @@ import random
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ FAKETIME_LIBRARIES = (
     "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
     "/usr/lib/faketime/libfaketime.so.1",
 )
-UTC = timezone.utc
+UTC = UTC
 #: The collection is created here; the first answer of every sequence is on the next day.
 CREATED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FIRST_DAY = CREATED.date() + timedelta(days=1)

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from child_env import ROOT, child_environment  # noqa: E402
+from child_env import ROOT, child_environment
 
 NOTES = 50_000
 REVLOG = 500_000

@@ -23,7 +23,7 @@ import argparse
 import csv
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def night_hour(reviews: list[Review]) -> int:
     learner's night; wrapping past midnight), else the quietest hour."""
     counts = [0] * 24
     for review in reviews:
-        counts[review.time.astimezone(timezone.utc).hour] += 1
+        counts[review.time.astimezone(UTC).hour] += 1
     best_start, best_length = min(range(24), key=counts.__getitem__), 0
     for start in range(24):
         length = 0
@@ -94,7 +94,7 @@ def night_hour(reviews: list[Review]) -> int:
 def bench(path: Path, day_start_utc: int | None) -> None:
     reviews = read_csv(path)
     hour = night_hour(reviews) if day_start_utc is None else day_start_utc
-    days = StudyDays(hour, timezone.utc)
+    days = StudyDays(hour, UTC)
     cards = by_card(reviews)
     split_time, n_long = split(cards, days=days)
     start = time.perf_counter()

@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from child_env import child_environment  # benchmarks/ is on sys.path when run as a script
@@ -36,7 +36,7 @@ CARDS = 50_000
 REVIEWS = 1_000_000
 DECKS = 50
 #: The benchmark's "now": every generated review is before it.
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 TEXTUAL_HELLO = """
 from textual.app import App

@@ -19,7 +19,7 @@ import multiprocessing
 import sys
 import time
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ from trainer.simulation.sm2 import Sm2Scheduler, Sm2Settings  # noqa: E402
 from trainer.studyday import StudyDays  # noqa: E402
 
 #: The simulator's days: whole days from midnight UTC.
-SIMULATED_DAYS = StudyDays(0, timezone.utc)
+SIMULATED_DAYS = StudyDays(0, UTC)
 
 RETENTIONS = (0.70, 0.75, 0.80, 0.85, 0.90, 0.95)
 MODIFIERS = (0.5, 0.7, 1.0, 1.4, 2.0)

@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from child_env import child_environment  # benchmarks/ is on sys.path when run as a script
@@ -210,7 +210,7 @@ def generate_big(directory: Path) -> tuple[Path, Path]:
     rng = random.Random(42)
     # Twenty reviews a card, a day apart, ending a year ago: the scheduler (which rebuilds
     # each card's state from its reviews) finds most of them due, so a session has cards.
-    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=400)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
     per_card = BIG_REVIEWS // len(keys)
     with open(progress / "reviews-bench.jsonl", "wb") as log:
         log.write(header_line("bench", start))
@@ -285,7 +285,7 @@ async def answer_latency(presses: int) -> list[float]:
             f"format: 1\nid: latency\ntitle: Latency\n"
             f"scheduling: {{new_per_day: {presses + 5}}}\ncards:\n{cards}\n"
         )
-        clock = FakeClock(datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc))
+        clock = FakeClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
         app = create_app(
             [deck],
             Path(tmp) / "progress",

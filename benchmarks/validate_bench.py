@@ -40,7 +40,24 @@ for name in sys.argv[1:]:
 
 # A real collection's vocabulary is large and Zipf-distributed; a few dozen words shared
 # by every question would be a pathological input for any near-duplicate index.
-_SYLLABLES = "ka ta mi ro ne su li po ve da gu ri sa to ne mo".split()
+_SYLLABLES = [
+    "ka",
+    "ta",
+    "mi",
+    "ro",
+    "ne",
+    "su",
+    "li",
+    "po",
+    "ve",
+    "da",
+    "gu",
+    "ri",
+    "sa",
+    "to",
+    "ne",
+    "mo",
+]
 VOCABULARY = sorted({a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES})
 _WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
 _CUMULATIVE = list(itertools.accumulate(_WEIGHTS))

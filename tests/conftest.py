@@ -3,7 +3,7 @@ redirected so no test reads or writes the real home directory."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from trainer.clock import FakeClock
 
 #: A Monday morning, so "today" does not straddle the 4 am day rollover.
-START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)

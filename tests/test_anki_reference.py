@@ -18,7 +18,7 @@ stability on a rounding edge). It reports how many cases needed that.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from trainer.simulation.simulator import EPOCH, FsrsAdapter
 from trainer.simulation.sm2 import Sm2Card, Sm2Scheduler, Sm2Settings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anki_reference.json"
-UTC = timezone.utc
+UTC = UTC
 _KINDS = {"learning": LEARNING, "relearning": RELEARNING, "review": REVIEW}
 _TOLERANCE = 0.001
 

@@ -8,11 +8,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from bounded import run_probe
 
 from trainer.diagnostics import Severity
 from trainer.loader import MAX_DECK_BYTES, find_deck_files, load_deck, load_deck_text
-
-from bounded import run_probe
 
 HEADER = "format: 1\nid: d\ntitle: T\ncards:\n"  # cards start on line 5
 PATH = Path("deck.yaml")

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bounded import run_probe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trainer import yamlread
 from trainer.loader import load_deck_text
 from trainer.yamlread import MAX_DEPTH, THREADED_DEPTH_LIMIT, depth_upper_bound
-
-from bounded import run_probe
 
 PATH = Path("deep.yaml")
 DEEP = "[" * 70 + "]" * 70

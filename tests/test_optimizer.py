@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from trainer.simulation.memory_models import FsrsShapedLearner
 from trainer.simulation.simulator import SimConfig, Simulation, Sm2Adapter, to_datetime
 from trainer.simulation.sm2 import Sm2Scheduler, Sm2Settings
 
-START = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 
 def _unusual_learner() -> FsrsShapedLearner:
@@ -255,7 +255,6 @@ def test_an_invalid_config_file_is_left_alone(
 
 def test_multiline_parameters_are_replaced(tmp_path: Path) -> None:
     from trainer.commands.optimize import save_parameters
-
     from trainer.optimizer import default_parameters
 
     path = tmp_path / "config.toml"

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tui_fixtures import screen_text
 
 from trainer.cli import main

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,8 +31,8 @@ from trainer.scheduling import Grade, Scheduler, SchedulerSettings
 
 DEVICES = ("a", "b", "c")
 KEYS = ("d/c0", "d/c1", "d/c2")
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-SCHEDULER = Scheduler(SchedulerSettings(), timezone.utc)  # fuzz on: it must replay too
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SCHEDULER = Scheduler(SchedulerSettings(), UTC)  # fuzz on: it must replay too
 #: Seconds the clock moves before an answer: learning steps, days, and steps backwards.
 STEPS = (-3600, -60, -1, 0, 30, 600, 3 * 3600, 86400, 3 * 86400, 20 * 86400)
 

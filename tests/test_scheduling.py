@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from trainer.scheduling import (
     to_datetime,
 )
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
@@ -254,7 +254,7 @@ def test_replaying_the_log_recomputes_exactly_the_recorded_states(tmp_path: Path
     scheduler = Scheduler(SchedulerSettings(enable_fuzzing=True))
     rng = random.Random(7)
     states = {f"d/c{i}": CardState() for i in range(15)}
-    last_ids: dict[str, str | None] = {key: None for key in states}
+    last_ids: dict[str, str | None] = dict.fromkeys(states)
     lines = []
     now = T0
     for _ in range(120 * 24):  # hourly for four months

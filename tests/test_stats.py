@@ -3,7 +3,7 @@ every expected number below is worked out by hand from that table."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -170,9 +170,10 @@ def test_days_follow_the_local_zone_across_daylight_saving(tmp_path: Path):
 
 def test_rollover_hour_moves_the_day_boundary(tmp_path: Path):
     """With days starting at midnight, x's 02:30 Wednesday answer is Wednesday's."""
+    from test_stats_support import write_history
+
     from trainer.config import Config
     from trainer.scheduling import SchedulerSettings
-    from test_stats_support import write_history
 
     paths = write_history(tmp_path, tmp_path / "progress")
     collection = Collection.open(
@@ -192,7 +193,7 @@ def test_many_reviews_card_by_card(tmp_path: Path):
     from trainer.progress.events import Event
     from trainer.scheduling import CardState
 
-    start = datetime(2026, 1, 1, 12, tzinfo=timezone.utc).timestamp()
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC).timestamp()
     # Every answer leaves its card due in 30 days: the next answer is a mature review.
     after = CardState("review", None, 30.0, 5.0, start + 30 * 86400, start, 1, 0)
 
@@ -214,7 +215,7 @@ def test_many_reviews_card_by_card(tmp_path: Path):
                 )
 
     class Stub:
-        clock = FakeClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
+        clock = FakeClock(datetime(2026, 3, 1, tzinfo=UTC))
         config = Config()
         store = Store()
 
@@ -261,7 +262,7 @@ def test_past_answers_are_binned_with_the_utc_offset_of_their_own_time(
             """The system clock on a December day: zone None, now at today's offset."""
 
             def now(self) -> datetime:
-                return datetime(2026, 12, 1, 12, tzinfo=timezone.utc).astimezone()
+                return datetime(2026, 12, 1, 12, tzinfo=UTC).astimezone()
 
         reading = Collection.from_decks(
             decks, tmp_path / "progress", clock=WinterSystemClock(), config=config(), device="dev-a"

@@ -7,13 +7,13 @@ full comparison against Anki is tests/test_anki_reference.py.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from trainer.scheduling import REVIEW, CardState, Grade, Scheduler, SchedulerSettings
 from trainer.studyday import StudyDays
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NO_FUZZ = SchedulerSettings(enable_fuzzing=False)
 

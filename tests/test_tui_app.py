@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from trainer.tui.screens.browse import BrowseScreen
 from trainer.tui.screens.card import CardScreen
 from trainer.tui.screens.quiz_report import QuizReportScreen
 from trainer.tui.screens.summary import SummaryScreen
-from trainer.tui.widgets.answers import ChoiceAnswer, MultiAnswer, OrderAnswer
 
 SIZE = (80, 24)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from tui_decks import EVERY_TYPE, write
-from tui_fixtures import screen_text
 from waiting import ready, wait_for_screen, wait_for_text, wait_until
 
 from trainer.tui.app import create_app, theme_file

@@ -66,7 +66,6 @@ async def test_s_opens_the_selected_decks_stats_and_escape_goes_back(app):
 
 async def test_all_decks_stats_scroll_to_the_card_counts_and_q_goes_back(app):
     from trainer.tui.screens.home import HomeScreen
-    from trainer.tui.screens.stats import StatsScreen
 
     async with app.run_test(size=SIZE) as pilot:
         await open_stats(pilot, 2)

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from tui_decks import EVERY_TYPE, write
 from tui_fixtures import screen_text
-from waiting import ready, wait_for_screen, wait_for_text, wait_until
+from waiting import wait_for_screen, wait_for_text, wait_until
 
 from trainer.session import Collection
 from trainer.tui.app import create_app
 from trainer.tui.screens.card import CardScreen
-from trainer.tui.timetext import interval_text
 from trainer.tui.screens.summary import SummaryScreen
+from trainer.tui.timetext import interval_text
 
 SIZE = (80, 24)
 

@@ -12,10 +12,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from bounded import run_probe
 
 from trainer.cli import main
-
-from bounded import run_probe
 
 GOOD = """\
 format: 1

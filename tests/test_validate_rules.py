@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-
 from trainer.cli import main
 from trainer.diagnostics import Severity
 from trainer.validation import validate

@@ -26,7 +26,7 @@ async def wait_until(
         try:
             if condition():
                 return
-        except Exception:  # noqa: BLE001 - a widget not mounted yet: keep waiting
+        except Exception:
             pass
         if time.monotonic() > deadline:
             raise AssertionError(

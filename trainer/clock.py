@@ -8,7 +8,7 @@ A clock also says which time zone the learner lives in (``zone``), so that study
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -29,7 +29,7 @@ class SystemClock:
     zone: tzinfo | None = None
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc).astimezone()
+        return datetime.now(UTC).astimezone()
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -44,7 +44,7 @@ class FakeClock:
 
     def __init__(self, start: datetime, *, tz: tzinfo | None = None) -> None:
         if start.tzinfo is None:
-            start = start.replace(tzinfo=tz or timezone.utc)
+            start = start.replace(tzinfo=tz or UTC)
         self.zone: tzinfo | None = start.tzinfo
         self._now = start
         self._mono = 0.0
@@ -61,5 +61,5 @@ class FakeClock:
             delta = timedelta(seconds=delta)
         # Elapsed time, not wall-clock arithmetic (which aware datetimes in a zone with
         # daylight saving would do).
-        self._now = (self._now.astimezone(timezone.utc) + delta).astimezone(self.zone)
+        self._now = (self._now.astimezone(UTC) + delta).astimezone(self.zone)
         self._mono += delta.total_seconds()

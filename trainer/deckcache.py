@@ -480,7 +480,7 @@ def _decode_card(path: Path, t: tuple) -> Card:
 class FieldLocations(LazyLocations):
     """``Card.field_locations`` read from the cache: filled on first use."""
 
-    __slots__ = ("_path", "_packed")
+    __slots__ = ("_packed", "_path")
 
     def __init__(self, path: Path, packed: tuple) -> None:
         super().__init__()

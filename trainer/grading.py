@@ -182,7 +182,7 @@ def match_text(
         return None, 0, "a known wrong answer"
     norm_accepted = [(answer, normalize(answer, policy)) for answer in accepted]
     result = _match_normalized(norm_given, norm_accepted, policy, norm_wrong)
-    if result[2] or not _relaxes(policy) or result[0] is not None and result[1] == 0:
+    if result[2] or not _relaxes(policy) or (result[0] is not None and result[1] == 0):
         return result
     numeric = any(_DIGITS.search(norm) for _, norm in norm_accepted)
     reduced_wrong = {_reduce(answer, policy, numeric) for answer in norm_wrong}

@@ -25,7 +25,7 @@ class LazyLocations(dict):  # type: ignore[type-arg]
     def _fill(self) -> None:
         raise NotImplementedError
 
-    def _filled(name: str):  # type: ignore[no-untyped-def]  # noqa: N805
+    def _filled(name: str):  # type: ignore[no-untyped-def]
         method = getattr(dict, name)
 
         def filled(self, *args, **kwargs):  # type: ignore[no-untyped-def]

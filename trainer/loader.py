@@ -37,13 +37,11 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from trainer.decksource import find_deck_files  # re-exported: the validator and tests use it here
 from trainer.diagnostics import Diagnostic, Severity
 from trainer.lazylocations import LazyLocations
 from trainer.model import (
     FORMAT_VERSION,
-    cloze_deletions,
-    find_unescaped,
-    split_deletion,
     AnswerTests,
     Card,
     CardType,
@@ -53,8 +51,10 @@ from trainer.model import (
     MatchPolicy,
     SchedulingSettings,
     Source,
+    cloze_deletions,
+    find_unescaped,
+    split_deletion,
 )
-from trainer.decksource import find_deck_files  # re-exported: the validator and tests use it here
 from trainer.textsafe import sanitize
 from trainer.yamlread import (
     MAX_DECK_BYTES,
@@ -667,11 +667,8 @@ class _DeckBuilder:
             value = float(value)
             if not math.isfinite(value):
                 return self.fail(node, "invalid-value", f"{name} must be a finite number")
-        if (
-            minimum is not None
-            and (value <= minimum if exclusive else value < minimum)
-            or maximum is not None
-            and (value >= maximum if exclusive else value > maximum)
+        if (minimum is not None and (value <= minimum if exclusive else value < minimum)) or (
+            maximum is not None and (value >= maximum if exclusive else value > maximum)
         ):
             return self.fail(
                 node,
@@ -1399,8 +1396,7 @@ def _cloze_ambiguities(text: str) -> list[tuple[int, str]]:
         if (
             separators > 1
             or not (_balanced(answer) and _balanced(hint))
-            or " " not in hint
-            and _SCOPE_LIKE.fullmatch(answer)
+            or (" " not in hint and _SCOPE_LIKE.fullmatch(answer))
         ):
             escaped = raw.replace("::", "\\::").replace(
                 "{{c" + str(number) + "\\::", "{{c" + str(number) + "::", 1
@@ -1573,8 +1569,7 @@ def _valid_text(node: Node, required: bool = True) -> str | None:
         and value
         and (
             value in _YAML11_ONLY_BOOLEANS
-            or value[0] in _NUMBER_START
-            and _YAML12_NUMBER.fullmatch(value)
+            or (value[0] in _NUMBER_START and _YAML12_NUMBER.fullmatch(value))
         )
     ):
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -122,7 +122,7 @@ class CardState(NamedTuple):
 
 
 def to_datetime(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, timezone.utc)
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 def _places(value: float, places: int) -> float:
@@ -203,7 +203,7 @@ class Scheduler:
         """
         import fsrs
 
-        when_utc = when.astimezone(timezone.utc)
+        when_utc = when.astimezone(UTC)
         card = self._card(state, when_utc)
         answered, _ = self._fsrs.review_card(card, fsrs.Rating(int(grade)), when_utc)
         now = when_utc.timestamp()
@@ -254,7 +254,7 @@ class Scheduler:
         """Predicted probability of recalling the card at ``now``; ``None`` for new cards."""
         if state.is_new or state.stability is None or state.last_review is None:
             return None
-        now_utc = now.astimezone(timezone.utc)
+        now_utc = now.astimezone(UTC)
         card = self._card(state._replace(due=state.due or state.last_review), now_utc)
         return float(self._fsrs.get_card_retrievability(card, now_utc))
 

@@ -37,8 +37,8 @@ from trainer.progress.events import (
     truncate_to_ms,
 )
 from trainer.progress.replay import CardRecord
-from trainer.progress.table import KIND_CODES, SUSPENDED
 from trainer.progress.store import new_event_id
+from trainer.progress.table import KIND_CODES, SUSPENDED
 from trainer.scheduling import (
     LEARNING,
     NEW,
@@ -647,7 +647,7 @@ class _StudyCardIndex:
     visible delay, and a deck from the deck cache decodes its cards on first use.
     """
 
-    __slots__ = ("_plain", "_positions", "_made")
+    __slots__ = ("_made", "_plain", "_positions")
 
     def __init__(self) -> None:
         #: Decks of plain cards by id, and their card positions once looked up.
@@ -723,19 +723,19 @@ class _DeckDay:
     """
 
     __slots__ = (
-        "deck_id",
         "buried",
-        "new_keys",
+        "deck_id",
         "learning",
-        "review_keys",
-        "review_dues",
         "new_done",
+        "new_keys",
+        "new_left",
         "review_done",
+        "review_dues",
+        "review_keys",
+        "review_left",
         "reviewed_today",
         "suspended",
         "total",
-        "new_left",
-        "review_left",
     )
 
     def __init__(self, deck_id: str, buried: set[str]) -> None:
@@ -759,7 +759,7 @@ class _DeckDay:
 class _Recorded:
     """One undoable action of a session."""
 
-    __slots__ = ("card", "event_ids", "before", "limit", "answer")
+    __slots__ = ("answer", "before", "card", "event_ids", "limit")
 
     def __init__(
         self,

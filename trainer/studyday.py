@@ -32,7 +32,7 @@ class StudyDays:
             or ``None`` for the system's local time zone (honours ``TZ``).
     """
 
-    __slots__ = ("rollover_hour", "zone", "_offsets")
+    __slots__ = ("_offsets", "rollover_hour", "zone")
 
     def __init__(self, rollover_hour: int = 4, zone: tzinfo | None = None) -> None:
         self.rollover_hour = rollover_hour

@@ -337,7 +337,7 @@ def _compose_in_thread(
     def run() -> None:
         try:
             result.append(_compose(text, path))
-        except BaseException as problem:  # noqa: BLE001 - re-raised in the caller
+        except BaseException as problem:
             failure.append(problem)
 
     try:

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         return _validate(paths, args)
     except (KeyboardInterrupt, BrokenPipeError):
         raise
-    except Exception as problem:  # noqa: BLE001 - never a traceback for any input
+    except Exception as problem:
         sys.stderr.write(
             f"trainer validate: internal error: {_located(problem)}; this is a "
             "bug in trainer, please report it\n"

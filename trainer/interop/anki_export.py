@@ -115,8 +115,8 @@ def note_fields(card: Card, sources: dict[str, str]) -> tuple[str, list[str]]:
 def export_anki(decks: list[Deck], out: Path, *, legacy: bool = False) -> AnkiExportReport:
     """Write ``decks`` (one Anki deck each, named by its title) to the package ``out``."""
     try:
-        from anki.collection import AddNoteRequest, Collection, ExportAnkiPackageOptions
         import anki.errors
+        from anki.collection import AddNoteRequest, Collection, ExportAnkiPackageOptions
     except ImportError:
         raise AnkiUnavailable() from None
     report = AnkiExportReport(out)

@@ -82,8 +82,8 @@ class AnkiImportReport:
 
 def _anki() -> Any:
     try:
-        import anki.collection  # noqa: F401
-        import anki.errors  # noqa: F401
+        import anki.collection
+        import anki.errors
     except ImportError:
         raise AnkiUnavailable() from None
     import anki

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from trainer.scheduling import LEARNING, NEW, RELEARNING, REVIEW, CardState, to_datetime
@@ -132,7 +132,7 @@ class Event:
 def now_text(now: datetime) -> str:
     """``now`` as logged: aware, millisecond precision (so replays see the same instant)."""
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     return now.isoformat(timespec="milliseconds")
 
 

@@ -16,8 +16,8 @@ running (appended to, or replaced by a sync tool), whether reading on is enough.
 
 from __future__ import annotations
 
-import os
 import marshal
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -17,7 +17,7 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from trainer.simulation.leitner import LeitnerCard, LeitnerScheduler
@@ -26,7 +26,7 @@ from trainer.simulation.sm2 import Sm2Card, Sm2Scheduler
 
 SESSION_START = 9 / 24  # 9 am
 SECONDS_PER_REVIEW = 8
-EPOCH = datetime(2025, 1, 6, tzinfo=timezone.utc)
+EPOCH = datetime(2025, 1, 6, tzinfo=UTC)
 
 
 class SimScheduler(Protocol):
@@ -108,7 +108,7 @@ class FsrsAdapter:
             day_rollover_hour=self.rollover_hour,
             parameters=parameters,
         )
-        return Scheduler(settings, timezone.utc)
+        return Scheduler(settings, UTC)
 
     def new_card(self) -> Any:
         from trainer.scheduling import CardState

@@ -193,10 +193,9 @@ class TrainerApp(App[int]):
 
     def start_study(self, deck_ids: list[str] | None) -> None:
         """Start a session over ``deck_ids`` (``None``: every deck)."""
+        from trainer.session import ProgressError
         from trainer.tui.drivers import SessionDriver
         from trainer.tui.screens.card import CardScreen
-
-        from trainer.session import ProgressError
 
         assert self.collection is not None
         try:
@@ -220,9 +219,8 @@ class TrainerApp(App[int]):
         title = decks[deck_ids[0]].title if deck_ids and len(deck_ids) == 1 else "All decks"
 
         def finished() -> None:
-            from trainer.tui.screens.summary import SummaryScreen
-
             from trainer.tui.screens.home import done_for_today
+            from trainer.tui.screens.summary import SummaryScreen
 
             done = done_for_today(self.collection, deck_ids) if session.current is None else None
             summary = SummaryScreen(session.summary(), done)

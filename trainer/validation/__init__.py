@@ -155,12 +155,12 @@ def _check_cards(decks: Sequence[Deck]) -> list[Diagnostic]:
             for rule in card_rules:
                 try:
                     rule(deck, card, out)
-                except Exception as problem:  # noqa: BLE001 - reported, never raised
+                except Exception as problem:
                     _crashed(out, rule, problem, card.location, card)
         for deck_rule in rules.DECK_RULES:
             try:
                 deck_rule(deck, out)
-            except Exception as problem:  # noqa: BLE001
+            except Exception as problem:
                 _crashed(out, deck_rule, problem, deck.location or Location(deck.path, 0, 0))
     return out.diagnostics
 
@@ -182,7 +182,7 @@ def _check_collection(decks: Sequence[Deck], sources: Path | None) -> list[Diagn
     for check in collection_checks:
         try:
             check(decks, out)
-        except Exception as problem:  # noqa: BLE001
+        except Exception as problem:
             first = decks[0].path if decks else Path(".")
             _crashed(out, check, problem, Location(first, 0, 0))
     return out.diagnostics
@@ -239,7 +239,7 @@ def _collect(child: tuple[int, int]) -> list[Diagnostic] | None:
         return None
     try:
         result = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - a broken worker: redo its share
+    except Exception:
         return None
     return result if isinstance(result, list) else None
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 
 from trainer.diagnostics import Severity
 from trainer.model import Card, CardType, Deck, cloze_display

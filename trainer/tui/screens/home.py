@@ -140,7 +140,7 @@ class HomeScreen(Screen[None]):
             rows.append(plain(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more", "italic"))
         widget.update(lines(rows))
 
-    def selected_deck_ids(self) -> list[str] | None | bool:
+    def selected_deck_ids(self) -> list[str] | bool | None:
         """Deck ids of the selected row; ``None`` for All decks; ``False`` for a broken
         file or nothing."""
         table = self.query_one("#decks", DataTable)
