@@ -31,9 +31,11 @@ def time_until_text(
     cwd: Path,
     env: dict[str, str],
     size: tuple[int, int] = (100, 30),
+    give_up_seconds: float = _GIVE_UP_SECONDS,
 ) -> float:
     """Seconds from starting ``command`` in a ``size`` (columns, rows) terminal until
-    ``text`` appears in what it wrote, escape sequences aside."""
+    ``text`` appears in what it wrote, escape sequences aside (a run that takes longer
+    than ``give_up_seconds`` fails)."""
     master, slave = os.openpty()
     columns, rows = size
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -67,7 +69,7 @@ def time_until_text(
                 seen += chunk
                 if wanted in _ESCAPES.sub(b"", seen):
                     return time.perf_counter() - start
-            if time.perf_counter() - start > _GIVE_UP_SECONDS:
+            if time.perf_counter() - start > give_up_seconds:
                 raise RuntimeError(f"{text!r} never appeared: {_ESCAPES.sub(b'', seen)[-300:]!r}")
     finally:
         try:

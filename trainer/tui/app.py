@@ -1,13 +1,11 @@
 """The Textual application and the one factory that builds it, for the CLI and the tests.
 
-Start-up stays light: only the home screen is imported before the first frame, and the
-decks and progress are opened right after it is drawn (``call_after_refresh``), so a big
-collection never delays the first frame. Other screens are imported when first shown.
-
-With ``autostart`` (``trainer study --start``) the first frame is the first card: the
-collection is opened at mount and the card screen is the first screen drawn. The home
-screen is made only when it is first needed (the session ends, or there is nothing to
-study), since building it first cost a whole extra screen's layout before the card.
+Start-up stays light: the decks and progress are opened when the app is mounted, and
+then the first screen is pushed, already filled: the home screen with its decks, or with
+``autostart`` (``trainer study --start``) the first card. The first frame is the first
+screen worth seeing; there is no empty "Loading" frame to lay out and draw first. Other
+screens are imported when first shown; the home screen is made only when it is first
+needed (after ``--start``: the session ends, or there is nothing to study).
 """
 
 from __future__ import annotations
@@ -115,18 +113,20 @@ class TrainerApp(App[int]):
             gc.enable()
 
     def on_mount(self) -> None:
-        if self.autostart and self.mode == "study":
-            self.load()
-            return
-        self.push_home()
-        self.call_after_refresh(self.load)
+        self.load()
 
     def push_home(self) -> None:
         """Put the home screen on top (it fills itself from the collection when shown)."""
         self.push_screen(self._new_home())
 
     def load(self) -> None:
-        """Open the decks (and, to study, the progress): after the first frame."""
+        """Open the decks (and, to study, the progress), then push the first screen: the
+        home screen filled with its decks, or the first card.
+
+        Nothing is drawn before: an empty "Loading" frame followed by the filled one cost
+        a second full layout and frame (and the footer's rebuilds in between), and the
+        first screen was only drawn after its contents were already known.
+        """
         if self.mode == "quiz":
             self.start_quiz()
         else:
@@ -150,11 +150,10 @@ class TrainerApp(App[int]):
         self.deck_stamps = self._stamps()
         for warning in self.collection.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=15)
-        home = self.home
-        if home is not None:
-            home.populate(self.collection)
         if self.autostart:
             self.start_study(None)
+        else:
+            self.push_home()
 
     def _ensure_home(self) -> None:
         """Autostart found nothing to show: the home screen after all."""

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from trainer.model import StudyCard
 from trainer.tui.drivers import GRADE_NAMES
+from trainer.tui.footer import KeyBar
 from trainer.tui.text import cell, join, lines, plain
 from trainer.tui.widgets.answers import prompt_content
 
@@ -86,7 +87,7 @@ class BrowseScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="cards", cursor_type="row")
         yield table
         yield Static(id="details")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)

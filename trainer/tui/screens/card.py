@@ -22,7 +22,7 @@ from textual.widgets import Button, ProgressBar, Static
 
 from trainer.model import CardType, Deck, StudyCard
 from trainer.tui.drivers import AGAIN, GOOD, GRADE_NAMES, CardDriver, Outcome, QuizDriver
-from trainer.tui.footer import KeysFooter
+from trainer.tui.footer import KeyBar
 from trainer.tui.text import join, lines, plain, typed_diff
 from trainer.tui.timetext import interval_text
 from trainer.tui.widgets.answers import (
@@ -105,7 +105,7 @@ class CardScreen(Screen[None]):
         yield Horizontal(id="buttons")
         # The palette (ctrl+p) is on the help screen: its footer entry cost the room of
         # the keys that matter at 80 columns.
-        yield KeysFooter(compact=True, show_command_palette=False)
+        yield KeyBar(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if isinstance(self.driver, QuizDriver) and self.driver.time_limit is not None:

@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from trainer.tui.footer import KeyBar
 from trainer.tui.text import cell, join, lines, plain
 from trainer.tui.timetext import done_text
 
@@ -30,12 +31,12 @@ class HomeScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static(plain("Loading decks…", "italic"), id="summary-line")
+        yield Static(id="summary-line")
         with VerticalScroll(id="home-body"):
             table: DataTable[Text] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield table
             yield Static(id="problems")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#decks", DataTable)
@@ -215,4 +216,4 @@ class FatalScreen(Screen[None]):
                     ]
                 )
             )
-        yield Footer()
+        yield KeyBar()
