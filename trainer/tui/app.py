@@ -113,7 +113,11 @@ class TrainerApp(App[int]):
             gc.enable()
 
     def on_mount(self) -> None:
-        self.load()
+        # Not from inside this handler: Textual dispatches the app's Mount inside a batch
+        # update, and frames made during a batch are dropped; a first screen pushed from
+        # here was laid out and drawn there, unseen, and its card header only reached the
+        # terminal with a later frame.
+        self.call_next(self.load)
 
     def push_home(self) -> None:
         """Put the home screen on top (it fills itself from the collection when shown)."""

@@ -123,6 +123,7 @@ class CardScreen(Screen[None]):
         self._shown = card
         self.phase = "question"
         self.outcome = None
+        self.update_status()
         body = self.query_one("#body", VerticalScroll)
         if self.answer is not None:
             self.answer.remove()  # type: ignore[attr-defined]
@@ -133,7 +134,6 @@ class CardScreen(Screen[None]):
         body.mount(self.answer, after="#prompt")  # type: ignore[arg-type]
         body.scroll_home(animate=False)
         self._focus_answer()
-        self.update_status()
         buttons: list[tuple[str, str]] = []
         if card.type is CardType.BASIC:
             buttons = [("space Show answer", "reveal")]
