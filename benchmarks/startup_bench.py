@@ -42,6 +42,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from child_env import child_environment  # benchmarks/ is on sys.path when run as a script
 from terminal_start import Startup, measure_until_text
@@ -281,11 +282,11 @@ async def answer_latency(presses: int) -> list[float]:
     shown = CardScreen.show_current
     refresh = Screen._compositor_refresh
 
-    def show_current(self):  # type: ignore[no-untyped-def]
+    def show_current(self: CardScreen) -> None:
         shown(self)
         pending["card"] = True
 
-    def compositor_refresh(self):  # type: ignore[no-untyped-def]
+    def compositor_refresh(self: Screen[Any]) -> None:
         refresh(self)
         if pending["card"]:
             pending["card"] = False

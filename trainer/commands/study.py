@@ -8,7 +8,7 @@ from pathlib import Path
 from trainer.exitcodes import ExitCode
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "study",
         help="study what is due today (the default command)",

@@ -10,7 +10,6 @@ needed (after ``--start``: the session ends, or there is nothing to study).
 
 from __future__ import annotations
 
-import gc
 import os
 import random
 from collections.abc import Sequence
@@ -19,15 +18,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
 from trainer.clock import Clock
 from trainer.exitcodes import ExitCode
+from trainer.tui.collector import StartupCollectorPause
 
 if TYPE_CHECKING:
     from trainer.model import Deck, StudyCard
     from trainer.session import Collection
     from trainer.tui.drivers import QuizDriver
+    from trainer.tui.screens.home import HomeScreen
 
 Mode = Literal["study", "quiz"]
 
@@ -73,7 +73,8 @@ class TrainerApp(App[int]):
         self.quiz: QuizDriver | None = None
         #: (mtime_ns, size) of every deck file seen, for live reload.
         self.deck_stamps: dict[Path, tuple[int, int]] = {}
-        self._home_screen: Screen[None] | None = None
+        self._home_screen: HomeScreen | None = None
+        self._collector = StartupCollectorPause()
         self._saved_theme = read_theme()
         if self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -86,31 +87,11 @@ class TrainerApp(App[int]):
 
     # -- start-up -----------------------------------------------------------------------
 
-    def run(self, *args: Any, **kwargs: Any) -> int | None:  # type: ignore[override]
-        """Run the app (see :meth:`textual.app.App.run`), the cyclic garbage collector paused
-        until the first screen worth seeing is drawn.
-
-        Start-up makes hundreds of thousands of long-lived objects (widgets, styles, decks,
-        progress records) and almost no cyclic garbage; the collector would walk them all
-        several times before the first frame (80 ms for the bundled decks, 150 ms for a
-        50,000-card collection on a small machine). Once drawn, what start-up made is
-        moved out of the collector's way (:func:`gc.freeze`) and collecting resumes.
-        Textual pauses the collector the same way during smooth scrolling.
-        """
-        self._gc_paused = gc.isenabled()
-        gc.disable()
-        try:
+    def run(self, *args: Any, **kwargs: Any) -> int | None:
+        """Run the app (see :meth:`textual.app.App.run`), the garbage collector paused
+        until the first screen worth seeing is drawn (:mod:`trainer.tui.collector`)."""
+        with self._collector.during():
             return super().run(*args, **kwargs)
-        finally:
-            self._resume_gc()
-
-    _gc_paused = False
-
-    def _resume_gc(self) -> None:
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.freeze()
-            gc.enable()
 
     def on_mount(self) -> None:
         # Not from inside this handler: Textual dispatches the app's Mount inside a batch
@@ -139,7 +120,7 @@ class TrainerApp(App[int]):
             self.set_interval(self.reload_interval, self.check_deck_files)
         # The first screen worth seeing (the filled home screen, or the first card) is
         # drawn at the next refresh.
-        self.call_after_refresh(self._resume_gc)
+        self.call_after_refresh(self._collector.resume)
 
     def open_collection(self) -> None:
         from trainer.session import Collection, ProgressError
@@ -164,7 +145,7 @@ class TrainerApp(App[int]):
         if self.home is None:
             self.push_home()
 
-    def _new_home(self) -> Screen[None]:
+    def _new_home(self) -> HomeScreen:
         from trainer.tui.screens.home import HomeScreen
 
         self._home_screen = HomeScreen()
@@ -178,13 +159,13 @@ class TrainerApp(App[int]):
 
     return_code_on_quit: int = 0
 
-    def action_quit(self) -> None:  # type: ignore[override]
+    async def action_quit(self) -> None:
         if self.collection is not None:
             self.collection.close()
         self.exit(self.return_code_on_quit, return_code=self.return_code_on_quit)
 
     @property
-    def home(self):  # type: ignore[no-untyped-def]
+    def home(self) -> HomeScreen | None:
         """The home screen when it is in the screen stack, else ``None``."""
         home = self._home_screen
         return home if home is not None and home in self.screen_stack else None
@@ -221,11 +202,13 @@ class TrainerApp(App[int]):
         decks = self.decks_by_id()
         title = decks[deck_ids[0]].title if deck_ids and len(deck_ids) == 1 else "All decks"
 
+        collection = self.collection
+
         def finished() -> None:
             from trainer.tui.screens.home import done_for_today
             from trainer.tui.screens.summary import SummaryScreen
 
-            done = done_for_today(self.collection, deck_ids) if session.current is None else None
+            done = done_for_today(collection, deck_ids) if session.current is None else None
             summary = SummaryScreen(session.summary(), done)
             if self.home is None:  # autostart: home goes under the summary, Esc leads there
                 self.switch_screen(self._new_home())

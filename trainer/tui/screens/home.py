@@ -89,15 +89,16 @@ class HomeScreen(Screen[None]):
             table.move_cursor(row=selected)
         to_study = totals[0] + totals[1] + totals[2]
         decks = (f"{len(collection.decks)} deck{'s' if len(collection.decks) != 1 else ''}", "bold")
+        now: list[str | tuple[str, str]] = [" · "]
         if to_study or not collection.decks:
-            now = f" · {to_study} to study now"
+            now.append(f"{to_study} to study now")
         else:
-            now = (" · ", (done_for_today(collection, None), "bold $success"))
+            now.append((done_for_today(collection, None), "bold $success"))
         self.query_one("#summary-line", Static).update(
             join(
                 [
                     decks,
-                    *((now,) if isinstance(now, str) else now),
+                    *now,
                     f" · {reviewed} reviewed today",
                 ]
             )
