@@ -98,10 +98,11 @@ class KeyBar(Widget, can_focus=False):
         palette = self._palette()
         right = Content("")
         if palette is not None:
+            # The divider takes the place of the key's left padding, as in Textual's footer.
+            piece = self._piece(*palette)
             right = Content.assemble(
                 Content.styled("▏", "$foreground 20%"),
-                self._piece(*palette),
-                "" if self.compact else " ",
+                piece if self.compact else piece[1:],
             )
         room = width - right.cell_length
         gap = " " if self.compact else ""
