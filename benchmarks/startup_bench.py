@@ -7,7 +7,11 @@ side's teardown counted (benchmarks/terminal_start.py):
 * ``python main.py`` until the home screen shows the bundled decks;
 * ``python main.py study --start`` until the first card's header shows;
 * the same two for 50,000 cards and 1,000,000 reviews;
-* the ratios to the bare app (goals: bundled <= 1.2x, big <= 1.5x).
+* the ratios to the bare app (goals: bundled <= 1.2x, big <= 1.5x);
+* beside each wall-clock median, the CPU time the program had used when the text showed:
+  on a machine shared with other work it moves far less than the wall clock;
+* with ``--baseline CHECKOUT`` (another copy of the code, e.g. from ``git archive``), the
+  same trainer rows run from there too, interleaved: before and after in one run.
 
 Then, as a second table, the older headless figures, over repeated runs alternating
 between the programs:
@@ -26,6 +30,7 @@ cache and the progress snapshot written (a first start parses the YAML and repla
 logs; see docs/tui.md).
 
 Usage: .venv/bin/python benchmarks/startup_bench.py [--runs N] [--skip-big]
+       [--baseline CHECKOUT] [--terminal-only]
 """
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from trainer.model import CardType, Deck, StudyCard
 from trainer.tui.drivers import AGAIN, GOOD, GRADE_NAMES, CardDriver, Outcome, QuizDriver
@@ -32,6 +32,7 @@ from trainer.tui.widgets.answers import (
     answer_widget,
     prompt_content,
 )
+from trainer.tui.widgets.buttonbar import ButtonBar
 
 GRADE_KEYS = "1 Again · 2 Hard · 3 Good · 4 Easy"
 
@@ -102,7 +103,7 @@ class CardScreen(Screen[None]):
             yield Static(id="reveal")
             yield Static(id="feedback")
         # Mouse users' way to do what the keys do (their labels name the keys).
-        yield Horizontal(id="buttons")
+        yield ButtonBar(id="buttons")
         # The palette (ctrl+p) is on the help screen: its footer entry cost the room of
         # the keys that matter at 80 columns.
         yield KeyBar(compact=True, show_command_palette=False)
@@ -147,22 +148,11 @@ class CardScreen(Screen[None]):
     def set_buttons(self, buttons: list[tuple[str, str]], suggested: str = "") -> None:
         """Show ``(label, name)`` buttons; the one named ``suggested`` is highlighted (the
         bar stays below the scrolling body, so the suggestion is always in view)."""
-        bar = self.query_one("#buttons", Horizontal)
-        bar.remove_children()
-        bar.mount_all(
-            Button(
-                plain(label),
-                name=name,
-                compact=True,
-                classes="suggested" if name == suggested else "",
-            )
-            for label, name in buttons
-        )
-        bar.display = bool(buttons)
+        self.query_one("#buttons", ButtonBar).show(buttons, suggested)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
         event.stop()
-        name = event.button.name or ""
+        name = event.name
         answer: Any = self.answer
         if name == "reveal":
             self.action_reveal()
