@@ -297,7 +297,7 @@ async def click_button(pilot, name: str) -> None:
         if button == name:
             await pilot.click(bar, offset=(x + width // 2, 0))
             return
-        x += width + 1
+        x += width
     raise AssertionError(f"no button {name!r} in {bar.buttons}")
 
 

@@ -18,7 +18,7 @@ _HOVER_STYLE = "bold $button-foreground on $surface-darken-1"
 
 
 class ButtonBar(Widget):
-    """Buttons in one line, each ``label`` padded by a space, two spaces apart, as
+    """Buttons in one line, each ``label`` with a space either side, side by side as
     compact Textual buttons are drawn; a click presses one (:class:`ButtonBar.Pressed`).
 
     Drawn as one piece of content: a Textual ``Button`` is a widget styled on its own, and
@@ -84,9 +84,9 @@ class ButtonBar(Widget):
             piece = Content.styled(f" {label} ", style)
             spans.append((x, x + piece.cell_length, name))
             pieces.append(piece)
-            x += piece.cell_length + 1
+            x += piece.cell_length
         self._spans = spans
-        return Content(" ").join(pieces)
+        return Content("").join(pieces)
 
     def _name_at(self, x: int) -> str | None:
         for start, end, name in self._spans:
