@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from trainer.model import CardType, Deck, StudyCard
 from trainer.tui.drivers import AGAIN, GOOD, GRADE_NAMES, CardDriver, Outcome, QuizDriver
@@ -92,12 +92,19 @@ class CardScreen(Screen[None]):
         self.outcome: Outcome | None = None
         self.answer: AnswerWidget | None = None
         self._shown: StudyCard | None = None
+        #: A study session shows the counts left today (and no progress bar).
+        self._counts_left = getattr(driver, "remaining", None) is not None
 
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
-        yield ProgressBar(show_eta=False, show_percentage=False, id="progress")
+        if not self._counts_left:
+            # A practice round or a quiz has a fixed length: a bar shows how far along it
+            # is (imported here: a study session, which shows its counts, never needs it).
+            from textual.widgets import ProgressBar
+
+            yield ProgressBar(show_eta=False, show_percentage=False, id="progress")
         with VerticalScroll(id="body", can_focus=True):
             yield Static(id="prompt")
             yield Static(id="reveal")
@@ -180,7 +187,6 @@ class CardScreen(Screen[None]):
         elif deck is not None:
             parts += [" · ", plain(deck.title)]
         remaining = getattr(self.driver, "remaining", None)
-        bar = self.query_one("#progress", ProgressBar)
         if remaining is not None:
             # Anki's three counts: what is left never grows back as a "card 3 of 41" total
             # does when a card answered Again comes back.
@@ -194,9 +200,11 @@ class CardScreen(Screen[None]):
                 (f"{review} review", "bold $success"),
                 " left",
             ]
-            bar.display = False
         else:
             parts.append(f"  card {self.driver.position} of {self.driver.total}")
+            from textual.widgets import ProgressBar
+
+            bar = self.query_one("#progress", ProgressBar)
             bar.update(total=max(self.driver.total, 1), progress=max(self.driver.position - 1, 0))
         if isinstance(self.driver, QuizDriver):
             left = self.driver.seconds_left()
