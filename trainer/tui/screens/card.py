@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import ProgressBar, Static
 
 from trainer.model import CardType, Deck, StudyCard
 from trainer.tui.drivers import AGAIN, GOOD, GRADE_NAMES, CardDriver, Outcome, QuizDriver
@@ -101,9 +101,7 @@ class CardScreen(Screen[None]):
         yield Static(id="status")
         if not self._counts_left:
             # A practice round or a quiz has a fixed length: a bar shows how far along it
-            # is (imported here: a study session, which shows its counts, never needs it).
-            from textual.widgets import ProgressBar
-
+            # is. A study session shows its counts left instead.
             yield ProgressBar(show_eta=False, show_percentage=False, id="progress")
         with VerticalScroll(id="body", can_focus=True):
             yield Static(id="prompt")
@@ -202,8 +200,6 @@ class CardScreen(Screen[None]):
             ]
         else:
             parts.append(f"  card {self.driver.position} of {self.driver.total}")
-            from textual.widgets import ProgressBar
-
             bar = self.query_one("#progress", ProgressBar)
             bar.update(total=max(self.driver.total, 1), progress=max(self.driver.position - 1, 0))
         if isinstance(self.driver, QuizDriver):
