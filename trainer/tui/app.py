@@ -108,9 +108,9 @@ class TrainerApp(App[int]):
         """Open the decks (and, to study, the progress), then push the first screen: the
         home screen filled with its decks, or the first card.
 
-        Nothing is drawn before: an empty "Loading" frame followed by the filled one cost
-        a second full layout and frame (and the footer's rebuilds in between), and the
-        first screen was only drawn after its contents were already known.
+        Nothing is drawn before it: an empty "Loading" frame followed by the filled one
+        cost a second full layout and frame. A quiz never shows the home screen, so none
+        is built for it.
         """
         if self.mode == "quiz":
             self.start_quiz()
