@@ -9,7 +9,6 @@ reproduces exactly the due dates that were shown to the learner.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import IntEnum
@@ -321,7 +320,3 @@ def day_start(now: datetime, rollover_hour: int) -> datetime:
 def day_number(when: datetime, rollover_hour: int) -> int:
     """Ordinal of the study day containing ``when`` (local to ``when``'s zone)."""
     return (when - timedelta(hours=rollover_hour)).date().toordinal()
-
-
-def count_between(times: Iterable[float], start: float, end: float) -> int:
-    return sum(1 for t in times if start <= t < end)
