@@ -10,18 +10,18 @@ UI_MODULES = ("trainer.tui", "trainer.commands.study", "trainer.commands.quiz")
 # Importing __main__ would run the program.
 SKIPPED = UI_MODULES + ("trainer.__main__",)
 
-PROBE = """
+PROBE = f"""
 import importlib, json, pkgutil, sys
 import trainer
 names = sorted(
     m.name for m in pkgutil.walk_packages(trainer.__path__, "trainer.")
-    if not m.name.startswith(%r)
+    if not m.name.startswith({SKIPPED!r})
 )
 for name in names:
     importlib.import_module(name)
-ui = sorted({m.split(".")[0] for m in sys.modules} & {"textual", "rich"})
-print(json.dumps({"modules": names, "ui": ui}))
-""" % (SKIPPED,)
+ui = sorted({{m.split(".")[0] for m in sys.modules}} & {{"textual", "rich"}})
+print(json.dumps({{"modules": names, "ui": ui}}))
+"""
 
 
 def test_core_modules_import_neither_textual_nor_rich():

@@ -1,8 +1,9 @@
 """Today's queue: which cards can be studied now, in what order, within the daily limits.
 
-One predicate decides whether a card is available today, :func:`queue_of`: suspended,
-buried for today, new, a review due today (not twice on one study day), or a
-(re)learning step due before the day ends. Around it, per deck:
+One predicate decides whether a card is available today, :func:`record_queue` (with
+:func:`queue_of`, its part that reads no record object): suspended, buried for today,
+new, a review due today (not twice on one study day), or a (re)learning step due before
+the day ends. Around it, per deck:
 
 * siblings (the reverse side, the other deletions of a cloze card) of a card studied
   today wait until tomorrow (:func:`siblings_waiting`; learning cards are not held back);
@@ -13,7 +14,7 @@ buried for today, new, a review due today (not twice on one study day), or a
 
 The home screen's counts (:func:`build_deck_day`, a bulk pass over every key) and a live
 session (:class:`TodayQueue`, which re-checks single cards as answers come in) both ask
-:func:`queue_of`, so what home says is what a session serves.
+it, so what home says is what a session serves.
 
 Pure core: no textual, no rich, and nothing of :class:`trainer.collection.Collection` but
 its public methods.
@@ -65,30 +66,23 @@ _NAN = math.nan
 
 
 def queue_of(
-    kind: int,
-    suspended: int,
-    due: float,
-    last_review: float,
-    buried: float,
-    start: float,
-    end: float,
+    kind: int, suspended: int, due: float, last_review: float, start: float, end: float
 ) -> int:
-    """Where a card stands today, the one availability rule of the trainer.
+    """Where a card that is not buried stands today: the availability rule of the queue
+    (:func:`record_queue` adds burying).
 
     ``kind`` is the state's code (:data:`trainer.progress.table.KIND_CODES`); times are
     POSIX timestamps, NaN for "none"; ``start``/``end`` bound the study day. Returns
-    :data:`SUSPENDED_QUEUE`; :data:`NOT_TODAY` (buried for today, not due before the day
-    ends, or a review already answered today); else :data:`NEW_QUEUE`,
-    :data:`REVIEW_QUEUE` or :data:`LEARNING_QUEUE` (learning and relearning steps).
-    Daily limits and siblings are the caller's (they depend on the other cards).
+    :data:`SUSPENDED_QUEUE`; :data:`NOT_TODAY` (not due before the day ends, or a review
+    already answered today); else :data:`NEW_QUEUE`, :data:`REVIEW_QUEUE` or
+    :data:`LEARNING_QUEUE` (learning and relearning steps). Daily limits and siblings
+    are the caller's (they depend on the other cards).
     """
     if suspended:
         return SUSPENDED_QUEUE
-    if buried >= start:  # NaN: never buried (compares false)
-        return NOT_TODAY
     if kind == _NEW_KIND:
         return NEW_QUEUE
-    if not due < end:
+    if not due < end:  # NaN (no due time) compares false
         return NOT_TODAY
     if kind == _REVIEW_KIND:
         return NOT_TODAY if last_review >= start else REVIEW_QUEUE
@@ -96,17 +90,23 @@ def queue_of(
 
 
 def record_queue(record: CardRecord, start: float, end: float) -> int:
-    """:func:`queue_of` for a card record."""
+    """Where the card of ``record`` stands today: :func:`queue_of`, and
+    :data:`NOT_TODAY` while it is buried (buried on or after ``start``, the study day's
+    start; a suspended card stays :data:`SUSPENDED_QUEUE`). The one availability
+    predicate: the bulk count and the live session both ask it (the bulk count asks
+    :func:`queue_of` directly for the record table's rows, which are never buried)."""
     state = record.state
-    return queue_of(
+    queue = queue_of(
         KIND_CODES[state.state],
         record.suspended,
         _NAN if state.due is None else state.due,
         _NAN if state.last_review is None else state.last_review,
-        _NAN if record.buried is None else record.buried,
         start,
         end,
     )
+    if queue != SUSPENDED_QUEUE and record.buried is not None and record.buried >= start:
+        return NOT_TODAY
+    return queue
 
 
 def siblings_waiting(
@@ -235,16 +235,22 @@ def build_deck_day(
     add_new, add_review = day.new_keys.append, day.review_keys.append
     add_review_due, add_learning = day.review_dues.append, day.learning.append
     nan = _NAN
-    counted = [0, 0, 0, 0, 0]  # per queue
+    suspended = 0
+    # Locals, not globals, in the loop: a global lookup per key was a visible cost.
+    available_today = queue_of
+    new_queue, review_queue, learning_queue = NEW_QUEUE, REVIEW_QUEUE, LEARNING_QUEUE
+    not_today, suspended_queue = NOT_TODAY, SUSPENDED_QUEUE
     for key, row in zip(keys, map(row_get, keys)):
         if row is None:  # never studied
-            queue, due = NEW_QUEUE, nan
+            queue, due = new_queue, nan
         elif row >= 0 and not (last_review := last_reviews[row]) >= start:
             # The usual case: untouched, not reviewed today (NaN: never reviewed).
             due = dues[row]
-            queue = queue_of(
-                kinds[row], flags_column[row] & SUSPENDED, due, last_review, nan, start, end
+            queue = available_today(
+                kinds[row], flags_column[row] & SUSPENDED, due, last_review, start, end
             )
+            if queue == not_today:  # most cards on most days: not due yet
+                continue
         else:
             # -1: the record object is the truth; reviewed today: counts need the object.
             record = record_get(key)
@@ -257,19 +263,20 @@ def build_deck_day(
                     day.review_done += 1
             due = nan if state.due is None else state.due
             queue = record_queue(record, start, end)
-            if queue == NOT_TODAY and record.buried is not None and record.buried >= start:
-                day.buried += 1
-        counted[queue] += 1
-        if queue == NEW_QUEUE:
-            if key not in waiting:
+            if queue == not_today and record.buried is not None and record.buried >= start:
+                day.buried += 1  # (or not due today anyway: it is buried all the same)
+        if queue == new_queue:
+            if not waiting or key not in waiting:
                 add_new(key)
-        elif queue == REVIEW_QUEUE:
-            if key not in waiting:
+        elif queue == review_queue:
+            if not waiting or key not in waiting:
                 add_review(key)
                 add_review_due(due)
-        elif queue == LEARNING_QUEUE:
+        elif queue == learning_queue:
             add_learning((due, key))
-    day.suspended = counted[SUSPENDED_QUEUE]
+        elif queue == suspended_queue:
+            suspended += 1
+    day.suspended = suspended
     day.total = len(keys)
     day.new_left = max(0, settings.new_per_day - day.new_done)
     day.review_left = max(0, settings.reviews_per_day - day.review_done)

@@ -205,9 +205,11 @@ class Scheduler:
         when_utc = when.astimezone(UTC)
         card = self._card(state, when_utc)
         answered, _ = self._fsrs.review_card(card, fsrs.Rating(int(grade)), when_utc)
+        stability, difficulty = answered.stability, answered.difficulty
+        assert stability is not None and difficulty is not None  # set by every review
         now = when_utc.timestamp()
         if answered.state == fsrs.State.Review:
-            days = self._interval_days(key, state, card, grade, answered.stability, when_utc)
+            days = self._interval_days(key, state, card, grade, stability, when_utc)
             due = self.days.later(now, days)
         else:
             due = answered.due.timestamp()
@@ -217,8 +219,8 @@ class Scheduler:
             step=answered.step,
             # Kept as Anki keeps them (the next review starts from these): stability to
             # 4 decimals, difficulty to 3. This answer's interval used the exact values.
-            stability=_places(answered.stability, 4),
-            difficulty=_places(answered.difficulty, 3),
+            stability=_places(stability, 4),
+            difficulty=_places(difficulty, 3),
             due=due,
             last_review=now,
             reps=state.reps + 1,
@@ -238,6 +240,7 @@ class Scheduler:
             if rating == grade:
                 return stability * self._days_per_stability
             other, _ = self._fsrs.review_card(card, fsrs.Rating(int(rating)), when)
+            assert other.stability is not None  # set by every review
             return other.stability * self._days_per_stability
 
         maximum = settings.maximum_interval

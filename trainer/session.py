@@ -124,8 +124,8 @@ class _Recorded:
 
 
 class CardChanged(Exception):
-    """The current card was answered or suspended elsewhere (another window, a synced
-    device) since it was shown: nothing was recorded, and the session moved on."""
+    """The current card was answered, suspended or buried elsewhere (another window, a
+    synced device) since it was shown: nothing was recorded, and the session moved on."""
 
 
 class StudySession:
@@ -143,6 +143,9 @@ class StudySession:
     current card in this session and ``total`` is answers given plus cards still to study.
     ``total`` may grow during a session, since a card answered Again (or in learning
     steps) comes back later the same day.
+
+    Attributes: ``collection``; ``deck_ids`` (the decks studied); ``queue`` (today's
+    :class:`trainer.queue.TodayQueue` over them); ``current``; :attr:`can_undo`.
     """
 
     current: StudyCard | None
@@ -197,8 +200,9 @@ class StudySession:
         )
 
     def recheck(self) -> bool:
-        """Read what other windows and devices recorded; if the current card was answered
-        or suspended there since it was shown, move on. True if the current card changed."""
+        """Read what other windows and devices recorded; if the current card was answered,
+        suspended or buried there since it was shown, move on. True if the current card
+        changed."""
         store = self.collection.store
         store.refresh()
         card = self.current
@@ -211,6 +215,11 @@ class StudySession:
     def remaining(self) -> DeckCounts:
         """Cards left today over the session's decks (new, learning, due)."""
         return self.queue.remaining(len(self._answers))
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether :meth:`undo` has something to undo."""
+        return bool(self._undo)
 
     @property
     def position(self) -> int:
@@ -276,12 +285,12 @@ class StudySession:
         when = truncate_to_ms(self._clock.now())
         state = self.collection.card_record(card.key).state
         scheduler = self.collection.scheduler(card.deck_id)
-        return {
-            grade: to_datetime(scheduler.review(card.key, state, grade, when).due).astimezone(
-                when.tzinfo
-            )
-            for grade in Grade
-        }
+        result = {}
+        for grade in Grade:
+            due = scheduler.review(card.key, state, grade, when).due
+            assert due is not None  # every answer schedules the card
+            result[grade] = to_datetime(due).astimezone(when.tzinfo)
+        return result
 
     def bury_current(self) -> None:
         """Bury the current card until the next study day (durable, undoable) and move

@@ -14,7 +14,7 @@ deterministic, so recomputing an adopted review gives the same state
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 
 from trainer.progress.events import NEW_STATE, Event
@@ -60,7 +60,7 @@ class CardRecord:
 
 
 def apply(
-    records: dict[str, CardRecord],
+    records: MutableMapping[str, CardRecord],
     event: Event,
     scheduler_for: SchedulerFor,
     *,

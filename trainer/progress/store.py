@@ -353,7 +353,7 @@ class ProgressStore:
             if event.kind == "undo" and not set(event.targets) <= new_ids:
                 self.reload()
                 return True
-            if event.kind == "review" and event.key in self.records:
+            if event.kind == "review" and event.key is not None and event.key in self.records:
                 last = self.records[event.key].state.last_review
                 if last is not None and last >= event.time:
                     self.reload()

@@ -118,7 +118,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
             bool(flags & DIVERGED),
         )
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         record = self.live.get(key)
         if record is not None:
             return record
