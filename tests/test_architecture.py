@@ -32,3 +32,16 @@ def test_core_modules_import_neither_textual_nor_rich():
     # The probe must actually have imported the core, or it proves nothing.
     assert {"trainer.model", "trainer.grading", "trainer.cli"} <= set(report["modules"])
     assert report["ui"] == [], f"UI libraries imported by the core: {report['ui']}"
+
+
+def test_the_study_domain_does_not_import_the_deck_cache():
+    """Collection, queue and session know decks, not how they are read quickly: the deck
+    cache is decksource.open_decks' business (imported when decks are opened)."""
+    code = (
+        "import sys, trainer.session, trainer.queue, trainer.collection;"
+        "print('trainer.deckcache' in sys.modules)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "False"
