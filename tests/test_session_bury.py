@@ -115,3 +115,39 @@ def test_a_read_only_collection_cannot_bury(tmp_path: Path):
     )
     with pytest.raises(ProgressError, match="read-only"):
         reader.start_session().bury_current()
+
+
+def test_a_bury_travels_with_trainer_sync_and_merges_with_the_other_devices_answers(
+    tmp_path: Path,
+):
+    import subprocess
+
+    from trainer.sync import init, sync
+
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    fake = clock()
+    laptop_dir, phone_dir = tmp_path / "laptop", tmp_path / "phone"
+    laptop = open_collection(laptop_dir, fake, device="laptop")
+    laptop.bury("d/a")
+    laptop.close()
+    phone = open_collection(phone_dir, fake, device="phone")
+    session = phone.start_session()  # the phone answers before it ever synced
+    assert session.current is not None and session.current.key == "d/a"
+    session.record(Grade.AGAIN)  # a learning step, due again in a minute
+    phone.close()
+    init(laptop_dir, str(remote), "laptop")
+    init(phone_dir, str(remote), "phone")
+    sync(laptop_dir, "laptop")
+    for directory in (laptop_dir, phone_dir):
+        assert {p.name for p in directory.glob("reviews-*.jsonl")} == {
+            "reviews-laptop.jsonl",
+            "reviews-phone.jsonl",
+        }
+    fake.advance(120)
+    for directory, device in ((laptop_dir, "laptop"), (phone_dir, "phone")):
+        merged = open_collection(directory, fake, device=device)
+        assert merged.is_buried("d/a") and merged.progress("d/a").reps == 1
+        assert served(merged) == ["d/b", "d/c"]  # buried: not even its learning step
+    fake.advance(86400)
+    assert served(open_collection(phone_dir, fake, device="phone"))[0] == "d/a"

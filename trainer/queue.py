@@ -137,8 +137,9 @@ class DeckCounts:
     Attributes: ``new`` and ``due`` (reviews), capped by the daily limits; ``learning``
     cards in (re)learning steps due before the end of the study day, ``learning_now``
     those of them that can be studied now (due within the learn-ahead limit); ``total``
-    study cards; ``suspended`` of them; ``reviewed_today`` answers given today;
-    ``buried`` cards buried until tomorrow.
+    study cards; ``suspended`` of them; ``reviewed_today`` answers given today (in a
+    session's ``remaining``: answers given in that session); ``buried`` cards buried
+    until tomorrow (home's counts only).
     """
 
     new: int
