@@ -115,3 +115,13 @@ def test_recording_in_a_read_only_collection_says_so(tmp_path: Path, action: str
             collection.suspend("d/a")
     collection.close()
     assert tree(progress) == before
+
+
+def test_a_reader_without_a_device_id_uses_a_snapshot_another_device_left(tmp_path: Path):
+    fake = clock()
+    progress = tmp_path / "progress"
+    studied(progress, fake)
+    collection = open_read_only(progress, fake, read_only=True)
+    assert collection.device == "read-only"
+    assert not collection.store.full_replay  # dev-a's snapshot, checked against the logs
+    assert collection.progress("d/a").reps == 1

@@ -163,7 +163,12 @@ class ProgressStore:
             read_only=read_only,
         )
         if read_only:
-            if not (use_snapshot and store._load_snapshot()):
+            # Any device's snapshot is the replayed state of every log (checked against
+            # the logs before use): a reader with no device id of its own need not replay.
+            snapshots = [store.snapshot_path]
+            if use_snapshot and directory.is_dir():
+                snapshots += sorted(set(directory.glob(".snapshot-*.marshal")) - {snapshots[0]})
+            if not (use_snapshot and any(map(store._load_snapshot, snapshots))):
                 store.reload()
             return store
         try:
@@ -268,9 +273,11 @@ class ProgressStore:
         self.version += 1
         self.foreign_version += 1
 
-    def _load_snapshot(self) -> bool:
+    def _load_snapshot(self, path: Path | None = None) -> bool:
+        """Load the snapshot at ``path`` (default: this device's) if it still matches
+        the logs, then read what was appended since; False if it cannot be used."""
         try:
-            with open(self.snapshot_path, "rb") as handle:
+            with open(path or self.snapshot_path, "rb") as handle:
                 data = marshal.loads(handle.read())
             if data["version"] != SNAPSHOT_VERSION or data["fingerprint"] != self.fingerprint:
                 return False
