@@ -129,7 +129,7 @@ class Collection:
         self.read_only = read_only
         self.decks = []
         self._cards = _StudyCardIndex()
-        #: Study cards of decks whose cards have siblings (reverse, cloze), for burying.
+        #: Study cards of decks whose cards have siblings (reverse, cloze).
         self._deck_cards: dict[str, list[StudyCard]] = {}
         self._schedulers: dict[SchedulerSettings, Scheduler] = {}
         self._notes: dict[str, list[StudyCard]] = {}
