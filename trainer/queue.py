@@ -266,13 +266,13 @@ def build_deck_day(
             queue = record_queue(record, start, end)
             if queue == not_today and record.buried is not None and record.buried >= start:
                 day.buried += 1  # (or not due today anyway: it is buried all the same)
-        if queue == new_queue:
-            if not waiting or key not in waiting:
-                add_new(key)
-        elif queue == review_queue:
+        if queue == review_queue:  # first: a backlog is mostly reviews
             if not waiting or key not in waiting:
                 add_review(key)
                 add_review_due(due)
+        elif queue == new_queue:
+            if not waiting or key not in waiting:
+                add_new(key)
         elif queue == learning_queue:
             add_learning((due, key))
         elif queue == suspended_queue:
