@@ -43,6 +43,7 @@ def test_a_buried_card_is_gone_today_after_a_restart_and_back_tomorrow(tmp_path:
     collection.close()
 
     again = open_collection(tmp_path, fake)  # a restart: a new collection on the directory
+    assert not again.store.full_replay  # the bury came back from the snapshot
     counts = again.counts()["d"]
     assert (counts.new, counts.buried) == (2, 1)
     assert again.progress("d/a").buried
