@@ -24,8 +24,8 @@ from trainer.exitcodes import ExitCode
 from trainer.tui.collector import StartupCollectorPause
 
 if TYPE_CHECKING:
+    from trainer.collection import Collection
     from trainer.model import Deck, StudyCard
-    from trainer.session import Collection
     from trainer.tui.drivers import QuizDriver
     from trainer.tui.screens.home import HomeScreen
 
@@ -33,7 +33,7 @@ Mode = Literal["study", "quiz"]
 
 
 class TrainerApp(App[int]):
-    """Home, study, quiz and browse screens over one :class:`trainer.session.Collection`."""
+    """Home, study, quiz and browse screens over one :class:`trainer.collection.Collection`."""
 
     CSS_PATH = "trainer.tcss"
     TITLE = "trainer"
@@ -123,7 +123,8 @@ class TrainerApp(App[int]):
         self.call_after_refresh(self._collector.resume)
 
     def open_collection(self) -> None:
-        from trainer.session import Collection, ProgressError
+        from trainer.collection import Collection
+        from trainer.progress.errors import ProgressError
 
         try:
             self.collection = Collection.open(
@@ -177,7 +178,7 @@ class TrainerApp(App[int]):
 
     def start_study(self, deck_ids: list[str] | None) -> None:
         """Start a session over ``deck_ids`` (``None``: every deck)."""
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
         from trainer.tui.drivers import SessionDriver
         from trainer.tui.screens.card import CardScreen
 

@@ -19,7 +19,7 @@ from trainer.tui.text import cell, join, lines, plain
 from trainer.tui.widgets.answers import prompt_content
 
 if TYPE_CHECKING:
-    from trainer.session import Collection
+    from trainer.collection import Collection
 
 #: Rows shown at once; a search narrows a big collection down.
 MAX_ROWS = 500
@@ -250,7 +250,7 @@ class BrowseScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_toggle_suspend(self) -> None:
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         card = self.selected
         if card is None:

@@ -282,7 +282,7 @@ class CardScreen(Screen[None]):
             self.grade(GOOD, override=True)
 
     def grade(self, grade: int, *, override: bool = False) -> None:
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         try:
             if override:
@@ -320,7 +320,7 @@ class CardScreen(Screen[None]):
             )
             self.show_current()
             return
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         try:
             card = self.driver.undo()
@@ -338,7 +338,7 @@ class CardScreen(Screen[None]):
         if card is None or not self.driver.records:
             return
         self.driver.bury_current()  # type: ignore[attr-defined]
-        self.notify(f"Buried {card.key} for this session. ^z undoes.", markup=False)
+        self.notify(f"Buried {card.key} until tomorrow. ^z undoes.", markup=False)
         self.show_current()
 
     def action_edit(self) -> None:
@@ -361,7 +361,7 @@ class CardScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_suspend(self) -> None:
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         card = self._shown
         if card is None or not self.driver.records:
@@ -375,7 +375,7 @@ class CardScreen(Screen[None]):
         self.show_current()
 
     def action_flag(self) -> None:
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         card = self._shown
         if card is None or not self.driver.records:

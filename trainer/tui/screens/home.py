@@ -16,7 +16,7 @@ from trainer.tui.timetext import done_text
 from trainer.tui.widgets.decktable import DeckTable
 
 if TYPE_CHECKING:
-    from trainer.session import Collection
+    from trainer.collection import Collection
 
 ALL_DECKS = "*all*"
 #: The count columns, after the deck's title: what the learner studies now, and in all.

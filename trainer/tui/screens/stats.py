@@ -23,7 +23,7 @@ from trainer.tui.text import safe
 from trainer.tui.widgets import charts
 
 if TYPE_CHECKING:
-    from trainer.session import Collection
+    from trainer.collection import Collection
     from trainer.stats import Stats
 
 
