@@ -262,9 +262,11 @@ def test_a_note_without_a_back_is_skipped_with_its_reason_and_exit_1(tmp_path, c
     assert "cards written:     1 (1 basic)" in out
 
 
-def test_a_note_with_0_fields_is_a_clear_error(tmp_path, capsys):
+def test_a_note_with_0_fields_is_skipped_with_a_clear_reason(tmp_path, capsys):
     package = _package_with(tmp_path, "update notes set flds = '' where id = ?")
     code = main(["import", "anki", str(package), "--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert code == ExitCode.USAGE
-    assert "Anki could not read it" in err and "fields" in err and "Traceback" not in err
+    captured = capsys.readouterr()
+    assert code == ExitCode.PROBLEMS
+    assert "skipped:           2" in captured.out
+    assert "the note has 0 fields (its note type 'Basic' has 2)" in captured.out
+    assert "Traceback" not in captured.out + captured.err

@@ -218,6 +218,12 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
                 if history.not_answers
                 else ""
             )
+            + (
+                f"; {history.bad_times} answers with an impossible date left out "
+                "(a damaged revlog)"
+                if history.bad_times
+                else ""
+            )
         )
     else:
         print("  reviews imported:  none (add --with-history to continue Anki's schedule)")
