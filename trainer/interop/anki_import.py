@@ -215,12 +215,10 @@ class AnkiCollection:
         finally:
             col.close(downgrade=False)
 
-    def rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
-        """Every row of ``sql``, streamed (a large table is never in memory at once)."""
-        try:
-            yield from self._db.execute(sql)
-        except sqlite3.DatabaseError as error:
-            raise InteropError(f"the collection in the package is damaged ({error})") from None
+    def rows(self, sql: str) -> sqlite3.Cursor:
+        """Every row of ``sql``, streamed (a large table is never in memory at once).
+        A damaged table raises :class:`sqlite3.DatabaseError` while it is read."""
+        return self._db.execute(sql)
 
     def close(self) -> None:
         self._db.close()
@@ -373,6 +371,11 @@ def import_anki(
         collection = open_anki(package, Path(temporary))
         try:
             return _convert(collection, package, out_dir, progress_dir, clock)
+        except sqlite3.DatabaseError as error:
+            raise InteropError(
+                f"{package}: the collection in it is damaged ({error}); check it in Anki "
+                "(Tools > Check Database) and export it again"
+            ) from None
         finally:
             collection.close()
 
@@ -459,15 +462,17 @@ def _convert(
     return report
 
 
-def _revlog(
-    collection: AnkiCollection, keys: dict[int, tuple[str, str]]
-) -> Iterator[CardHistory]:
+def _revlog(collection: AnkiCollection, keys: dict[int, tuple[str, str]]) -> Iterator[CardHistory]:
     """The revlog of each imported card, its rows in time order."""
-    rows = collection.rows("SELECT cid, id, ease, ivl, time FROM revlog ORDER BY cid, id")
+    # Sorted rather than read through the cid index: one sequential scan and a sort
+    # beat half a million lookups of the table from the index.
+    rows = collection.rows(
+        "SELECT cid, id, ease, ivl, time FROM revlog NOT INDEXED ORDER BY cid, id"
+    )
     for card_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
         key = keys.get(card_id)
         if key is not None:
-            yield CardHistory(key[0], key[1], [row[1:] for row in group])
+            yield CardHistory(key[0], key[1], list(group))
 
 
 def _copy_media(source: Path, target: Path, names: set[str], report: AnkiImportReport) -> None:

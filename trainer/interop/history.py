@@ -33,7 +33,7 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +57,8 @@ _DAY_MS = 86_400_000
 _ROLLOVER_MS = 4 * 3_600_000  # the study day starts at 4 am, as Anki's does by default
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 #: Answer times the log can hold (the store refuses lines outside these years).
-_FIRST_MS = int(datetime(FIRST_YEAR, 1, 2, tzinfo=timezone.utc).timestamp() * 1000)
-_LAST_MS = int(datetime(LAST_YEAR - 1, 12, 1, tzinfo=timezone.utc).timestamp() * 1000)
+_FIRST_MS = int(datetime(FIRST_YEAR, 1, 2, tzinfo=UTC).timestamp() * 1000)
+_LAST_MS = int(datetime(LAST_YEAR - 1, 12, 1, tzinfo=UTC).timestamp() * 1000)
 
 
 @dataclass(slots=True, frozen=True)
@@ -68,15 +68,15 @@ class CardHistory:
     Attributes:
         key: the study card's progress key (``deck/card`` or ``deck/card::variant``).
         stable: what its event ids are derived from (note GUID and card ordinal).
-        rows: ``(revlog id, ease, interval, taken ms)`` per revlog row: the answer time
-            in milliseconds since 1970, the button (1-4; 0 for a row that is not an
-            answer), Anki's new interval (days, or seconds when negative) and the time
-            taken to answer.
+        rows: ``(card id, revlog id, ease, interval, taken ms)`` per revlog row (as the
+            revlog table has them): the Anki card, the answer time in milliseconds
+            since 1970, the button (1-4; 0 for a row that is not an answer), Anki's new
+            interval (days, or seconds when negative) and the time taken to answer.
     """
 
     key: str
     stable: str
-    rows: list[tuple[int, int, int, int]]
+    rows: list[tuple[int, int, int, int, int]]
 
 
 @dataclass(slots=True)
@@ -101,46 +101,61 @@ class HistoryResult:
 
 class _TimeTexts:
     """Millisecond time stamps as :func:`now_text` writes them, without a ``datetime``
-    per stamp: day prefixes and UTC offsets are computed once each (an import formats
-    two stamps per answer)."""
+    per stamp (an import formats two per answer): each day's date, each second's clock
+    text and each UTC offset are formatted once.
+
+    Attributes:
+        clock: ``HH:MM:SS.`` of each second of a day; ``millis``: ``mmm`` of each
+            millisecond; ``utc_suffix``: the offset text of UTC (``+00:00``).
+    """
 
     def __init__(self) -> None:
-        self._days: dict[int, str] = {}
+        self.days: dict[int, str] = {}
         self._offsets: dict[int, str] = {}
+        self.clock = [
+            f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)
+        ]
+        self.millis = [f"{ms:03d}" for ms in range(1000)]
+        self.utc_suffix = self.suffix(0)
 
-    def text(self, ms: int, offset_seconds: int) -> str:
-        """``ms`` in the zone ``offset_seconds`` east of UTC, to the millisecond."""
+    def suffix(self, offset_seconds: int) -> str:
+        """The text of the UTC offset ``offset_seconds`` (``+02:00``)."""
         suffix = self._offsets.get(offset_seconds)
         if suffix is None:
             zone = timezone(timedelta(seconds=offset_seconds))
-            suffix = now_text(datetime(2000, 1, 1, tzinfo=zone))[23:]
+            suffix = now_text(datetime(2000, 1, 1, tzinfo=zone))[len("2000-01-01T00:00:00.000") :]
             self._offsets[offset_seconds] = suffix
+        return suffix
+
+    def day(self, day: int) -> str:
+        """The date text of ``day`` (days since 1970) and the ``T`` after it."""
+        text = self.days.get(day)
+        if text is None:
+            text = self.days[day] = date.fromordinal(_EPOCH_ORDINAL + day).isoformat() + "T"
+        return text
+
+    def text(self, ms: int, offset_seconds: int) -> str:
+        """``ms`` in the zone ``offset_seconds`` east of UTC (_encode_card inlines this)."""
         day, rest = divmod(ms + offset_seconds * 1000, _DAY_MS)
-        prefix = self._days.get(day)
-        if prefix is None:
-            prefix = self._days[day] = date.fromordinal(_EPOCH_ORDINAL + day).isoformat() + "T"
-        hours, rest = divmod(rest, 3_600_000)
-        minutes, rest = divmod(rest, 60_000)
-        seconds, millis = divmod(rest, 1000)
-        return f"{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}{suffix}"
-
-
-def _offset(ms: int) -> int:
-    """The local UTC offset (seconds) at ``ms``."""
-    return time.localtime(ms // 1000).tm_gmtoff
+        second, millis = divmod(rest, 1000)
+        return (
+            f"{self.day(day)}{self.clock[second]}{self.millis[millis]}{self.suffix(offset_seconds)}"
+        )
 
 
 def _answers(card: CardHistory, result: HistoryResult) -> list[tuple[int, int, int, int, int]]:
     """The card's answers, each with its local UTC offset; the rest counted."""
     answers = []
-    for revlog_id, ease, interval, taken in card.rows:
+    localtime = time.localtime
+    for _, revlog_id, ease, interval, taken in card.rows:
         due_ms = revlog_id + interval * _DAY_MS if interval > 0 else revlog_id - interval * 1000
         if not 1 <= ease <= 4:
             result.not_answers += 1
         elif not _FIRST_MS <= revlog_id <= due_ms <= _LAST_MS:
             result.bad_times += 1
         else:
-            answers.append((revlog_id, ease, interval, taken, _offset(revlog_id)))
+            offset = localtime(revlog_id // 1000).tm_gmtoff
+            answers.append((revlog_id, ease, interval, taken, offset))
     return answers
 
 
@@ -173,6 +188,10 @@ def _encode_card(
     lines: list[str] = []
     key_json = json.dumps(card.key, ensure_ascii=False)
     stable = card.stable
+    # Half a million answers: the time texts (_TimeTexts.text) are inlined, and what
+    # the loop looks up is bound to local names.
+    days, day_text, clock, millis = times.days, times.day, times.clock, times.millis
+    suffix, utc, sha1, encode = times.suffix, times.utc_suffix, hashlib.sha1, encode_bulk_review
     previous: str | None = None
     state = ""
     lapses = 0
@@ -186,15 +205,24 @@ def _encode_card(
         else:
             state = RELEARNING if state in (REVIEW, RELEARNING) else LEARNING
             step, due_ms = 0, revlog_id - interval * 1000
-        event_id = hashlib.sha1(f"{stable}|{revlog_id}".encode()).hexdigest()[:12]
+        event_id = sha1(f"{stable}|{revlog_id}".encode()).hexdigest()[:12]
         if event_id in known:
             result.already += 1
         else:
+            day, rest = divmod(revlog_id + offset * 1000, _DAY_MS)
+            second, milli = divmod(rest, 1000)
+            answered = (
+                f"{days.get(day) or day_text(day)}{clock[second]}{millis[milli]}"
+                f"{suffix(offset) if offset else utc}"
+            )
+            day, rest = divmod(due_ms, _DAY_MS)
+            second, milli = divmod(rest, 1000)
+            due = f"{days.get(day) or day_text(day)}{clock[second]}{millis[milli]}{utc}"
             lines.append(
-                encode_bulk_review(
+                encode(
                     key_json,
                     event_id,
-                    times.text(revlog_id, offset),
+                    answered,
                     ease,
                     taken,
                     previous,
@@ -202,12 +230,11 @@ def _encode_card(
                     step,
                     round(memory_state.stability, 4),
                     round(memory_state.difficulty, 4),
-                    times.text(due_ms, 0),
+                    due,
                     reps,
                     lapses,
                 )
             )
-            known.add(event_id)
         previous = event_id
     return lines
 
@@ -241,9 +268,7 @@ def _batches(
         yield encoded()
 
 
-def write_history(
-    cards: Iterable[CardHistory], progress_dir: Path, clock: Clock
-) -> HistoryResult:
+def write_history(cards: Iterable[CardHistory], progress_dir: Path, clock: Clock) -> HistoryResult:
     """Write the answers of ``cards`` to the import log (new ones only); see the module
     docstring."""
     from trainer.progress.store import clean_device_id
