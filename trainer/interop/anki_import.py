@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.clock import Clock
+from trainer.interop.cloze import cloze_from_anki
 from trainer.interop.deckwrite import DeckDraft, Skipped, ids_for_guid, write_decks
 from trainer.interop.errors import AnkiUnavailable, InteropError
 from trainer.interop.history import CardHistory, HistoryResult, write_history
@@ -285,8 +286,9 @@ def _note_card(
 ) -> tuple[dict[str, Any] | None, str]:
     """One note as a card dictionary (without ``id``), or ``None`` and why not."""
     texts = []
-    for value in fields:
-        converted = field_text(value)
+    for index, value in enumerate(fields):
+        cloze = index == 0 and note_type.kind == _CLOZE
+        converted = cloze_from_anki(value) if cloze else field_text(value)
         media.names.update(converted.media)
         texts.append(media.mention(converted.text))
     names = note_type.field_names
