@@ -270,3 +270,33 @@ def test_a_note_with_0_fields_is_skipped_with_a_clear_reason(tmp_path, capsys):
     assert "skipped:           2" in captured.out
     assert "the note has 0 fields (its note type 'Basic' has 2)" in captured.out
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_a_500_mb_package_is_said_and_read_in_bounded_memory(tmp_path):
+    """A 500 MB package (sparse: a few KB on disk) imports; the command says it is
+    large, and its memory stays far below the package's size."""
+    import os
+    import subprocess
+    import sys
+
+    package = tmp_path / "large.apkg"
+    with open(package, "wb") as handle:
+        # Zip readers find the archive from its end; what comes before is skipped
+        # (as in a self-extracting archive), never read into memory.
+        handle.seek(500_000_000)
+        handle.write((FIXTURES / "current.apkg").read_bytes())
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "trainer", "import", "anki", str(package)]
+            + ["--out", str(tmp_path / "out"), "--with-history"]
+            + ["--progress", str(tmp_path / "progress")],
+            stdout=stdout,
+            stderr=stderr,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    said, report = err.read_text(), out.read_text()
+    assert os.waitstatus_to_exitcode(status) == ExitCode.OK, said
+    assert "(500 MB)" in said and "this can take a minute" in said and "Traceback" not in said
+    assert "cards written:     8" in report and "reviews imported:  22" in report
+    assert usage.ru_maxrss * 1024 < 250_000_000  # ru_maxrss is in KiB on Linux

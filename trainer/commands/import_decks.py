@@ -175,8 +175,9 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
         size = 0
     if size > _LARGE_BYTES:
         print(
-            f"Reading {args.file} ({size / 1e6:,.0f} MB): media and history are copied "
-            "file by file and page by page; this can take a minute.",
+            f"Reading {args.file} ({size / 1e6:,.0f} MB): it is unpacked to a temporary "
+            "directory and its notes, media and history are streamed from there, file by "
+            "file and row by row; this can take a minute.",
             file=sys.stderr,
         )
     try:
