@@ -9,26 +9,13 @@ id). Times are ISO 8601 with the local UTC offset, to the millisecond.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from trainer.scheduling import LEARNING, NEW, RELEARNING, REVIEW, CardState, to_datetime
-
-
-class _JSONOnFirstUse:
-    """Stands for the :mod:`json` module until first used, then replaces itself with it:
-    a start-up from the snapshot (the usual case) neither reads nor writes a log line."""
-
-    def __getattr__(self, name: str) -> Any:
-        import json as module
-
-        globals()["json"] = module
-        return getattr(module, name)
-
-
-json: Any = _JSONOnFirstUse()
 
 #: The log format this version reads and writes. Logs with a higher number are refused
 #: for writing (never downgraded).
