@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from trainer.model import Deck
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write decks as an Anki package, CSV/TSV or Markdown",

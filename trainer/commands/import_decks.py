@@ -21,7 +21,7 @@ _LARGE_BYTES = 50_000_000
 _SHOW_SKIPPED = 20
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "import",
         help="turn Anki packages, CSV/TSV or Markdown cards into YAML decks",
@@ -220,8 +220,7 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
                 else ""
             )
             + (
-                f"; {history.bad_times} answers with an impossible date left out "
-                "(a damaged revlog)"
+                f"; {history.bad_times} answers with an impossible date left out (a damaged revlog)"
                 if history.bad_times
                 else ""
             )

@@ -140,6 +140,8 @@ def export_anki(decks: list[Deck], out: Path, *, legacy: bool = False) -> AnkiEx
                     title = f"{title} ({deck.id})"
                 titles.add(title)
                 deck_id = col.decks.id(title)
+                if deck_id is None:  # the library returns None only when not creating
+                    raise InteropError(f"Anki could not make the deck {title!r}")
                 sources = {s.file: s.title for s in deck.sources}
                 for card in deck.cards:
                     name, texts = note_fields(card, sources)

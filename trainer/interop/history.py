@@ -174,7 +174,7 @@ def _memory_states(cards: list[list[tuple[int, int, int, int, int]]]) -> list[li
             reviews.append(review(ease, 0 if last_day is None else day - last_day))
             last_day = day
         items.append(fsrs_rs.FSRSItem(reviews))
-    return model.historical_memory_state_batch(items)  # type: ignore[no-any-return]
+    return model.historical_memory_state_batch(items)
 
 
 def _encode_card(

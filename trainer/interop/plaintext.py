@@ -140,9 +140,12 @@ def _sniff(sample: str) -> str:
 def _rows(body: str, separator: str, options: PlainTextOptions) -> list[list[str]]:
     if options.row_separator is not None:
         return [row.split(separator, 1) for row in body.split(options.row_separator) if row.strip()]
-    quoting = csv.QUOTE_MINIMAL if options.quoting is not False else csv.QUOTE_NONE
     reader = csv.reader(
-        io.StringIO(body), delimiter=separator, quoting=quoting, strict=False, escapechar=None
+        io.StringIO(body),
+        delimiter=separator,
+        quoting=csv.QUOTE_MINIMAL if options.quoting is not False else csv.QUOTE_NONE,
+        strict=False,
+        escapechar=None,
     )
     return [row for row in reader if any(cell.strip() for cell in row)]
 
