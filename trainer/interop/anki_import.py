@@ -55,6 +55,7 @@ _EXTRA_FIELDS = ("Explanation", "Source")
 #: A package whose files need more than this share of the free temporary space is refused.
 _SPACE_MARGIN = 0.9
 _MEDIA_DIR = "media"
+_MENTION = re.compile(r"\[(image|sound): ([^\]]+)\]")
 
 
 @dataclass(slots=True)
@@ -274,11 +275,7 @@ class _Media:
 
     def mention(self, text: str) -> str:
         """``text`` with ``[image: NAME]`` pointing into the media folder."""
-        return re.sub(
-            r"\[(image|sound): ([^\]]+)\]",
-            lambda m: f"[{m.group(1)}: {_MEDIA_DIR}/{m.group(2)}]",
-            text,
-        )
+        return _MENTION.sub(lambda m: f"[{m.group(1)}: {_MEDIA_DIR}/{m.group(2)}]", text)
 
 
 def _note_card(
@@ -289,8 +286,11 @@ def _note_card(
     for index, value in enumerate(fields):
         cloze = index == 0 and note_type.kind == _CLOZE
         converted = cloze_from_anki(value) if cloze else field_text(value)
-        media.names.update(converted.media)
-        texts.append(media.mention(converted.text))
+        if converted.media:
+            media.names.update(converted.media)
+            texts.append(media.mention(converted.text))
+        else:
+            texts.append(converted.text)
     names = note_type.field_names
     extras = {
         names[n] if n < len(names) else f"Field {n + 1}": texts[n]
