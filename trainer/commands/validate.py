@@ -7,14 +7,18 @@ import gc
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trainer.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
 
 FORMATS = ("text", "json", "github", "junit")
 DEFAULT_DIRECTORY = "decks"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "validate",
         help="check deck files and report problems as file:line:column",
