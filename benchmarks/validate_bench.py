@@ -156,9 +156,7 @@ def generate(directory: Path) -> list[Path]:
 
 def _time(command: list[str]) -> float:
     start = time.perf_counter()
-    completed = subprocess.run(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if completed.returncode not in (0, 1):
         raise SystemExit(

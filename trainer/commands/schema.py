@@ -8,7 +8,7 @@ import sys
 from trainer.exitcodes import ExitCode
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "schema",
         help="print the JSON Schema of deck files",

@@ -14,7 +14,7 @@ FORMATS = ("text", "json", "github", "junit")
 DEFAULT_DIRECTORY = "decks"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate",
         help="check deck files and report problems as file:line:column",
