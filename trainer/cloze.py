@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "ClozeProblem",
@@ -32,8 +32,7 @@ _HEAD = re.compile(r"c([0-9]+)::")
 _ESCAPE = re.compile(r"\\([\\:{}])")
 
 
-@dataclass(frozen=True, slots=True)
-class Deletion:
+class Deletion(NamedTuple):
     """One ``{{cN::answer::hint}}`` span.
 
     Attributes:
@@ -53,8 +52,7 @@ class Deletion:
     body: str
 
 
-@dataclass(frozen=True, slots=True)
-class ClozeProblem:
+class ClozeProblem(NamedTuple):
     """Why a cloze text is malformed, at ``offset``; the scan goes on at ``resume``
     (-1: it cannot)."""
 

@@ -155,7 +155,14 @@ class SchedulingSettings:
 
 @dataclass(slots=True, eq=False)
 class Card:
-    """A card as the author wrote it. Fields that do not apply to its type stay empty."""
+    """A card as the author wrote it. Fields that do not apply to its type stay empty.
+
+    One class for all seven types: which fields each type has, and which YAML key fills
+    each, is declared in :mod:`trainer.deckformat` (``CARD_TYPES``), not in seven
+    classes. The grader, the screens and the interop code read these attributes directly
+    and dispatch on :attr:`type`; a class per type would change every one of them for no
+    behaviour a user would notice.
+    """
 
     id: str
     type: CardType
