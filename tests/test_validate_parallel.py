@@ -1,0 +1,102 @@
+"""A share of a large collection's card checks may run in a worker process the calling
+program provides: the report must be exactly the one a single process gives, in the same
+order, and say that two processes were used. The library never starts a process itself."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import trainer.validation as validation
+from trainer.cli import main
+from trainer.validation import WORKER_NOTE, validate
+
+
+def deck(number: int) -> str:
+    cards = []
+    for i in range(30):
+        cards.append(
+            f"  - id: c{i}\n    type: choice\n    question: Which colour is item {i}"
+            f" of deck {number % 2}?\n    answer: red\n    options: [red, blue"
+            f"{', red' if i % 7 == 0 else ''}]\n    source: a.txt\n"
+        )
+        cards.append(
+            f"  - id: t{i}\n    type: typed\n    question: Name {i}?\n"
+            f"    answer: word{i}\n    wrong: [word{i}]\n"
+        )
+    return (
+        f"format: 1\nid: deck{number}\ntitle: Deck {number}\nsources:\n  - file: a.txt\n"
+        f"    title: A\n  - file: unused.txt\n    title: U\ncards:\n" + "".join(cards)
+    )
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Path:
+    for number in range(4):
+        (tmp_path / f"deck{number}.yaml").write_text(deck(number))
+    return tmp_path
+
+
+def run(collection: Path, monkeypatch: pytest.MonkeyPatch, minimum: int, executor=None):
+    monkeypatch.setattr(validation, "WORKER_MIN_BYTES", minimum)
+    return validate([collection], executor=executor)
+
+
+def worker_pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def test_a_worker_process_reports_what_one_process_does(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+):
+    single = run(collection, monkeypatch, 10)
+    with worker_pool() as pool:
+        double = run(collection, monkeypatch, 10, pool)
+    # Errors in every deck (repeated option, wrong answer listed as wrong), warnings
+    # (few options, unused source) and near duplicates across decks.
+    assert {d.code for d in single.diagnostics} >= {
+        "duplicate-option",
+        "accepted-answer-marked-wrong",
+        "few-options",
+        "unused-source",
+        "near-duplicate",
+    }
+    assert double.diagnostics == single.diagnostics
+    assert WORKER_NOTE in double.notes and WORKER_NOTE not in single.notes
+    assert double.cards == single.cards == 240
+
+
+class Failing(Executor):
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future: Future = Future()
+        future.set_exception(RuntimeError("the worker breaks"))
+        return future
+
+
+def test_a_failed_worker_has_its_share_checked_here(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+):
+    single = run(collection, monkeypatch, 10)
+    double = run(collection, monkeypatch, 10, Failing())
+    assert double.diagnostics == single.diagnostics
+    assert WORKER_NOTE not in double.notes
+
+
+def test_small_collections_use_one_process(collection: Path, monkeypatch: pytest.MonkeyPatch):
+    with worker_pool() as pool:
+        assert WORKER_NOTE not in run(collection, monkeypatch, 10**9, pool).notes
+
+
+def test_the_command_decides_on_a_second_process(
+    collection: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setattr(validation, "WORKER_MIN_BYTES", 10)
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # a busy machine
+    assert main(["validate", str(collection)]) == 1
+    assert WORKER_NOTE not in capsys.readouterr().out
+    assert main(["validate", "--jobs", "2", str(collection)]) == 1
+    assert WORKER_NOTE in capsys.readouterr().out
