@@ -162,7 +162,7 @@ def _run_collection(
         deck_id = _configure(col, config)
         notetype = col.models.by_name("Basic")
         cards = []
-        for index, grades in enumerate(sequences):
+        for index in range(len(sequences)):
             note = col.new_note(notetype)
             note["Front"] = f"card {index}"
             col.add_note(note, deck_id)

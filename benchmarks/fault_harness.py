@@ -33,6 +33,7 @@ may print a traceback or a line that is not JSON. Exit status 1 if any check fai
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -106,7 +107,8 @@ class Client:
     def __init__(
         self, work: Path, progress: Path, device: str, preexec: Callable[[], None] | None = None
     ) -> None:
-        self.stderr = tempfile.TemporaryFile(dir=work)
+        # Held open for the child's whole life and read in finish(): no `with` block.
+        self.stderr = tempfile.TemporaryFile(dir=work)  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -180,10 +182,8 @@ class Client:
         """End the session; returns how many tracebacks or non-JSON lines it produced."""
         if self.alive:
             self.send(b'{"cmd": "end"}')
-        try:
+        with contextlib.suppress(OSError):
             self.process.stdin.close()  # type: ignore[union-attr]
-        except OSError:
-            pass
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:

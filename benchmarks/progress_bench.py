@@ -215,7 +215,7 @@ def main() -> None:
         generate(history)
 
     print("Full replay (no snapshot), first start...")
-    wall, full = load_run(history, discard_snapshot=True)
+    _, full = load_run(history, discard_snapshot=True)
     # The first open above also wrote the snapshot (it replayed everything) and the
     # bytecode of the trainer; this one does the same for Textual's.
     fresh_process(TEXTUAL_HELLO)

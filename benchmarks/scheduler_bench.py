@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +135,7 @@ def reviews_at(points: list[tuple[float, float]], level: float) -> tuple[float, 
     curve = frontier(points)
     if level < curve[0][0]:
         return curve[0][1], False
-    for (k0, r0), (k1, r1) in zip(curve, curve[1:]):
+    for (k0, r0), (k1, r1) in pairwise(curve):
         if k0 <= level <= k1:
             return (r0 + (r1 - r0) * (level - k0) / (k1 - k0) if k1 > k0 else r0), True
     if abs(curve[-1][0] - level) < 1e-9:

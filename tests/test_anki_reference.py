@@ -93,7 +93,7 @@ class Tally:
         with capsys.disabled():
             print(
                 f"\n{what}: {self.answers} answers in {self.cases} cases; "
-                f"{len(set(w.split(' #')[0] for w in self.edge))} cases "
+                f"{len({w.split(' #')[0] for w in self.edge})} cases "
                 f"({len(self.edge)} answers) needed the 1-day single-precision allowance"
             )
         assert not self.failures, f"{len(self.failures)} differ:\n" + "\n".join(self.failures[:20])
@@ -133,7 +133,7 @@ def test_the_apps_fsrs_gives_ankis_intervals(capsys: pytest.CaptureFixture[str])
     created = _created()
     for run in _runs("fsrs"):
         scheduler = Scheduler(_fsrs_settings(run), UTC)
-        for number, case in enumerate(run["cases"]):
+        for case in run["cases"]:
             tally.cases += 1
             state = CardState()
             for position, (grade, when, outcome) in enumerate(

@@ -243,14 +243,15 @@ def deck_file(tmp_path: Path) -> Path:
 def test_review_jsonl_end_to_end_without_textual_or_rich(tmp_path: Path, deck_file: Path):
     probe = (
         "import sys, runpy\n"
-        "sys.argv = ['trainer', 'review', '--jsonl', %r, '--progress', %r]\n"
+        f"sys.argv = ['trainer', 'review', '--jsonl', {str(deck_file)!r}, "
+        f"'--progress', {str(tmp_path / 'progress')!r}]\n"
         "try:\n"
         "    runpy.run_module('trainer', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n"
         "ui = sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'})\n"
         "sys.stderr.write('UI:' + ','.join(ui) + '\\n')\n"
-    ) % (str(deck_file), str(tmp_path / "progress"))
+    )
     requests = (
         "\n".join(
             json.dumps(r)

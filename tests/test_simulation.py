@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_recall_fades_with_time(model: str) -> None:
     memory = learner.first_study(0.0, GOOD, now=0.0)
     curve = [learner.recall_probability(memory, t) for t in (0.0, 1, 3, 10, 60)]
     assert curve[0] == pytest.approx(1.0)
-    assert all(later < earlier for earlier, later in zip(curve, curve[1:]))
+    assert all(later < earlier for earlier, later in pairwise(curve))
     # Whole study days count: later on the day of the study is still "no time since".
     assert learner.recall_probability(memory, 0.9) == curve[0]
 

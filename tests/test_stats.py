@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -198,7 +199,7 @@ def test_many_reviews_card_by_card(tmp_path: Path):
     after = CardState("review", None, 30.0, 5.0, start + 30 * 86400, start, 1, 0)
 
     class Store:
-        records: dict = {}
+        records: ClassVar[dict[str, object]] = {}
 
         def all_events(self):
             for i in range(100_000):

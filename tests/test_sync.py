@@ -148,7 +148,7 @@ def test_an_unreachable_remote_loses_nothing_and_the_next_sync_sends_it(
     init(laptop, str(remote), "laptop")
     acked = study(laptop, "laptop", fake, ["c0", "c1"])
     remote.rename(tmp_path / "away.git")
-    with pytest.raises(SyncError, match="Could not reach .*answers are safe"):
+    with pytest.raises(SyncError, match=r"Could not reach .*answers are safe"):
         sync(laptop, "laptop")
     assert set(acked) <= event_ids(laptop)
     (tmp_path / "away.git").rename(remote)

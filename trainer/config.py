@@ -34,7 +34,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    scheduler: SchedulerSettings = SchedulerSettings()
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     #: Where it was read from (``None``: built-in defaults).
     path: Path | None = None
     #: Top-level tables this module does not own, as read.

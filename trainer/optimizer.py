@@ -20,10 +20,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from trainer.studyday import StudyDays
+
+if TYPE_CHECKING:
+    from trainer.scheduling import Scheduler
 
 #: Long-term reviews needed before fitting is attempted. With fewer, a quarter held out
 #: for checking is too small to tell better weights from noise.
@@ -176,7 +180,7 @@ def long_term_times(
     """Times of every long-term review (on a later study day than the card's previous)."""
     times = []
     for history in cards.values():
-        for previous, review in zip(history, history[1:]):
+        for previous, review in pairwise(history):
             if _elapsed(days, previous.time, review.time) >= 1:
                 times.append(review.time)
     return sorted(times)
@@ -406,6 +410,10 @@ def fit(
 # -- reading the learner's history ---------------------------------------------------------
 
 
+def _never_schedules(key: str) -> Scheduler:
+    raise AssertionError(f"reading the review history never schedules a card ({key})")
+
+
 def reviews_from_progress(progress_dir: Path) -> list[Review]:
     """Every review (undone ones left out) in the progress directory's logs, all devices.
 
@@ -419,8 +427,8 @@ def reviews_from_progress(progress_dir: Path) -> list[Review]:
         return []
     # Reading only: the store is not opened (no snapshot, no replay, nothing written).
     store = ProgressStore(
-        progress_dir, device="optimize", clock=SystemClock(), scheduler_for=lambda key: None
-    )  # type: ignore[arg-type,return-value]
+        progress_dir, device="optimize", clock=SystemClock(), scheduler_for=_never_schedules
+    )
     return [
         Review(event.key or "", event.when, event.grade, event.duration_ms)
         for event in store.all_events()

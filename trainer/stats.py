@@ -22,7 +22,7 @@ One pass over the events, O(events) time and O(days) memory besides the key filt
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -163,7 +163,7 @@ def compute_stats(collection: Collection, deck_ids: set[str] | None = None) -> S
     first_week = today - _weekday(today) - 7 * (RETENTION_WEEKS - 1)
     keys = None if deck_ids is None else {c.key for c in collection.study_cards(deck_ids)}
     per_day: Counter[int] = Counter()
-    seconds_per_day: Counter[int] = Counter()
+    seconds_per_day: defaultdict[int, float] = defaultdict(float)
     # Per week index: [young reviews, young passed, mature reviews, mature passed].
     weeks = [[0, 0, 0, 0] for _ in range(RETENTION_WEEKS)]
     young = young_passed = mature = mature_passed = 0

@@ -154,19 +154,19 @@ class Sm2Scheduler:
             return replace(relearn, phase=REVIEW, due=self._days_from(now, interval))
         current = float(max(1, card.interval))
         days_late = float(max(0, (today - card.last_day) - card.interval))
-        ease = _f32(card.ease / 1000)
+        ease_factor = _f32(card.ease / 1000)
         hard_minimum = card.interval + 1 if s.hard_interval > 1 else 0
         hard = self._review_interval(current * _f32(s.hard_interval), hard_minimum)
         if grade == HARD:
             interval, ease_after = hard, max(s.minimum_ease, card.ease - 150)
         else:
             good_minimum = hard + 1 if s.hard_interval > 1 else card.interval + 1
-            good = self._review_interval(_f32(current + days_late / 2) * ease, good_minimum)
+            good = self._review_interval(_f32(current + days_late / 2) * ease_factor, good_minimum)
             if grade == GOOD:
                 interval, ease_after = good, card.ease
             else:
                 interval = self._review_interval(
-                    _f32(_f32(current + days_late) * ease) * _f32(s.easy_bonus), good + 1
+                    _f32(_f32(current + days_late) * ease_factor) * _f32(s.easy_bonus), good + 1
                 )
                 ease_after = card.ease + 150
         return replace(
