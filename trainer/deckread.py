@@ -15,8 +15,10 @@ ways, by the same declaration: first *quietly* (:func:`_quiet_card`), which take
 that is valid as it stands and gives up, returning None, at the first thing that is not;
 then, only for a card it gave up on, by :meth:`_DeckBuilder.card`, which reports every
 problem. Nearly every card of a real collection is valid, and the quiet reading skips
-the bookkeeping reports need (alias tracking, owners for messages): it saves about a
-third of loading time (the commit that introduced it gives the numbers). It must accept
+the bookkeeping reports need (alias tracking, owners for messages): loading the 50,000
+cards of benchmarks/validate_bench.py takes about 30% less time than by the reporting
+reader alone (best of 3 each, interleaved: 13.1 s against 19.4 s on a heavily loaded
+2-core machine). It must accept
 exactly what the reporting reading accepts without a diagnostic and build the same Card:
 tests/test_loader_fast_path.py compares the two on generated decks.
 
@@ -892,7 +894,7 @@ class _DeckBuilder:
                 f"(allowed: {', '.join(allowed)})",
             )
 
-    # Field readers: store into ``values`` (Card keyword arguments) and ``locations``.
+    # Values of the compound kinds (match, tests, cloze deletions).
 
     def match_policy(self, node: Node) -> Any:
         values = self.settings(node, "match", _MATCH)
