@@ -36,7 +36,6 @@ import marshal
 import os
 import time
 import zlib
-from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -233,25 +232,10 @@ def _loc(location: Location | None, path: Path) -> tuple[int, int] | None:
     return (location.line, location.column)
 
 
-def _encode_positions(positions: dict[str, tuple[int, int]], path: Path) -> tuple[str, bytes]:
-    # Field names repeat from card to card: kept once, as one string.
-    names = "\0".join(positions)
-    if names.count("\0") != max(0, len(positions) - 1):
+def _positions(positions: dict[str, tuple[int, int]], path: Path) -> dict[str, tuple[int, int]]:
+    if type(positions) is not dict:
         raise _NotCacheable
-    numbers = array("l")
-    for line, column in positions.values():
-        numbers.append(line)
-        numbers.append(column)
-    return names, numbers.tobytes()
-
-
-def _decode_positions(path: Path, encoded: tuple[str, bytes]) -> dict[str, tuple[int, int]]:
-    names, raw = encoded
-    if not names:
-        return {}
-    numbers = array("l")
-    numbers.frombytes(raw)
-    return dict(zip(names.split("\0"), zip(numbers[::2], numbers[1::2]), strict=True))
+    return positions
 
 
 def _encode_tests(tests: AnswerTests) -> tuple | None:
@@ -289,9 +273,11 @@ _CARD_CODECS: dict[str, tuple[Callable[[Any, Path], Any], Callable[[Path, Any], 
     "tests": (lambda value, path: _encode_tests(value), lambda path, value: _decode_tests(value)),
     "clozes": (
         lambda value, path: tuple(map(_encode_cloze, value)),
-        lambda path, value: tuple(map(_decode_cloze, value)),
+        lambda path, value: tuple(map(_decode_cloze, value)) if value else (),
     ),
-    "field_positions": (lambda value, path: _encode_positions(value, path), _decode_positions),
+    # A dict of pairs, as it is: marshal makes it in C, and the field names repeat as
+    # references to one string where the reader shared them (list item labels).
+    "field_positions": (_positions, lambda path, value: value),
 }
 _CARD_NAMES = _names(Card)
 _ENCODERS = tuple(_CARD_CODECS[name][0] if name in _CARD_CODECS else None for name in _CARD_NAMES)
