@@ -75,3 +75,69 @@ def test_help_lists_every_command(capsys):
     assert main(["--help"]) == ExitCode.OK
     out = capsys.readouterr().out
     assert all(f"    {name} " in out for name in COMMANDS)
+
+
+def test_an_unknown_option_shows_the_usage_of_its_command(capsys):
+    assert main(["due", "--bogus"]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "usage: trainer due " in err and "unrecognized arguments: --bogus" in err
+
+
+def test_each_command_helps_and_errs_as_listed_in_trainer_help():
+    """The parser a start builds for one command is the one `trainer --help` lists."""
+    import argparse
+
+    from trainer.cli import build_command_parser, build_parser
+    from trainer.commands import COMMANDS
+
+    (listed,) = (a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(listed.choices) == list(COMMANDS)
+    for name, whole in listed.choices.items():
+        alone = build_command_parser(name)
+        assert alone.format_help() == whole.format_help(), name
+        assert alone.prog == whole.prog == f"trainer {name}"
+
+
+# Runs `trainer ARGS` up to the parsed command line, then reports the command modules
+# imported, the parsers made and the command that would run.
+START_PROBE = """
+import argparse, json, sys
+made = []
+init, parse = argparse.ArgumentParser.__init__, argparse.ArgumentParser.parse_args
+def counting_init(self, *args, **kwargs):
+    made.append(kwargs.get("prog"))
+    init(self, *args, **kwargs)
+def parse_and_report(self, *args, **kwargs):
+    namespace = parse(self, *args, **kwargs)
+    commands = sorted(m for m in sys.modules if m.startswith("trainer.commands."))
+    handler = namespace.handler.__module__
+    print(json.dumps({"commands": commands, "parsers": made, "handler": handler}))
+    sys.exit(0)
+argparse.ArgumentParser.__init__ = counting_init
+argparse.ArgumentParser.parse_args = parse_and_report
+from trainer.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        ([], "study"),
+        (["study", "--start"], "study"),
+        (["decks/"], "study"),
+        (["--progress", "p", "due"], "due"),
+    ],
+)
+def test_a_start_makes_only_the_parser_of_its_command(args, command):
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", START_PROBE, *args], capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout)
+    assert report["handler"] == f"trainer.commands.{command}"
+    assert report["parsers"] == [f"trainer {command}"]
+    assert report["commands"] == sorted(["trainer.commands.common", f"trainer.commands.{command}"])

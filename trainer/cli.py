@@ -1,7 +1,10 @@
 """The ``trainer`` command line: parses arguments and hands over to one command module.
 
-Only the module of the command being run is imported (``--help`` imports them all): the
-study command's start-up does not pay for the parsers of the other eight.
+A start builds only the parser of the command it runs (:func:`build_command_parser`):
+``trainer`` alone, the home screen, imports no other command module and makes no other
+parser. Only ``trainer --help`` (and ``-h``/``--version`` before a command) builds the
+whole parser (:func:`build_parser`). A command's parser is the same either way: its usage,
+help and errors read ``trainer COMMAND``.
 """
 
 from __future__ import annotations
@@ -10,30 +13,67 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from trainer import __version__
 from trainer.commands import COMMANDS
+from trainer.commands.common import CommandFailed
 from trainer.exitcodes import ExitCode
+
+__all__ = ["PROG", "build_command_parser", "build_parser", "main", "normalize"]
+
+#: The program's name in usage lines and messages; a command's parser is "PROG COMMAND".
+PROG = "trainer"
 
 #: Options that may come before the command (``trainer --progress X due``) and take a value.
 _LEADING_OPTIONS_WITH_VALUE = frozenset({"--progress"})
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``command``, only that command's module is imported and registered
-    (the others are listed by name, enough to reject or suggest a mistyped one)."""
+def _command_module(command: str) -> ModuleType:
+    return importlib.import_module(f"trainer.commands.{COMMANDS[command]}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole parser: every command's module imported and its parser registered (for
+    ``trainer --help``, which lists them all)."""
     parser = argparse.ArgumentParser(
-        prog="trainer",
+        prog=PROG,
         description="Study YAML flashcard decks with spaced repetition, in the terminal.",
     )
-    parser.add_argument("--version", action="version", version=f"trainer {__version__}")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    # No positional argument before the command: each subparser's prog is "PROG COMMAND",
+    # as _OneCommand makes it.
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in COMMANDS.items():
-        if command is None or name == command:
-            importlib.import_module(f"trainer.commands.{module}").register(subparsers)
-        else:
-            subparsers.add_parser(name)
+    for name in COMMANDS:
+        _command_module(name).register(subparsers)
     return parser
+
+
+class _OneCommand:
+    """What a command's ``register`` adds its parser to when only that command runs: it
+    makes the parser as the whole parser's subparsers would (same prog, so the same usage,
+    help and errors), without a parser for the other commands."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.parser: argparse.ArgumentParser | None = None
+
+    def add_parser(
+        self, name: str, *, help: str | None = None, description: str | None = None
+    ) -> argparse.ArgumentParser:
+        # ``help`` is the command's line in ``trainer --help``: not shown by its own parser.
+        assert name == self.command and self.parser is None, f"{name} registered as {self.command}"
+        self.parser = argparse.ArgumentParser(prog=f"{PROG} {name}", description=description)
+        return self.parser
+
+
+def build_command_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of ``command`` alone (its arguments after the command name); only its
+    module is imported."""
+    registry = _OneCommand(command)
+    _command_module(command).register(registry)
+    assert registry.parser is not None, f"trainer.commands.{COMMANDS[command]} registered nothing"
+    return registry.parser
 
 
 def normalize(args: list[str]) -> list[str] | str:
@@ -41,7 +81,8 @@ def normalize(args: list[str]) -> list[str] | str:
 
     No command means ``study`` (``trainer`` alone opens the home screen, ``trainer
     decks/`` studies those decks); options given before the command move after it; an
-    unknown command gets a did-you-mean.
+    unknown command gets a did-you-mean. Help or the version asked for before any command
+    leaves the arguments as they are (for the whole parser).
     """
     index = 0
     while index < len(args) and args[index].startswith("-"):
@@ -60,10 +101,10 @@ def normalize(args: list[str]) -> list[str] | str:
     import difflib
 
     close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
-    hint = f"; did you mean `trainer {close[0]}`?" if close else ""
+    hint = f"; did you mean `{PROG} {close[0]}`?" if close else ""
     return (
-        f"trainer: {word!r} is not a command or a deck path{hint} "
-        f"(commands: {', '.join(COMMANDS)}; `trainer --help` says more)"
+        f"{PROG}: {word!r} is not a command or a deck path{hint} "
+        f"(commands: {', '.join(COMMANDS)}; `{PROG} --help` says more)"
     )
 
 
@@ -72,18 +113,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(args_list, str):
         print(args_list, file=sys.stderr)
         return ExitCode.USAGE
-    command = args_list[0] if args_list and args_list[0] in COMMANDS else None
-    parser = build_parser(command)
     try:
-        args = parser.parse_args(args_list)
+        if args_list[0] in COMMANDS:
+            args = build_command_parser(args_list[0]).parse_args(args_list[1:])
+        else:  # -h, --help or --version before any command: print, and exit below
+            args = build_parser().parse_args(args_list)
     except SystemExit as exit_:
         return ExitCode.OK if exit_.code == 0 else ExitCode.USAGE
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return ExitCode.USAGE
     try:
-        return int(handler(args))
+        return int(args.handler(args))
+    except CommandFailed as failure:
+        return failure.code
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 from trainer.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
     from trainer.model import Deck
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write decks as an Anki package, CSV/TSV or Markdown",

@@ -12,16 +12,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainer.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
 
 #: Packages above this size get a note that reading them takes a while.
 _LARGE_BYTES = 50_000_000
 _SHOW_SKIPPED = 20
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "import",
         help="turn Anki packages, CSV/TSV or Markdown cards into YAML decks",

@@ -12,13 +12,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainer.commands.common import add_progress_argument, emit_json
 from trainer.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
     from trainer.optimizer import FitReport
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "optimize",
         help="fit FSRS parameters to your own review history",
@@ -26,13 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "defaults on your latest reviews, and save them to the config file when they "
         "predict your memory better.",
     )
-    parser.add_argument(
-        "--progress",
-        type=Path,
-        metavar="DIR",
-        help="progress directory (default: $TRAINER_PROGRESS_DIR, else "
-        "progress/ of a checkout, else your user data directory)",
-    )
+    add_progress_argument(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument(
         "--apply",
@@ -190,7 +186,6 @@ def print_report(report: FitReport) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from trainer.commands.due import emit_json
     from trainer.locations import config_file, progress_dir
     from trainer.optimizer import NotEnoughReviews, OptimizerUnavailable, fit, reviews_from_progress
     from trainer.progress import ProgressError

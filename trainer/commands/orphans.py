@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
+from trainer.commands.common import add_collection_arguments, emit_json, open_collection
 from trainer.exitcodes import ExitCode
 
+if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from trainer.commands.due import add_collection_arguments
 
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "orphans",
         help="list progress of cards that are no longer in the decks",
@@ -21,12 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from trainer.commands.due import emit_json, open_collection
-
-    collection = open_collection(args)
-    if isinstance(collection, ExitCode):
-        return collection
-    try:
+    with open_collection(args) as collection:
         rows = []
         for key in collection.orphans():
             progress = collection.progress(key)
@@ -46,6 +44,4 @@ def run(args: argparse.Namespace) -> ExitCode:
         else:
             for row in rows:
                 print(f"{row['key']}  {row['reviews']} reviews, last {row['last_review']}")
-    finally:
-        collection.close()
     return ExitCode.OK

@@ -4,9 +4,13 @@ schedule."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from trainer.commands.study import add_common_arguments, resolve_paths
+from trainer.commands.common import add_common_arguments, resolve_paths
 from trainer.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
 
 
 def _positive_int(text: str) -> int:
@@ -29,7 +33,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "quiz",
         help="an exam of N random questions; does not touch the schedule",

@@ -14,16 +14,16 @@ import random
 import sys
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from trainer.commands.common import add_collection_arguments, open_collection
 from trainer.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
     from trainer.model import StudyCard
     from trainer.session import Answer, StudySession
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from trainer.commands.due import add_collection_arguments
-
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "review",
         help="study headless: a JSON-lines protocol on stdin/stdout",
@@ -170,7 +170,7 @@ class ReviewProtocol:
             )
         response = request.get("response")
         if not card.type.self_graded:
-            expected_type: type | tuple[type, ...]
+            expected_type: type
             if card.type is CardType.TRUEFALSE:
                 expected_type = bool
             elif card.type in (CardType.MULTI, CardType.ORDER):
@@ -180,10 +180,14 @@ class ReviewProtocol:
             if not isinstance(response, expected_type) or (
                 isinstance(response, list) and not all(isinstance(x, str) for x in response)
             ):
-                names = {bool: "true or false", list: "a list of strings", str: "a string"}
+                names: dict[type, str] = {
+                    bool: "true or false",
+                    list: "a list of strings",
+                    str: "a string",
+                }
                 raise ProtocolError(
                     "bad-response",
-                    f'a {card.type} card needs "response": {names[expected_type]}',  # type: ignore[index]
+                    f'a {card.type} card needs "response": {names[expected_type]}',
                 )
         else:
             self.session.reveal()
@@ -326,14 +330,7 @@ def serve(protocol: ReviewProtocol, stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from trainer.commands.due import open_collection
-
-    collection = open_collection(args)
-    if isinstance(collection, ExitCode):
-        return collection
-    protocol = ReviewProtocol(collection.start_session())
-    try:
+    with open_collection(args) as collection:
+        protocol = ReviewProtocol(collection.start_session())
         serve(protocol, sys.stdin.buffer, sys.stdout.buffer)
-    finally:
-        collection.close()
     return ExitCode.PROGRESS if protocol.save_failed else ExitCode.OK

@@ -11,9 +11,11 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from trainer.commands.common import add_collection_arguments, emit_json, open_collection
 from trainer.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
     from trainer.session import Collection
     from trainer.stats import Stats
 
@@ -22,9 +24,7 @@ MAX_WIDTH = 80
 CHART_HEIGHT = 12
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from trainer.commands.due import add_collection_arguments
-
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "stats",
         help="show study statistics: reviews, retention, streak, charts",
@@ -50,13 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from trainer.commands.due import emit_json, open_collection
     from trainer.stats import compute_stats
 
-    collection = open_collection(args)
-    if isinstance(collection, ExitCode):
-        return collection
-    try:
+    with open_collection(args) as collection:
         loaded = [d.id for d in collection.decks]
         wanted = list(dict.fromkeys(getattr(args, "deck_ids", None) or loaded))
         unknown = [d for d in wanted if d not in loaded]
@@ -78,13 +74,10 @@ def run(args: argparse.Namespace) -> ExitCode:
             emit_json(dict(stats.to_json(), decks=wanted))
         else:
             _print_report(collection, wanted, stats)
-    finally:
-        collection.close()
     return ExitCode.OK
 
 
 def _print_overrides(collection: Collection, deck_ids: set[str], as_json: bool) -> None:
-    from trainer.commands.due import emit_json
     from trainer.stats import compute_overrides
     from trainer.textsafe import sanitize
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
+from trainer.commands.common import add_collection_arguments, open_collection
 from trainer.exitcodes import ExitCode
 
+if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from trainer.commands.due import add_collection_arguments
 
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "sync",
         help="sync your answers with your other devices through a git remote",
@@ -36,7 +39,6 @@ def _plural(count: int, word: str) -> str:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from trainer.commands.due import open_collection
     from trainer.locations import progress_dir
     from trainer.progress.errors import ProgressError
     from trainer.progress.store import this_device
@@ -62,8 +64,6 @@ def run(args: argparse.Namespace) -> ExitCode:
         print("trainer sync: nothing new from other devices")
     if not report.pushed:
         print("trainer sync: nothing to push yet (no answers on any device)")
-    collection = open_collection(args)  # replays what came in; the snapshot follows
-    if isinstance(collection, ExitCode):
-        return collection
-    collection.close()
+    with open_collection(args):  # replays what came in; the snapshot follows
+        pass
     return ExitCode.OK

@@ -11,14 +11,18 @@ import sys
 import traceback
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trainer.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from trainer.commands.common import Subparsers
 
 FORMATS = ("text", "json", "github", "junit")
 DEFAULT_DIRECTORY = "decks"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "validate",
         help="check deck files and report problems as file:line:column",
