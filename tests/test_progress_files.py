@@ -31,12 +31,15 @@ def open_collection(
     return Collection.from_decks(decks(n), directory, clock=fake, config=config(), device=device)
 
 
+NEW_CARD = CardState()
+
+
 def review_line(
     key: str,
     event_id: str,
     grade: int = 3,
     prev: str | None = None,
-    state: CardState = CardState(),
+    state: CardState = NEW_CARD,
     minutes: int = 0,
 ) -> tuple[bytes, CardState]:
     when = START.replace(minute=minutes)
@@ -241,7 +244,7 @@ def test_unreadable_progress_dir_is_a_clear_error(tmp_path: Path, monkeypatch):
 
     monkeypatch.setattr(store.os, "scandir", refusing_scandir)
     with pytest.raises(
-        ProgressError, match="Cannot read the progress directory .*Permission denied"
+        ProgressError, match=r"Cannot read the progress directory .*Permission denied"
     ):
         open_collection(tmp_path, clock())
 

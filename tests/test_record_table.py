@@ -44,6 +44,7 @@ def sample_records() -> dict[str, CardRecord]:
             first_review=1_600_000_000.0,
             recent=(1_700_000_000.0,),
         ),
+        "d/buried": CardRecord(buried=1_700_000_123.5),
     }
 
 
@@ -71,14 +72,14 @@ def test_a_record_changed_after_loading_is_what_the_next_snapshot_holds():
     assert again["d/review"].suspended and again["d/review"].recent == (1.0, 2.0, 3.0)
     assert again["d/added"] == CardRecord(flagged=True)
     assert again["d/learning"] == sample_records()["d/learning"]
-    assert len(again) == 5
+    assert len(again) == 6
 
 
 def test_a_deleted_record_is_gone_from_the_next_snapshot():
     loaded = round_trip(RecordTable(sample_records()))
     del loaded["d/learning"]
     again = round_trip(loaded)
-    assert "d/learning" not in again and len(again) == 3
+    assert "d/learning" not in again and len(again) == 4
     assert again["d/review"] == sample_records()["d/review"]
 
 
@@ -166,3 +167,11 @@ def test_the_queue_from_the_snapshot_equals_the_queue_from_a_replay(
     replayed.store.reload()
     assert queue(cached) == queue(replayed)
     assert not math.isnan(cached.store.records.due[0])
+
+
+def test_a_snapshot_naming_a_buried_card_it_does_not_hold_is_refused():
+    columns = RecordTable(sample_records()).to_columns()
+    assert columns["buried"] == {"d/buried": 1_700_000_123.5}
+    for damaged in ({"d/nowhere": 1.0}, {"d/buried": "soon"}, ["d/buried"]):
+        with pytest.raises(ValueError):
+            RecordTable.from_columns({**columns, "buried": damaged})

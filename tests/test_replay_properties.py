@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def _sync(source: Path, target: Path) -> None:
 
 
 def _table(store: ProgressStore) -> dict[str, tuple]:
-    return {key: store.records[key].as_tuple() for key in store.records}
+    return {key: astuple(store.records[key]) for key in store.records}
 
 
 def _check_directory(
@@ -101,7 +102,7 @@ def _check_directory(
     loaded.close(save_snapshot=False)
     full = _table(_open(directory, device, clock, snapshot=False))
     reference = {
-        key: record.as_tuple()
+        key: astuple(record)
         for key, record in replay(events, scheduler_for, trust_recorded=False).items()
     }
     assert full == reference

@@ -296,3 +296,35 @@ def test_replaying_the_log_recomputes_exactly_the_recorded_states(tmp_path: Path
     recorded = replay(events, lambda key: scheduler, trust_recorded=True)
     assert {k: r.state for k, r in recomputed.items()} == states
     assert {k: r.state for k, r in recorded.items()} == states
+
+
+def test_review_changes_no_process_wide_state_and_needs_no_lock():
+    """Fuzz is computed here (deterministic, from the key and the time): no review draws
+    from `random` or patches a module of `fsrs`, so threads may review at once."""
+    import random
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    import fsrs
+
+    modules = [m for name, m in sys.modules.items() if name.split(".")[0] == "fsrs"]
+    before = [dict(vars(m)) for m in modules] + [random.getstate()]
+    scheduler = Scheduler(SchedulerSettings(enable_fuzzing=True))
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def history(key: str) -> list[CardState]:
+        state, states = CardState(), []
+        for day, grade in enumerate([Grade.GOOD, Grade.GOOD, Grade.EASY, Grade.HARD] * 3):
+            state = scheduler.review(key, state, grade, start + timedelta(days=day * 9))
+            states.append(state)
+        return states
+
+    keys = [f"d/c{i}" for i in range(16)]
+    alone = [history(key) for key in keys]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(history, keys))
+    assert together == alone
+    assert len({states[-1].due for states in alone}) > 1  # fuzz did spread them
+    after = [dict(vars(m)) for m in modules] + [random.getstate()]
+    assert after == before
+    assert fsrs.Scheduler is before[modules.index(sys.modules["fsrs"])]["Scheduler"]

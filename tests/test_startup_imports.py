@@ -1,5 +1,5 @@
-"""What a start-up leaves for later: the grader, the session's result classes and the
-diagnostics module are imported when first needed, and the due reviews are ordered when
+"""What a start-up leaves for later: the grader and the diagnostics module are imported
+when first needed, and the due reviews are ordered when
 the session needs more than the earliest one. Nothing a learner or an API user sees may
 change because of it."""
 
@@ -26,16 +26,12 @@ cards:
 """
 
 
-def test_result_classes_are_still_importable_from_the_session_module():
-    from trainer import sessionresults
+def test_result_classes_are_importable_from_the_session_module():
+    from trainer import collection
     from trainer.session import Answer, CardProgress, ReviewEvent, SessionSummary
 
-    assert (Answer, CardProgress, ReviewEvent, SessionSummary) == (
-        sessionresults.Answer,
-        sessionresults.CardProgress,
-        sessionresults.ReviewEvent,
-        sessionresults.SessionSummary,
-    )
+    assert (CardProgress, ReviewEvent) == (collection.CardProgress, collection.ReviewEvent)
+    assert {Answer.__name__, SessionSummary.__name__} <= set(trainer.session.__all__)
     with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
         trainer.session.Nothing  # noqa: B018
 
@@ -59,7 +55,7 @@ def test_first_card_needs_no_grader_results_or_diagnostics_and_answers_still_wor
 
         collection, session = first_card()  # writes the deck cache
         collection.close()
-        lazy = ("trainer.grading", "trainer.sessionresults", "trainer.diagnostics")
+        lazy = ("trainer.grading", "trainer.diagnostics")
         for name in lazy:
             sys.modules.pop(name, None)
         collection, session = first_card()
@@ -73,7 +69,7 @@ def test_first_card_needs_no_grader_results_or_diagnostics_and_answers_still_wor
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     ).stdout.splitlines()
-    assert output == ["d/a [False, False, False]", "d/b True Answer", "1"]
+    assert output == ["d/a [False, False]", "d/b True Answer", "1"]
 
 
 def answer_all(collection: Collection, fake, grades: list[Grade]) -> list[str]:

@@ -48,3 +48,73 @@ def test_a_deck_reloaded_with_other_cards_is_counted_anew(tmp_path: Path):
     collection.reload_deck(path)
     assert collection.counts()["d"].new == 2
     assert collection.card("d/b").card.front == "B"
+
+
+def test_home_counts_are_what_a_session_then_serves(tmp_path: Path):
+    """Every rule of the queue at once: the daily limits, due and not-yet-due reviews, a
+    suspended and a buried card, a sibling waiting for tomorrow, learning steps due now,
+    within the learn-ahead limit and later today. Home's "to study now" is the number of
+    cards a session then shows (each answered Easy, so none comes back today)."""
+    fake = clock()
+    d = deck("d", [basic(k) for k in ("r1", "r2", "r3", "s1", "b1", "n1", "n2", "n3", "n4", "n5")])
+    e = deck("e", [basic("l2"), basic("l3"), basic("l1"), basic("p", reverse=True)], new_per_day=7)
+    settings = dict(learning_steps=(1.0, 120.0), new_per_day=4, reviews_per_day=2)
+
+    def collection() -> Collection:
+        return Collection.from_decks(
+            [d, e], tmp_path / "progress", clock=fake, config=config(**settings), device="a"
+        )
+
+    session = collection().start_session(["d"])
+    for _ in range(4):  # r1, r2, r3 and s1 become reviews, due in a few days
+        session.record(Grade.EASY)
+    fake.advance(40 * 86400)  # all four are due now
+    settings["new_per_day"] = 3
+    today = collection()
+    session = today.start_session(["e"])
+    for grade in (Grade.AGAIN, Grade.GOOD, Grade.AGAIN, Grade.EASY):  # l2, l3, l1, p
+        session.record(grade)
+    fake.advance(30)  # l1 and l2 due in 30 s: shown early; l3 due in two hours
+    today.suspend("d/s1")
+    today.bury("d/b1")
+
+    counts = today.counts()
+    assert (counts["d"].new, counts["d"].due, counts["d"].suspended, counts["d"].buried) == (
+        3,
+        2,
+        1,
+        1,
+    )
+    assert (counts["e"].new, counts["e"].learning, counts["e"].learning_now) == (0, 3, 2)
+    session = today.start_session()
+    remaining = session.remaining
+    assert (remaining.new, remaining.learning, remaining.due) == (
+        sum(c.new for c in counts.values()),
+        sum(c.learning for c in counts.values()),
+        sum(c.due for c in counts.values()),
+    )
+    shown = []
+    while session.current is not None:
+        shown.append(session.current.key)
+        session.record(Grade.EASY)
+    assert len(shown) == len(set(shown)) == sum(c.to_study_now for c in counts.values()) == 7
+    assert "d/b1" not in shown and "d/s1" not in shown and "e/p::reverse" not in shown
+
+
+def test_a_review_is_counted_and_served_on_the_day_it_falls_due_not_the_day_before(
+    tmp_path: Path,
+):
+    fake = clock()
+    collection = Collection.from_decks(
+        [deck("d", [basic("a")])], tmp_path / "progress", clock=fake, config=config(), device="a"
+    )
+    collection.start_session().record(Grade.EASY)
+    due = collection.state("d/a").due
+    assert due is not None
+    fake.advance(due - fake.now().timestamp() - 86400)  # the day before it is due
+    assert collection.counts()["d"].due == 0
+    assert collection.start_session().current is None
+    fake.advance(86400)
+    assert collection.counts()["d"].due == 1
+    session = collection.start_session()
+    assert session.current is not None and session.current.key == "d/a"

@@ -1,5 +1,5 @@
 """Which deck files to open: the decks named on the command line (or the defaults), with
-directories searched for deck files.
+directories searched for deck files; and opening them (:func:`open_decks`).
 
 Finding the files needs no YAML, so a start-up whose decks all come from the deck cache
 (:mod:`trainer.deckcache`) never imports the loader. :func:`find_deck_files` behaves as
@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ import trainer
 
 if TYPE_CHECKING:
     from trainer.diagnostics import Diagnostic
+    from trainer.model import Deck
 
 DECK_EXTENSIONS = (".yaml", ".yml")
 
@@ -71,6 +72,43 @@ def find_deck_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]
         else:
             add(given, info)
     return files, problems
+
+
+def open_decks(
+    paths: Iterable[Path], *, use_cache: bool = True
+) -> tuple[list[Deck], list[Diagnostic]]:
+    """The decks in ``paths`` (files, or directories searched as :func:`find_deck_files`
+    does), in order, and every problem found opening them. A deck that fails to load is
+    left out; a second deck with the same id too (the first one wins).
+
+    Unchanged deck files come from the deck cache (:mod:`trainer.deckcache`), which is
+    updated as files are parsed; ``use_cache=False`` neither reads nor writes it. Never
+    raises for any file content.
+    """
+    # The deck cache is imported here, not by the study session: it is how decks are
+    # read quickly, not part of what a deck is.
+    from trainer.deckcache import cache_dir, load_deck_cached
+
+    cache = cache_dir() if use_cache else None
+    files, diagnostics = find_deck_files(list(paths))
+    decks: list[Deck] = []
+    seen: set[str] = set()
+    for file in files:
+        result = load_deck_cached(file, cache)
+        diagnostics.extend(result.diagnostics)
+        if result.deck is not None and result.deck.id not in seen:
+            seen.add(result.deck.id)
+            decks.append(result.deck)
+    return decks, diagnostics
+
+
+def deck_outline(deck: Deck) -> tuple[Sequence[str], bool]:
+    """The ids of ``deck``'s cards in order, and whether each card yields exactly one
+    study card (no reverse side, no cloze deletions), without decoding a deck that came
+    from the cache (see :func:`trainer.deckcache.deck_outline`)."""
+    from trainer.deckcache import deck_outline as outline
+
+    return outline(deck)
 
 
 def _search_directory(
@@ -146,4 +184,11 @@ def path_error(path: Path, problem: OSError) -> Diagnostic:
     return _error(path, "path-unreadable", f"cannot be read ({reason}); check its permissions")
 
 
-__all__ = ["DECK_EXTENSIONS", "default_deck_paths", "find_deck_files", "path_error"]
+__all__ = [
+    "DECK_EXTENSIONS",
+    "deck_outline",
+    "default_deck_paths",
+    "find_deck_files",
+    "open_decks",
+    "path_error",
+]

@@ -38,44 +38,30 @@ _NUMBER = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:e[-+]?\d+)?%?")
 
 @dataclass(frozen=True, slots=True)
 class GradeResult:
+    """How an answer was graded.
+
+    Attributes: ``correct``; ``expected`` (the expected answer as it should be shown to
+    the learner); ``matched`` and ``typos`` (for a correct typed answer: the accepted
+    answer it matched, and the edit distance); ``note`` (a short explanation when
+    useful: "matches a known wrong answer", ...).
+    """
+
     correct: bool
-    #: The expected answer as it should be shown to the learner.
     expected: str
-    #: For a correct typed answer: the accepted answer it matched, and the edit distance.
     matched: str | None = None
     typos: int = 0
-    #: A short human explanation when useful ("matches a known wrong answer", ...).
     note: str = ""
-
-    def __init__(
-        self,
-        correct: bool,
-        expected: str,
-        matched: str | None = None,
-        typos: int = 0,
-        note: str = "",
-    ) -> None:
-        # What the generated __init__ of a frozen dataclass does, at half its cost (the
-        # validator makes some 200,000 of these): the slots are set directly.
-        _set_correct(self, correct)
-        _set_expected(self, expected)
-        _set_matched(self, matched)
-        _set_typos(self, typos)
-        _set_note(self, note)
-
-
-_set_correct = GradeResult.correct.__set__  # type: ignore[attr-defined]
-_set_expected = GradeResult.expected.__set__  # type: ignore[attr-defined]
-_set_matched = GradeResult.matched.__set__  # type: ignore[attr-defined]
-_set_typos = GradeResult.typos.__set__  # type: ignore[attr-defined]
-_set_note = GradeResult.note.__set__  # type: ignore[attr-defined]
 
 
 class NotAutoGraded(ValueError):
     """Raised when asked to grade a self-graded (``basic``) card."""
 
 
-def normalize(text: str, policy: MatchPolicy = MatchPolicy()) -> str:
+#: The match policy of a card that sets none (immutable, so one is shared).
+DEFAULT_POLICY = MatchPolicy()
+
+
+def normalize(text: str, policy: MatchPolicy = DEFAULT_POLICY) -> str:
     """``text`` reduced to what the match ``policy`` says matters."""
     if text.isascii():
         # ASCII is unchanged by NFKC/NFKD and has no accents: skip the per-character work
@@ -208,9 +194,12 @@ def _match_normalized(
         if norm_given == norm_answer:
             return answer, 0, ""
         expected_number = _as_number(norm_answer)
-        if given_number is not None and expected_number is not None:
-            if _close(given_number, expected_number, policy):
-                return answer, 0, ""
+        if (
+            given_number is not None
+            and expected_number is not None
+            and _close(given_number, expected_number, policy)
+        ):
+            return answer, 0, ""
         normalized.append((answer, norm_answer, expected_number))
 
     # Then typos; never for numbers, never when the digits differ ("12" vs "13"), and never

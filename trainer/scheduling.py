@@ -9,7 +9,6 @@ reproduces exactly the due dates that were shown to the learner.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import IntEnum
@@ -206,9 +205,11 @@ class Scheduler:
         when_utc = when.astimezone(UTC)
         card = self._card(state, when_utc)
         answered, _ = self._fsrs.review_card(card, fsrs.Rating(int(grade)), when_utc)
+        stability, difficulty = answered.stability, answered.difficulty
+        assert stability is not None and difficulty is not None  # set by every review
         now = when_utc.timestamp()
         if answered.state == fsrs.State.Review:
-            days = self._interval_days(key, state, card, grade, answered.stability, when_utc)
+            days = self._interval_days(key, state, card, grade, stability, when_utc)
             due = self.days.later(now, days)
         else:
             due = answered.due.timestamp()
@@ -218,8 +219,8 @@ class Scheduler:
             step=answered.step,
             # Kept as Anki keeps them (the next review starts from these): stability to
             # 4 decimals, difficulty to 3. This answer's interval used the exact values.
-            stability=_places(answered.stability, 4),
-            difficulty=_places(answered.difficulty, 3),
+            stability=_places(stability, 4),
+            difficulty=_places(difficulty, 3),
             due=due,
             last_review=now,
             reps=state.reps + 1,
@@ -239,6 +240,7 @@ class Scheduler:
             if rating == grade:
                 return stability * self._days_per_stability
             other, _ = self._fsrs.review_card(card, fsrs.Rating(int(rating)), when)
+            assert other.stability is not None  # set by every review
             return other.stability * self._days_per_stability
 
         maximum = settings.maximum_interval
@@ -321,7 +323,3 @@ def day_start(now: datetime, rollover_hour: int) -> datetime:
 def day_number(when: datetime, rollover_hour: int) -> int:
     """Ordinal of the study day containing ``when`` (local to ``when``'s zone)."""
     return (when - timedelta(hours=rollover_hour)).date().toordinal()
-
-
-def count_between(times: Iterable[float], start: float, end: float) -> int:
-    return sum(1 for t in times if start <= t < end)

@@ -3,8 +3,8 @@
 Header: ``{"format": 1, "kind": "trainer-progress", "device": "...", "created": "..."}``.
 
 Events (``ev``): ``review`` (an answer, with the scheduler state after it), ``suspend``,
-``unsuspend``, ``flag``, ``unflag``, ``leech`` and ``undo`` (cancels earlier events by
-id). Times are ISO 8601 with the local UTC offset, to the millisecond.
+``unsuspend``, ``flag``, ``unflag``, ``leech``, ``bury`` (out of the queue until the next
+study day) and ``undo`` (cancels earlier events by id). Times are ISO 8601 with the local UTC offset, to the millisecond.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ HEADER_KIND = "trainer-progress"
 
 #: Longest typed answer kept with an override (a deck author needs the gist, not a page).
 MAX_OVERRIDE_CHARS = 500
-MARK_KINDS = ("suspend", "unsuspend", "flag", "unflag", "leech")
+MARK_KINDS = ("suspend", "unsuspend", "flag", "unflag", "leech", "bury")
 KINDS = ("review", "undo") + MARK_KINDS
 _STATES = (LEARNING, REVIEW, RELEARNING)
 

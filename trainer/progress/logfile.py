@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,14 +133,21 @@ def still_starts_with(path: Path, state: FileState) -> bool:
 
 
 def quarantine(
-    directory: Path, source: Path, data: bytes, reason: str, name_from: bytes | None = None
+    directory: Path | None,
+    source: Path,
+    data: bytes,
+    reason: str,
+    name_from: bytes | None = None,
 ) -> Path | None:
     """Keep a copy of ``data`` (from ``source``) under ``directory``/quarantine.
 
     Named by the content of ``name_from`` (default: ``data``), so the same problem is
     copied once. Returns the copy's path, or ``None`` if it could not be written (never
-    fatal: the original is untouched anyway).
+    fatal: the original is untouched anyway) or ``directory`` is ``None`` (a read-only
+    store copies nothing).
     """
+    if directory is None:
+        return None
     digest = _digest(data if name_from is None else name_from)[:12]
     target = directory / "quarantine" / f"{source.name}.{reason}.{digest}"
     if target.exists():
@@ -160,13 +168,11 @@ def quarantine(
 
 def remove_quietly(path: Path) -> None:
     """Remove a temporary file left by a failed write (a full disk must not fill up)."""
-    try:
+    with suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
-def read_log(path: Path, start: FileState | None, quarantine_dir: Path) -> ReadResult:
+def read_log(path: Path, start: FileState | None, quarantine_dir: Path | None) -> ReadResult:
     """Read ``path`` from where ``start`` left off (``None``: from the beginning)."""
     result = ReadResult()
     state = FileState() if start is None else FileState(*start.fields())

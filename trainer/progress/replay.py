@@ -14,7 +14,7 @@ deterministic, so recomputing an adopted review gives the same state
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 
 from trainer.progress.events import NEW_STATE, Event
@@ -22,14 +22,13 @@ from trainer.scheduling import CardState, Grade, Scheduler
 
 #: Review times kept per card: enough to count "today" whatever the rollover hour.
 RECENT_WINDOW = 2 * 86400.0
-_new_tuple = tuple.__new__
 
 SchedulerFor = Callable[[str], Scheduler]
 
 
 @dataclass(slots=True)
 class CardRecord:
-    """Everything the store knows about one study card."""
+    """Everything the store knows about one study card (attributes below)."""
 
     state: CardState = NEW_STATE
     #: Id of the last review applied (what the next review's ``prev`` must say).
@@ -42,6 +41,9 @@ class CardRecord:
     recent: tuple[float, ...] = ()
     #: The state was recomputed and differs from what the last review's device recorded.
     diverged: bool = False
+    #: When the card was last buried (POSIX timestamp): it is out of the queue for the
+    #: rest of that study day (:func:`trainer.queue.queue_of`). ``None``: never.
+    buried: float | None = None
 
     def copy(self) -> CardRecord:
         return CardRecord(
@@ -53,35 +55,12 @@ class CardRecord:
             self.first_review,
             self.recent,
             self.diverged,
+            self.buried,
         )
-
-    def as_tuple(self) -> tuple:
-        s = self.state
-        return (
-            s.state,
-            s.step,
-            s.stability,
-            s.difficulty,
-            s.due,
-            s.last_review,
-            s.reps,
-            s.lapses,
-            self.last_id,
-            self.suspended,
-            self.flagged,
-            self.leech,
-            self.first_review,
-            self.recent,
-            self.diverged,
-        )
-
-    @classmethod
-    def from_tuple(cls, t: tuple) -> CardRecord:
-        return cls(_new_tuple(CardState, t[:8]), *t[8:])
 
 
 def apply(
-    records: dict[str, CardRecord],
+    records: MutableMapping[str, CardRecord],
     event: Event,
     scheduler_for: SchedulerFor,
     *,
@@ -123,6 +102,9 @@ def apply(
         record.flagged = False
     elif kind == "leech":
         record.leech = record.suspended = record.flagged = True
+    elif kind == "bury":
+        # Events come in time order: the latest bury is the one that counts.
+        record.buried = event.time
 
 
 def order_key(event: Event) -> tuple[float, str, int]:

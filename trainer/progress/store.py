@@ -20,7 +20,7 @@ import marshal
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from trainer.clock import Clock
@@ -39,7 +39,8 @@ from trainer.progress.table import RecordTable
 
 #: 2: columns (see :mod:`trainer.progress.table`) instead of one tuple per card.
 #: 3: each log's header digest, stamp and own warnings.
-SNAPSHOT_VERSION = 3
+#: 4: buried records (an older version skipped ``bury`` lines it did not know).
+SNAPSHOT_VERSION = 4
 _DEVICE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -51,10 +52,16 @@ def clean_device_id(device: str) -> str:
     return cleaned
 
 
-def this_device(id_file: Path | None = None) -> str:
+#: The device name of a read-only collection on a machine that has no id yet (nothing is
+#: ever written under it).
+READ_ONLY_DEVICE = "read-only"
+
+
+def this_device(id_file: Path | None = None, *, create: bool = True) -> str:
     """This machine's device id: ``$TRAINER_DEVICE``, else a random id created once and
     stored in the user config directory (not in the progress directory, which may be
-    synced to other machines that must not share it)."""
+    synced to other machines that must not share it). With ``create=False`` an id that
+    does not exist yet is not created: :data:`READ_ONLY_DEVICE` is returned."""
     env = os.environ.get("TRAINER_DEVICE")
     if env:
         return clean_device_id(env)
@@ -66,6 +73,8 @@ def this_device(id_file: Path | None = None) -> str:
         return clean_device_id(id_file.read_text(encoding="utf-8").strip())
     except (OSError, ProgressError):
         pass
+    if not create:
+        return READ_ONLY_DEVICE
     import secrets
 
     device = secrets.token_hex(4)
@@ -98,6 +107,7 @@ class ProgressStore:
         clock: Clock,
         scheduler_for: SchedulerFor,
         fingerprint: str = "",
+        read_only: bool = False,
     ) -> None:
         self.directory = directory
         self.device = clean_device_id(device)
@@ -109,6 +119,9 @@ class ProgressStore:
         self._notes: list[str] = []
         #: Why writing is refused (a log from a newer version), or ``None``.
         self.read_only: str | None = None
+        #: Opened read-only on purpose: nothing is written, not even a snapshot or a
+        #: quarantine copy, and :meth:`transaction` refuses.
+        self.opened_read_only = read_only
         self.own_path = directory / f"reviews-{self.device}.jsonl"
         self.snapshot_path = directory / f".snapshot-{self.device}.marshal"
         self._files: dict[str, FileState] = {}
@@ -134,9 +147,11 @@ class ProgressStore:
         scheduler_for: SchedulerFor,
         fingerprint: str = "",
         use_snapshot: bool = True,
+        read_only: bool = False,
     ) -> ProgressStore:
         """Open (creating it if needed) the progress directory and load it.
 
+        ``read_only``: write nothing at all (a missing directory is an empty progress).
         Raises :class:`ProgressError` when the directory cannot be created or read.
         """
         store = cls(
@@ -145,7 +160,17 @@ class ProgressStore:
             clock=clock,
             scheduler_for=scheduler_for,
             fingerprint=fingerprint,
+            read_only=read_only,
         )
+        if read_only:
+            # Any device's snapshot is the replayed state of every log (checked against
+            # the logs before use): a reader with no device id of its own need not replay.
+            snapshots = [store.snapshot_path]
+            if use_snapshot and directory.is_dir():
+                snapshots += sorted(set(directory.glob(".snapshot-*.marshal")) - {snapshots[0]})
+            if not (use_snapshot and any(map(store._load_snapshot, snapshots))):
+                store.reload()
+            return store
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -157,7 +182,14 @@ class ProgressStore:
             store.reload()
         return store
 
+    @property
+    def _quarantine_dir(self) -> Path | None:
+        """Where damaged lines are copied: nowhere when opened read-only."""
+        return None if self.opened_read_only else self.directory
+
     def _log_paths(self) -> list[Path]:
+        if self.opened_read_only and not self.directory.exists():
+            return []  # nothing recorded yet, and nothing may be created
         try:
             entries = [
                 entry for entry in os.scandir(self.directory) if entry.name.endswith(".jsonl")
@@ -211,7 +243,7 @@ class ProgressStore:
         self.read_only = None
         seen: set[str] = set()
         for path in self._log_paths():
-            result = read_log(path, None, self.directory)
+            result = read_log(path, None, self._quarantine_dir)
             self._files[path.name] = result.state
             self._check_format(path, result.state)
             events.extend(self._once(path, result.events, seen))
@@ -241,9 +273,11 @@ class ProgressStore:
         self.version += 1
         self.foreign_version += 1
 
-    def _load_snapshot(self) -> bool:
+    def _load_snapshot(self, path: Path | None = None) -> bool:
+        """Load the snapshot at ``path`` (default: this device's) if it still matches
+        the logs, then read what was appended since; False if it cannot be used."""
         try:
-            with open(self.snapshot_path, "rb") as handle:
+            with open(path or self.snapshot_path, "rb") as handle:
                 data = marshal.loads(handle.read())
             if data["version"] != SNAPSHOT_VERSION or data["fingerprint"] != self.fingerprint:
                 return False
@@ -266,6 +300,8 @@ class ProgressStore:
 
     def save_snapshot(self) -> None:
         """Write the cache of replayed state (best effort: it is disposable)."""
+        if self.opened_read_only:
+            return
         temporary = self.snapshot_path.with_name(f"{self.snapshot_path.name}.{os.getpid()}.tmp")
         try:
             data = {
@@ -312,7 +348,7 @@ class ProgressStore:
             if known is not None and not still_starts_with(path, known):
                 self.reload()
                 return True
-            result = read_log(path, known, self.directory)
+            result = read_log(path, known, self._quarantine_dir)
             self._files[path.name] = result.state
             self._check_format(path, result.state)
             new_events.extend(result.events)
@@ -324,7 +360,7 @@ class ProgressStore:
             if event.kind == "undo" and not set(event.targets) <= new_ids:
                 self.reload()
                 return True
-            if event.kind == "review" and event.key in self.records:
+            if event.kind == "review" and event.key is not None and event.key in self.records:
                 last = self.records[event.key].state.last_review
                 if last is not None and last >= event.time:
                     self.reload()
@@ -347,6 +383,11 @@ class ProgressStore:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Hold this device's log lock, with every log re-read: compute, then :meth:`write`."""
+        if self.opened_read_only:
+            raise ProgressError(
+                f"The progress in {self.directory} was opened read-only: nothing can be "
+                "recorded. Open it without read_only=True to study."
+            )
         if self.read_only:
             raise ProgressError(self.read_only)
         if self._writer is None:
@@ -388,7 +429,7 @@ class ProgressStore:
         self.version += 1
         name = self.own_path.name
         known = self._files.get(name) or FileState(device=self.device, format=FORMAT)
-        before, after, change = self._writer.append(lines)
+        before, _, change = self._writer.append(lines)
         header_written = before == 0
         number = known.lines + (1 if header_written else 0)
         events = []
@@ -449,7 +490,9 @@ class ProgressStore:
             events: list[Event] = []
             seen: set[str] = set()
             for path in self._log_paths():
-                events.extend(self._once(path, read_log(path, None, self.directory).events, seen))
+                events.extend(
+                    self._once(path, read_log(path, None, self._quarantine_dir).events, seen)
+                )
             undone = undone_ids(events)
             index: dict[str, list[Event]] = {}
             for event in sorted(events, key=order_key):
@@ -470,11 +513,10 @@ class ProgressStore:
     def close(self, *, save_snapshot: bool = True) -> None:
         if self._writer is not None:
             # A sync tool may have replaced the log since the last answer: carry over.
-            try:
+            # (A failure is reported at the next start, which finds the file as it is.)
+            with suppress(ProgressError):
                 self._writer.check_still_there()
-            except ProgressError:
-                pass  # reported at the next start, which finds the file as it is
-        if save_snapshot and not self.read_only:
+        if save_snapshot and not self.read_only and not self.opened_read_only:
             self.save_snapshot()
         if self._writer is not None:
             self._writer.close()

@@ -8,6 +8,9 @@ queue builder reads the columns directly (:meth:`RecordTable.column_row`).
 
 A record handed out is the live one: changes made to it (``apply`` mutates records in
 place) are what the table holds from then on, and what the next snapshot saves.
+
+A buried record (:attr:`CardRecord.buried`) is always a record object, never a row of the
+columns: buries are few, and the queue's hot loop then needs no column for them.
 """
 
 from __future__ import annotations
@@ -115,7 +118,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
             bool(flags & DIVERGED),
         )
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         record = self.live.get(key)
         if record is not None:
             return record
@@ -224,6 +227,9 @@ class RecordTable(MutableMapping[str, CardRecord]):
             recent_starts.append(len(recent_times))
         result: dict[str, Any] = {
             "native": NATIVE,
+            "buried": {
+                key: record.buried for key, record in self.live.items() if record.buried is not None
+            },
             "kind": bytes(kind),
             "flags": bytes(flags),
             "keys": _join(keys),
@@ -275,6 +281,13 @@ class RecordTable(MutableMapping[str, CardRecord]):
             or not _ascending(starts.tolist(), le)
         ):
             raise ValueError("inconsistent columns")
+        buried = data["buried"]
+        if not isinstance(buried, dict):
+            raise ValueError("inconsistent buried records")
+        for key, when in buried.items():
+            if key not in table.index or type(when) is not float:
+                raise ValueError("inconsistent buried records")
+            table[key].buried = when
         return table
 
 

@@ -40,13 +40,13 @@ class Findings:
 
     def error(self, card: Card, field: str, code: str, message: str) -> None:
         """An error at ``card``'s ``field`` (the card itself when the field has no location)."""
-        where = card.field_locations.get(field, card.location)
+        where = card.where(field)
         self.diagnostics.append(
             Diagnostic(where.path, where.line, where.column, Severity.ERROR, code, message, card.id)
         )
 
     def warning(self, card: Card, field: str, code: str, message: str) -> None:
-        where = card.field_locations.get(field, card.location)
+        where = card.where(field)
         self.diagnostics.append(
             Diagnostic(
                 where.path, where.line, where.column, Severity.WARNING, code, message, card.id

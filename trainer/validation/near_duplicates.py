@@ -75,9 +75,9 @@ def find_near_duplicates(decks: Iterable[Deck], threshold: float = THRESHOLD) ->
         first = exact.setdefault(" ".join(tokens), index)
         if first != index:
             matches[index] = Match(cards[first], cards[index], 1.0)
-        terms = set(tokens)
-        terms -= STOPWORDS
-        sets.append(frozenset(map(stems, terms)))
+        words = set(tokens)
+        words -= STOPWORDS
+        sets.append(frozenset(map(stems, words)))
     frequency = Counter(chain.from_iterable(sets))
     # Rarest first, ties by term: sort by term, then (stably) by count.
     order = sorted(frequency)

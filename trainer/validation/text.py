@@ -195,7 +195,7 @@ def _stem(word: str) -> str:
     return result
 
 
-class _StemCache(dict):  # type: ignore[type-arg]
+class _StemCache(dict[str, str]):
     """word -> stem, computed on first lookup (so ``map(cache.__getitem__, words)`` runs
     at C speed once the words are known)."""
 

@@ -344,7 +344,7 @@ class CardScreen(Screen[None]):
         if card is None or not self.driver.records:
             return
         self.driver.bury_current()  # type: ignore[attr-defined]
-        self.notify(f"Buried {card.key} for this session. ^z undoes.", markup=False)
+        self.notify(f"Buried {card.key} until tomorrow. ^z undoes.", markup=False)
         self.show_current()
 
     def action_edit(self) -> None:

@@ -1,0 +1,625 @@
+"""Decks plus their progress and settings: :class:`Collection`.
+
+Shared by the home screen, a study session (:mod:`trainer.session`), browse, the stats
+and the headless protocol. Today's queue is :mod:`trainer.queue`'s; this module keeps the
+decks' study cards, the progress store and the scheduler settings, and answers for them
+through public methods only.
+
+Pure core: no textual, no rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection as CollectionOf
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trainer.clock import Clock
+from trainer.decksource import deck_outline
+from trainer.model import Card, CardType, Deck, StudyCard
+from trainer.progress.errors import ProgressError
+from trainer.progress.events import encode_mark, now_text
+from trainer.progress.replay import CardRecord
+from trainer.progress.store import new_event_id
+from trainer.queue import DayAhead, DeckCounts, DeckDay, build_deck_day, siblings_waiting
+from trainer.scheduling import (
+    NEW,
+    CardState,
+    Grade,
+    Scheduler,
+    SchedulerSettings,
+    day_start,
+    to_datetime,
+)
+
+if TYPE_CHECKING:
+    from trainer.config import Config
+    from trainer.diagnostics import Diagnostic
+    from trainer.loader import LoadResult
+    from trainer.session import StudySession
+
+__all__ = ["CardProgress", "Collection", "DayAhead", "DeckCounts", "ProgressError", "ReviewEvent"]
+
+_EMPTY_RECORD = CardRecord()
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEvent:
+    """One recorded answer, as kept in the progress log.
+
+    Attributes: ``key``, ``time``, ``grade``, ``duration_ms`` (``None`` if unknown),
+    ``correct`` (right or wrong for auto-graded cards; ``None`` for self-graded ones),
+    ``device`` (whose log holds it).
+    """
+
+    key: str
+    time: datetime
+    grade: Grade
+    duration_ms: int | None
+    correct: bool | None
+    device: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardProgress:
+    """Everything known about one study card's progress.
+
+    Attributes: ``key``; ``state`` ("new", "learning", "review" or "relearning"); ``due``;
+    FSRS ``stability`` and ``difficulty``; ``retrievability`` (predicted probability of
+    recall now, ``None`` for new cards); ``reps``; ``lapses``; the marks ``suspended``,
+    ``flagged``, ``leech`` and ``buried`` (until the next study day); ``history`` (its
+    answers, oldest first).
+    """
+
+    key: str
+    state: str
+    due: datetime | None
+    stability: float | None
+    difficulty: float | None
+    retrievability: float | None
+    reps: int
+    lapses: int
+    suspended: bool
+    flagged: bool
+    leech: bool
+    history: tuple[ReviewEvent, ...]
+    buried: bool = False
+
+
+class Collection:
+    """Decks and their progress: shared by home screen, session, browse and headless.
+
+    Attributes: ``decks`` (loaded, in order); ``load_diagnostics`` (problems found while
+    loading the deck files, see :mod:`trainer.diagnostics`); ``warnings`` (about the
+    progress store: quarantined lines...); ``store`` (the
+    :class:`trainer.progress.store.ProgressStore`); ``clock``, ``config``,
+    ``progress_dir``; ``read_only`` (opened with ``read_only=True``: nothing is ever
+    written, and recording raises :class:`ProgressError`).
+    """
+
+    decks: list[Deck]
+    load_diagnostics: list[Diagnostic]
+
+    def __init__(
+        self,
+        decks: Sequence[Deck],
+        progress_dir: Path,
+        *,
+        clock: Clock | None = None,
+        config: Config | None = None,
+        device: str | None = None,
+        load_diagnostics: Sequence[Diagnostic] = (),
+        read_only: bool = False,
+    ) -> None:
+        """Prefer :meth:`open` or :meth:`from_decks`."""
+        from trainer.config import Config, load_config
+        from trainer.progress.store import ProgressStore, this_device
+
+        if clock is None:
+            from trainer.clock import SystemClock
+
+            clock = SystemClock()
+        self.clock: Clock = clock
+        self.config = config if config is not None else load_config()
+        self.progress_dir = Path(progress_dir)
+        self.load_diagnostics = list(load_diagnostics)
+        self.read_only = read_only
+        self.decks = []
+        self._cards = _StudyCardIndex()
+        #: Study cards of decks whose cards have siblings (reverse, cloze).
+        self._deck_cards: dict[str, list[StudyCard]] = {}
+        self._schedulers: dict[SchedulerSettings, Scheduler] = {}
+        self._notes: dict[str, list[StudyCard]] = {}
+        self._deck_keys: dict[str, list[str]] = {}
+        self._day_cache: dict[str, tuple[tuple[int, float, float], DeckDay]] = {}
+        for deck in decks:
+            self._add_deck(deck)
+        assert isinstance(self.config, Config)
+        self.store = ProgressStore.open(
+            self.progress_dir,
+            device=device or this_device(create=not read_only),
+            clock=clock,
+            scheduler_for=self._scheduler_for_key,
+            fingerprint=self._settings_fingerprint(),
+            read_only=read_only,
+        )
+        if self.store.full_replay and self.store.records and not read_only:
+            self.store.save_snapshot()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems found in the progress logs, and notes about this run."""
+        return self.store.warnings
+
+    @property
+    def device(self) -> str:
+        return self.store.device
+
+    @classmethod
+    def open(
+        cls,
+        deck_paths: Sequence[Path],
+        progress_dir: Path,
+        *,
+        clock: Clock | None = None,
+        config: Config | None = None,
+        device: str | None = None,
+        read_only: bool = False,
+    ) -> Collection:
+        """Load the deck files (files or directories) and the progress in ``progress_dir``.
+
+        ``clock`` defaults to the system clock, ``config`` to the global config file,
+        ``device`` to this machine's id.
+        Decks that fail to load are left out and reported in :attr:`load_diagnostics`.
+        Unchanged deck files are read from the deck cache (:mod:`trainer.deckcache`;
+        ``TRAINER_DECK_CACHE=off`` disables it).
+
+        ``read_only=True`` writes nothing anywhere: no progress directory, snapshot or
+        device id is created, the deck cache is neither read nor written, and recording
+        raises :class:`ProgressError`. It works on a directory the user cannot write.
+
+        Raises :class:`ProgressError` if the progress directory cannot be read, and
+        :class:`trainer.config.ConfigError` for an invalid config file.
+        """
+        from trainer.decksource import open_decks
+
+        decks, diagnostics = open_decks(deck_paths, use_cache=not read_only)
+        return cls(
+            decks,
+            progress_dir,
+            clock=clock,
+            config=config,
+            device=device,
+            load_diagnostics=diagnostics,
+            read_only=read_only,
+        )
+
+    @classmethod
+    def from_decks(
+        cls,
+        decks: Sequence[Deck],
+        progress_dir: Path,
+        *,
+        clock: Clock | None = None,
+        config: Config | None = None,
+        device: str | None = None,
+        read_only: bool = False,
+    ) -> Collection:
+        """Like :meth:`open`, with decks already loaded (tests, embedding)."""
+        return cls(
+            decks, progress_dir, clock=clock, config=config, device=device, read_only=read_only
+        )
+
+    # -- decks and settings ----------------------------------------------------------
+
+    def _add_deck(self, deck: Deck, replace_index: int | None = None) -> None:
+        if replace_index is None:
+            self.decks.append(deck)
+        else:
+            old = self.decks[replace_index]
+            self._cards.drop_deck(old.id, self._deck_keys.pop(old.id, []))
+            self._deck_cards.pop(old.id, None)
+            self.decks[replace_index] = deck
+        card_ids, one_each = deck_outline(deck)
+        # Progress is kept by card id: a second card with one id would share (and double)
+        # the first one's history. Only the first is studied; the others are reported.
+        duplicated = len(set(card_ids)) != len(card_ids) and self._report_duplicate_ids(deck)
+        if not one_each:
+            study_cards = deck.study_cards()
+            if duplicated:
+                first: dict[str, Card] = {}
+                for card in deck.cards:
+                    first.setdefault(card.id, card)
+                study_cards = [s for s in study_cards if first[s.card.id] is s.card]
+            self._deck_cards[deck.id] = study_cards
+            keys = self._cards.add_made(study_cards)
+        else:
+            # One study card per card (the usual case): keys only; card and study card
+            # objects on demand (a deck from the cache does not even decode its cards).
+            keys = list(map((deck.id + "/").__add__, card_ids))
+            if duplicated:
+                keys = list(dict.fromkeys(keys))
+            self._cards.add_plain(deck)
+            study_cards = []
+        self._deck_keys[deck.id] = keys
+        if replace_index is not None:
+            self._notes = {}
+            for deck_cards in self._deck_cards.values():
+                self._index_siblings(deck_cards)
+        else:
+            self._index_siblings(study_cards)
+
+    def _report_duplicate_ids(self, deck: Deck) -> bool:
+        """Add a ``duplicate-card-id`` error for each card whose id an earlier card of
+        ``deck`` has (what ``trainer validate`` reports too); returns True."""
+        from trainer.diagnostics import Diagnostic, Severity
+
+        seen: dict[str, Card] = {}
+        for card in deck.cards:
+            first = seen.setdefault(card.id, card)
+            if first is not card:
+                where = card.location
+                self.load_diagnostics.append(
+                    Diagnostic(
+                        where.path,
+                        where.line,
+                        where.column,
+                        Severity.ERROR,
+                        "duplicate-card-id",
+                        f"card id {card.id!r} is already used on line {first.location.line}; "
+                        "only that card is studied (progress is kept by id): give this card "
+                        "another id",
+                        card.id,
+                    )
+                )
+        return True
+
+    def _index_siblings(self, cards: list[StudyCard]) -> None:
+        previous: StudyCard | None = None
+        for card in cards:
+            if card.variant and previous is not None and previous.card is card.card:
+                # Only authored cards with several study cards need an entry.
+                note = card.note_key
+                self._notes.setdefault(note, [previous]).append(card)
+            previous = card
+
+    def settings(self, deck_id: str | None = None) -> SchedulerSettings:
+        """Scheduler settings for a deck (defaults < config file < deck), or global ones."""
+        base = self.config.scheduler
+        for deck in self.decks:
+            if deck.id == deck_id:
+                return base.with_deck(deck.scheduling)
+        return base
+
+    def scheduler(self, deck_id: str | None = None) -> Scheduler:
+        settings = self.settings(deck_id)
+        scheduler = self._schedulers.get(settings)
+        if scheduler is None:
+            scheduler = self._schedulers[settings] = Scheduler(settings, self.clock.zone)
+        return scheduler
+
+    def _scheduler_for_key(self, key: str) -> Scheduler:
+        return self.scheduler(key.split("/", 1)[0])
+
+    def _settings_fingerprint(self) -> str:
+        base = self.config.scheduler.fingerprint()
+        parts = [base] + sorted(
+            f"{deck.id}={self.settings(deck.id).fingerprint()}"
+            for deck in self.decks
+            if self.settings(deck.id).fingerprint() != base
+        )
+        return "|".join(parts)
+
+    # -- the study day ---------------------------------------------------------------
+
+    def day_bounds(self) -> tuple[float, float]:
+        """Start and end (POSIX timestamps) of the current study day."""
+        start = day_start(self.clock.now(), self.config.scheduler.day_rollover_hour)
+        return start.timestamp(), (start + timedelta(days=1)).timestamp()
+
+    def card_record(self, key: str) -> CardRecord:
+        """What the progress says about ``key`` (an empty record for a new card). The
+        record is the store's own: read it, never change it."""
+        record = self.store.records.get(key)
+        return record if record is not None else _EMPTY_RECORD
+
+    def last_review(self, key: str) -> float | None:
+        """When ``key`` was last answered (POSIX timestamp), ``None`` if never."""
+        return self.card_record(key).state.last_review
+
+    def siblings(self, key: str) -> list[str]:
+        """Keys of the study cards of ``key``'s authored card (itself included; just
+        ``[key]`` for a card with no reverse side or other cloze deletions)."""
+        card = self._cards.get(key)
+        if card is None:
+            return [key]
+        if not card.variant and not (card.card.reverse or card.type is CardType.CLOZE):
+            return [key]
+        siblings = self._notes.get(card.note_key)
+        return [key] if siblings is None else [sibling.key for sibling in siblings]
+
+    def deck_day(self, deck_id: str) -> DeckDay:
+        """The deck's queue material for today (:mod:`trainer.queue`). The home screen's
+        counts and the session started from it share one computation (callers never
+        change what it holds); any change to the progress (``store.version``) or a new
+        study day makes a new one."""
+        start, end = self.day_bounds()
+        stamp = (self.store.version, start, end)
+        cached = self._day_cache.get(deck_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        prefix = deck_id + "/"
+        groups = [
+            [card.key for card in siblings]
+            for note, siblings in self._notes.items()
+            if note.startswith(prefix)
+        ]
+        waiting = siblings_waiting(groups, self.last_review, start) if groups else set()
+        day = build_deck_day(
+            deck_id,
+            self._deck_keys.get(deck_id, []),
+            self.store.records,
+            waiting,
+            self.settings(deck_id),
+            start,
+            end,
+        )
+        self._day_cache[deck_id] = (stamp, day)
+        return day
+
+    def counts(self) -> dict[str, DeckCounts]:
+        """Today's counts per deck id (``new`` and ``due`` capped by the daily limits)."""
+        now = self.clock.now().timestamp()
+        return {deck.id: self.deck_day(deck.id).counts(now) for deck in self.decks}
+
+    def day_ahead(self, deck_ids: CollectionOf[str] | None = None) -> DayAhead:
+        """What comes after today's work in the given decks (default: all): the cards
+        due tomorrow (reviews and learning steps, and new cards up to the daily limit)
+        and when the next card falls due."""
+        end = self.day_bounds()[1]
+        tomorrow_end = end + 24 * 3600
+        now = self.clock.now().timestamp()
+        count = 0
+        next_due: float | None = None
+        for deck in self.decks:
+            if deck_ids is not None and deck.id not in deck_ids:
+                continue
+            settings = self.settings(deck.id)
+            reviews = new = 0
+            for key in self._deck_keys.get(deck.id, []):
+                record = self.card_record(key)
+                if record.suspended:
+                    continue
+                state = record.state
+                if state.state == NEW:
+                    new += 1
+                    continue
+                if state.due is None:
+                    continue
+                if state.due > now and (next_due is None or state.due < next_due):
+                    next_due = state.due
+                if state.due < tomorrow_end:
+                    reviews += 1
+            count += min(reviews, settings.reviews_per_day) + min(new, settings.new_per_day)
+        when = (
+            None if next_due is None else to_datetime(next_due).astimezone(self.clock.now().tzinfo)
+        )
+        return DayAhead(tomorrow=count, next_due=when)
+
+    # -- cards -----------------------------------------------------------------------
+
+    def card(self, key: str) -> StudyCard | None:
+        """The study card with this key in the loaded decks, if any."""
+        return self._cards.get(key)
+
+    def has_card(self, key: str) -> bool:
+        """Whether the loaded decks have a study card ``key`` (without making it)."""
+        return key in self._cards
+
+    def deck_keys(self, deck_id: str) -> list[str]:
+        """Keys of the deck's study cards, in deck order."""
+        return list(self._deck_keys.get(deck_id, ()))
+
+    def state(self, key: str) -> CardState:
+        """Scheduling state of ``key`` (cheap: no history)."""
+        return self.card_record(key).state
+
+    def progress(self, key: str) -> CardProgress:
+        """Progress of study card ``key`` (a new card if it has none)."""
+        record = self.card_record(key)
+        state = record.state
+        scheduler = self._scheduler_for_key(key)
+        history = tuple(
+            ReviewEvent(
+                key=key,
+                time=event.when,
+                grade=Grade(event.grade),
+                duration_ms=event.duration_ms,
+                correct=event.correct,
+                device=event.device,
+            )
+            for event in self.store.history(key)
+            if event.kind == "review"
+        )
+        return CardProgress(
+            key=key,
+            state=state.state,
+            due=None
+            if state.due is None
+            else to_datetime(state.due).astimezone(self.clock.now().tzinfo),
+            stability=state.stability,
+            difficulty=state.difficulty,
+            retrievability=scheduler.retrievability(state, self.clock.now()),
+            reps=state.reps,
+            lapses=state.lapses,
+            suspended=record.suspended,
+            flagged=record.flagged,
+            leech=record.leech,
+            history=history,
+            buried=self.is_buried(key),
+        )
+
+    def study_cards(self, deck_ids: CollectionOf[str] | None = None) -> list[StudyCard]:
+        """All study cards of the given decks (default: all), in deck order."""
+        cards = self._cards
+        return [
+            cards[key]
+            for deck in self.decks
+            if deck_ids is None or deck.id in deck_ids
+            for key in self._deck_keys[deck.id]
+        ]
+
+    def write_mark(self, kind: str, key: str) -> tuple[list[str], CardRecord]:
+        """Append one mark event (``suspend``, ``flag``, ``bury``... see
+        :data:`trainer.progress.events.MARK_KINDS`) for ``key``, durably; returns the
+        event ids and a copy of the record before it (what an undo restores)."""
+        with self.store.transaction():
+            before = self.card_record(key).copy()
+            now_ = now_text(self.clock.now())
+            events = self.store.write([encode_mark(kind, new_event_id(), key, now_)])
+        return [e.id for e in events], before
+
+    def suspend(self, key: str) -> None:
+        """Keep ``key`` out of sessions until unsuspended. Durable."""
+        self.write_mark("suspend", key)
+
+    def unsuspend(self, key: str) -> None:
+        self.write_mark("unsuspend", key)
+
+    def flag(self, key: str) -> None:
+        """Mark ``key`` for attention (e.g. to fix its text). Durable."""
+        self.write_mark("flag", key)
+
+    def unflag(self, key: str) -> None:
+        self.write_mark("unflag", key)
+
+    def bury(self, key: str) -> None:
+        """Keep ``key`` out of sessions until the next study day (the rollover hour, in
+        every window and on every device that syncs this log). Durable; an undo of the
+        event brings it back."""
+        self.write_mark("bury", key)
+
+    def is_buried(self, key: str) -> bool:
+        """Whether ``key`` is buried for the rest of the current study day."""
+        buried = self.card_record(key).buried
+        return buried is not None and buried >= self.day_bounds()[0]
+
+    def orphans(self) -> list[str]:
+        """Keys with recorded progress but no card in the loaded decks (history is kept;
+        it applies again if the card comes back)."""
+        return sorted(key for key in self.store.records if key not in self._cards)
+
+    def reload_deck(self, path: Path) -> LoadResult:
+        """Reload one deck file; on error the last good version stays in use.
+
+        Sessions already started keep their queue; cards removed by the edit are skipped,
+        cards added appear in the next session.
+        """
+        from trainer.loader import load_deck
+
+        result = load_deck(path)
+        if result.deck is None or not result.ok:
+            return result
+        deck = result.deck
+        for index, old in enumerate(self.decks):
+            if old.id == deck.id or Path(old.path).resolve() == Path(path).resolve():
+                self._add_deck(deck, replace_index=index)
+                break
+        else:
+            self._add_deck(deck)
+        self.store.version += 1  # cards came or went: cached queue views are stale
+        return result
+
+    def start_session(self, deck_ids: CollectionOf[str] | None = None) -> StudySession:
+        """A study session over the given decks (default: all)."""
+        from trainer.session import StudySession
+
+        return StudySession(self, deck_ids)
+
+    def refresh(self) -> None:
+        """Pick up answers appended by other instances or synced from other devices."""
+        self.store.refresh()
+
+    def close(self) -> None:
+        """Save the load cache. Answers are already on disk; closing is not needed for them."""
+        self.store.close(save_snapshot=not self.read_only)
+
+
+class _StudyCardIndex:
+    """``key -> StudyCard`` for the loaded decks, made on first use.
+
+    Most decks have one study card per card; for those only the deck is kept, and a
+    deck's ``card id -> position`` table is made when one of its keys is first looked up:
+    50,000 study card objects (or even dictionary entries) made at start-up were a
+    visible delay, and a deck from the deck cache decodes its cards on first use.
+    """
+
+    __slots__ = ("_made", "_plain", "_positions")
+
+    def __init__(self) -> None:
+        #: Decks of plain cards by id, and their card positions once looked up.
+        self._plain: dict[str, Deck] = {}
+        self._positions: dict[str, dict[str, int]] = {}
+        self._made: dict[str, StudyCard] = {}
+
+    def add_plain(self, deck: Deck) -> None:
+        """A deck whose every card is one study card, keyed ``deck.id/card.id``."""
+        self._plain[deck.id] = deck
+        self._positions.pop(deck.id, None)
+
+    def add_made(self, cards: list[StudyCard]) -> list[str]:
+        """Study cards made already; returns their keys."""
+        keys = [card.key for card in cards]
+        self._made.update(zip(keys, cards))
+        return keys
+
+    def _position(self, key: str) -> tuple[str, str, int | None]:
+        deck_id, _, card_id = key.partition("/")
+        positions = self._positions.get(deck_id)
+        if positions is None:
+            deck = self._plain.get(deck_id)
+            if deck is None:
+                return deck_id, card_id, None
+            ids, _ = deck_outline(deck)
+            # The first card with an id wins (a duplicate id is reported, not studied).
+            positions = self._positions[deck_id] = dict(
+                zip(reversed(ids), range(len(ids) - 1, -1, -1))
+            )
+        return deck_id, card_id, positions.get(card_id)
+
+    def get(self, key: str) -> StudyCard | None:
+        made = self._made.get(key)
+        if made is not None:
+            return made
+        deck_id, card_id, position = self._position(key)
+        if position is None:
+            return None
+        cards = self._plain[deck_id].cards
+        card = cards[position] if position < len(cards) else None
+        if card is None or card.id != card_id:  # never another card under this key
+            card = next((c for c in cards if c.id == card_id), None)
+            if card is None:
+                return None
+        made = self._made[key] = StudyCard(deck_id, card)
+        return made
+
+    def __getitem__(self, key: str) -> StudyCard:
+        card = self.get(key)
+        if card is None:
+            raise KeyError(key)
+        return card
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._made:
+            return True
+        return isinstance(key, str) and self._position(key)[2] is not None
+
+    def drop_deck(self, deck_id: str, keys: list[str]) -> None:
+        """Forget a deck (replaced by a live reload): its keys are ``keys``."""
+        self._plain.pop(deck_id, None)
+        self._positions.pop(deck_id, None)
+        for key in keys:
+            self._made.pop(key, None)
