@@ -9,7 +9,7 @@ reproduces exactly the due dates that were shown to the learner.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -62,18 +62,12 @@ class SchedulerSettings:
         """These settings with a deck's ``scheduling:`` overrides applied."""
         if deck is None:
             return self
+        # Every field of a deck's scheduling: (declared in trainer.deckformat) is one of
+        # ours of the same name; None leaves ours as it is.
         overrides = {
-            name: getattr(deck, name)
-            for name in (
-                "desired_retention",
-                "learning_steps",
-                "relearning_steps",
-                "maximum_interval",
-                "enable_fuzzing",
-                "new_per_day",
-                "reviews_per_day",
-            )
-            if getattr(deck, name) is not None
+            spec.name: value
+            for spec in fields(deck)
+            if (value := getattr(deck, spec.name)) is not None
         }
         return replace(self, **overrides) if overrides else self
 
