@@ -4,8 +4,7 @@ Generates (into a temporary directory, with a fixed seed) 50,000 cards in 50 dec
 using all seven card types with answer-key tests, alternatives, tags and sources, then
 measures, alternating the two programs over several repetitions, each in a fresh process:
 
-* (a) ``python -m trainer validate DIR``: every check, near-duplicates included (on
-  Linux with a CPU to spare, the cards are checked in two processes; its output says so);
+* (a) ``python -m trainer validate DIR``: every check, near-duplicates included;
 * (b) a bare parse: ``yaml.load(f, CSafeLoader)`` of each file, with gc paused.
 
 Prints the median wall time of each and their ratio (goal: <= 1.5x).
@@ -156,9 +155,7 @@ def generate(directory: Path) -> list[Path]:
 
 def _time(command: list[str]) -> float:
     start = time.perf_counter()
-    completed = subprocess.run(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if completed.returncode not in (0, 1):
         raise SystemExit(
@@ -185,7 +182,7 @@ def main() -> None:
         lines = completed.stdout.strip().splitlines()
         print("validate says:", lines[-1])
         for note in (line for line in lines if line.startswith("note:")):
-            print("validate", note)  # e.g. whether the cards were checked in 2 processes
+            print("validate", note)
         _time(bare)
         validate_times, bare_times = [], []
         for _ in range(args.repeat):

@@ -12,53 +12,34 @@ import re
 
 from hypothesis import strategies as st
 
+from trainer.deckformat import (
+    CARD_TYPES,
+    COMMON_CARD_FIELDS,
+    DECK_FIELDS,
+    MATCH_FIELDS,
+    SCHEDULING_FIELDS,
+    SOURCE_FIELDS,
+    TEST_FIELDS,
+)
+
 __all__ = ["FIELD_NAMES", "TAGS", "mutated"]
 
-#: Every key a deck uses, and near misses of them.
-FIELD_NAMES = [
-    "format",
-    "id",
-    "title",
-    "description",
-    "sources",
-    "scheduling",
-    "cards",
-    "file",
-    "type",
-    "tags",
-    "source",
-    "explanation",
-    "front",
-    "back",
-    "reverse",
-    "text",
-    "question",
-    "answer",
-    "answers",
-    "alternatives",
-    "wrong",
-    "options",
-    "items",
-    "statement",
-    "match",
-    "tests",
-    "accept",
-    "reject",
-    "c1",
-    "c2",
-    "c0",
-    "max_typos",
-    "numeric_tolerance",
-    "case_sensitive",
-    "articles",
-    "qestion",
-    "learning_steps",
-    "desired_retention",
-    "Id",
-    "id ",
-    "? id",
-    "<<",
-]
+#: Every key a deck uses (from the format's declaration), and near misses of them.
+FIELD_NAMES = list(
+    dict.fromkeys(
+        spec.key
+        for group in (
+            DECK_FIELDS,
+            SOURCE_FIELDS,
+            SCHEDULING_FIELDS,
+            MATCH_FIELDS,
+            TEST_FIELDS,
+            COMMON_CARD_FIELDS,
+            *(spec.fields for spec in CARD_TYPES.values()),
+        )
+        for spec in group
+    )
+) + ["c1", "c2", "c0", "articles", "qestion", "Id", "id ", "? id", "<<"]
 #: Tags of every kind: Python object constructors, core-schema tags on the wrong node
 #: kind, local and verbatim tags.
 TAGS = [

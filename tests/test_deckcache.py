@@ -12,7 +12,16 @@ import pytest
 from trainer import deckcache
 from trainer.clock import FakeClock
 from trainer.deckcache import cache_dir, load_deck_cached
+from trainer.deckformat import (
+    CARD_TYPES,
+    COMMON_CARD_FIELDS,
+    MATCH_FIELDS,
+    FieldSpec,
+    Kind,
+    card_fields,
+)
 from trainer.loader import load_deck
+from trainer.model import AnswerTests, CardType, Deck, MatchPolicy
 from trainer.session import Collection
 
 DECK = """format: 1
@@ -45,19 +54,18 @@ cards:
 """
 
 
-def same(a: object, b: object) -> None:
-    """Field by field (Deck and Card compare by identity)."""
-    for f in fields(a):  # type: ignore[arg-type]
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if f.name == "cards":
-            assert len(x) == len(y)
-            for one, other in zip(x, y):
-                same(one, other)
-        elif f.name == "field_locations":
-            assert dict(x.items()) == dict(y.items())
-            assert all(y.get(name) == location for name, location in x.items())
-        else:
-            assert x == y, f.name
+DECK_ATTRIBUTES = ("id", "title", "path", "description", "sources", "scheduling", "location")
+
+
+def same(a: Deck | None, b: Deck | None) -> None:
+    """Attribute by attribute (Deck and Card compare by identity)."""
+    assert a is not None and b is not None
+    for name in DECK_ATTRIBUTES:
+        assert getattr(a, name) == getattr(b, name), name
+    assert len(a.cards) == len(b.cards)
+    for one, other in zip(a.cards, b.cards, strict=True):
+        for f in fields(one):
+            assert getattr(one, f.name) == getattr(other, f.name), f.name
 
 
 @pytest.fixture
@@ -146,7 +154,7 @@ def test_an_entry_for_another_path_is_not_used(deck_file: Path, tmp_path: Path):
     (entry,) = cache.iterdir()
     # Plant the geo entry under the name the other file's entry would have.
     load_deck_cached(other, cache)
-    planted = [p for p in cache.iterdir() if p != entry][0]
+    planted = next(p for p in cache.iterdir() if p != entry)
     planted.write_bytes(entry.read_bytes())
     assert load_deck_cached(other, cache).deck.id == "geo2"
 
@@ -238,3 +246,94 @@ print(session.current.key, len(collection.study_cards()), "yaml" in sys.modules)
     ]
     assert runs[0] == ["geo/capital", "6", "True"]  # parsed, and the cache written
     assert runs[1] == ["geo/capital", "6", "False"]  # the same cards, from the cache
+
+
+# -- every card type and every field, through the cache ---------------------------------
+
+
+def _yaml_value(card_type: CardType, spec: FieldSpec) -> str:
+    """A value for ``spec`` written as YAML, distinct from every other field's."""
+    name = f"{card_type}-{spec.key}"
+    kind = spec.kind
+    if kind is Kind.CLOZE_TEXT:
+        return '"A {{c1::first}} and a {{c2::second::hint two}}."'
+    if kind in (Kind.TEXT, Kind.OPTIONAL_TEXT):
+        return f'"{name}"'
+    if kind in (Kind.TEXT_LIST, Kind.NON_EMPTY_LIST, Kind.SOURCE):
+        return f"[{name}-0, {name}-1]"
+    if kind is Kind.BOOLEAN:
+        return "true"
+    if kind is Kind.MATCH:
+        defaults = MatchPolicy()
+        settings = []
+        for setting in MATCH_FIELDS:
+            if setting.kind is Kind.BOOLEAN:
+                value = "false" if getattr(defaults, setting.attribute) else "true"
+            else:
+                value = {"numeric_tolerance": "0.25", "max_typos": "3"}[setting.key]
+            settings.append(f"{setting.key}: {value}")
+        return "{" + ", ".join(settings) + "}"
+    if kind is Kind.TESTS:
+        return f"{{accept: [{name}-yes], reject: [{name}-no]}}"
+    if kind is Kind.DELETION_LISTS:
+        return f"{{c1: [{name}-1], c2: [{name}-2]}}"
+    if kind is Kind.DELETION_TESTS:
+        return f"{{c1: {{accept: [{name}-1], reject: [no-1]}}, c2: {{reject: [no-2]}}}}"
+    raise AssertionError(kind)
+
+
+def _card_text(card_type: CardType) -> str:
+    lines = [f"  - id: {card_type}-card", f"    type: {card_type}"]
+    for spec in card_fields(card_type).values():
+        if spec.kind not in (Kind.ID, Kind.TYPE):
+            lines.append(f"    {spec.key}: {_yaml_value(card_type, spec)}")
+    return "\n".join(lines) + "\n"
+
+
+def test_every_card_type_and_every_field_survives_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Each field of each type holds a value no other field has: a cache that stored one
+    field's value under another's name (a multi card's answers shown as its options)
+    fails here."""
+    monkeypatch.setattr(deckcache, "RACY_SECONDS", 0.0)
+    path = tmp_path / "all.yaml"
+    sources = "".join(
+        f"  - {{file: {t}-source-{i}, title: Source {t} {i}}}\n" for t in CardType for i in (0, 1)
+    )
+    path.write_text(
+        "format: 1\nid: all\ntitle: All\ndescription: Every field\n"
+        "scheduling: {desired_retention: 0.8, learning_steps: [2m, 20m], relearning_steps: [5m],"
+        " maximum_interval: 300, enable_fuzzing: false, new_per_day: 7, reviews_per_day: 70}\n"
+        f"sources:\n{sources}cards:\n" + "".join(_card_text(t) for t in CardType)
+    )
+    parsed = load_deck(path)
+    assert parsed.ok, [str(d) for d in parsed.diagnostics]
+    assert parsed.deck is not None
+    cards = {card.type: card for card in parsed.deck.cards}
+    assert set(cards) == set(CardType)
+    # The reader put each value where the declaration says.
+    for card_type, card in cards.items():
+        for spec in CARD_TYPES[card_type].fields + COMMON_CARD_FIELDS[2:]:
+            value = getattr(card, spec.attribute)
+            written = _yaml_value(card_type, spec)
+            if spec.kind in (Kind.TEXT, Kind.OPTIONAL_TEXT):
+                assert value == written.strip('"'), spec.key
+            elif spec.kind in (Kind.TEXT_LIST, Kind.NON_EMPTY_LIST, Kind.SOURCE):
+                assert value == (f"{card_type}-{spec.key}-0", f"{card_type}-{spec.key}-1")
+            elif spec.kind is Kind.BOOLEAN:
+                assert value is True, spec.key
+            elif spec.kind is Kind.TESTS:
+                assert value == AnswerTests((f"{card_type}-tests-yes",), (f"{card_type}-tests-no",))
+        assert card.field_positions, card_type
+    assert cards[CardType.CLOZE].clozes[1].alternatives == ("cloze-alternatives-2",)
+    assert cards[CardType.CLOZE].clozes[0].tests == AnswerTests(("cloze-tests-1",), ("no-1",))
+    assert cards[CardType.CLOZE].clozes[1].hints == ("hint two",)
+    assert cards[CardType.TYPED].match != MatchPolicy()
+    cache = tmp_path / "cache"
+    load_deck_cached(path, cache)  # written
+    cached = load_deck_cached(path, cache)
+    assert cached.deck is not None and list(cached.deck.outline()[0]) == [
+        card.id for card in parsed.deck.cards
+    ]
+    same(parsed.deck, cached.deck)

@@ -139,3 +139,72 @@ def test_a_deck_with_errors_is_not_exported(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{broken}:5:" in err and "nothing written" in err
     assert not out.exists()
+
+
+_CLOZE_DECK = r"""format: 1
+id: escapes
+title: Escapes
+cards:
+  - id: slicing
+    type: cloze
+    text: 'Reversed: {{c1::xs[\::-1]}}; a set: \{1, 2\}; the path {{c2::C\:\\temp\\::a folder}}'
+  - id: types
+    type: cloze
+    text: "In C++ {{c1::std\\::vector}} grows; {{c2::a < b && c}} is {{c3::true}} & so on"
+    explanation: "See \\{{braces\\}} too"
+"""
+
+
+def test_exported_cloze_cards_show_in_anki_what_our_cards_show(tmp_path):
+    from trainer.interop.html_text import field_text
+    from trainer.model import cloze_display
+
+    deck_file = tmp_path / "escapes.yaml"
+    deck_file.write_text(_CLOZE_DECK)
+    deck = load_deck(deck_file).deck
+    assert deck is not None and len(deck.cards) == 2
+    out = tmp_path / "escapes.apkg"
+    assert main(["export", "anki", str(deck_file), "--out", str(out)]) == ExitCode.OK
+    col = _open_in_anki(out, tmp_path)
+    try:
+        by_guid = {col.get_note(nid).guid: col.get_note(nid) for nid in col.find_notes("")}
+        for card in deck.cards:
+            note = by_guid[f"trainer:escapes/{card.id}"]
+            anki_cards = sorted(note.cards(), key=lambda c: c.ord)
+            numbers = sorted({c.number for c in card.clozes})
+            assert [c.ord + 1 for c in anki_cards] == numbers
+            for anki_card, number in zip(anki_cards, numbers):
+                question = field_text(anki_card.question()).text
+                answer = field_text(anki_card.answer()).text
+                assert question == cloze_display(card.question, number, revealed=False)
+                shown = cloze_display(card.question, number, revealed=True)
+                assert answer.split("\n")[0] == shown
+    finally:
+        col.close()
+
+
+def test_cloze_escapes_survive_the_round_trip_through_anki(tmp_path, capsys):
+    deck_file = tmp_path / "escapes.yaml"
+    deck_file.write_text(_CLOZE_DECK)
+    deck = load_deck(deck_file).deck
+    out = tmp_path / "escapes.apkg"
+    assert main(["export", "anki", str(deck_file), "--out", str(out)]) == ExitCode.OK
+    back = tmp_path / "back"
+    assert main(["import", "anki", str(out), "--out", str(back)]) == ExitCode.OK
+    again = load_deck(back / "escapes.yaml").deck
+    for card, returned in zip(deck.cards, again.cards, strict=True):
+        # The same cards shown (the text may escape fewer characters than the author did).
+        assert _shown(returned) == _shown(card)
+        assert [c.answers for c in returned.clozes] == [c.answers for c in card.clozes]
+
+
+def _shown(card) -> list[tuple[str, str]]:
+    from trainer.model import cloze_display
+
+    return [
+        (
+            cloze_display(card.question, n, revealed=False),
+            cloze_display(card.question, n, revealed=True),
+        )
+        for n in sorted({c.number for c in card.clozes})
+    ]

@@ -235,3 +235,36 @@ def test_markdown_export_of_the_bundled_decks_imports_and_validates(tmp_path, ca
     assert len(back) == len(original)
     assert sum(len(d.cards) for d in back.values()) == sum(len(d.cards) for d in original.values())
     assert validate([tmp_path / "md"]).errors == 0
+
+
+def test_cloze_escapes_in_tsv_show_in_anki_as_on_our_card_and_come_back(tmp_path, capsys):
+    from trainer.interop.html_text import field_text
+    from trainer.loader import load_deck
+    from trainer.model import cloze_display
+
+    anki_collection = _anki()
+    deck_file = tmp_path / "escapes.yaml"
+    deck_file.write_text(
+        "format: 1\nid: escapes\ntitle: Escapes\ncards:\n  - id: slicing\n    type: cloze\n"
+        "    text: 'Reversed: {{c1::xs[\\::-1]}}; a set: \\{1, 2\\}; {{c2::C\\:\\\\temp::a dir}}'\n"
+    )
+    card = load_deck(deck_file).deck.cards[0]
+    out = tmp_path / "escapes.tsv"
+    assert main(["export", "csv", str(deck_file), "--out", str(out)]) == ExitCode.OK
+    col = anki_collection.Collection(str(tmp_path / "check.anki2"))
+    try:
+        metadata = col.get_csv_metadata(str(out), None)
+        col.import_csv(anki_collection.ImportCsvRequest(path=str(out), metadata=metadata))
+        anki_cards = sorted(col.get_note(col.find_notes("")[0]).cards(), key=lambda c: c.ord)
+        for anki_card, number in zip(anki_cards, (1, 2), strict=True):
+            question = field_text(anki_card.question()).text
+            assert question == cloze_display(card.question, number, revealed=False)
+    finally:
+        col.close()
+    assert main(["import", "csv", str(out), "--out", str(tmp_path / "back")]) == ExitCode.OK
+    twin = load_deck(tmp_path / "back" / "escapes.yaml").deck.cards[0]
+    for number in (1, 2):  # the same card shown (fewer characters may be escaped)
+        for revealed in (False, True):
+            assert cloze_display(twin.question, number, revealed=revealed) == cloze_display(
+                card.question, number, revealed=revealed
+            )

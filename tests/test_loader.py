@@ -305,27 +305,24 @@ cards:
     assert [line for line, _, _ in codes] == sorted(line for line, _, _ in codes)
 
 
-def test_garbage_collector_is_paused_during_loading_and_restored(deck_file: Path, monkeypatch):
-    states: list[bool] = []
-    import trainer.loader as loader
+def test_loading_leaves_process_wide_state_alone(deck_file: Path, tmp_path: Path, monkeypatch):
+    """A library call never switches the garbage collector or forks: the program that
+    calls it decides (trainer validate pauses the collector itself)."""
+    from trainer import deckcache
+    from trainer.validation import validate
 
-    original = loader._load_text
+    def forbidden(*args: object) -> None:
+        raise AssertionError("a library call changed process-wide state")
 
-    def spy(text: str, path: Path):
-        states.append(gc.isenabled())
-        return original(text, path)
-
-    monkeypatch.setattr(loader, "_load_text", spy)
-    assert gc.isenabled()
-    load_deck(deck_file)
-    assert states == [False]
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        load_deck(deck_file)
-        assert not gc.isenabled()  # a caller that paused it keeps it paused
-    finally:
-        gc.enable()
+    monkeypatch.setattr(deckcache, "RACY_SECONDS", 0.0)
+    for name in ("disable", "enable", "freeze"):
+        monkeypatch.setattr(gc, name, forbidden)
+    monkeypatch.setattr(os, "fork", forbidden)
+    assert load_deck(deck_file).deck is not None
+    cache = tmp_path / "cache"
+    deckcache.load_deck_cached(deck_file, cache)  # written
+    assert deckcache.load_deck_cached(deck_file, cache).deck.cards  # read, cards decoded
+    assert validate([deck_file]).files == [deck_file]
 
 
 def test_find_deck_files_recurses_sorted_and_skips_other_files(tmp_path: Path):

@@ -1,5 +1,5 @@
-"""The loader reads valid cards in one fast pass (trainer.loader._read_valid_card) and
-everything else with the reporting readers; both must give the same deck and the same
+"""The reader takes valid cards quietly (trainer.deckread._quiet_card) and reads
+everything else with the reporting reader; both must give the same deck and the same
 diagnostics for any card, valid or not."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainer import loader
+from trainer.deckformat import CARD_TYPES
 from trainer.loader import LoadResult, load_deck_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,26 +160,13 @@ FIELDS: dict[str, list[str]] = {
     "text": CLOZE_TEXTS,
 }
 BY_TYPE = {
-    "basic": ["front", "back", "reverse"],
-    "cloze": ["text", "alternatives", "tests", "match"],
-    "typed": ["question", "answer", "alternatives", "wrong", "match", "tests"],
-    "choice": ["question", "answer", "options"],
-    "multi": ["question", "answers", "options"],
-    "order": ["question", "items"],
-    "truefalse": ["statement", "answer"],
+    str(card_type): [spec.key for spec in spec.fields] for card_type, spec in CARD_TYPES.items()
 }
 
 
 def both(text: str) -> tuple[LoadResult, LoadResult]:
-    """(read with the fast pass, read by the reporting readers only)."""
-    assert loader.FAST_CARDS
-    fast = load_deck_text(text, PATH)
-    loader.FAST_CARDS = False
-    try:
-        reporting = load_deck_text(text, PATH)
-    finally:
-        loader.FAST_CARDS = True
-    return fast, reporting
+    """(read quietly first, read by the reporting reader only)."""
+    return load_deck_text(text, PATH), load_deck_text(text, PATH, quiet=False)
 
 
 def as_data(card: object) -> list[tuple[str, object]]:
@@ -187,7 +174,7 @@ def as_data(card: object) -> list[tuple[str, object]]:
     for field in dataclasses.fields(card):  # type: ignore[arg-type]
         value = getattr(card, field.name)
         # Same entries in the same order (the deck cache keeps that order).
-        data.append((field.name, list(value.items()) if field.name == "field_locations" else value))
+        data.append((field.name, list(value.items()) if field.name == "field_positions" else value))
     return data
 
 
@@ -265,17 +252,16 @@ def test_the_bundled_decks_load_the_same():
         assert_same(*both(path.read_text(encoding="utf-8")))
 
 
-def test_a_card_read_fast_still_reports_its_locations_lazily():
+def test_a_card_read_quietly_still_knows_where_each_field_is():
     text = (
         HEADER + "  - id: a\n    type: typed\n    question: Q?\n    answer: yes sir\n"
         "    tags: [x, zz]\n    source: a.txt\n"
     )
     fast, _ = both(text)
     card = fast.deck.cards[0]  # type: ignore[union-attr]
-    assert type(card.field_locations).__name__ == "_FieldLocations"
     where = card.where("tags[1]")
     assert (where.path, where.line, where.column) == (PATH, 12, 15)
-    assert list(card.field_locations) == [
+    assert list(card.field_positions) == [
         "id",
         "type",
         "question",
@@ -286,7 +272,7 @@ def test_a_card_read_fast_still_reports_its_locations_lazily():
         "source",
         "sources",
     ]
-    assert dict(card.field_locations)["answer"].line == 11
+    assert card.field_locations["answer"].line == 11
 
 
 def test_decks_with_anchors_are_read_by_the_reporting_readers():

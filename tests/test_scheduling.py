@@ -41,6 +41,20 @@ def test_deck_settings_override_global_ones_and_unset_fields_keep_them():
     assert merged.desired_retention == 0.85
 
 
+def test_every_scheduling_key_a_deck_may_set_changes_the_schedulers_setting():
+    # Each key of a deck's `scheduling:` in the format declaration, set to a value other
+    # than the global one, reaches the scheduler under the same name.
+    from trainer.deckformat import SCHEDULING_FIELDS
+
+    base = SchedulerSettings()
+    others = {float: 0.77, int: 7, bool: not base.enable_fuzzing, tuple: (3.0, 30.0)}
+    for spec in SCHEDULING_FIELDS:
+        current = getattr(base, spec.attribute)
+        value = others[type(current)]
+        merged = base.with_deck(SchedulingSettings(**{spec.attribute: value}))
+        assert getattr(merged, spec.attribute) == value != current, spec.key
+
+
 def test_config_file_overrides_defaults(tmp_path: Path):
     path = tmp_path / "config.toml"
     path.write_text(

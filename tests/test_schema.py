@@ -159,3 +159,10 @@ def test_trainer_schema_prints_the_packaged_schema():
         assert main(["schema"]) == 0
     assert json.loads(out.getvalue()) == json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert schema_text() == SCHEMA_FILE.read_text(encoding="utf-8")
+
+
+def test_the_shipped_schema_is_the_one_generated_from_the_format_declaration():
+    # Regenerate with: python -m trainer.deckformat
+    from trainer.deckformat import schema_text as generated
+
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == generated()

@@ -147,7 +147,7 @@ def test_github_format_escapes_percent_newlines_and_property_separators(tmp_path
     # A multi-line answer the options lack: the message quotes it with repr (\n escaped),
     # and the % in the text must be encoded.
     (odd / "d.yaml").write_text(BAD.replace("answer: Kainate", 'answer: "100%\\nsure"'))
-    code, out, _ = run(capsys, "--format", "github", str(odd / "d.yaml"))
+    _, out, _ = run(capsys, "--format", "github", str(odd / "d.yaml"))
     first = out.splitlines()[0]
     assert first.startswith(
         "::error file=" + str(tmp_path).replace(":", "%3A") + "/50%25%2Ca%3Ab/d.yaml,line=8,"
@@ -191,7 +191,7 @@ def test_junit_survives_characters_xml_cannot_hold(tmp_path: Path, capsys):
 def test_text_output_escapes_control_characters_in_file_names(tmp_path: Path, capsys):
     odd = tmp_path / "evil\x1b[2J.yaml"
     odd.write_text(BAD)
-    code, out, _ = run(capsys, str(odd))
+    _, out, _ = run(capsys, str(odd))
     assert "\x1b" not in out and "evil\\x1b[2J.yaml:8:13: error" in out
 
 
@@ -215,9 +215,9 @@ def test_validate_never_imports_the_ui(tmp_path: Path):
     deck = tmp_path / "d.yaml"
     deck.write_text(GOOD)
     probe = (
-        "import sys; from trainer.cli import main; main(['validate', %r]); "
+        f"import sys; from trainer.cli import main; main(['validate', {str(deck)!r}]); "
         "assert not any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules), "
-        "sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))" % str(deck)
+        "sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))"
     )
     completed = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60

@@ -1,21 +1,19 @@
-"""A large collection's cards are checked in two processes: the report must be exactly the
-one a single process gives, in the same order, and say that two processes were used."""
+"""A share of a large collection's card checks may run in a worker process the calling
+program provides: the report must be exactly the one a single process gives, in the same
+order, and say that two processes were used. The library never starts a process itself."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import sys
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
 import trainer.validation as validation
-from trainer.validation import PARALLEL_NOTE, validate
-
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
-    reason="two processes are used on Linux with 2+ CPUs only",
-)
+from trainer.cli import main
+from trainer.validation import WORKER_NOTE, validate
 
 
 def deck(number: int) -> str:
@@ -43,15 +41,21 @@ def collection(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(collection: Path, monkeypatch: pytest.MonkeyPatch, minimum: int, load: float = 0.0):
-    monkeypatch.setattr(validation, "PARALLEL_MIN_CARDS", minimum)
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
-    return validate([collection])
+def run(collection: Path, monkeypatch: pytest.MonkeyPatch, minimum: int, executor=None):
+    monkeypatch.setattr(validation, "WORKER_MIN_BYTES", minimum)
+    return validate([collection], executor=executor)
 
 
-def test_two_processes_report_what_one_does(collection: Path, monkeypatch: pytest.MonkeyPatch):
-    single = run(collection, monkeypatch, 10**9)
-    double = run(collection, monkeypatch, 10)
+def worker_pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def test_a_worker_process_reports_what_one_process_does(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+):
+    single = run(collection, monkeypatch, 10)
+    with worker_pool() as pool:
+        double = run(collection, monkeypatch, 10, pool)
     # Errors in every deck (repeated option, wrong answer listed as wrong), warnings
     # (few options, unused source) and near duplicates across decks.
     assert {d.code for d in single.diagnostics} >= {
@@ -62,31 +66,37 @@ def test_two_processes_report_what_one_does(collection: Path, monkeypatch: pytes
         "near-duplicate",
     }
     assert double.diagnostics == single.diagnostics
-    assert PARALLEL_NOTE in double.notes and PARALLEL_NOTE not in single.notes
+    assert WORKER_NOTE in double.notes and WORKER_NOTE not in single.notes
     assert double.cards == single.cards == 240
 
 
-def test_a_failed_second_process_has_its_share_checked_here(
+class Failing(Executor):
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future: Future = Future()
+        future.set_exception(RuntimeError("the worker breaks"))
+        return future
+
+
+def test_a_failed_worker_has_its_share_checked_here(
     collection: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    single = run(collection, monkeypatch, 10**9)
-    parent = os.getpid()
-    check_cards = validation._check_cards
-
-    def crash_in_the_child(decks):  # type: ignore[no-untyped-def]
-        if os.getpid() != parent:
-            raise RuntimeError("the second process breaks")
-        return check_cards(decks)
-
-    monkeypatch.setattr(validation, "_check_cards", crash_in_the_child)
-    double = run(collection, monkeypatch, 10)
+    single = run(collection, monkeypatch, 10)
+    double = run(collection, monkeypatch, 10, Failing())
     assert double.diagnostics == single.diagnostics
+    assert WORKER_NOTE not in double.notes
 
 
 def test_small_collections_use_one_process(collection: Path, monkeypatch: pytest.MonkeyPatch):
-    assert PARALLEL_NOTE not in run(collection, monkeypatch, 5_000).notes  # 240 cards
+    with worker_pool() as pool:
+        assert WORKER_NOTE not in run(collection, monkeypatch, 10**9, pool).notes
 
 
-def test_a_busy_machine_uses_one_process(collection: Path, monkeypatch: pytest.MonkeyPatch):
-    busy = float(len(os.sched_getaffinity(0)))  # every CPU already has work
-    assert PARALLEL_NOTE not in run(collection, monkeypatch, 10, load=busy).notes
+def test_the_command_decides_on_a_second_process(
+    collection: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setattr(validation, "WORKER_MIN_BYTES", 10)
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # a busy machine
+    assert main(["validate", str(collection)]) == 1
+    assert WORKER_NOTE not in capsys.readouterr().out
+    assert main(["validate", "--jobs", "2", str(collection)]) == 1
+    assert WORKER_NOTE in capsys.readouterr().out

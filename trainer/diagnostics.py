@@ -1,25 +1,39 @@
-"""Located problems found in deck files: what the loader and the validator report."""
+"""Located problems found in deck files, and what loading one deck file gave.
+
+What the loader and the validator report (:class:`Diagnostic`) and what loading a deck
+file gives (:class:`LoadResult`). No YAML here: a start-up whose decks all come from the
+deck cache never imports the YAML reader.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trainer.model import Deck
+
+__all__ = ["Diagnostic", "LoadResult", "Severity"]
 
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
-    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem at ``path:line:column`` (1-based; 0 when the whole file is meant).
 
-    ``code`` is a stable kebab-case identifier (``duplicate-key``, ``unknown-field``...)
-    that CI tools and documentation refer to; ``message`` says what is wrong and what to do.
-    ``card_id`` names the card concerned, when there is one.
+    Attributes:
+        path, line, column: where.
+        severity: an error leaves the card (or deck) out; a warning does not.
+        code: a stable kebab-case identifier (``duplicate-key``, ``unknown-field``...)
+            that CI tools and documentation refer to.
+        message: what is wrong and what to do.
+        card_id: the card concerned, when there is one.
     """
 
     path: Path
@@ -34,9 +48,23 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.column}: {self.severity} {self.code} {self.message}"
 
 
-class DeckLoadError(Exception):
-    """A deck file could not be loaded at all; carries the located reasons."""
+@dataclass
+class LoadResult:
+    """What loading one deck file gave.
 
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        super().__init__("\n".join(str(d) for d in diagnostics))
-        self.diagnostics = diagnostics
+    Attributes:
+        deck: the deck; ``None`` when the file as a whole is unusable.
+        diagnostics: every problem found, errors and warnings, in file order.
+        partial: when the header has an error (``deck`` is None), the cards that loaded
+            in a stand-in deck, so that ``trainer validate`` checks them in the same run.
+            Never studied.
+    """
+
+    deck: Deck | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    partial: Deck | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when no diagnostic is an error (warnings allowed)."""
+        return all(d.severity is not Severity.ERROR for d in self.diagnostics)

@@ -10,11 +10,42 @@ keeps its history.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter
 from pathlib import Path
+from typing import Protocol
+
+# Re-exported: the display, grading and import code reads cloze text through the model.
+from trainer.cloze import (
+    cloze_deletions,
+    cloze_display,
+    cloze_unescape,
+    find_unescaped,
+    split_deletion,
+)
+
+__all__ = [
+    "FORMAT_VERSION",
+    "AnswerTests",
+    "Card",
+    "CardSource",
+    "CardType",
+    "Cloze",
+    "Deck",
+    "Location",
+    "MatchPolicy",
+    "SchedulingSettings",
+    "Source",
+    "StudyCard",
+    "cloze_deletions",
+    "cloze_display",
+    "cloze_unescape",
+    "find_unescaped",
+    "one_study_card_each",
+    "split_deletion",
+]
 
 FORMAT_VERSION = 1
 
@@ -124,7 +155,14 @@ class SchedulingSettings:
 
 @dataclass(slots=True, eq=False)
 class Card:
-    """A card as the author wrote it. Fields that do not apply to its type stay empty."""
+    """A card as the author wrote it. Fields that do not apply to its type stay empty.
+
+    One class for all seven types: which fields each type has, and which YAML key fills
+    each, is declared in :mod:`trainer.deckformat` (``CARD_TYPES``), not in seven
+    classes. The grader, the screens and the interop code read these attributes directly
+    and dispatch on :attr:`type`; a class per type would change every one of them for no
+    behaviour a user would notice.
+    """
 
     id: str
     type: CardType
@@ -155,12 +193,24 @@ class Card:
     truth: bool | None = None
     # cloze: the deletions, by number
     clozes: tuple[Cloze, ...] = ()
-    #: Locations of individual fields, by field name, for precise diagnostics.
-    field_locations: dict[str, Location] = field(default_factory=dict)
+    #: ``(line, column)`` of individual fields in the card's file, by field name, for
+    #: precise diagnostics (the names are listed in :mod:`trainer.deckread`). Pairs, not
+    #: :class:`Location` objects: a large collection has hundreds of thousands of them
+    #: and nearly all are never looked at.
+    field_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, field_name: str) -> Location:
         """Location of ``field_name`` if known, else of the card itself."""
-        return self.field_locations.get(field_name, self.location)
+        position = self.field_positions.get(field_name)
+        if position is None:
+            return self.location
+        return Location(self.location.path, position[0], position[1])
+
+    @property
+    def field_locations(self) -> dict[str, Location]:
+        """Every field position as a :class:`Location`, by field name."""
+        path = self.location.path
+        return {name: Location(path, *where) for name, where in self.field_positions.items()}
 
     @property
     def prompt_text(self) -> str:
@@ -201,18 +251,94 @@ class StudyCard:
         return next(c for c in self.card.clozes if c.number == number)
 
 
-@dataclass(slots=True, eq=False)
-class Deck:
-    """A loaded deck file."""
+class CardSource(Protocol):
+    """Where the cards of a :class:`Deck` come from when they are made on first use."""
 
-    id: str
-    title: str
-    path: Path
-    description: str = ""
-    sources: tuple[Source, ...] = ()
-    scheduling: SchedulingSettings = SchedulingSettings()
-    cards: list[Card] = field(default_factory=list)
-    location: Location | None = None
+    #: The ids of the cards, in order.
+    card_ids: tuple[str, ...]
+    #: No card yields siblings (no ``reverse``, no ``cloze``): one study card per card.
+    one_study_card_each: bool
+
+    def load(self) -> list[Card]:
+        """The cards, once; never raises."""
+        ...
+
+
+class Deck:
+    """A loaded deck file.
+
+    Attributes:
+        id, title, description: the deck's header.
+        path: the deck file.
+        sources: the documents its cards cite.
+        scheduling: its scheduler overrides.
+        cards: its cards, in file order.
+        location: where the deck starts in its file.
+
+    ``cards`` may come from a :class:`CardSource` instead (the deck cache does this: a
+    start-up needs the ids of 50,000 cards, not the cards): they are then made on first
+    use of ``cards``, and :meth:`outline` answers without making them.
+    """
+
+    __slots__ = (
+        "_cards",
+        "_source",
+        "description",
+        "id",
+        "location",
+        "path",
+        "scheduling",
+        "sources",
+        "title",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        path: Path,
+        description: str = "",
+        sources: tuple[Source, ...] = (),
+        scheduling: SchedulingSettings = SchedulingSettings(),
+        cards: list[Card] | None = None,
+        location: Location | None = None,
+        *,
+        card_source: CardSource | None = None,
+    ) -> None:
+        self.id = id
+        self.title = title
+        self.path = path
+        self.description = description
+        self.sources = sources
+        self.scheduling = scheduling
+        self.location = location
+        self._cards = cards if cards is not None or card_source is not None else []
+        self._source = card_source
+
+    def __repr__(self) -> str:
+        return f"Deck(id={self.id!r}, title={self.title!r}, path={str(self.path)!r})"
+
+    @property
+    def cards(self) -> list[Card]:
+        if self._cards is None:
+            assert self._source is not None
+            self._cards = self._source.load()
+            self._source = None
+        return self._cards
+
+    @cards.setter
+    def cards(self, cards: list[Card]) -> None:
+        self._cards = cards
+        self._source = None
+
+    def outline(self) -> tuple[Sequence[str], bool]:
+        """The ids of the cards in order, and whether each card yields exactly one study
+        card (no reverse side, no cloze deletions); does not make cards still to come
+        from a :class:`CardSource`."""
+        if self._cards is None and self._source is not None:
+            return self._source.card_ids, self._source.one_study_card_each
+        cards = self.cards
+        return list(map(_ID, cards)), one_study_card_each(cards)
 
     def study_cards(self) -> list[StudyCard]:
         """Every schedulable card of the deck, in deck order (siblings adjacent)."""
@@ -227,79 +353,10 @@ class Deck:
         return result
 
 
-# A cloze deletion: {{c1::answer}} or {{c1::answer::hint}}. Anywhere in a cloze text a
-# backslash makes the next ':', '{', '}' or '\\' literal, so an answer can hold "::" or
-# "}}" (docs/deck-format.md, "cloze").
-_CLOZE_HEAD = re.compile(r"c([0-9]+)::")
-_CLOZE_ESCAPE = re.compile(r"\\([\\:{}])")
+_ID, _REVERSE, _TYPE = attrgetter("id"), attrgetter("reverse"), attrgetter("type")
 
 
-def cloze_unescape(text: str) -> str:
-    """``text`` with the cloze escapes (``\\:``, ``\\{``, ``\\}``, ``\\\\``) resolved."""
-    return _CLOZE_ESCAPE.sub(r"\1", text) if "\\" in text else text
-
-
-def find_unescaped(text: str, token: str, start: int = 0) -> int:
-    """Index of the first ``token`` at or after ``start`` whose first character is not
-    escaped by a backslash, or -1."""
-    while True:
-        found = text.find(token, start)
-        if found <= 0 or text[found - 1] != "\\":
-            return found
-        before = found
-        while before > 0 and text[before - 1] == "\\":
-            before -= 1
-        if (found - before) % 2 == 0:  # the backslashes escape each other
-            return found
-        start = found + 1
-
-
-def split_deletion(body: str) -> tuple[str, str | None, int]:
-    """A deletion's body (between ``{{cN::`` and ``}}``) as ``(answer, hint, separators)``,
-    both unescaped; the hint is None without one, ``separators`` counts the unescaped
-    ``::`` (more than one is ambiguous)."""
-    cut = find_unescaped(body, "::")
-    if cut < 0:
-        return cloze_unescape(body), None, 0
-    hint = body[cut + 2 :]
-    separators, position = 1, find_unescaped(hint, "::")
-    while position >= 0:
-        separators += 1
-        position = find_unescaped(hint, "::", position + 2)
-    return cloze_unescape(body[:cut]), cloze_unescape(hint), separators
-
-
-def cloze_deletions(text: str) -> Iterator[tuple[int, int, int, str, str | None]]:
-    """``(start, end, number, answer, hint)`` of each well-formed deletion of ``text``
-    (the loader reports malformed ones)."""
-    position = 0
-    while True:
-        opening = find_unescaped(text, "{{", position)
-        if opening < 0:
-            return
-        head = _CLOZE_HEAD.match(text, opening + 2)
-        if head is None:
-            position = opening + 2
-            continue
-        closing = find_unescaped(text, "}}", head.end())
-        if closing < 0:
-            return
-        answer, hint, _ = split_deletion(text[head.end() : closing])
-        yield opening, closing + 2, int(head.group(1)), answer, hint
-        position = closing + 2
-
-
-def cloze_display(text: str, number: int, *, revealed: bool) -> str:
-    """Render cloze ``text`` for deletion ``number``: that one hidden (or revealed), others
-    shown (number 0: every answer shown)."""
-    parts: list[str] = []
-    position = 0
-    for start, end, n, answer, hint in cloze_deletions(text):
-        parts.append(cloze_unescape(text[position:start]))
-        if n != number or revealed:
-            parts.append(answer)
-        else:
-            parts.append(f"[{hint.strip()}]" if hint and hint.strip() else "[...]")
-        position = end
-    parts.append(cloze_unescape(text[position:]))
-    return "".join(parts)
+def one_study_card_each(cards: Sequence[Card]) -> bool:
+    """Whether no card of ``cards`` yields siblings (a reverse side, cloze deletions)."""
+    # map() with attrgetter: a 50,000-card collection is checked at every start-up.
+    return not any(map(_REVERSE, cards)) and CardType.CLOZE not in map(_TYPE, cards)

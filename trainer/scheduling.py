@@ -9,7 +9,7 @@ reproduces exactly the due dates that were shown to the learner.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -62,18 +62,12 @@ class SchedulerSettings:
         """These settings with a deck's ``scheduling:`` overrides applied."""
         if deck is None:
             return self
+        # Every field of a deck's scheduling: (declared in trainer.deckformat) is one of
+        # ours of the same name; None leaves ours as it is.
         overrides = {
-            name: getattr(deck, name)
-            for name in (
-                "desired_retention",
-                "learning_steps",
-                "relearning_steps",
-                "maximum_interval",
-                "enable_fuzzing",
-                "new_per_day",
-                "reviews_per_day",
-            )
-            if getattr(deck, name) is not None
+            spec.name: value
+            for spec in fields(deck)
+            if (value := getattr(deck, spec.name)) is not None
         }
         return replace(self, **overrides) if overrides else self
 
@@ -318,8 +312,3 @@ def day_start(now: datetime, rollover_hour: int) -> datetime:
     if now < start:
         start -= timedelta(days=1)
     return start
-
-
-def day_number(when: datetime, rollover_hour: int) -> int:
-    """Ordinal of the study day containing ``when`` (local to ``when``'s zone)."""
-    return (when - timedelta(hours=rollover_hour)).date().toordinal()

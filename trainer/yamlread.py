@@ -3,7 +3,8 @@
 Only the *composer* of a safe loader is ever used (``CSafeLoader`` when PyYAML was built
 with libyaml, else ``SafeLoader``): it produces ``yaml.Node`` objects that keep the
 position of every value and never constructs a Python object from a tag. Turning nodes
-into a deck is :mod:`trainer.loader`'s job.
+into a deck is :mod:`trainer.deckread`'s job; the YAML 1.1 / 1.2 scalar rules it needs (which
+plain scalars the two versions read differently) are at the end of this module.
 
 Guards applied here, before the composer sees the text:
 
@@ -19,7 +20,7 @@ Guards applied here, before the composer sees the text:
   - bound <= :data:`THREADED_DEPTH_LIMIT`: compose in a thread whose stack is sized for
     that many levels (a few hundred bytes each), so even the worst input the bound allows
     cannot overflow it; the true depth is then checked on the nodes by the caller
-    (:func:`compose_unchecked`) or here (:func:`compose_text`);
+    (:func:`compose_unchecked`);
   - above: measure the true depth first with the (iterative) event parser, as deep input
     of that size cannot be composed safely, and refuse deeper than :data:`MAX_DEPTH`.
 """
@@ -50,13 +51,19 @@ _STACK_PER_LEVEL = 2048
 _STACK_BASE = 1 << 20
 
 try:
-    _SafeLoader: type = yaml.CSafeLoader
+    _SafeLoader: Any = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
     _SafeLoader = yaml.SafeLoader
 
-_STR_TAG = "tag:yaml.org,2002:str"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+_STR_TAG, _SEQ_TAG, _MAP_TAG = STR, SEQ, MAP
 # The safe loader's implicit resolvers by first character ("" for the empty scalar),
 # wildcard resolvers appended, as Resolver.resolve tries them.
 _PLAIN_RESOLVERS: dict[str, tuple[tuple[str, Any], ...]] = {
@@ -69,7 +76,7 @@ _PLAIN_RESOLVERS: dict[str, tuple[tuple[str, Any], ...]] = {
 }
 
 
-class _Composer(_SafeLoader):  # type: ignore[misc, valid-type]
+class _Composer(_SafeLoader):
     """The safe loader with the tag resolution the C composer calls back for every node
     made cheaper (it is a third of composing time): same results as ``Resolver.resolve``
     for a safe loader, which has no path resolvers."""
@@ -97,11 +104,11 @@ _BOM_BYTES = b"\xef\xbb\xbf"
 # indicator ("- ", "? ", ": ") at the start of its line; these runs of spaces and
 # indicator characters after a line break are never shorter than that prefix.
 _PREFIX_LENGTHS = (8, 16, 32, 64, 256, 1024, 4096, 16384)
-_AFTER_NEWLINE = [re.compile(r"\n[ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
+_AFTER_NEWLINE = [re.compile(rf"\n[ \t?:-]{{{n}}}") for n in _PREFIX_LENGTHS]
 # libyaml also breaks lines at CR, NEL and the Unicode line and paragraph separators.
 _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
-_AFTER_ANY_BREAK = [re.compile("[\n\r\x85\u2028\u2029][ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
-_AT_START = [re.compile(r"[ \t?:-]{%d}" % n) for n in _PREFIX_LENGTHS]
+_AFTER_ANY_BREAK = [re.compile(f"[\n\r\x85\u2028\u2029][ \t?:-]{{{n}}}") for n in _PREFIX_LENGTHS]
+_AT_START = [re.compile(rf"[ \t?:-]{{{n}}}") for n in _PREFIX_LENGTHS]
 # What libyaml refuses or a terminal would act on; the fast test before sanitising.
 # Tab, LF and CR are YAML's own; everything else sanitize removes.
 _RAW_UNSAFE = re.compile("[" + UNSAFE_CHARACTERS.replace("\x0b-\x1f", "\x0b\x0c\x0e-\x1f") + "]")
@@ -280,22 +287,9 @@ def too_deep_diagnostic(text: str, path: Path) -> Diagnostic | None:
     )
 
 
-def compose_text(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic]]:
-    """Compose ``text`` (one YAML document) into nodes, refusing what is unsafe (too
-    deep included).
-
-    Returns ``(None, [])`` for a document with no content (empty, or comments only).
-    """
-    node, problems, depth_checked = compose_unchecked(text, path)
-    if node is not None and not depth_checked:
-        too_deep = too_deep_diagnostic(text, path)
-        if too_deep is not None:
-            return None, [too_deep]
-    return node, problems
-
-
 def compose_unchecked(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic], bool]:
-    """Like :func:`compose_text`, and as safe, but leaves one check to the caller:
+    """Compose ``text`` (one YAML document) into nodes, refusing what is unsafe, but
+    leave one check to the caller:
     ``(node, problems, depth_checked)``; when ``depth_checked`` is False, the caller
     must refuse the nodes if they nest deeper than :data:`MAX_DEPTH` (see
     :func:`too_deep_diagnostic`). Walking the nodes it reads anyway costs the caller
@@ -439,3 +433,85 @@ def _syntax_diagnostic(problem: yaml.MarkedYAMLError, text: str, path: Path) -> 
 
 def _leading_whitespace(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+# ---------------------------------------------------------------------------------------
+# YAML 1.1 and 1.2 scalar rules
+#
+# PyYAML reads YAML 1.1; editors and most other tools read YAML 1.2. A deck means the same
+# to both only if its plain (unquoted) scalars do: the reader refuses the ones on which
+# they differ and says to quote them.
+
+#: The tags a deck's scalars may carry (anything else is a foreign tag).
+SCALAR_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, TIMESTAMP})
+#: The spellings of a boolean both versions agree on.
+TRUE_WORDS = frozenset({"true", "True", "TRUE"})
+FALSE_WORDS = frozenset({"false", "False", "FALSE"})
+#: Booleans in the YAML 1.1 spec that YAML 1.2 reads as text (PyYAML reads y/n as text).
+YAML11_ONLY_BOOLEANS = frozenset(
+    (
+        "yes",
+        "Yes",
+        "YES",
+        "no",
+        "No",
+        "NO",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+        "y",
+        "Y",
+        "n",
+        "N",
+    )
+)
+#: First characters of a plain scalar :data:`YAML12_NUMBER` may match.
+NUMBER_START = frozenset("0123456789+-.")
+#: Numbers to a YAML 1.2 (core schema) reader that YAML 1.1 reads as text, e.g. 1e3, 0o17.
+YAML12_NUMBER = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+#: What a scalar of each non-text tag is, for messages ("read as the number 24").
+KIND_OF_TAG = {
+    BOOL: "the boolean {value}",
+    NULL: "null (no value)",
+    INT: "the number {value}",
+    FLOAT: "the number {value}",
+    TIMESTAMP: "a date",
+}
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def construct(node: ScalarNode) -> Any:
+    """The value of an int/float/bool scalar, by PyYAML's safe constructor; None for a
+    scalar tagged as a number that is not one (``!!int abc``)."""
+    try:
+        if node.tag == INT:
+            return _constructor.construct_yaml_int(node)
+        if node.tag == FLOAT:
+            return _constructor.construct_yaml_float(node)
+    except (ValueError, IndexError, TypeError):
+        return None
+    return node.value
+
+
+def kind_of(node: yaml.Node) -> str:
+    """What a node is, for messages: "a list", "text", "a number"..."""
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if node.tag == STR:
+        return "text"
+    if node.tag == NULL:
+        return "nothing (null)"
+    if node.tag == BOOL:
+        return "a boolean"
+    if node.tag == TIMESTAMP:
+        return "a date"
+    return "a number"

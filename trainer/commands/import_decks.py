@@ -178,8 +178,9 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
         size = 0
     if size > _LARGE_BYTES:
         print(
-            f"Reading {args.file} ({size / 1e6:,.0f} MB): media and history are copied "
-            "file by file and page by page; this can take a minute.",
+            f"Reading {args.file} ({size / 1e6:,.0f} MB): it is unpacked to a temporary "
+            "directory and its notes, media and history are streamed from there, file by "
+            "file and row by row; this can take a minute.",
             file=sys.stderr,
         )
     try:
@@ -219,6 +220,11 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
             + (
                 f"; {history.not_answers} manual reschedules left out"
                 if history.not_answers
+                else ""
+            )
+            + (
+                f"; {history.bad_times} answers with an impossible date left out (a damaged revlog)"
+                if history.bad_times
                 else ""
             )
         )

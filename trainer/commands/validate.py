@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import multiprocessing
+import os
 import sys
 import traceback
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +51,13 @@ def register(subparsers: Subparsers) -> None:
         metavar="DIR",
         help="directory of the documents cards cite; checks that each "
         "answer's key terms occur in them",
+    )
+    parser.add_argument(
+        "--jobs",
+        choices=("auto", "1", "2"),
+        default="auto",
+        help="processes checking the cards: 2 runs a share of a large collection's card "
+        "checks in a second process; auto (the default) does so on Linux when a CPU is idle",
     )
     parser.set_defaults(handler=run)
 
@@ -94,7 +105,8 @@ def _validate(paths: list[Path], args: argparse.Namespace) -> ExitCode:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        report = validate(paths, sources=args.sources)
+        with _worker_pool(getattr(args, "jobs", "auto")) as executor:
+            report = validate(paths, sources=args.sources, executor=executor)
         strict: bool = args.strict
         sys.stdout.write(RENDERERS[args.format](report, strict))
         sys.stdout.flush()
@@ -112,6 +124,27 @@ def _validate(paths: list[Path], args: argparse.Namespace) -> ExitCode:
     if report.errors or (strict and report.warnings):
         return ExitCode.PROBLEMS
     return ExitCode.OK
+
+
+def _worker_pool(jobs: str) -> contextlib.AbstractContextManager[Executor | None]:
+    """A pool of one worker process for :func:`trainer.validation.validate`, or none.
+
+    ``auto``: only on Linux with a CPU to spare (the load average below the CPUs minus
+    one): sharing a CPU, the second process makes the run slower. The worker is forked
+    (it starts with the trainer imported) and only when ``validate`` hands it work.
+    """
+    if jobs == "1" or (jobs == "auto" and not _cpu_to_spare()):
+        return contextlib.nullcontext()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=1, mp_context=context)
+
+
+def _cpu_to_spare() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    cpus = len(os.sched_getaffinity(0))
+    return cpus >= 2 and os.getloadavg()[0] <= cpus - 1
 
 
 def _located(problem: Exception) -> str:

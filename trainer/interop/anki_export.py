@@ -7,7 +7,8 @@ versions read). One note per card:
 
 * ``basic`` -> "Trainer Basic" (or "Trainer Basic (and reversed card)" when ``reverse``);
 * ``typed`` -> "Trainer Basic (type in the answer)": Anki's ``{{type:Back}}`` template;
-* ``cloze`` -> "Trainer Cloze": the same ``{{c1::...}}`` text;
+* ``cloze`` -> "Trainer Cloze": the same ``{{c1::...}}`` deletions, the text written so
+  that Anki shows what our card shows (see :mod:`trainer.interop.cloze`);
 * ``choice``, ``multi``, ``order``, ``truefalse`` -> "Trainer Basic": the question (with
   the options, or the items in alphabetical order) on the front, the answer on the back.
 
@@ -24,17 +25,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.interop.cloze import cloze_to_anki
 from trainer.interop.deckwrite import EXPORT_GUID_PREFIX
 from trainer.interop.errors import AnkiUnavailable, InteropError
 from trainer.interop.html_text import text_to_html
 from trainer.model import Card, CardType, Deck
 
-__all__ = ["STOCK_NOTE_TYPES", "AnkiExportReport", "export_anki", "note_fields"]
+__all__ = [
+    "CLOZE_NOTE_TYPE",
+    "STOCK_NOTE_TYPES",
+    "AnkiExportReport",
+    "export_anki",
+    "note_fields",
+]
 
 _BASIC = "Trainer Basic"
 _REVERSED = "Trainer Basic (and reversed card)"
 _TYPED = "Trainer Basic (type in the answer)"
-_CLOZE = "Trainer Cloze"
+_CLOZE = CLOZE_NOTE_TYPE = "Trainer Cloze"
 #: Our note type name -> the stock note type it copies.
 STOCK_NOTE_TYPES = {
     _BASIC: "Basic",
@@ -132,13 +140,16 @@ def export_anki(decks: list[Deck], out: Path, *, legacy: bool = False) -> AnkiEx
                     title = f"{title} ({deck.id})"
                 titles.add(title)
                 deck_id = col.decks.id(title)
+                if deck_id is None:  # the library returns None only when not creating
+                    raise InteropError(f"Anki could not make the deck {title!r}")
                 sources = {s.file: s.title for s in deck.sources}
                 for card in deck.cards:
                     name, texts = note_fields(card, sources)
                     note = col.new_note(note_types[name])
                     note.guid = f"{EXPORT_GUID_PREFIX}{deck.id}/{card.id}"
                     for index, text in enumerate(texts):
-                        note.fields[index] = text_to_html(text)
+                        cloze = name == _CLOZE and index == 0
+                        note.fields[index] = cloze_to_anki(text) if cloze else text_to_html(text)
                     note.tags = [tag.replace(" ", "_") for tag in card.tags]
                     requests.append(AddNoteRequest(note=note, deck_id=deck_id))
                     report.notes[name] = report.notes.get(name, 0) + 1

@@ -1,13 +1,13 @@
 """Anki's review log (revlog) as a progress log of its own.
 
 Each Anki answer becomes a ``review`` event in ``reviews-anki-import.jsonl`` (the device
-``anki-import``), written with the progress store's own encoder and log writer (locked,
-whole lines, fsynced), so replay, ``trainer stats`` and ``trainer optimize`` read it like
-any other device's log.
+``anki-import``), in the progress store's own line format, so replay, ``trainer stats``
+and ``trainer optimize`` read it like any other device's log.
 
 * ``grade`` is Anki's button (1-4), ``duration_ms`` its answer time, ``time`` its answer
   time stamp. Rows without a button (manual reschedules, "set due date", resets) are
-  not answers and are left out (counted).
+  not answers and are left out (counted), and so are rows whose time is not a date the
+  log can hold (a damaged revlog).
 * ``after`` is the state the answer left: due at Anki's own interval (``ivl``: days, or
   seconds when negative), learning/relearning/review from that interval, and FSRS
   stability and difficulty from the card's whole history, computed by FSRS's reference
@@ -16,49 +16,67 @@ any other device's log.
 * Event ids are derived from the note GUID, the card and the revlog id, and ``prev``
   chains each card's answers: importing the same package again appends nothing, and a
   later package appends only the answers given since.
+
+A first import writes the log in one go, as bulk output is written: into a temporary
+file beside it, fsynced, then renamed into place (and the directory fsynced), so an
+interrupted import leaves no log at all rather than part of one. Importing into an
+existing log appends through the store's log writer (locked, whole lines, fsynced).
+Either way the lines are encoded a batch of cards at a time: memory stays bounded by
+the batch, not by the history.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from trainer.clock import Clock
-from trainer.progress.events import encode_review, header_line, now_text
-from trainer.progress.logfile import LogWriter, read_log
-from trainer.scheduling import LEARNING, RELEARNING, REVIEW, CardState
+from trainer.progress.events import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    encode_bulk_review,
+    header_line,
+    now_text,
+)
+from trainer.progress.logfile import LogLock, LogWriter, read_log, remove_quietly
+from trainer.scheduling import LEARNING, RELEARNING, REVIEW
 
-__all__ = ["DEVICE", "HistoryResult", "RevlogRow", "write_history"]
+__all__ = ["DEVICE", "CardHistory", "HistoryResult", "write_history"]
 
 DEVICE = "anki-import"
-#: Answers written per append (one write and one fsync each).
+#: Answers encoded (and written) per batch.
 _BATCH = 20_000
-_DAY = 86_400.0
+_DAY_MS = 86_400_000
+_ROLLOVER_MS = 4 * 3_600_000  # the study day starts at 4 am, as Anki's does by default
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+#: Answer times the log can hold (the store refuses lines outside these years).
+_FIRST_MS = int(datetime(FIRST_YEAR, 1, 2, tzinfo=UTC).timestamp() * 1000)
+_LAST_MS = int(datetime(LAST_YEAR - 1, 12, 1, tzinfo=UTC).timestamp() * 1000)
 
 
 @dataclass(slots=True, frozen=True)
-class RevlogRow:
-    """One Anki answer of one card.
+class CardHistory:
+    """One Anki card's revlog, in time order.
 
     Attributes:
         key: the study card's progress key (``deck/card`` or ``deck/card::variant``).
-        stable: what the event id is derived from (note GUID and card ordinal).
-        revlog_id: Anki's revlog id: the answer time in milliseconds since 1970.
-        ease: the button, 1-4; 0 for a row that is not an answer.
-        interval: Anki's new interval: days, or seconds when negative.
-        taken_ms: time taken to answer.
+        stable: what its event ids are derived from (note GUID and card ordinal).
+        rows: ``(card id, revlog id, ease, interval, taken ms)`` per revlog row (as the
+            revlog table has them): the Anki card, the answer time in milliseconds
+            since 1970, the button (1-4; 0 for a row that is not an answer), Anki's new
+            interval (days, or seconds when negative) and the time taken to answer.
     """
 
     key: str
     stable: str
-    revlog_id: int
-    ease: int
-    interval: int
-    taken_ms: int
+    rows: list[tuple[int, int, int, int, int]]
 
 
 @dataclass(slots=True)
@@ -67,146 +85,235 @@ class HistoryResult:
 
     Attributes:
         path: the progress log written to.
-        written: answers appended now.
+        written: answers written now.
         already: answers already in the log (from an earlier import of the same history).
         not_answers: revlog rows without a button (manual reschedules), left out.
+        bad_times: answers whose time (or due time) is not between the years the log
+            holds (a damaged revlog), left out.
     """
 
     path: Path
     written: int = 0
     already: int = 0
     not_answers: int = 0
+    bad_times: int = 0
 
 
-_ZONES: dict[int, timezone] = {}
-_ROLLOVER_SECONDS = 4 * 3600  # the study day starts at 4 am, as Anki's does by default
+class _TimeTexts:
+    """Millisecond time stamps as :func:`now_text` writes them, without a ``datetime``
+    per stamp (an import formats two per answer): each day's date, each second's clock
+    text and each UTC offset are formatted once.
+
+    Attributes:
+        clock: ``HH:MM:SS.`` of each second of a day; ``millis``: ``mmm`` of each
+            millisecond; ``utc_suffix``: the offset text of UTC (``+00:00``).
+    """
+
+    def __init__(self) -> None:
+        self.days: dict[int, str] = {}
+        self._offsets: dict[int, str] = {}
+        self.clock = [
+            f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)
+        ]
+        self.millis = [f"{ms:03d}" for ms in range(1000)]
+        self.utc_suffix = self.suffix(0)
+
+    def suffix(self, offset_seconds: int) -> str:
+        """The text of the UTC offset ``offset_seconds`` (``+02:00``)."""
+        suffix = self._offsets.get(offset_seconds)
+        if suffix is None:
+            zone = timezone(timedelta(seconds=offset_seconds))
+            suffix = now_text(datetime(2000, 1, 1, tzinfo=zone))[len("2000-01-01T00:00:00.000") :]
+            self._offsets[offset_seconds] = suffix
+        return suffix
+
+    def day(self, day: int) -> str:
+        """The date text of ``day`` (days since 1970) and the ``T`` after it."""
+        text = self.days.get(day)
+        if text is None:
+            text = self.days[day] = date.fromordinal(_EPOCH_ORDINAL + day).isoformat() + "T"
+        return text
+
+    def text(self, ms: int, offset_seconds: int) -> str:
+        """``ms`` in the zone ``offset_seconds`` east of UTC (_encode_card inlines this)."""
+        day, rest = divmod(ms + offset_seconds * 1000, _DAY_MS)
+        second, millis = divmod(rest, 1000)
+        return (
+            f"{self.day(day)}{self.clock[second]}{self.millis[millis]}{self.suffix(offset_seconds)}"
+        )
 
 
-def _time_text(when: float) -> str:
-    """``when`` as the log writes it: local time with its offset, to the millisecond."""
-    offset = time.localtime(when).tm_gmtoff
-    zone = _ZONES.get(offset)
-    if zone is None:
-        zone = _ZONES[offset] = timezone(timedelta(seconds=offset))
-    return now_text(datetime.fromtimestamp(when, zone))
-
-
-def _study_day(when: float) -> int:
-    """The number of the local study day ``when`` falls in."""
-    return int((when + time.localtime(when).tm_gmtoff - _ROLLOVER_SECONDS) // _DAY)
-
-
-def _event_id(row: RevlogRow) -> str:
-    return hashlib.sha1(f"{row.stable}|{row.revlog_id}".encode()).hexdigest()[:12]
-
-
-def _by_card(rows: Iterable[RevlogRow]) -> Iterator[list[RevlogRow]]:
-    """``rows`` (sorted by card, then time) grouped per card."""
-    group: list[RevlogRow] = []
-    for row in rows:
-        if group and row.key != group[0].key:
-            yield group
-            group = []
-        group.append(row)
-    if group:
-        yield group
-
-
-def _encode_card(
-    answers: list[RevlogRow], memory: list[object], known: set[str], result: HistoryResult
-) -> list[bytes]:
-    lines: list[bytes] = []
-    previous: str | None = None
-    state_name = ""
-    lapses = 0
-    for reps, (row, memory_state) in enumerate(zip(answers, memory), 1):
-        when = row.revlog_id / 1000.0
-        if row.ease == 1 and state_name == REVIEW:
-            lapses += 1
-        if row.interval > 0:
-            state_name, step, due = REVIEW, None, when + row.interval * _DAY
+def _answers(card: CardHistory, result: HistoryResult) -> list[tuple[int, int, int, int, int]]:
+    """The card's answers, each with its local UTC offset; the rest counted."""
+    answers = []
+    localtime = time.localtime
+    for _, revlog_id, ease, interval, taken in card.rows:
+        due_ms = revlog_id + interval * _DAY_MS if interval > 0 else revlog_id - interval * 1000
+        if not 1 <= ease <= 4:
+            result.not_answers += 1
+        elif not _FIRST_MS <= revlog_id <= due_ms <= _LAST_MS:
+            result.bad_times += 1
         else:
-            relearning = state_name in (REVIEW, RELEARNING)
-            state_name, step, due = (RELEARNING if relearning else LEARNING), 0, when - row.interval
-        event_id = _event_id(row)
-        if event_id in known:
-            result.already += 1
-        else:
-            after = CardState(
-                state=state_name,
-                step=step,
-                stability=round(memory_state.stability, 4),  # type: ignore[attr-defined]
-                difficulty=round(memory_state.difficulty, 4),  # type: ignore[attr-defined]
-                due=due,
-                reps=reps,
-                lapses=lapses,
-            )
-            time_text = _time_text(when)
-            lines.append(
-                encode_review(
-                    event_id, row.key, time_text, row.ease, row.taken_ms, None, previous, after
-                )
-            )
-            known.add(event_id)
-        previous = event_id
-    return lines
+            offset = localtime(revlog_id // 1000).tm_gmtoff
+            answers.append((revlog_id, ease, interval, taken, offset))
+    return answers
 
 
-def _memory_states(cards: list[list[RevlogRow]]) -> list[list[object]]:
+def _memory_states(cards: list[list[tuple[int, int, int, int, int]]]) -> list[list[Any]]:
     """FSRS memory state after each answer of each card (fsrs-rs, default weights)."""
     import fsrs_rs_python as fsrs_rs
 
     model = fsrs_rs.FSRS(fsrs_rs.DEFAULT_PARAMETERS)
+    review = fsrs_rs.FSRSReview
     items = []
     for answers in cards:
         reviews = []
         last_day: int | None = None
-        for row in answers:
-            day = _study_day(row.revlog_id / 1000.0)
-            reviews.append(fsrs_rs.FSRSReview(row.ease, 0 if last_day is None else day - last_day))
+        for revlog_id, ease, _, _, offset in answers:
+            day = (revlog_id + offset * 1000 - _ROLLOVER_MS) // _DAY_MS
+            reviews.append(review(ease, 0 if last_day is None else day - last_day))
             last_day = day
         items.append(fsrs_rs.FSRSItem(reviews))
     return model.historical_memory_state_batch(items)
 
 
-def write_history(rows: Iterable[RevlogRow], progress_dir: Path, clock: Clock) -> HistoryResult:
-    """Append the answers among ``rows`` (sorted by card, then time) to the import log."""
+def _encode_card(
+    card: CardHistory,
+    answers: list[tuple[int, int, int, int, int]],
+    memory: list[Any],
+    known: set[str],
+    times: _TimeTexts,
+    result: HistoryResult,
+) -> list[str]:
+    lines: list[str] = []
+    key_json = json.dumps(card.key, ensure_ascii=False)
+    stable = card.stable
+    # Half a million answers: the time texts (_TimeTexts.text) are inlined, and what
+    # the loop looks up is bound to local names.
+    days, day_text, clock, millis = times.days, times.day, times.clock, times.millis
+    suffix, utc, sha1, encode = times.suffix, times.utc_suffix, hashlib.sha1, encode_bulk_review
+    previous: str | None = None
+    state = ""
+    lapses = 0
+    for reps, ((revlog_id, ease, interval, taken, offset), memory_state) in enumerate(
+        zip(answers, memory), 1
+    ):
+        if ease == 1 and state == REVIEW:
+            lapses += 1
+        if interval > 0:
+            state, step, due_ms = REVIEW, None, revlog_id + interval * _DAY_MS
+        else:
+            state = RELEARNING if state in (REVIEW, RELEARNING) else LEARNING
+            step, due_ms = 0, revlog_id - interval * 1000
+        event_id = sha1(f"{stable}|{revlog_id}".encode()).hexdigest()[:12]
+        if event_id in known:
+            result.already += 1
+        else:
+            day, rest = divmod(revlog_id + offset * 1000, _DAY_MS)
+            second, milli = divmod(rest, 1000)
+            answered = (
+                f"{days.get(day) or day_text(day)}{clock[second]}{millis[milli]}"
+                f"{suffix(offset) if offset else utc}"
+            )
+            day, rest = divmod(due_ms, _DAY_MS)
+            second, milli = divmod(rest, 1000)
+            due = f"{days.get(day) or day_text(day)}{clock[second]}{millis[milli]}{utc}"
+            lines.append(
+                encode(
+                    key_json,
+                    event_id,
+                    answered,
+                    ease,
+                    taken,
+                    previous,
+                    state,
+                    step,
+                    round(memory_state.stability, 4),
+                    round(memory_state.difficulty, 4),
+                    due,
+                    reps,
+                    lapses,
+                )
+            )
+        previous = event_id
+    return lines
+
+
+def _batches(
+    cards: Iterable[CardHistory], known: set[str], result: HistoryResult
+) -> Iterable[bytes]:
+    """The new lines of ``cards``, encoded a batch of about ``_BATCH`` answers at a time."""
+    times = _TimeTexts()
+    pending: list[tuple[CardHistory, list[tuple[int, int, int, int, int]]]] = []
+    pending_answers = 0
+
+    def encoded() -> bytes:
+        memory = _memory_states([answers for _, answers in pending])
+        lines: list[str] = []
+        for (card, answers), states in zip(pending, memory):
+            lines.extend(_encode_card(card, answers, states, known, times, result))
+        result.written += len(lines)
+        pending.clear()
+        return "".join(lines).encode()
+
+    for card in cards:
+        answers = _answers(card, result)
+        if answers:
+            pending.append((card, answers))
+            pending_answers += len(answers)
+        if pending_answers >= _BATCH:
+            yield encoded()
+            pending_answers = 0
+    if pending:
+        yield encoded()
+
+
+def write_history(cards: Iterable[CardHistory], progress_dir: Path, clock: Clock) -> HistoryResult:
+    """Write the answers of ``cards`` to the import log (new ones only); see the module
+    docstring."""
     from trainer.progress.store import clean_device_id
 
     progress_dir.mkdir(parents=True, exist_ok=True)
     path = progress_dir / f"reviews-{clean_device_id(DEVICE)}.jsonl"
     result = HistoryResult(path)
-    known = (
-        {event.id for event in read_log(path, None, progress_dir).events}
-        if path.exists()
-        else set()
-    )
-    writer = LogWriter(path, header_line(DEVICE, clock.now()))
+    header = header_line(DEVICE, clock.now())
+    if not path.exists():
+        lock = LogLock(path)
+        lock.acquire()
+        try:
+            if not path.exists():  # still not, now that no other import can make it
+                _write_new(path, header, _batches(cards, set(), result))
+                return result
+        finally:
+            lock.release()
+    writer = LogWriter(path, header)
     writer.lock()
     try:
-        pending: list[list[RevlogRow]] = []
-        pending_rows = 0
-
-        def flush() -> None:
-            lines: list[bytes] = []
-            for answers, memory in zip(pending, _memory_states(pending)):
-                lines.extend(_encode_card(answers, memory, known, result))
-            if lines:
-                writer.append(lines)
-                result.written += len(lines)
-            pending.clear()
-
-        for card_rows in _by_card(rows):
-            answers = [row for row in card_rows if 1 <= row.ease <= 4]
-            result.not_answers += len(card_rows) - len(answers)
-            if answers:
-                pending.append(answers)
-                pending_rows += len(answers)
-            if pending_rows >= _BATCH:
-                flush()
-                pending_rows = 0
-        flush()
+        known = {event.id for event in read_log(path, None, progress_dir).events}
+        for batch in _batches(cards, known, result):
+            writer.append(batch.splitlines(keepends=True))
     finally:
         writer.unlock()
         writer.close()
     return result
+
+
+def _write_new(path: Path, header: bytes, batches: Iterable[bytes]) -> None:
+    """A new log written in one go: a temporary file, fsynced, renamed into place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(header)
+            for batch in batches:
+                handle.write(batch)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        remove_quietly(temporary)
+        raise
+    descriptor = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

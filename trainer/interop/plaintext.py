@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainer.interop.anki_export import STOCK_NOTE_TYPES, note_fields
+from trainer.interop.anki_export import CLOZE_NOTE_TYPE, STOCK_NOTE_TYPES, note_fields
+from trainer.interop.cloze import cloze_from_anki, cloze_to_anki, is_anki_cloze
 from trainer.interop.deckwrite import (
     EXPORT_GUID_PREFIX,
     DeckDraft,
@@ -139,9 +140,12 @@ def _sniff(sample: str) -> str:
 def _rows(body: str, separator: str, options: PlainTextOptions) -> list[list[str]]:
     if options.row_separator is not None:
         return [row.split(separator, 1) for row in body.split(options.row_separator) if row.strip()]
-    quoting = csv.QUOTE_MINIMAL if options.quoting is not False else csv.QUOTE_NONE
     reader = csv.reader(
-        io.StringIO(body), delimiter=separator, quoting=quoting, strict=False, escapechar=None
+        io.StringIO(body),
+        delimiter=separator,
+        quoting=csv.QUOTE_MINIMAL if options.quoting is not False else csv.QUOTE_NONE,
+        strict=False,
+        escapechar=None,
     )
     return [row for row in reader if any(cell.strip() for cell in row)]
 
@@ -229,7 +233,12 @@ def import_plaintext(path: Path, out_dir: Path, options: PlainTextOptions) -> Pl
         values: dict[str, str] = {}
         fields: list[str] = []
         for index, cell in enumerate(row):
-            cell = field_text(cell).text if html else sanitize(cell.replace("\r", ""))[0].strip()
+            if not html:
+                cell = sanitize(cell.replace("\r", ""))[0].strip()
+            elif is_anki_cloze(cell):
+                cell = cloze_from_anki(cell).text
+            else:
+                cell = field_text(cell).text
             role = roles.get(index)
             if role is None:
                 fields.append(cell)  # Anki's way: the note's fields, in order
@@ -311,7 +320,9 @@ def export_plaintext(
                         f"{EXPORT_GUID_PREFIX}{deck.id}/{card.id}",
                         STOCK_NOTE_TYPES[ours],
                         deck.title.replace("::", ":"),
-                        text_to_html(texts[0]),
+                        cloze_to_anki(texts[0])
+                        if ours == CLOZE_NOTE_TYPE
+                        else text_to_html(texts[0]),
                         text_to_html(texts[1]),
                         " ".join(tag.replace(" ", "_") for tag in card.tags),
                     ]

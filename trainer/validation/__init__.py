@@ -14,11 +14,8 @@ looking at, so one bug never hides the other results and never shows a traceback
 
 from __future__ import annotations
 
-import gc
-import os
-import pickle
-import sys
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,13 +30,14 @@ GROUNDING_SKIPPED = (
     "grounding check skipped: pass --sources DIR to check that answers "
     "occur in the documents cards cite"
 )
-#: Collections with at least this many cards are checked in two processes (on Linux,
-#: with two CPUs or more): below it, starting the second one costs more than it saves.
-PARALLEL_MIN_CARDS = 5_000
-#: Share of the cards checked by the second process; the first one also runs the
-#: collection-wide checks (near duplicates take some 40% of the checking time).
-_CHILD_SHARE = 0.85
-PARALLEL_NOTE = "the cards were checked in 2 processes"
+#: Collections of at least this many bytes of deck files are worth a worker (about
+#: 1,500 cards): below it, starting one costs more than it saves.
+WORKER_MIN_BYTES = 500_000
+#: Share of the bytes whose cards the worker checks. It loads those files again, while
+#: this process loads every file and runs the collection-wide checks (near duplicates
+#: take some 40% of the checking time): 85% keeps both busy about as long.
+WORKER_SHARE = 0.85
+WORKER_NOTE = "the cards were checked in 2 processes"
 
 
 @dataclass
@@ -77,13 +75,20 @@ class ValidationReport:
         return any(d.code in PATH_CODES for d in self.diagnostics)
 
 
-def validate(paths: Iterable[Path], *, sources: Path | None = None) -> ValidationReport:
+def validate(
+    paths: Iterable[Path], *, sources: Path | None = None, executor: Executor | None = None
+) -> ValidationReport:
     """Find, load and check every deck file under ``paths``. Never raises for bad input.
 
     ``sources`` is the directory of the documents cards cite; without it the grounding
-    check is skipped (and a note says so). On Linux, the cards of a large collection may
-    be checked in a forked second process (see :data:`PARALLEL_MIN_CARDS`; a note says
-    so): call this from a program that runs no other threads.
+    check is skipped (and a note says so).
+
+    ``executor`` (for example a :class:`concurrent.futures.ProcessPoolExecutor` the
+    calling program made): the per-card checks of a share of the files
+    (:data:`WORKER_SHARE` of the bytes) are run there, by :func:`check_files`, while this
+    process loads every file and checks the rest and the collection as a whole. The
+    report is the same, in the same order, as without one (a note says it was used);
+    should the work fail there, it is done here.
     """
     from trainer.loader import find_deck_files, load_deck
 
@@ -91,57 +96,69 @@ def validate(paths: Iterable[Path], *, sources: Path | None = None) -> Validatio
     files, problems = find_deck_files(paths)
     report.files = files
     report.diagnostics.extend(problems)
-    # The checks build many small objects and no cycles; see trainer.loader.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for path in files:
-            result = load_deck(path)
-            report.diagnostics.extend(result.diagnostics)
-            if result.deck is not None:
-                report.decks.append(result.deck)
-            elif result.partial is not None:
-                report.partial_decks.append(result.partial)
-        diagnostics, processes = _check_decks(report.decks, sources, parallel=True)
-        # Only their cards: a broken header has no place in the collection-wide checks.
-        diagnostics += _check_cards(report.partial_decks)
-        report.diagnostics.extend(diagnostics)
-        if processes > 1:
-            report.notes.append(PARALLEL_NOTE)
-    finally:
-        if collecting:
-            gc.enable()
+    elsewhere = _worker_share(files) if executor is not None else []
+    future = executor.submit(check_files, elsewhere) if executor and elsewhere else None
+    for path in files:
+        result = load_deck(path)
+        report.diagnostics.extend(result.diagnostics)
+        if result.deck is not None:
+            report.decks.append(result.deck)
+        elif result.partial is not None:
+            report.partial_decks.append(result.partial)
+    if future is None:
+        report.diagnostics.extend(check_decks(report.decks, sources=sources))
+    else:
+        skipped = set(elsewhere)
+        mine = _check_cards([deck for deck in report.decks if deck.path not in skipped])
+        collection = _check_collection(report.decks, sources)
+        try:
+            theirs = future.result()
+            report.notes.append(WORKER_NOTE)
+        except Exception:  # the worker failed: its share is checked here
+            theirs = _check_cards([deck for deck in report.decks if deck.path in skipped])
+        report.diagnostics.extend(theirs + mine + collection)
+    # Only their cards: a broken header has no place in the collection-wide checks.
+    report.diagnostics.extend(_check_cards(report.partial_decks))
     if sources is None:
         report.notes.append(GROUNDING_SKIPPED)
     order = {path: index for index, path in enumerate(files)}
+    # Stable: diagnostics at one place keep the order the checks found them in.
     report.diagnostics.sort(key=lambda d: (order.get(d.path, -1), d.line, d.column))
     return report
 
 
+def check_files(paths: Sequence[Path]) -> list[Diagnostic]:
+    """The per-card and per-deck checks (not loading problems, not the collection-wide
+    checks) of the decks in ``paths`` that load: a worker's part of :func:`validate`."""
+    from trainer.loader import load_deck
+
+    decks = [deck for deck in (load_deck(path).deck for path in paths) if deck is not None]
+    return _check_cards(decks)
+
+
+def _worker_share(files: Sequence[Path]) -> list[Path]:
+    """The first files, :data:`WORKER_SHARE` of the bytes, for a worker; none for a small
+    collection (starting a worker would cost more than it saves)."""
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    total = sum(sizes)
+    if total < WORKER_MIN_BYTES:
+        return []
+    wanted, counted = total * WORKER_SHARE, 0
+    for index, size in enumerate(sizes):
+        counted += size
+        if counted >= wanted:
+            return list(files[: min(index + 1, len(files) - 1)])
+    return []
+
+
 def check_decks(decks: Sequence[Deck], *, sources: Path | None = None) -> list[Diagnostic]:
     """Every check except loading, over ``decks`` taken as one collection."""
-    return _check_decks(decks, sources, parallel=False)[0]
-
-
-def _check_decks(
-    decks: Sequence[Deck], sources: Path | None, *, parallel: bool
-) -> tuple[list[Diagnostic], int]:
-    """:func:`check_decks`, and how many processes it used. With ``parallel``, a large
-    collection's first decks are checked card by card in a forked process while this one
-    checks the rest and runs the collection-wide checks; the result is the same, in the
-    same order, as checking in one process."""
-    cut = _child_share(decks) if parallel else 0
-    child = _fork(lambda: _check_cards(decks[:cut])) if cut else None
-    if child is None:
-        cut = 0
-    mine = _check_cards(decks[cut:])
-    collection = _check_collection(decks, sources)
-    if child is None:
-        return mine + collection, 1
-    theirs = _collect(child)
-    if theirs is None:  # the other process failed: do its share here
-        theirs = _check_cards(decks[:cut])
-    return theirs + mine + collection, 2
+    return _check_cards(decks) + _check_collection(decks, sources)
 
 
 def _check_cards(decks: Sequence[Deck]) -> list[Diagnostic]:
@@ -186,62 +203,6 @@ def _check_collection(decks: Sequence[Deck], sources: Path | None) -> list[Diagn
             first = decks[0].path if decks else Path(".")
             _crashed(out, check, problem, Location(first, 0, 0))
     return out.diagnostics
-
-
-def _child_share(decks: Sequence[Deck]) -> int:
-    """How many of the first decks a second process should check: 0 for none."""
-    total = sum(len(deck.cards) for deck in decks)
-    if total < PARALLEL_MIN_CARDS or not sys.platform.startswith("linux"):
-        return 0
-    # Only with a CPU to spare: sharing one, the second process's start and the pages
-    # both copy (fork shares memory until written) make it slower than one process.
-    cpus = len(os.sched_getaffinity(0))
-    if cpus < 2 or os.getloadavg()[0] > cpus - 1:
-        return 0
-    wanted, counted = total * _CHILD_SHARE, 0
-    for index, deck in enumerate(decks):
-        counted += len(deck.cards)
-        if counted >= wanted:
-            return index + 1 if index + 1 < len(decks) else index
-    return 0
-
-
-def _fork(work: Callable[[], list[Diagnostic]]) -> tuple[int, int] | None:
-    """Run ``work`` in a forked copy of this process, which inherits the loaded decks
-    without copying them; ``(pid, pipe)`` to :func:`_collect` its result, or None if no
-    process could be started. Only used on Linux, where fork is the platform's way."""
-    try:
-        reading, writing = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:  # the child: never returns
-        status = 1
-        try:
-            os.close(reading)
-            data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(writing, "wb") as pipe:
-                pipe.write(data)
-            status = 0
-        finally:
-            os._exit(status)  # no cleanup: this copy of the process owns nothing
-    os.close(writing)
-    return pid, reading
-
-
-def _collect(child: tuple[int, int]) -> list[Diagnostic] | None:
-    """The diagnostics of a forked :func:`_fork` worker, or None if it failed."""
-    pid, reading = child
-    with os.fdopen(reading, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
-        return None
-    try:
-        result = pickle.loads(data)
-    except Exception:
-        return None
-    return result if isinstance(result, list) else None
 
 
 def _crashed(

@@ -78,7 +78,7 @@ def check_answer_keys(deck: Deck, card: Card, out: Findings) -> None:
             out,
             card,
             card,
-            card.truth,
+            bool(card.truth),
             True,
             "truth",
             "the answer",

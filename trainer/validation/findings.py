@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from trainer.diagnostics import Diagnostic, Severity
 from trainer.model import Card, Location
 
@@ -40,18 +38,15 @@ class Findings:
 
     def error(self, card: Card, field: str, code: str, message: str) -> None:
         """An error at ``card``'s ``field`` (the card itself when the field has no location)."""
-        where = card.field_locations.get(field, card.location)
+        where = card.where(field)
         self.diagnostics.append(
             Diagnostic(where.path, where.line, where.column, Severity.ERROR, code, message, card.id)
         )
 
     def warning(self, card: Card, field: str, code: str, message: str) -> None:
-        where = card.field_locations.get(field, card.location)
+        where = card.where(field)
         self.diagnostics.append(
             Diagnostic(
                 where.path, where.line, where.column, Severity.WARNING, code, message, card.id
             )
         )
-
-    def file_error(self, path: Path, code: str, message: str) -> None:
-        self.diagnostics.append(Diagnostic(path, 0, 0, Severity.ERROR, code, message))

@@ -110,8 +110,7 @@ def _answer_groups(card: Card) -> list[tuple[str, list[str]]]:
     groups: list[tuple[str, list[str]]] = []
     for cloze in card.clozes:
         # Spans are checked one by one (joined, a missing one would hide among the rest).
-        for answer in cloze.answers:
-            groups.append(("text", [answer, *cloze.alternatives]))
+        groups.extend(("text", [answer, *cloze.alternatives]) for answer in cloze.answers)
     return groups
 
 
@@ -128,7 +127,7 @@ def check_card(card: Card, library: SourceLibrary, out: Findings) -> None:
     for index, name in enumerate(card.sources):
         terms = library.terms(name)
         if terms is None:
-            field = f"source[{index}]" if f"source[{index}]" in card.field_locations else "source"
+            field = f"source[{index}]" if f"source[{index}]" in card.field_positions else "source"
             out.error(
                 card,
                 field,

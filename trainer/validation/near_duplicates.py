@@ -2,7 +2,7 @@
 
 Each card's prompt (the front, question or statement; a cloze text with its deletions
 filled in; an order question together with its items, since "Put these in order" alone
-says nothing) becomes a set of key terms (:func:`trainer.validation.text.term_set`:
+says nothing) becomes a set of key terms (:func:`trainer.validation.text.key_terms`:
 folded, stemmed, stopwords dropped). Two cards are near duplicates when the Jaccard
 similarity of their sets is at least :data:`THRESHOLD`, or when their prompts have the
 same words (case, accents and punctuation aside).
@@ -75,9 +75,9 @@ def find_near_duplicates(decks: Iterable[Deck], threshold: float = THRESHOLD) ->
         first = exact.setdefault(" ".join(tokens), index)
         if first != index:
             matches[index] = Match(cards[first], cards[index], 1.0)
-        terms = set(tokens)
-        terms -= STOPWORDS
-        sets.append(frozenset(map(stems, terms)))
+        words = set(tokens)
+        words -= STOPWORDS
+        sets.append(frozenset(map(stems, words)))
     frequency = Counter(chain.from_iterable(sets))
     # Rarest first, ties by term: sort by term, then (stably) by count.
     order = sorted(frequency)

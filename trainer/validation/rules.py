@@ -77,7 +77,7 @@ def check_options(deck: Deck, card: Card, out: Findings) -> None:
                 f"the answer {quote(answer)} is not one of the options; add it to "
                 "options or fix its spelling",
             )
-    for first, repeat in _first_repeat(card.answers, lambda text: text):
+    for _, repeat in _first_repeat(card.answers, lambda text: text):
         out.error(
             card,
             f"answers[{repeat}]",
@@ -176,7 +176,7 @@ def check_sources(deck: Deck, card: Card, out: Findings) -> None:
     declared = {source.file for source in deck.sources}
     for index, cited in enumerate(card.sources):
         if cited not in declared:
-            field = f"source[{index}]" if f"source[{index}]" in card.field_locations else "source"
+            field = f"source[{index}]" if f"source[{index}]" in card.field_positions else "source"
             out.error(
                 card,
                 field,

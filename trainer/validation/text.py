@@ -195,7 +195,7 @@ def _stem(word: str) -> str:
     return result
 
 
-class _StemCache(dict):  # type: ignore[type-arg]
+class _StemCache(dict[str, str]):
     """word -> stem, computed on first lookup (so ``map(cache.__getitem__, words)`` runs
     at C speed once the words are known)."""
 
@@ -231,11 +231,6 @@ def key_terms(text: str) -> dict[str, str]:
         if _is_key(token):
             terms.setdefault(stem(token), token)
     return terms
-
-
-def term_set(text: str) -> frozenset[str]:
-    """The set of :func:`key_terms` of ``text``."""
-    return frozenset(stem(t) for t in TOKEN.findall(fold(text)) if _is_key(t))
 
 
 def contains_phrase(haystack: str, needle: str) -> bool:
