@@ -10,8 +10,8 @@ with the bundled decks, 5 ms and 23 ms with 50,000 cards and 1,000,000 reviews. 
 pauses the collector the same way while scrolling.
 
 ``trainer study`` pauses it already while it imports Textual and the app (some 80
-collections, ~15 ms, before): that saved another 16-28 ms of CPU for the home screen and
-5-8 ms for the first card (21 interleaved runs, twice; docs/tui.md).
+collections, ~15 ms, before): that saved another 13-28 ms of CPU for the home screen and
+5-21 ms for the first card (21 interleaved runs, three times; docs/tui.md).
 """
 
 from __future__ import annotations
