@@ -29,13 +29,16 @@ from trainer.model import FORMAT_VERSION
 __all__ = [
     "EXPORT_GUID_PREFIX",
     "DeckDraft",
+    "PlannedPart",
     "Skipped",
     "WriteResult",
     "card_id_for",
     "deck_id_for",
     "dump_deck",
     "ids_for_guid",
+    "plan_decks",
     "write_decks",
+    "write_planned",
 ]
 
 #: GUIDs of the notes this trainer exports (Anki packages, CSV): ``trainer:DECK/CARD``.
@@ -238,23 +241,54 @@ def _replace(path: Path, text: str, backups: list[Path]) -> None:
     os.replace(temporary, path)
 
 
-def write_decks(drafts: list[DeckDraft], out_dir: Path) -> WriteResult:
-    """Write each draft as ``out_dir/ID.yaml``; see the module docstring."""
+@dataclass(slots=True)
+class PlannedPart:
+    """One deck file to write: a draft, or a part of one too large for a single file.
+
+    Attributes:
+        id: the file's deck id (the draft's, or ``ID-2``...); ``draft``: its draft.
+        cards: the cards in it; ``text``: its YAML, before the loader has checked it.
+    """
+
+    id: str
+    draft: DeckDraft
+    cards: list[dict[str, Any]]
+    text: str
+
+
+def plan_decks(drafts: list[DeckDraft]) -> list[PlannedPart]:
+    """The files :func:`write_planned` writes for ``drafts``: before any card is checked,
+    so a caller can start on what depends on which file each card goes to (the import's
+    history) while the files are checked and written."""
+    return [
+        PlannedPart(part_id, draft, cards, text)
+        for draft in drafts
+        for part_id, cards, text in _parts(draft)
+        if cards
+    ]
+
+
+def write_planned(plan: list[PlannedPart], out_dir: Path) -> WriteResult:
+    """Check each planned file with the deck loader (leaving out what it refuses) and
+    write it as ``out_dir/ID.yaml``; see the module docstring."""
     result = WriteResult()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for draft in drafts:
-        for part_id, cards, text in _parts(draft):
-            if not cards:
-                continue
-            path = out_dir / f"{part_id}.yaml"
-            text, kept = _checked(
-                part_id, draft.title, draft.description, cards, text, path, result.skipped
-            )
-            if not kept:
-                continue
-            _replace(path, text, result.backups)
-            result.files.append(path)
-            for card in kept:
-                result.cards[card["type"]] = result.cards.get(card["type"], 0) + 1
-                result.deck_of[draft.id, card["id"]] = part_id
+    for part in plan:
+        draft = part.draft
+        path = out_dir / f"{part.id}.yaml"
+        text, kept = _checked(
+            part.id, draft.title, draft.description, part.cards, part.text, path, result.skipped
+        )
+        if not kept:
+            continue
+        _replace(path, text, result.backups)
+        result.files.append(path)
+        for card in kept:
+            result.cards[card["type"]] = result.cards.get(card["type"], 0) + 1
+            result.deck_of[draft.id, card["id"]] = part.id
     return result
+
+
+def write_decks(drafts: list[DeckDraft], out_dir: Path) -> WriteResult:
+    """Write each draft as ``out_dir/ID.yaml``; see the module docstring."""
+    return write_planned(plan_decks(drafts), out_dir)
