@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from trainer.interop.errors import InteropError
 from trainer.interop.history import (
@@ -142,7 +143,7 @@ class HistoryProcess:
             remove_quietly(self.temporary)
             self._lock.release()
 
-    def _raise(self, report: dict[str, object] | None, err: bytes) -> None:
+    def _raise(self, report: dict[str, Any] | None, err: bytes) -> None:
         if report is not None and report.get("kind") == _DAMAGED:
             raise InteropError(
                 f"{self.package}: the review history in it is damaged ({report['error']}); "
@@ -158,7 +159,7 @@ class HistoryProcess:
         )
 
 
-def _report(out: bytes) -> dict[str, object] | None:
+def _report(out: bytes) -> dict[str, Any] | None:
     try:
         report = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
     except (IndexError, ValueError):
@@ -171,7 +172,7 @@ def main(argv: list[str]) -> int:
     report (counts, or ``error`` and ``kind``) as its last line of output."""
     job = json.loads(Path(argv[0]).read_text())
     temporary = Path(job["temporary"])
-    report: dict[str, object]
+    report: dict[str, Any]
     try:
         db = sqlite3.connect(job["collection"])
         try:
