@@ -458,10 +458,9 @@ def test_a_history_the_second_process_cannot_read_is_one_clear_message(tmp_path)
     sqlite3.connect(collection).close()  # no revlog table
     log = tmp_path / "progress" / "reviews-anki-import.jsonl"
     log.parent.mkdir()
-    process = HistoryProcess.start(
-        collection, {1: ("deck/card", "guid|0")}, log, b"{}\n", Path("p.apkg"), tmp_path
-    )
+    process = HistoryProcess.start(collection, log, b"{}\n", Path("p.apkg"), tmp_path)
     assert process is not None
+    process.send_keys({1: ("deck/card", "guid|0")})
     with pytest.raises(InteropError, match=r"p.apkg: the review history in it is damaged"):
         process.finish()
     assert sorted(p.name for p in log.parent.iterdir()) == [".reviews-anki-import.jsonl.lock"]

@@ -395,6 +395,33 @@ def _convert(
     progress_dir: Path | None,
     clock: Clock,
 ) -> AnkiImportReport:
+    history: HistoryProcess | None = None
+    if progress_dir is not None:
+        # The history is written by a second process while the notes are read and the
+        # deck files checked and written here (see trainer.interop.history_process).
+        progress_dir.mkdir(parents=True, exist_ok=True)
+        history = HistoryProcess.start(
+            collection.path,
+            log_path(progress_dir),
+            header_line(DEVICE, clock.now()),
+            package,
+            collection.path.parent,
+        )
+    try:
+        return _convert_started(collection, package, out_dir, progress_dir, clock, history)
+    finally:
+        if history is not None:
+            history.abandon()
+
+
+def _convert_started(
+    collection: AnkiCollection,
+    package: Path,
+    out_dir: Path,
+    progress_dir: Path | None,
+    clock: Clock,
+    history: HistoryProcess | None,
+) -> AnkiImportReport:
     report = AnkiImportReport()
     note_types = _note_types(collection.models)
     deck_names = collection.deck_names
@@ -453,44 +480,31 @@ def _convert(
                     (anki_card_id, variant, f"{guid}|{ordinal}")
                 )
     plan = plan_decks(list(drafts.values()))
-    history: HistoryProcess | None = None
     keys: dict[int, tuple[str, str]] = {}
     if progress_dir is not None:
-        # The history is written by a second process while the deck files are checked
-        # and written here; its keys assume the loader keeps every card (it nearly
-        # always does: if not, that history is thrown away and written again below).
+        # The keys assume the loader keeps every card (it nearly always does: if not,
+        # the worker's history is thrown away and written again below).
         keys = _history_keys(
             study_cards,
             {(part.draft.id, card["id"]): part.id for part in plan for card in part.cards},
         )
-        progress_dir.mkdir(parents=True, exist_ok=True)
-        history = HistoryProcess.start(
-            collection.path,
-            keys,
-            log_path(progress_dir),
-            header_line(DEVICE, clock.now()),
-            package,
-            collection.path.parent,
-        )
-    try:
-        written = write_planned(plan, out_dir)
-        report.files, report.backups = written.files, written.backups
-        report.cards_written = written.cards
-        report.skipped.extend(written.skipped)
-        _copy_media(collection.media_dir, out_dir / _MEDIA_DIR, media.names, report)
-        if progress_dir is not None:
-            final_keys = _history_keys(study_cards, written.deck_of)
-            if history is not None and final_keys == keys:
-                report.history = history.finish()
-            else:
-                if history is not None:
-                    history.abandon()
-                report.history = write_history(
-                    revlog_histories(collection.db, final_keys), progress_dir, clock
-                )
-    finally:
         if history is not None:
-            history.abandon()
+            history.send_keys(keys)
+    written = write_planned(plan, out_dir)
+    report.files, report.backups = written.files, written.backups
+    report.cards_written = written.cards
+    report.skipped.extend(written.skipped)
+    _copy_media(collection.media_dir, out_dir / _MEDIA_DIR, media.names, report)
+    if progress_dir is not None:
+        final_keys = _history_keys(study_cards, written.deck_of)
+        if history is not None and final_keys == keys:
+            report.history = history.finish()
+        else:
+            if history is not None:
+                history.abandon()
+            report.history = write_history(
+                revlog_histories(collection.db, final_keys), progress_dir, clock
+            )
     return report
 
 

@@ -53,12 +53,16 @@ from trainer.scheduling import LEARNING, RELEARNING, REVIEW
 
 __all__ = [
     "DEVICE",
+    "AnsweredCard",
     "CardHistory",
     "HistoryResult",
+    "answered_cards",
+    "encode_answered",
     "finish_new_log",
     "log_path",
     "revlog_histories",
     "temporary_log",
+    "write_batches",
     "write_history",
     "write_new_log",
 ]
@@ -117,13 +121,21 @@ def revlog_histories(
 ) -> Iterator[CardHistory]:
     """The revlog of each card in ``keys`` (Anki card id -> progress key and what its
     event ids derive from), its rows in time order, cards in Anki card id order."""
+    for card_id, rows in _revlog_groups(db):
+        key = keys.get(card_id)
+        if key is not None:
+            yield CardHistory(key[0], key[1], rows)
+
+
+def _revlog_groups(
+    db: sqlite3.Connection,
+) -> Iterator[tuple[int, list[tuple[int, int, int, int, int]]]]:
+    """(Anki card id, its revlog rows in time order) per card, in card id order."""
     # Sorted rather than read through the cid index: one sequential scan and a sort
     # beat half a million lookups of the table from the index.
     rows = db.execute("SELECT cid, id, ease, ivl, time FROM revlog NOT INDEXED ORDER BY cid, id")
     for card_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
-        key = keys.get(card_id)
-        if key is not None:
-            yield CardHistory(key[0], key[1], list(group))
+        yield card_id, list(group)
 
 
 class _TimeTexts:
@@ -342,13 +354,88 @@ def write_new_log(temporary: Path, header: bytes, cards: Iterable[CardHistory]) 
     into place and fsyncs the directory: :func:`finish_new_log`). The result's ``path``
     is ``temporary``."""
     result = HistoryResult(temporary)
+    write_batches(temporary, header, _batches(cards, set(), result))
+    return result
+
+
+def write_batches(temporary: Path, header: bytes, batches: Iterable[bytes]) -> None:
+    """``header`` and ``batches`` written to ``temporary`` and fsynced."""
     with open(temporary, "wb") as handle:
         handle.write(header)
-        for batch in _batches(cards, set(), result):
+        for batch in batches:
             handle.write(batch)
         handle.flush()
         os.fsync(handle.fileno())
-    return result
+
+
+@dataclass(slots=True)
+class AnsweredCard:
+    """One Anki card's answers with everything that does not depend on its progress key
+    (which is known only once the notes are read and the deck files planned).
+
+    Attributes:
+        card_id: the Anki card id; ``rows``: its revlog rows (as :class:`CardHistory`).
+        answers: its answers with their local UTC offsets; ``memory``: the FSRS memory
+            state after each.
+        not_answers, bad_times: its rows left out, as :class:`HistoryResult` counts them.
+    """
+
+    card_id: int
+    answers: list[tuple[int, int, int, int, int]]
+    memory: list[Any]
+    not_answers: int
+    bad_times: int
+
+
+def answered_cards(db: sqlite3.Connection) -> Iterator[AnsweredCard]:
+    """Every card of the revlog with its answers and FSRS memory states, in Anki card id
+    order (the order :func:`revlog_histories` gives); memory states are computed a batch
+    of about ``_BATCH`` answers at a time."""
+    pending: list[AnsweredCard] = []
+    pending_answers = 0
+    for card_id, rows in _revlog_groups(db):
+        counts = HistoryResult(Path())
+        answers = _answers(CardHistory("", "", rows), counts)
+        pending.append(AnsweredCard(card_id, answers, [], counts.not_answers, counts.bad_times))
+        pending_answers += len(answers)
+        if pending_answers >= _BATCH:
+            yield from _with_memory(pending)
+            pending, pending_answers = [], 0
+    yield from _with_memory(pending)
+
+
+def _with_memory(cards: list[AnsweredCard]) -> list[AnsweredCard]:
+    with_answers = [card for card in cards if card.answers]
+    for card, states in zip(with_answers, _memory_states([c.answers for c in with_answers])):
+        card.memory = states
+    return cards
+
+
+def encode_answered(
+    cards: Iterable[AnsweredCard], keys: dict[int, tuple[str, str]], result: HistoryResult
+) -> Iterator[bytes]:
+    """The lines of the ``cards`` that have a key (progress key, event id source), as
+    :func:`write_history` writes them for a new log, a batch of cards at a time."""
+    times = _TimeTexts()
+    lines: list[str] = []
+    known: set[str] = set()
+    for card in cards:
+        key = keys.get(card.card_id)
+        if key is None:
+            continue
+        result.not_answers += card.not_answers
+        result.bad_times += card.bad_times
+        if not card.answers:
+            continue
+        history = CardHistory(key[0], key[1], [])
+        lines.extend(_encode_card(history, card.answers, card.memory, known, times, result))
+        if len(lines) >= _BATCH:
+            result.written += len(lines)
+            yield "".join(lines).encode()
+            lines = []
+    result.written += len(lines)
+    if lines:
+        yield "".join(lines).encode()
 
 
 def finish_new_log(temporary: Path, path: Path) -> None:

@@ -1,14 +1,17 @@
 """The review history of a first Anki import, written by a second process.
 
 Encoding half a million answers is the import's largest piece of work, and it needs
-only the unpacked collection file and each Anki card's progress key. So once the notes
-are read and it is known which deck file each card goes to, :class:`HistoryProcess`
-starts a fresh Python process (``python -m trainer.interop.history_process JOB``, not a
-fork of a process running the Anki library's backend) that reads the revlog from the
-collection with :mod:`sqlite3` and writes the new log into a temporary file beside its
-final place, fsynced, while this process checks and writes the deck files. Then this
-process renames the file into place (and fsyncs the directory) while still holding the
-log's lock, which it took before the worker started.
+only the unpacked collection file and each Anki card's progress key. So as soon as the
+package is unpacked, :class:`HistoryProcess` takes the log's lock and starts a fresh
+Python process (``python -m trainer.interop.history_process JOB``, not a fork of a
+process running the Anki library's backend). It reads the revlog from the collection
+with :mod:`sqlite3` and computes what does not depend on the keys (each answer's local
+offset, the FSRS memory states), for at most ``_AHEAD`` answers, while this process reads
+the notes. Once the notes are read and it is known which deck file each card goes to,
+this process hands it the keys (:meth:`HistoryProcess.send_keys`), and the worker writes
+the new log into a temporary file beside its final place, fsynced, while this process
+checks and writes the deck files. Then this process renames the file into place (and
+fsyncs the directory) while still holding the lock.
 
 The bytes are those :func:`trainer.interop.history.write_history` writes (the worker
 runs the same encoder). A failure in the worker comes back as one clear message (no
@@ -18,6 +21,8 @@ ends the worker and removes its temporary file.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import sqlite3
 import subprocess
@@ -28,10 +33,11 @@ from typing import Any
 from trainer.interop.errors import InteropError
 from trainer.interop.history import (
     HistoryResult,
+    answered_cards,
+    encode_answered,
     finish_new_log,
-    revlog_histories,
     temporary_log,
-    write_new_log,
+    write_batches,
 )
 from trainer.progress.errors import ProgressError
 from trainer.progress.logfile import LogLock, remove_quietly
@@ -40,6 +46,8 @@ __all__ = ["HistoryProcess", "main"]
 
 #: What the worker's failure was, so this process raises what the command expects.
 _DAMAGED, _UNWRITABLE, _INTERNAL = "damaged", "unwritable", "internal"
+#: Answers the worker prepares before the keys come (about 60 MB of them at most).
+_AHEAD = 250_000
 
 
 class HistoryProcess:
@@ -53,7 +61,6 @@ class HistoryProcess:
     def __init__(
         self,
         collection: Path,
-        keys: dict[int, tuple[str, str]],
         path: Path,
         header: bytes,
         lock: LogLock,
@@ -64,6 +71,7 @@ class HistoryProcess:
         self.package = package
         self.temporary = temporary_log(path)
         self._lock = lock
+        self._keys_file = job_dir / "history-keys.json"
         job = job_dir / "history-job.json"
         job.write_text(
             json.dumps(
@@ -71,26 +79,34 @@ class HistoryProcess:
                     "collection": str(collection),
                     "temporary": str(self.temporary),
                     "header": header.decode(),
-                    "keys": [[card, key, stable] for card, (key, stable) in keys.items()],
+                    "keys": str(self._keys_file),
                 }
             )
         )
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
             [sys.executable, "-m", "trainer.interop.history_process", str(job)],
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
 
+    def send_keys(self, keys: dict[int, tuple[str, str]]) -> None:
+        """Each Anki card's progress key and event id source: the worker goes on to
+        write the log (a card without a key has no history to write)."""
+        assert self._process is not None and self._process.stdin is not None
+        self._keys_file.write_text(
+            json.dumps([[card, key, stable] for card, (key, stable) in keys.items()])
+        )
+        try:  # one short line: never blocks; the keys are in the file
+            self._process.stdin.write(b"go\n")
+            self._process.stdin.flush()
+        except BrokenPipeError:  # the worker has ended already: finish() says why
+            pass
+        _close_input(self._process)
+
     @classmethod
     def start(
-        cls,
-        collection: Path,
-        keys: dict[int, tuple[str, str]],
-        path: Path,
-        header: bytes,
-        package: Path,
-        job_dir: Path,
+        cls, collection: Path, path: Path, header: bytes, package: Path, job_dir: Path
     ) -> HistoryProcess | None:
         """The worker started with the log's lock held, or None when the log exists
         (then answers are appended to it in this process, after the known ones are read)."""
@@ -102,7 +118,7 @@ class HistoryProcess:
             if path.exists():  # made by another import before the lock was ours
                 lock.release()
                 return None
-            return cls(collection, keys, path, header, lock, package, job_dir)
+            return cls(collection, path, header, lock, package, job_dir)
         except BaseException:
             lock.release()
             raise
@@ -114,6 +130,7 @@ class HistoryProcess:
         try:
             process, self._process = self._process, None
             assert process is not None, "finish() or abandon() was already called"
+            _close_input(process)
             out, err = process.communicate()
             report = _report(out)
             if process.returncode != 0 or report is None or "error" in report:
@@ -138,6 +155,7 @@ class HistoryProcess:
         try:
             if process.poll() is None:
                 process.kill()
+            _close_input(process)
             process.communicate()
         finally:
             remove_quietly(self.temporary)
@@ -159,6 +177,15 @@ class HistoryProcess:
         )
 
 
+def _close_input(process: subprocess.Popen[bytes]) -> None:
+    """The worker's standard input closed (and forgotten, so ``communicate`` does not
+    write to it): before the keys were sent, that tells the worker to stop."""
+    if process.stdin is not None:
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
+        process.stdin = None
+
+
 def _report(out: bytes) -> dict[str, Any] | None:
     try:
         report = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
@@ -168,16 +195,36 @@ def _report(out: bytes) -> dict[str, Any] | None:
 
 
 def main(argv: list[str]) -> int:
-    """The worker: read the job file, write the log's temporary file, print a JSON
-    report (counts, or ``error`` and ``kind``) as its last line of output."""
+    """The worker: read the job file, prepare at most ``_AHEAD`` answers, wait for the
+    keys (a line on standard input; end of input means stop), write the log's temporary
+    file, print a JSON report (counts, or ``error`` and ``kind``) as its last line."""
     job = json.loads(Path(argv[0]).read_text())
     temporary = Path(job["temporary"])
     report: dict[str, Any]
     try:
         db = sqlite3.connect(job["collection"])
         try:
-            keys = {card: (key, stable) for card, key, stable in job["keys"]}
-            result = write_new_log(temporary, job["header"].encode(), revlog_histories(db, keys))
+            cards = answered_cards(db)
+            ahead = []
+            answers = 0
+            for card in cards:
+                ahead.append(card)
+                answers += len(card.answers)
+                if answers >= _AHEAD:
+                    break
+            if not sys.stdin.buffer.readline():
+                print(json.dumps({"error": "stopped before the keys came", "kind": _INTERNAL}))
+                return 1
+            keys = {
+                card: (key, stable)
+                for card, key, stable in json.loads(Path(job["keys"]).read_text())
+            }
+            result = HistoryResult(temporary)
+            write_batches(
+                temporary,
+                job["header"].encode(),
+                encode_answered(itertools.chain(ahead, cards), keys, result),
+            )
         finally:
             db.close()
         report = {
