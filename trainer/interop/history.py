@@ -19,7 +19,9 @@ and ``trainer optimize`` read it like any other device's log.
 
 A first import writes the log in one go, as bulk output is written: into a temporary
 file beside it, fsynced, then renamed into place (and the directory fsynced), so an
-interrupted import leaves no log at all rather than part of one. Importing into an
+interrupted import leaves no log at all rather than part of one. The Anki import does
+that in a second process (:mod:`trainer.interop.history_process`, through
+:func:`answered_cards` and :func:`encode_answered`, the same encoder). Importing into an
 existing log appends through the store's log writer (locked, whole lines, fsynced).
 Either way the lines are encoded a batch of cards at a time: memory stays bounded by
 the batch, not by the history.
