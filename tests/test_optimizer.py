@@ -173,6 +173,17 @@ def test_reviews_are_read_from_every_device_without_undone_answers(tmp_path: Pat
     assert reviews_from_progress(tmp_path / "nowhere") == []
 
 
+def test_reading_the_history_writes_nothing_even_with_a_damaged_line(tmp_path: Path) -> None:
+    directory = tmp_path / "progress"
+    write_progress(directory, [Review("deck/a", START, 3, 1200)], "laptop")
+    log = directory / "reviews-laptop.jsonl"
+    log.write_bytes(log.read_bytes() + b'{"this line": "is not an event"\n')
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert [r.card_id for r in reviews_from_progress(directory)] == ["deck/a"]
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before
+
+
 # -- the command --------------------------------------------------------------------------
 
 

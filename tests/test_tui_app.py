@@ -464,3 +464,29 @@ async def test_unusable_progress_directory_is_explained_and_exits_with_its_code(
         await press(pilot, "q")
     assert app.return_code == 3
     assert not_a_dir.read_text() == "I am a file"
+
+
+async def test_home_by_mouse_a_click_on_a_deck_studies_it_and_on_a_key_presses_it(
+    tmp_path, progress_dir, clock
+):
+    write(tmp_path, "every.yaml", EVERY_TYPE)
+    write(tmp_path, "hostile.yaml", HOSTILE)
+    app = create_app([tmp_path], progress_dir, clock, reload_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        text = screen_text(app)
+        keys = next(line for line in text.split("\n") if "b Browse" in line)
+        await pilot.click(offset=(keys.index("b Browse") + 2, SIZE[1] - 1))
+        await settle(pilot)
+        assert isinstance(app.screen, BrowseScreen)
+        await press(pilot, "escape")
+        await settle(pilot)
+        # The deck table: its header row, then one row per deck (in the order shown).
+        table = app.screen.query_one("#decks")
+        rows = [line for line in screen_text(app).split("\n") if "Hostile [b]deck[/b]" in line]
+        assert rows
+        row = next(i for i in range(table.row_count) if table.row_key(i) == "hostile")
+        await pilot.click(table, offset=(3, 1 + row))
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert "Hostile [b]deck[/b]" in screen_text(app).split("\n")[0]

@@ -186,7 +186,7 @@ async def test_order_moves_items_with_shift_and_ctrl_arrows_then_submits():
 
 
 async def test_truefalse_answers_with_t_and_f():
-    app, driver = host("tf", "tf")
+    app, _driver = host("tf", "tf")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await press(pilot, "f")
@@ -285,15 +285,30 @@ async def test_timed_quiz_ends_when_time_runs_out_and_unanswered_count_as_wrong(
         assert all(item.given is None for item in driver.items)
 
 
+async def click_button(pilot, name: str) -> None:
+    """Click the middle of the button ``name`` in the card screen's button row, where its
+    label is drawn."""
+    from rich.cells import cell_len
+
+    bar = pilot.app.screen.query_one("#buttons")
+    x = bar.styles.padding.left
+    for label, button in bar.buttons:
+        width = cell_len(label) + 2  # a space each side
+        if button == name:
+            await pilot.click(bar, offset=(x + width // 2, 0))
+            return
+        x += width
+    raise AssertionError(f"no button {name!r} in {bar.buttons}")
+
+
 async def test_mouse_only_reveal_grade_pick_and_order():
     app, driver = host("b", "ch", "or")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.click("#buttons Button")  # "Show answer"
+        await click_button(pilot, "reveal")  # "Show answer"
         await settle(pilot)
         assert "Answer: N-methyl-D-aspartate" in screen_text(app)
-        good = [b for b in app.screen.query("#buttons Button") if b.name == "grade3"][0]
-        await pilot.click(good)
+        await click_button(pilot, "grade3")
         await settle(pilot)
         assert driver.position == 2
         widget = answer_widget(app)
@@ -305,12 +320,10 @@ async def test_mouse_only_reveal_grade_pick_and_order():
         order = answer_widget(app)
         order.highlighted = 0
         moved = order.items[0]
-        down = [b for b in app.screen.query("#buttons Button") if b.name == "down"][0]
-        await pilot.click(down)
+        await click_button(pilot, "down")
         await settle(pilot)
         assert order.items[1] == moved
-        check = [b for b in app.screen.query("#buttons Button") if b.name == "submit"][0]
-        await pilot.click(check)
+        await click_button(pilot, "submit")
         await settle(pilot)
         assert "Correct answer: first → second → third" in screen_text(
             app

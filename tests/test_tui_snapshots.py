@@ -1,4 +1,4 @@
-"""Snapshots (80x24) of every card type before and after answering, the summary, the
+"""Snapshots at 80x24 and 120x34 of every card type before and after answering, the summary, the
 quiz report and the browse screen. Deterministic: FakeClock, a fixed shuffle seed, decks
 given by relative path from a tmp working directory, an empty tmp progress directory.
 
@@ -17,7 +17,6 @@ from trainer.tui.app import create_app
 from trainer.tui.screens.card import CardScreen
 from trainer.tui.screens.summary import SummaryScreen
 
-SIZE = (80, 24)
 #: The sizes the study screen's main states are checked at: the smallest supported
 #: terminal and a common larger one.
 SIZES = {"80x24": (80, 24), "120x34": (120, 34)}
@@ -88,14 +87,16 @@ ANSWERS = {
 }
 
 
+@pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("card_type", list(ANSWERS))
-def test_card_before_answering(card_type, snap_compare, workdir, clock):
+def test_card_before_answering(card_type, size, snap_compare, workdir, clock):
     app = app_for(one_card_deck(card_type), clock)
-    assert snap_compare(app, terminal_size=SIZE, run_before=start)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=start)
 
 
+@pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("card_type", list(ANSWERS))
-def test_card_after_answering(card_type, snap_compare, workdir, clock):
+def test_card_after_answering(card_type, size, snap_compare, workdir, clock):
     app = app_for(one_card_deck(card_type), clock)
 
     async def run_before(pilot):
@@ -103,11 +104,13 @@ def test_card_after_answering(card_type, snap_compare, workdir, clock):
         await ANSWERS[card_type](pilot)
         await settle(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 
 
-def test_home(snap_compare, workdir, clock):
-    assert snap_compare(app_for(EVERY_TYPE, clock), terminal_size=SIZE, run_before=ready)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_home(size, snap_compare, workdir, clock):
+    app = app_for(EVERY_TYPE, clock)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=ready)
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -170,7 +173,8 @@ def test_summary_with_missed_cards(size, snap_compare, workdir, clock):
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 
 
-def test_quiz_report(snap_compare, workdir, clock):
+@pytest.mark.parametrize("size", list(SIZES))
+def test_quiz_report(size, snap_compare, workdir, clock):
     app = app_for(EVERY_TYPE, clock, mode="quiz", quiz_count=3)
 
     async def run_before(pilot):
@@ -184,10 +188,11 @@ def test_quiz_report(snap_compare, workdir, clock):
         await pilot.press("escape")
         await settle(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 
 
-def test_browse(snap_compare, workdir, clock):
+@pytest.mark.parametrize("size", list(SIZES))
+def test_browse(size, snap_compare, workdir, clock):
     app = app_for(EVERY_TYPE, clock)
 
     async def run_before(pilot):
@@ -198,4 +203,4 @@ def test_browse(snap_compare, workdir, clock):
         await pilot.press("escape", "escape", "b")
         await settle(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)

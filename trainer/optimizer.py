@@ -425,9 +425,14 @@ def reviews_from_progress(progress_dir: Path) -> list[Review]:
 
     if not progress_dir.is_dir():
         return []
-    # Reading only: the store is not opened (no snapshot, no replay, nothing written).
+    # Reading only: the store is not opened (no snapshot, no replay), and a damaged line
+    # is skipped without the quarantine copy an opened store would write.
     store = ProgressStore(
-        progress_dir, device="optimize", clock=SystemClock(), scheduler_for=_never_schedules
+        progress_dir,
+        device="optimize",
+        clock=SystemClock(),
+        scheduler_for=_never_schedules,
+        read_only=True,
     )
     return [
         Review(event.key or "", event.when, event.grade, event.duration_ms)

@@ -312,8 +312,3 @@ def day_start(now: datetime, rollover_hour: int) -> datetime:
     if now < start:
         start -= timedelta(days=1)
     return start
-
-
-def day_number(when: datetime, rollover_hour: int) -> int:
-    """Ordinal of the study day containing ``when`` (local to ``when``'s zone)."""
-    return (when - timedelta(hours=rollover_hour)).date().toordinal()

@@ -20,7 +20,7 @@ Guards applied here, before the composer sees the text:
   - bound <= :data:`THREADED_DEPTH_LIMIT`: compose in a thread whose stack is sized for
     that many levels (a few hundred bytes each), so even the worst input the bound allows
     cannot overflow it; the true depth is then checked on the nodes by the caller
-    (:func:`compose_unchecked`) or here (:func:`compose_text`);
+    (:func:`compose_unchecked`);
   - above: measure the true depth first with the (iterative) event parser, as deep input
     of that size cannot be composed safely, and refuse deeper than :data:`MAX_DEPTH`.
 """
@@ -287,22 +287,9 @@ def too_deep_diagnostic(text: str, path: Path) -> Diagnostic | None:
     )
 
 
-def compose_text(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic]]:
-    """Compose ``text`` (one YAML document) into nodes, refusing what is unsafe (too
-    deep included).
-
-    Returns ``(None, [])`` for a document with no content (empty, or comments only).
-    """
-    node, problems, depth_checked = compose_unchecked(text, path)
-    if node is not None and not depth_checked:
-        too_deep = too_deep_diagnostic(text, path)
-        if too_deep is not None:
-            return None, [too_deep]
-    return node, problems
-
-
 def compose_unchecked(text: str, path: Path) -> tuple[yaml.Node | None, list[Diagnostic], bool]:
-    """Like :func:`compose_text`, and as safe, but leaves one check to the caller:
+    """Compose ``text`` (one YAML document) into nodes, refusing what is unsafe, but
+    leave one check to the caller:
     ``(node, problems, depth_checked)``; when ``depth_checked`` is False, the caller
     must refuse the nodes if they nest deeper than :data:`MAX_DEPTH` (see
     :func:`too_deep_diagnostic`). Walking the nodes it reads anyway costs the caller

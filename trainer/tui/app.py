@@ -1,18 +1,15 @@
 """The Textual application and the one factory that builds it, for the CLI and the tests.
 
-Start-up stays light: only the home screen is imported before the first frame, and the
-decks and progress are opened right after it is drawn (``call_after_refresh``), so a big
-collection never delays the first frame. Other screens are imported when first shown.
-
-With ``autostart`` (``trainer study --start``) the first frame is the first card: the
-collection is opened at mount and the card screen is the first screen drawn. The home
-screen is made only when it is first needed (the session ends, or there is nothing to
-study), since building it first cost a whole extra screen's layout before the card.
+Start-up stays light: the decks and progress are opened when the app is mounted, and
+then the first screen is pushed, already filled: the home screen with its decks, or with
+``autostart`` (``trainer study --start``) the first card. The first frame is the first
+screen worth seeing; there is no empty "Loading" frame to lay out and draw first. Other
+screens are imported when first shown; the home screen is made only when it is first
+needed (after ``--start``: the session ends, or there is nothing to study).
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import random
 from collections.abc import Sequence
@@ -21,21 +18,22 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
 from trainer.clock import Clock
 from trainer.exitcodes import ExitCode
+from trainer.tui.collector import StartupCollectorPause
 
 if TYPE_CHECKING:
+    from trainer.collection import Collection
     from trainer.model import Deck, StudyCard
-    from trainer.session import Collection
     from trainer.tui.drivers import QuizDriver
+    from trainer.tui.screens.home import HomeScreen
 
 Mode = Literal["study", "quiz"]
 
 
 class TrainerApp(App[int]):
-    """Home, study, quiz and browse screens over one :class:`trainer.session.Collection`."""
+    """Home, study, quiz and browse screens over one :class:`trainer.collection.Collection`."""
 
     CSS_PATH = "trainer.tcss"
     TITLE = "trainer"
@@ -75,7 +73,8 @@ class TrainerApp(App[int]):
         self.quiz: QuizDriver | None = None
         #: (mtime_ns, size) of every deck file seen, for live reload.
         self.deck_stamps: dict[Path, tuple[int, int]] = {}
-        self._home_screen: Screen[None] | None = None
+        self._home_screen: HomeScreen | None = None
+        self._collector = StartupCollectorPause()
         self._saved_theme = read_theme()
         if self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -88,45 +87,31 @@ class TrainerApp(App[int]):
 
     # -- start-up -----------------------------------------------------------------------
 
-    def run(self, *args: Any, **kwargs: Any) -> int | None:  # type: ignore[override]
-        """Run the app (see :meth:`textual.app.App.run`), the cyclic garbage collector paused
-        until the first screen worth seeing is drawn.
-
-        Start-up makes hundreds of thousands of long-lived objects (widgets, styles, decks,
-        progress records) and almost no cyclic garbage; the collector would walk them all
-        several times before the first frame (80 ms for the bundled decks, 150 ms for a
-        50,000-card collection on a small machine). Once drawn, what start-up made is
-        moved out of the collector's way (:func:`gc.freeze`) and collecting resumes.
-        Textual pauses the collector the same way during smooth scrolling.
-        """
-        self._gc_paused = gc.isenabled()
-        gc.disable()
-        try:
+    def run(self, *args: Any, **kwargs: Any) -> int | None:
+        """Run the app (see :meth:`textual.app.App.run`), the garbage collector paused
+        until the first screen worth seeing is drawn (:mod:`trainer.tui.collector`)."""
+        with self._collector.during():
             return super().run(*args, **kwargs)
-        finally:
-            self._resume_gc()
-
-    _gc_paused = False
-
-    def _resume_gc(self) -> None:
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.freeze()
-            gc.enable()
 
     def on_mount(self) -> None:
-        if self.autostart and self.mode == "study":
-            self.load()
-            return
-        self.push_home()
-        self.call_after_refresh(self.load)
+        # Not from inside this handler: Textual dispatches the app's Mount inside a batch
+        # update, and frames made during a batch are dropped; a first screen pushed from
+        # here was laid out and drawn there, unseen, and its card header only reached the
+        # terminal with a later frame.
+        self.call_next(self.load)
 
     def push_home(self) -> None:
         """Put the home screen on top (it fills itself from the collection when shown)."""
         self.push_screen(self._new_home())
 
     def load(self) -> None:
-        """Open the decks (and, to study, the progress): after the first frame."""
+        """Open the decks (and, to study, the progress), then push the first screen: the
+        home screen filled with its decks, or the first card.
+
+        Nothing is drawn before it: an empty "Loading" frame followed by the filled one
+        cost a second full layout and frame. A quiz never shows the home screen, so none
+        is built for it.
+        """
         if self.mode == "quiz":
             self.start_quiz()
         else:
@@ -135,10 +120,11 @@ class TrainerApp(App[int]):
             self.set_interval(self.reload_interval, self.check_deck_files)
         # The first screen worth seeing (the filled home screen, or the first card) is
         # drawn at the next refresh.
-        self.call_after_refresh(self._resume_gc)
+        self.call_after_refresh(self._collector.resume)
 
     def open_collection(self) -> None:
-        from trainer.session import Collection, ProgressError
+        from trainer.collection import Collection
+        from trainer.progress.errors import ProgressError
 
         try:
             self.collection = Collection.open(
@@ -150,18 +136,17 @@ class TrainerApp(App[int]):
         self.deck_stamps = self._stamps()
         for warning in self.collection.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=15)
-        home = self.home
-        if home is not None:
-            home.populate(self.collection)
         if self.autostart:
             self.start_study(None)
+        else:
+            self.push_home()
 
     def _ensure_home(self) -> None:
         """Autostart found nothing to show: the home screen after all."""
         if self.home is None:
             self.push_home()
 
-    def _new_home(self) -> Screen[None]:
+    def _new_home(self) -> HomeScreen:
         from trainer.tui.screens.home import HomeScreen
 
         self._home_screen = HomeScreen()
@@ -175,13 +160,13 @@ class TrainerApp(App[int]):
 
     return_code_on_quit: int = 0
 
-    def action_quit(self) -> None:  # type: ignore[override]
+    async def action_quit(self) -> None:
         if self.collection is not None:
             self.collection.close()
         self.exit(self.return_code_on_quit, return_code=self.return_code_on_quit)
 
     @property
-    def home(self):  # type: ignore[no-untyped-def]
+    def home(self) -> HomeScreen | None:
         """The home screen when it is in the screen stack, else ``None``."""
         home = self._home_screen
         return home if home is not None and home in self.screen_stack else None
@@ -193,7 +178,7 @@ class TrainerApp(App[int]):
 
     def start_study(self, deck_ids: list[str] | None) -> None:
         """Start a session over ``deck_ids`` (``None``: every deck)."""
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
         from trainer.tui.drivers import SessionDriver
         from trainer.tui.screens.card import CardScreen
 
@@ -218,11 +203,13 @@ class TrainerApp(App[int]):
         decks = self.decks_by_id()
         title = decks[deck_ids[0]].title if deck_ids and len(deck_ids) == 1 else "All decks"
 
+        collection = self.collection
+
         def finished() -> None:
             from trainer.tui.screens.home import done_for_today
             from trainer.tui.screens.summary import SummaryScreen
 
-            done = done_for_today(self.collection, deck_ids) if session.current is None else None
+            done = done_for_today(collection, deck_ids) if session.current is None else None
             summary = SummaryScreen(session.summary(), done)
             if self.home is None:  # autostart: home goes under the summary, Esc leads there
                 self.switch_screen(self._new_home())

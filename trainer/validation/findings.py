@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from trainer.diagnostics import Diagnostic, Severity
 from trainer.model import Card, Location
 
@@ -52,6 +50,3 @@ class Findings:
                 where.path, where.line, where.column, Severity.WARNING, code, message, card.id
             )
         )
-
-    def file_error(self, path: Path, code: str, message: str) -> None:
-        self.diagnostics.append(Diagnostic(path, 0, 0, Severity.ERROR, code, message))

@@ -2,7 +2,7 @@
 
 Each card's prompt (the front, question or statement; a cloze text with its deletions
 filled in; an order question together with its items, since "Put these in order" alone
-says nothing) becomes a set of key terms (:func:`trainer.validation.text.term_set`:
+says nothing) becomes a set of key terms (:func:`trainer.validation.text.key_terms`:
 folded, stemmed, stopwords dropped). Two cards are near duplicates when the Jaccard
 similarity of their sets is at least :data:`THRESHOLD`, or when their prompts have the
 same words (case, accents and punctuation aside).

@@ -233,11 +233,6 @@ def key_terms(text: str) -> dict[str, str]:
     return terms
 
 
-def term_set(text: str) -> frozenset[str]:
-    """The set of :func:`key_terms` of ``text``."""
-    return frozenset(stem(t) for t in TOKEN.findall(fold(text)) if _is_key(t))
-
-
 def contains_phrase(haystack: str, needle: str) -> bool:
     """Whether the words of ``needle`` occur consecutively, as whole words, in ``haystack``
     (both folded and tokenized; stopwords kept)."""

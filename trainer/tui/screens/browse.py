@@ -10,15 +10,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from trainer.model import StudyCard
 from trainer.tui.drivers import GRADE_NAMES
+from trainer.tui.footer import KeyBar
 from trainer.tui.text import cell, join, lines, plain
 from trainer.tui.widgets.answers import prompt_content
 
 if TYPE_CHECKING:
-    from trainer.session import Collection
+    from trainer.collection import Collection
 
 #: Rows shown at once; a search narrows a big collection down.
 MAX_ROWS = 500
@@ -86,7 +87,7 @@ class BrowseScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="cards", cursor_type="row")
         yield table
         yield Static(id="details")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
@@ -249,7 +250,7 @@ class BrowseScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_toggle_suspend(self) -> None:
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         card = self.selected
         if card is None:

@@ -14,15 +14,15 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from trainer.model import CardType, Deck, StudyCard
 from trainer.tui.drivers import AGAIN, GOOD, GRADE_NAMES, CardDriver, Outcome, QuizDriver
-from trainer.tui.footer import KeysFooter
+from trainer.tui.footer import KeyBar
 from trainer.tui.text import join, lines, plain, typed_diff
 from trainer.tui.timetext import interval_text
 from trainer.tui.widgets.answers import (
@@ -32,6 +32,7 @@ from trainer.tui.widgets.answers import (
     answer_widget,
     prompt_content,
 )
+from trainer.tui.widgets.buttonbar import ButtonBar
 
 GRADE_KEYS = "1 Again · 2 Hard · 3 Good · 4 Easy"
 
@@ -91,21 +92,26 @@ class CardScreen(Screen[None]):
         self.outcome: Outcome | None = None
         self.answer: AnswerWidget | None = None
         self._shown: StudyCard | None = None
+        #: A study session shows the counts left today (and no progress bar).
+        self._counts_left = getattr(driver, "remaining", None) is not None
 
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
-        yield ProgressBar(show_eta=False, show_percentage=False, id="progress")
+        if not self._counts_left:
+            # A practice round or a quiz has a fixed length: a bar shows how far along it
+            # is. A study session shows its counts left instead.
+            yield ProgressBar(show_eta=False, show_percentage=False, id="progress")
         with VerticalScroll(id="body", can_focus=True):
             yield Static(id="prompt")
             yield Static(id="reveal")
             yield Static(id="feedback")
         # Mouse users' way to do what the keys do (their labels name the keys).
-        yield Horizontal(id="buttons")
+        yield ButtonBar(id="buttons")
         # The palette (ctrl+p) is on the help screen: its footer entry cost the room of
         # the keys that matter at 80 columns.
-        yield KeysFooter(compact=True, show_command_palette=False)
+        yield KeyBar(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if isinstance(self.driver, QuizDriver) and self.driver.time_limit is not None:
@@ -123,6 +129,7 @@ class CardScreen(Screen[None]):
         self._shown = card
         self.phase = "question"
         self.outcome = None
+        self.update_status()
         body = self.query_one("#body", VerticalScroll)
         if self.answer is not None:
             self.answer.remove()  # type: ignore[attr-defined]
@@ -133,7 +140,6 @@ class CardScreen(Screen[None]):
         body.mount(self.answer, after="#prompt")  # type: ignore[arg-type]
         body.scroll_home(animate=False)
         self._focus_answer()
-        self.update_status()
         buttons: list[tuple[str, str]] = []
         if card.type is CardType.BASIC:
             buttons = [("space Show answer", "reveal")]
@@ -147,22 +153,11 @@ class CardScreen(Screen[None]):
     def set_buttons(self, buttons: list[tuple[str, str]], suggested: str = "") -> None:
         """Show ``(label, name)`` buttons; the one named ``suggested`` is highlighted (the
         bar stays below the scrolling body, so the suggestion is always in view)."""
-        bar = self.query_one("#buttons", Horizontal)
-        bar.remove_children()
-        bar.mount_all(
-            Button(
-                plain(label),
-                name=name,
-                compact=True,
-                classes="suggested" if name == suggested else "",
-            )
-            for label, name in buttons
-        )
-        bar.display = bool(buttons)
+        self.query_one("#buttons", ButtonBar).show(buttons, suggested)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
         event.stop()
-        name = event.button.name or ""
+        name = event.name
         answer: Any = self.answer
         if name == "reveal":
             self.action_reveal()
@@ -190,7 +185,6 @@ class CardScreen(Screen[None]):
         elif deck is not None:
             parts += [" · ", plain(deck.title)]
         remaining = getattr(self.driver, "remaining", None)
-        bar = self.query_one("#progress", ProgressBar)
         if remaining is not None:
             # Anki's three counts: what is left never grows back as a "card 3 of 41" total
             # does when a card answered Again comes back.
@@ -204,9 +198,9 @@ class CardScreen(Screen[None]):
                 (f"{review} review", "bold $success"),
                 " left",
             ]
-            bar.display = False
         else:
             parts.append(f"  card {self.driver.position} of {self.driver.total}")
+            bar = self.query_one("#progress", ProgressBar)
             bar.update(total=max(self.driver.total, 1), progress=max(self.driver.position - 1, 0))
         if isinstance(self.driver, QuizDriver):
             left = self.driver.seconds_left()
@@ -288,7 +282,7 @@ class CardScreen(Screen[None]):
             self.grade(GOOD, override=True)
 
     def grade(self, grade: int, *, override: bool = False) -> None:
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         try:
             if override:
@@ -326,7 +320,7 @@ class CardScreen(Screen[None]):
             )
             self.show_current()
             return
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         try:
             card = self.driver.undo()
@@ -367,7 +361,7 @@ class CardScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_suspend(self) -> None:
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         card = self._shown
         if card is None or not self.driver.records:
@@ -381,7 +375,7 @@ class CardScreen(Screen[None]):
         self.show_current()
 
     def action_flag(self) -> None:
-        from trainer.session import ProgressError
+        from trainer.progress.errors import ProgressError
 
         card = self._shown
         if card is None or not self.driver.records:

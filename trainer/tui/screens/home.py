@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Static
 
-from trainer.tui.text import cell, join, lines, plain
+from trainer.tui.footer import KeyBar
+from trainer.tui.text import join, lines, plain
 from trainer.tui.timetext import done_text
+from trainer.tui.widgets.decktable import DeckTable
 
 if TYPE_CHECKING:
-    from trainer.session import Collection
+    from trainer.collection import Collection
 
 ALL_DECKS = "*all*"
+#: The count columns, after the deck's title: what the learner studies now, and in all.
+COUNT_COLUMNS = ("New", "Learn", "Due", "Total")
 #: Load problems listed on the home screen; `trainer validate` lists them all.
 MAX_PROBLEMS_SHOWN = 12
 
@@ -30,19 +33,16 @@ class HomeScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static(plain("Loading decks…", "italic"), id="summary-line")
+        yield Static(id="summary-line")
         with VerticalScroll(id="home-body"):
-            table: DataTable[Text] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
-            yield table
+            yield DeckTable(
+                [("Deck", "left"), *((label, "right") for label in COUNT_COLUMNS)], id="decks"
+            )
             yield Static(id="problems")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one("#decks", DataTable)
-        table.add_column("Deck", key="deck")
-        for label in ("New", "Learn", "Due", "Total"):
-            table.add_column(Text(label, justify="right"), key=label.lower())
-        table.focus()
+        self.query_one("#decks", DeckTable).focus()
 
     def on_screen_resume(self) -> None:
         collection = getattr(self.app, "collection", None)
@@ -55,7 +55,7 @@ class HomeScreen(Screen[None]):
     def populate(self, collection: Collection) -> None:
         """Fill the table from ``collection``: one row per deck, then All decks and the
         broken files."""
-        table = self.query_one("#decks", DataTable)
+        table = self.query_one("#decks", DeckTable)
         selected = table.cursor_row
         table.clear()
         counts = collection.counts()
@@ -69,11 +69,11 @@ class HomeScreen(Screen[None]):
             row = (c.new, c.learning_now, c.due, c.total)
             totals = [a + b for a, b in zip(totals, row)]
             reviewed += c.reviewed_today
-            table.add_row(cell(deck.title), *(_number(n) for n in row), key=deck.id)
+            table.add_row(plain(deck.title), *(str(n) for n in row), key=deck.id)
         if len(collection.decks) > 1:
             table.add_row(
-                Text("All decks", style="bold"),
-                *(_number(n, "bold") for n in totals),
+                plain("All decks", "bold"),
+                *(plain(str(n), "bold") for n in totals),
                 key=ALL_DECKS,
             )
         errors = [d for d in collection.load_diagnostics if d.severity == "error"]
@@ -81,23 +81,24 @@ class HomeScreen(Screen[None]):
         broken = sorted({d.path for d in errors if d.path.resolve() not in loaded})
         for path in broken:
             table.add_row(
-                cell(f"{path.name}: broken, see below", "italic"),
-                *(Text("–", justify="right") for _ in range(4)),
+                plain(f"{path.name}: broken, see below", "italic"),
+                *("–" for _ in range(4)),
                 key=f"broken:{path}",
             )
         if selected is not None and 0 <= selected < table.row_count:
             table.move_cursor(row=selected)
         to_study = totals[0] + totals[1] + totals[2]
         decks = (f"{len(collection.decks)} deck{'s' if len(collection.decks) != 1 else ''}", "bold")
+        now: list[str | tuple[str, str]] = [" · "]
         if to_study or not collection.decks:
-            now = f" · {to_study} to study now"
+            now.append(f"{to_study} to study now")
         else:
-            now = (" · ", (done_for_today(collection, None), "bold $success"))
+            now.append((done_for_today(collection, None), "bold $success"))
         self.query_one("#summary-line", Static).update(
             join(
                 [
                     decks,
-                    *((now,) if isinstance(now, str) else now),
+                    *now,
                     f" · {reviewed} reviewed today",
                 ]
             )
@@ -143,17 +144,17 @@ class HomeScreen(Screen[None]):
     def selected_deck_ids(self) -> list[str] | bool | None:
         """Deck ids of the selected row; ``None`` for All decks; ``False`` for a broken
         file or nothing."""
-        table = self.query_one("#decks", DataTable)
+        table = self.query_one("#decks", DeckTable)
         if table.row_count == 0:
             return False
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = table.cursor_key
         if key == ALL_DECKS:
             return None
         if key is None or key.startswith("broken:"):
             return False
         return [key]
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_deck_table_selected(self, event: DeckTable.Selected) -> None:
         event.stop()
         self.action_study()
 
@@ -190,10 +191,6 @@ def done_for_today(collection: Collection, deck_ids: list[str] | None) -> str:
     return done_text(ahead.tomorrow, ahead.next_due, now, ahead.next_due if today else None)
 
 
-def _number(value: int, style: str = "") -> Text:
-    return Text(str(value), style=style, justify="right")
-
-
 class FatalScreen(Screen[None]):
     """Shown instead of the home screen when the trainer cannot go on; q quits."""
 
@@ -215,4 +212,4 @@ class FatalScreen(Screen[None]):
                     ]
                 )
             )
-        yield Footer()
+        yield KeyBar()

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from trainer.model import Deck
 from trainer.tui.drivers import QuizDriver
+from trainer.tui.footer import KeyBar
 from trainer.tui.text import join, lines, plain
 from trainer.tui.widgets.answers import prompt_content
 
@@ -60,4 +61,4 @@ class QuizReportScreen(Screen[None]):
                         ),
                         classes="quiz-question",
                     )
-        yield Footer()
+        yield KeyBar()

@@ -15,14 +15,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from trainer.tui.footer import KeyBar
 from trainer.tui.text import safe
 from trainer.tui.widgets import charts
 
 if TYPE_CHECKING:
-    from trainer.session import Collection
+    from trainer.collection import Collection
     from trainer.stats import Stats
 
 
@@ -83,7 +84,7 @@ class StatsScreen(Screen[None]):
                 markup=False,
             )
             yield Static(charts.states_table(stats), id="stats-states", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         stats = self.stats

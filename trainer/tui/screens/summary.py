@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from trainer.tui.footer import KeyBar
 from trainer.tui.text import join, lines, plain
 from trainer.tui.widgets.answers import prompt_content
 
@@ -67,7 +68,7 @@ class SummaryScreen(Screen[None]):
             rows.append(plain("Nothing missed.", "bold $success"))
         with VerticalScroll(id="summary"):
             yield Static(lines(rows), id="summary-text")
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "practice":

@@ -134,7 +134,7 @@ class MultiAnswer(OptionList, AnswerWidget):
     """``multi``: toggle options (number, space or click), Enter submits."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "Toggle"),
+        Binding("space", "toggle_option", "Toggle"),
         Binding("enter", "submit", "Submit"),
     ]
 
@@ -180,7 +180,7 @@ class MultiAnswer(OptionList, AnswerWidget):
         if self.highlighted is not None:
             self.toggle(self.highlighted)
 
-    def action_toggle(self) -> None:
+    def action_toggle_option(self) -> None:
         self.action_select()
 
     def action_submit(self) -> None:

@@ -157,8 +157,10 @@ def draw_time(plt: Any, minutes: Sequence[float]) -> None:
 
 def plot_text(draw: Callable[[Any], object], width: int, height: int) -> Text:
     """A plotext chart drawn by ``draw(plotext)``, as Rich text ``width`` x ``height``."""
-    import plotext
+    import importlib
 
+    # plotext ships no type information: it is used as a module of unknown types.
+    plotext: Any = importlib.import_module("plotext")
     plotext.clf()
     plotext.plotsize(width, height)
     plotext.theme("clear")
