@@ -9,7 +9,8 @@ format's own field names) and hands them to :func:`write_decks`, which
   loader refuses, reporting the loader's own message, so the output always validates;
 * splits a deck that would pass the loader's 8 MiB limit into parts ``ID``, ``ID-2``, ...;
 * keeps the previous file as ``NAME.yaml.bak`` when a re-import changes it, and replaces
-  files atomically.
+  files atomically and durably (a temporary file, fsynced, renamed; the directory
+  fsynced).
 """
 
 from __future__ import annotations
@@ -234,11 +235,30 @@ def _replace(path: Path, text: str, backups: list[Path]) -> None:
         return
     if old is not None:
         backup = path.with_name(path.name + ".bak")
-        backup.write_bytes(old)
+        _write_synced(backup, old)
         backups.append(backup)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        _write_synced(temporary, data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(slots=True)
@@ -286,6 +306,7 @@ def write_planned(plan: list[PlannedPart], out_dir: Path) -> WriteResult:
         for card in kept:
             result.cards[card["type"]] = result.cards.get(card["type"], 0) + 1
             result.deck_of[draft.id, card["id"]] = part.id
+    _sync_directory(out_dir)  # the renames, so the files survive a power cut
     return result
 
 
