@@ -4,6 +4,7 @@ with the official library) into decks that validate, media and a review history.
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -381,3 +382,85 @@ def test_a_500_mb_package_is_said_and_read_in_bounded_memory(tmp_path):
     assert "(500 MB)" in said and "this can take a minute" in said and "Traceback" not in said
     assert "cards written:     8" in report and "reviews imported:  22" in report
     assert usage.ru_maxrss * 1024 < 250_000_000  # ru_maxrss is in KiB on Linux
+
+
+def _log_keys(progress: Path) -> list[str]:
+    log = progress / "reviews-anki-import.jsonl"
+    return [json.loads(line)["key"] for line in log.read_text().splitlines()[1:]]
+
+
+def test_a_card_the_loader_refuses_leaves_its_history_out(tmp_path, capsys, monkeypatch):
+    """The second process writes the history assuming every card is kept; when the deck
+    loader refuses one, that history is written again without it."""
+    import trainer.interop.deckwrite as deckwrite
+
+    _, out, progress = _import(tmp_path / "all", "current.apkg", "--with-history")
+    everything = _log_keys(progress)
+    france = _cards(out)["What is the capital of France?"]
+    refused = f"{france['deck']}/{france['card'].id}"
+    real_load = deckwrite.load_deck_text
+
+    def refusing(text, path, **options):
+        lines = text.splitlines()
+        if f"  - id: {france['card'].id}" in lines:  # its front made invalid
+            at = lines.index(f"  - id: {france['card'].id}")
+            lines[at + 2] = "    front: ''"
+            text = "\n".join(lines) + "\n"
+        return real_load(text, path, **options)
+
+    monkeypatch.setattr(deckwrite, "load_deck_text", refusing)
+    code, out, progress = _import(tmp_path / "some", "current.apkg", "--with-history")
+    assert code == ExitCode.PROBLEMS
+    keys = _log_keys(progress)
+    assert refused in everything and refused not in keys
+    assert keys == [key for key in everything if key != refused]
+    assert not [p for p in progress.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_interrupted_import_leaves_no_history_behind(tmp_path, monkeypatch):
+    import subprocess
+
+    import trainer.interop.anki_import as anki_import
+
+    workers = []
+
+    class Recorded(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            workers.append(self)
+
+    def interrupted(plan, out_dir):
+        # Once the worker has written the whole log, so there is something to clean up.
+        while workers[0].poll() is None:
+            time.sleep(0.01)
+        assert list((tmp_path / "progress").glob(".*.tmp"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess, "Popen", Recorded)
+    monkeypatch.setattr(anki_import, "write_planned", interrupted)
+    code, _, _ = _import(tmp_path, "current.apkg", "--with-history")
+    assert code == ExitCode.INTERRUPTED
+    assert len(workers) == 1
+    workers[0].wait()  # whatever the worker would still have done, it has done now
+    left = sorted(p.name for p in (tmp_path / "progress").iterdir())
+    assert left == [".reviews-anki-import.jsonl.lock"]
+
+
+def test_a_history_the_second_process_cannot_read_is_one_clear_message(tmp_path):
+    """A revlog the worker cannot read: InteropError with what to do, nothing at the
+    log's path, no temporary file left."""
+    import sqlite3
+
+    from trainer.interop import InteropError
+    from trainer.interop.history_process import HistoryProcess
+
+    collection = tmp_path / "collection.anki2"
+    sqlite3.connect(collection).close()  # no revlog table
+    log = tmp_path / "progress" / "reviews-anki-import.jsonl"
+    log.parent.mkdir()
+    process = HistoryProcess.start(collection, log, b"{}\n", Path("p.apkg"), tmp_path)
+    assert process is not None
+    process.send_keys({1: ("deck/card", "guid|0")})
+    with pytest.raises(InteropError, match=r"p.apkg: the review history in it is damaged"):
+        process.finish()
+    assert sorted(p.name for p in log.parent.iterdir()) == [".reviews-anki-import.jsonl.lock"]

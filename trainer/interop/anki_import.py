@@ -24,26 +24,31 @@ Mapping (see docs/import-export.md):
 
 from __future__ import annotations
 
-import itertools
-import operator
 import os
 import re
 import shutil
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trainer.clock import Clock
 from trainer.interop.cloze import cloze_from_anki
-from trainer.interop.deckwrite import DeckDraft, Skipped, ids_for_guid, write_decks
+from trainer.interop.deckwrite import DeckDraft, Skipped, ids_for_guid, plan_decks, write_planned
 from trainer.interop.errors import AnkiUnavailable, InteropError
-from trainer.interop.history import CardHistory, HistoryResult, write_history
+from trainer.interop.history import (
+    DEVICE,
+    HistoryResult,
+    log_path,
+    revlog_histories,
+    write_history,
+)
+from trainer.interop.history_process import HistoryProcess
 from trainer.interop.html_text import field_text
 from trainer.model import cloze_deletions
+from trainer.progress.events import header_line
 
 __all__ = ["AnkiImportReport", "check_package", "import_anki", "open_anki"]
 
@@ -164,7 +169,8 @@ class AnkiCollection:
     page of rows as one message).
 
     Attributes:
-        path: the unpacked collection file; ``media_dir``: its media folder.
+        path: the unpacked collection file; ``media_dir``: its media folder; ``db``:
+            an :mod:`sqlite3` connection to it.
         models: the note types, as the library gives them (``col.models.all()``).
         deck_names: each deck's full name (``Parent::Child``) by deck id.
     """
@@ -184,9 +190,9 @@ class AnkiCollection:
                 col.close(downgrade=False)
         except anki.errors.AnkiException as error:
             raise InteropError(f"{package}: Anki could not read it: {error}") from None
-        self._db = sqlite3.connect(self.path)
+        self.db = sqlite3.connect(self.path)
         # A damaged note must not stop the import: undecodable bytes become U+FFFD.
-        self._db.text_factory = lambda data: data.decode("utf-8", "replace")
+        self.db.text_factory = lambda data: data.decode("utf-8", "replace")
 
     def _unpack(self, anki: Any, package: Path) -> None:
         backend = anki._backend.RustBackend()
@@ -220,10 +226,10 @@ class AnkiCollection:
     def rows(self, sql: str) -> sqlite3.Cursor:
         """Every row of ``sql``, streamed (a large table is never in memory at once).
         A damaged table raises :class:`sqlite3.DatabaseError` while it is read."""
-        return self._db.execute(sql)
+        return self.db.execute(sql)
 
     def close(self) -> None:
-        self._db.close()
+        self.db.close()
 
 
 def open_anki(package: Path, scratch: Path) -> AnkiCollection:
@@ -389,6 +395,33 @@ def _convert(
     progress_dir: Path | None,
     clock: Clock,
 ) -> AnkiImportReport:
+    history: HistoryProcess | None = None
+    if progress_dir is not None:
+        # The history is written by a second process while the notes are read and the
+        # deck files checked and written here (see trainer.interop.history_process).
+        progress_dir.mkdir(parents=True, exist_ok=True)
+        history = HistoryProcess.start(
+            collection.path,
+            log_path(progress_dir),
+            header_line(DEVICE, clock.now()),
+            package,
+            collection.path.parent,
+        )
+    try:
+        return _convert_started(collection, package, out_dir, progress_dir, clock, history)
+    finally:
+        if history is not None:
+            history.abandon()
+
+
+def _convert_started(
+    collection: AnkiCollection,
+    package: Path,
+    out_dir: Path,
+    progress_dir: Path | None,
+    clock: Clock,
+    history: HistoryProcess | None,
+) -> AnkiImportReport:
     report = AnkiImportReport()
     note_types = _note_types(collection.models)
     deck_names = collection.deck_names
@@ -446,35 +479,50 @@ def _convert(
                 study_cards.setdefault((deck_id, card_id), []).append(
                     (anki_card_id, variant, f"{guid}|{ordinal}")
                 )
-    written = write_decks(list(drafts.values()), out_dir)
+    plan = plan_decks(list(drafts.values()))
+    keys: dict[int, tuple[str, str]] = {}
+    if progress_dir is not None:
+        # The keys assume the loader keeps every card (it nearly always does: if not,
+        # the worker's history is thrown away and written again below).
+        keys = _history_keys(
+            study_cards,
+            {(part.draft.id, card["id"]): part.id for part in plan for card in part.cards},
+        )
+        if history is not None:
+            history.send_keys(keys)
+    written = write_planned(plan, out_dir)
     report.files, report.backups = written.files, written.backups
     report.cards_written = written.cards
     report.skipped.extend(written.skipped)
     _copy_media(collection.media_dir, out_dir / _MEDIA_DIR, media.names, report)
     if progress_dir is not None:
-        keys: dict[int, tuple[str, str]] = {}
-        for (draft_id, card_id), members in study_cards.items():
-            final_deck = written.deck_of.get((draft_id, card_id))
-            if final_deck is None:
-                continue  # the loader refused the card: it has no history to continue
-            for anki_card_id, variant, stable in members:
-                base = f"{final_deck}/{card_id}"
-                keys[anki_card_id] = (f"{base}::{variant}" if variant else base, stable)
-        report.history = write_history(_revlog(collection, keys), progress_dir, clock)
+        final_keys = _history_keys(study_cards, written.deck_of)
+        if history is not None and final_keys == keys:
+            report.history = history.finish()
+        else:
+            if history is not None:
+                history.abandon()
+            report.history = write_history(
+                revlog_histories(collection.db, final_keys), progress_dir, clock
+            )
     return report
 
 
-def _revlog(collection: AnkiCollection, keys: dict[int, tuple[str, str]]) -> Iterator[CardHistory]:
-    """The revlog of each imported card, its rows in time order."""
-    # Sorted rather than read through the cid index: one sequential scan and a sort
-    # beat half a million lookups of the table from the index.
-    rows = collection.rows(
-        "SELECT cid, id, ease, ivl, time FROM revlog NOT INDEXED ORDER BY cid, id"
-    )
-    for card_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
-        key = keys.get(card_id)
-        if key is not None:
-            yield CardHistory(key[0], key[1], list(group))
+def _history_keys(
+    study_cards: dict[tuple[str, str], list[tuple[int, str, str]]],
+    deck_of: dict[tuple[str, str], str],
+) -> dict[int, tuple[str, str]]:
+    """Each Anki card's progress key and what its event ids derive from, given the deck
+    file each card is in (``deck_of``; a card in none has no history to continue)."""
+    keys: dict[int, tuple[str, str]] = {}
+    for (draft_id, card_id), members in study_cards.items():
+        final_deck = deck_of.get((draft_id, card_id))
+        if final_deck is None:
+            continue
+        base = f"{final_deck}/{card_id}"
+        for anki_card_id, variant, stable in members:
+            keys[anki_card_id] = (f"{base}::{variant}" if variant else base, stable)
+    return keys
 
 
 def _copy_media(source: Path, target: Path, names: set[str], report: AnkiImportReport) -> None:

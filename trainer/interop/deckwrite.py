@@ -9,7 +9,8 @@ format's own field names) and hands them to :func:`write_decks`, which
   loader refuses, reporting the loader's own message, so the output always validates;
 * splits a deck that would pass the loader's 8 MiB limit into parts ``ID``, ``ID-2``, ...;
 * keeps the previous file as ``NAME.yaml.bak`` when a re-import changes it, and replaces
-  files atomically.
+  files atomically and durably (a temporary file, fsynced, renamed; the directory
+  fsynced).
 """
 
 from __future__ import annotations
@@ -29,13 +30,16 @@ from trainer.model import FORMAT_VERSION
 __all__ = [
     "EXPORT_GUID_PREFIX",
     "DeckDraft",
+    "PlannedPart",
     "Skipped",
     "WriteResult",
     "card_id_for",
     "deck_id_for",
     "dump_deck",
     "ids_for_guid",
+    "plan_decks",
     "write_decks",
+    "write_planned",
 ]
 
 #: GUIDs of the notes this trainer exports (Anki packages, CSV): ``trainer:DECK/CARD``.
@@ -231,30 +235,81 @@ def _replace(path: Path, text: str, backups: list[Path]) -> None:
         return
     if old is not None:
         backup = path.with_name(path.name + ".bak")
-        backup.write_bytes(old)
+        _write_synced(backup, old)
         backups.append(backup)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        _write_synced(temporary, data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@dataclass(slots=True)
+class PlannedPart:
+    """One deck file to write: a draft, or a part of one too large for a single file.
+
+    Attributes:
+        id: the file's deck id (the draft's, or ``ID-2``...); ``draft``: its draft.
+        cards: the cards in it; ``text``: its YAML, before the loader has checked it.
+    """
+
+    id: str
+    draft: DeckDraft
+    cards: list[dict[str, Any]]
+    text: str
+
+
+def plan_decks(drafts: list[DeckDraft]) -> list[PlannedPart]:
+    """The files :func:`write_planned` writes for ``drafts``: before any card is checked,
+    so a caller can start on what depends on which file each card goes to (the import's
+    history) while the files are checked and written."""
+    return [
+        PlannedPart(part_id, draft, cards, text)
+        for draft in drafts
+        for part_id, cards, text in _parts(draft)
+        if cards
+    ]
+
+
+def write_planned(plan: list[PlannedPart], out_dir: Path) -> WriteResult:
+    """Check each planned file with the deck loader (leaving out what it refuses) and
+    write it as ``out_dir/ID.yaml``; see the module docstring."""
+    result = WriteResult()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for part in plan:
+        draft = part.draft
+        path = out_dir / f"{part.id}.yaml"
+        text, kept = _checked(
+            part.id, draft.title, draft.description, part.cards, part.text, path, result.skipped
+        )
+        if not kept:
+            continue
+        _replace(path, text, result.backups)
+        result.files.append(path)
+        for card in kept:
+            result.cards[card["type"]] = result.cards.get(card["type"], 0) + 1
+            result.deck_of[draft.id, card["id"]] = part.id
+    _sync_directory(out_dir)  # the renames, so the files survive a power cut
+    return result
 
 
 def write_decks(drafts: list[DeckDraft], out_dir: Path) -> WriteResult:
     """Write each draft as ``out_dir/ID.yaml``; see the module docstring."""
-    result = WriteResult()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for draft in drafts:
-        for part_id, cards, text in _parts(draft):
-            if not cards:
-                continue
-            path = out_dir / f"{part_id}.yaml"
-            text, kept = _checked(
-                part_id, draft.title, draft.description, cards, text, path, result.skipped
-            )
-            if not kept:
-                continue
-            _replace(path, text, result.backups)
-            result.files.append(path)
-            for card in kept:
-                result.cards[card["type"]] = result.cards.get(card["type"], 0) + 1
-                result.deck_of[draft.id, card["id"]] = part_id
-    return result
+    return write_planned(plan_decks(drafts), out_dir)

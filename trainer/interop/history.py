@@ -19,7 +19,9 @@ and ``trainer optimize`` read it like any other device's log.
 
 A first import writes the log in one go, as bulk output is written: into a temporary
 file beside it, fsynced, then renamed into place (and the directory fsynced), so an
-interrupted import leaves no log at all rather than part of one. Importing into an
+interrupted import leaves no log at all rather than part of one. The Anki import does
+that in a second process (:mod:`trainer.interop.history_process`, through
+:func:`answered_cards` and :func:`encode_answered`, the same encoder). Importing into an
 existing log appends through the store's log writer (locked, whole lines, fsynced).
 Either way the lines are encoded a batch of cards at a time: memory stays bounded by
 the batch, not by the history.
@@ -28,10 +30,13 @@ the batch, not by the history.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import operator
 import os
+import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -48,7 +53,21 @@ from trainer.progress.events import (
 from trainer.progress.logfile import LogLock, LogWriter, read_log, remove_quietly
 from trainer.scheduling import LEARNING, RELEARNING, REVIEW
 
-__all__ = ["DEVICE", "CardHistory", "HistoryResult", "write_history"]
+__all__ = [
+    "DEVICE",
+    "AnsweredCard",
+    "CardHistory",
+    "HistoryResult",
+    "answered_cards",
+    "encode_answered",
+    "finish_new_log",
+    "log_path",
+    "revlog_histories",
+    "temporary_log",
+    "write_batches",
+    "write_history",
+    "write_new_log",
+]
 
 DEVICE = "anki-import"
 #: Answers encoded (and written) per batch.
@@ -97,6 +116,28 @@ class HistoryResult:
     already: int = 0
     not_answers: int = 0
     bad_times: int = 0
+
+
+def revlog_histories(
+    db: sqlite3.Connection, keys: dict[int, tuple[str, str]]
+) -> Iterator[CardHistory]:
+    """The revlog of each card in ``keys`` (Anki card id -> progress key and what its
+    event ids derive from), its rows in time order, cards in Anki card id order."""
+    for card_id, rows in _revlog_groups(db):
+        key = keys.get(card_id)
+        if key is not None:
+            yield CardHistory(key[0], key[1], rows)
+
+
+def _revlog_groups(
+    db: sqlite3.Connection,
+) -> Iterator[tuple[int, list[tuple[int, int, int, int, int]]]]:
+    """(Anki card id, its revlog rows in time order) per card, in card id order."""
+    # Sorted rather than read through the cid index: one sequential scan and a sort
+    # beat half a million lookups of the table from the index.
+    rows = db.execute("SELECT cid, id, ease, ivl, time FROM revlog NOT INDEXED ORDER BY cid, id")
+    for card_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+        yield card_id, list(group)
 
 
 class _TimeTexts:
@@ -268,13 +309,18 @@ def _batches(
         yield encoded()
 
 
+def log_path(progress_dir: Path) -> Path:
+    """The import's progress log in ``progress_dir``."""
+    from trainer.progress.store import clean_device_id
+
+    return progress_dir / f"reviews-{clean_device_id(DEVICE)}.jsonl"
+
+
 def write_history(cards: Iterable[CardHistory], progress_dir: Path, clock: Clock) -> HistoryResult:
     """Write the answers of ``cards`` to the import log (new ones only); see the module
     docstring."""
-    from trainer.progress.store import clean_device_id
-
     progress_dir.mkdir(parents=True, exist_ok=True)
-    path = progress_dir / f"reviews-{clean_device_id(DEVICE)}.jsonl"
+    path = log_path(progress_dir)
     result = HistoryResult(path)
     header = header_line(DEVICE, clock.now())
     if not path.exists():
@@ -282,8 +328,15 @@ def write_history(cards: Iterable[CardHistory], progress_dir: Path, clock: Clock
         lock.acquire()
         try:
             if not path.exists():  # still not, now that no other import can make it
-                _write_new(path, header, _batches(cards, set(), result))
-                return result
+                temporary = temporary_log(path)
+                try:
+                    written = write_new_log(temporary, header, cards)
+                    finish_new_log(temporary, path)
+                except BaseException:
+                    remove_quietly(temporary)
+                    raise
+                written.path = path
+                return written
         finally:
             lock.release()
     writer = LogWriter(path, header)
@@ -298,22 +351,105 @@ def write_history(cards: Iterable[CardHistory], progress_dir: Path, clock: Clock
     return result
 
 
-def _write_new(path: Path, header: bytes, batches: Iterable[bytes]) -> None:
-    """A new log written in one go: a temporary file, fsynced, renamed into place."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(header)
-            for batch in batches:
-                handle.write(batch)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        remove_quietly(temporary)
-        raise
+def write_new_log(temporary: Path, header: bytes, cards: Iterable[CardHistory]) -> HistoryResult:
+    """A new log's content written to ``temporary`` and fsynced (the caller renames it
+    into place and fsyncs the directory: :func:`finish_new_log`). The result's ``path``
+    is ``temporary``."""
+    result = HistoryResult(temporary)
+    write_batches(temporary, header, _batches(cards, set(), result))
+    return result
+
+
+def write_batches(temporary: Path, header: bytes, batches: Iterable[bytes]) -> None:
+    """``header`` and ``batches`` written to ``temporary`` and fsynced."""
+    with open(temporary, "wb") as handle:
+        handle.write(header)
+        for batch in batches:
+            handle.write(batch)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@dataclass(slots=True)
+class AnsweredCard:
+    """One Anki card's answers with everything that does not depend on its progress key
+    (which is known only once the notes are read and the deck files planned).
+
+    Attributes:
+        card_id: the Anki card id; ``rows``: its revlog rows (as :class:`CardHistory`).
+        answers: its answers with their local UTC offsets; ``memory``: the FSRS memory
+            state after each.
+        not_answers, bad_times: its rows left out, as :class:`HistoryResult` counts them.
+    """
+
+    card_id: int
+    answers: list[tuple[int, int, int, int, int]]
+    memory: list[Any]
+    not_answers: int
+    bad_times: int
+
+
+def answered_cards(db: sqlite3.Connection) -> Iterator[AnsweredCard]:
+    """Every card of the revlog with its answers and FSRS memory states, in Anki card id
+    order (the order :func:`revlog_histories` gives); memory states are computed a batch
+    of about ``_BATCH`` answers at a time."""
+    pending: list[AnsweredCard] = []
+    pending_answers = 0
+    for card_id, rows in _revlog_groups(db):
+        counts = HistoryResult(Path())
+        answers = _answers(CardHistory("", "", rows), counts)
+        pending.append(AnsweredCard(card_id, answers, [], counts.not_answers, counts.bad_times))
+        pending_answers += len(answers)
+        if pending_answers >= _BATCH:
+            yield from _with_memory(pending)
+            pending, pending_answers = [], 0
+    yield from _with_memory(pending)
+
+
+def _with_memory(cards: list[AnsweredCard]) -> list[AnsweredCard]:
+    with_answers = [card for card in cards if card.answers]
+    for card, states in zip(with_answers, _memory_states([c.answers for c in with_answers])):
+        card.memory = states
+    return cards
+
+
+def encode_answered(
+    cards: Iterable[AnsweredCard], keys: dict[int, tuple[str, str]], result: HistoryResult
+) -> Iterator[bytes]:
+    """The lines of the ``cards`` that have a key (progress key, event id source), as
+    :func:`write_history` writes them for a new log, a batch of cards at a time."""
+    times = _TimeTexts()
+    lines: list[str] = []
+    known: set[str] = set()
+    for card in cards:
+        key = keys.get(card.card_id)
+        if key is None:
+            continue
+        result.not_answers += card.not_answers
+        result.bad_times += card.bad_times
+        if not card.answers:
+            continue
+        history = CardHistory(key[0], key[1], [])
+        lines.extend(_encode_card(history, card.answers, card.memory, known, times, result))
+        if len(lines) >= _BATCH:
+            result.written += len(lines)
+            yield "".join(lines).encode()
+            lines = []
+    result.written += len(lines)
+    if lines:
+        yield "".join(lines).encode()
+
+
+def finish_new_log(temporary: Path, path: Path) -> None:
+    """``temporary`` (written and fsynced) renamed to ``path``, the directory fsynced."""
+    os.replace(temporary, path)
     descriptor = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def temporary_log(path: Path) -> Path:
+    """Where a new log is written before it is renamed to ``path``."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
