@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain, compress, islice, product, repeat
+from itertools import chain, islice
 from typing import TYPE_CHECKING
 
 from trainer.progress.table import KIND_CODES, SUSPENDED
@@ -51,7 +51,6 @@ __all__ = [
     "build_deck_day",
     "queue_of",
     "record_queue",
-    "row_queues",
     "siblings_waiting",
 ]
 
@@ -214,53 +213,6 @@ class DeckDay:
         )
 
 
-#: In :func:`row_queues`: the row's record object must be asked (see there).
-_ASK_RECORD = SUSPENDED_QUEUE + 1
-_SUSPENDED_BITS = bytes((flags & SUSPENDED) << 2 for flags in range(256))
-_BIT_3 = bytes([0, 8]) + bytes(254)
-_BIT_4 = bytes([0, 16]) + bytes(254)
-#: ``bytes.translate`` tables: 1 where a byte of :func:`row_queues` is that queue, else 0.
-_IS_NEW, _IS_REVIEW, _IS_LEARNING = (
-    bytes(int(code == queue) for code in range(256))
-    for queue in (NEW_QUEUE, REVIEW_QUEUE, LEARNING_QUEUE)
-)
-
-
-def row_queues(records: RecordTable, start: float, end: float) -> bytes:
-    """:func:`queue_of` of every row of the record table's columns at once, for the
-    study day ``start``-``end``: one byte per row, then one for a key without a row
-    (``records.index.get(key, len(records.kind))``: :data:`NEW_QUEUE`, never studied),
-    then one for row -1 (its record object is the truth).
-
-    Rows answered today and row -1 hold a code of their own, ``_ASK_RECORD``: their
-    record object must be asked (the counts of answers given today need it). The rest
-    is :func:`queue_of` itself: it depends only on the kind, the suspended flag, whether
-    the due time is before ``end`` and whether the last review is on or after
-    ``start``, so it is asked once for each of those 32 combinations, and each row's
-    combination is found at C speed (one pass per float column, no call per row)."""
-    rows = len(records.kind)
-    codes = bytearray(256)
-    for kind, suspended, due_today, answered_today in product(range(4), (0, 1), (0, 1), (0, 1)):
-        queue = (
-            _ASK_RECORD
-            if answered_today
-            else queue_of(kind, suspended, end - 1 if due_today else end, start - 1, start, end)
-        )
-        codes[kind | suspended << 2 | due_today << 3 | answered_today << 4] = queue
-    if not rows:
-        return bytes((NEW_QUEUE, _ASK_RECORD))
-    # NaN (none) compares false both ways: not due, not answered.
-    due_bits = bytes(map(end.__gt__, records.due)).translate(_BIT_3)
-    answered_bits = bytes(map(start.__le__, records.last_review)).translate(_BIT_4)
-    combined = (
-        int.from_bytes(records.kind, "little")
-        | int.from_bytes(records.flags.translate(_SUSPENDED_BITS), "little")
-        | int.from_bytes(due_bits, "little")
-        | int.from_bytes(answered_bits, "little")
-    ).to_bytes(rows, "little")
-    return combined.translate(codes) + bytes((NEW_QUEUE, _ASK_RECORD))
-
-
 def build_deck_day(
     deck_id: str,
     keys: Sequence[str],
@@ -269,50 +221,39 @@ def build_deck_day(
     settings: SchedulerSettings,
     start: float,
     end: float,
-    queues: bytes | None = None,
 ) -> DeckDay:
     """Sort a deck's ``keys`` into today's queues by :func:`queue_of`.
 
     The hot loop of every start-up (50,000 keys): records nobody has asked for yet are
-    read from :func:`row_queues` (``queues``, computed when not given: callers building
-    several decks of one table share it); a buried record is always a record object
-    (:class:`trainer.progress.table.RecordTable` keeps them so), so the columns' rows are
-    never buried.
+    read from the record table's columns (no objects made); a buried record is always a
+    record object (:class:`trainer.progress.table.RecordTable` keeps them so), so the
+    columns' rows are never buried.
     """
-    if queues is None:
-        queues = row_queues(records, start, end)
     day = DeckDay(deck_id, waiting)
-    dues = records.due
-    rows = list(map(records.index.get, keys, repeat(len(records.kind))))
-    key_queues = bytes(map(queues.__getitem__, rows))
-    if not waiting and _ASK_RECORD not in key_queues:
-        # Nothing to ask a record object or the siblings about (the usual deck): sorted
-        # at C speed, no Python step per key.
-        day.new_keys = list(compress(keys, key_queues.translate(_IS_NEW)))
-        reviews = key_queues.translate(_IS_REVIEW)
-        day.review_keys = list(compress(keys, reviews))
-        day.review_dues = list(map(dues.__getitem__, compress(rows, reviews)))
-        learning = key_queues.translate(_IS_LEARNING)
-        day.learning = list(
-            zip(map(dues.__getitem__, compress(rows, learning)), compress(keys, learning))
-        )
-        day.suspended = key_queues.count(SUSPENDED_QUEUE)
-        day.total = len(keys)
-        day.new_left = settings.new_per_day
-        day.review_left = settings.reviews_per_day
-        return day
-    record_get = records.get
+    row_get, record_get = records.index.get, records.get
+    kinds, flags_column, dues = records.kind, records.flags, records.due
+    last_reviews = records.last_review
     add_new, add_review = day.new_keys.append, day.review_keys.append
     add_review_due, add_learning = day.review_dues.append, day.learning.append
+    nan = _NAN
     suspended = 0
     # Locals, not globals, in the loop: a global lookup per key was a visible cost.
+    available_today = queue_of
     new_queue, review_queue, learning_queue = NEW_QUEUE, REVIEW_QUEUE, LEARNING_QUEUE
-    not_today, suspended_queue, ask_record = NOT_TODAY, SUSPENDED_QUEUE, _ASK_RECORD
-    for key, row, queue in zip(keys, rows, key_queues):
-        if queue == not_today:  # most cards on most days: not due yet
-            continue
-        if queue == ask_record:
-            # -1: the record object is the truth; answered today: counts need the object.
+    not_today, suspended_queue = NOT_TODAY, SUSPENDED_QUEUE
+    for key, row in zip(keys, map(row_get, keys)):
+        if row is None:  # never studied
+            queue, due = new_queue, nan
+        elif row >= 0 and not (last_review := last_reviews[row]) >= start:
+            # The usual case: untouched, not reviewed today (NaN: never reviewed).
+            due = dues[row]
+            queue = available_today(
+                kinds[row], flags_column[row] & SUSPENDED, due, last_review, start, end
+            )
+            if queue == not_today:  # most cards on most days: not due yet
+                continue
+        else:
+            # -1: the record object is the truth; reviewed today: counts need the object.
             record = record_get(key)
             state = record.state
             if _studied_today(state.last_review, start):
@@ -321,12 +262,10 @@ def build_deck_day(
                     day.new_done += 1
                 else:
                     day.review_done += 1
-            due = _NAN if state.due is None else state.due
+            due = nan if state.due is None else state.due
             queue = record_queue(record, start, end)
             if queue == not_today and record.buried is not None and record.buried >= start:
                 day.buried += 1  # (or not due today anyway: it is buried all the same)
-        elif queue != new_queue:
-            due = dues[row]
         if queue == review_queue:  # first: a backlog is mostly reviews
             if not waiting or key not in waiting:
                 add_review(key)
