@@ -33,10 +33,15 @@ def run(args: argparse.Namespace) -> ExitCode:
     paths = resolve_paths(args)
     if paths is None:
         return ExitCode.USAGE
-    from trainer.clock import SystemClock
-    from trainer.tui.app import create_app
+    from trainer.tui.collector import StartupCollectorPause
 
-    app = create_app(paths[0], paths[1], SystemClock(), autostart=args.start)
+    # Importing Textual and the trainer makes ~100,000 long-lived objects and no garbage:
+    # the collector walked them some 80 times (trainer.tui.collector).
+    with StartupCollectorPause().during():
+        from trainer.clock import SystemClock
+        from trainer.tui.app import create_app
+
+        app = create_app(paths[0], paths[1], SystemClock(), autostart=args.start)
     code = app.run()
     if app.return_code:  # Textual set it: the app crashed (its dump is on the screen)
         return ExitCode.PROBLEMS
