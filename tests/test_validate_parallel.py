@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import trainer.commands.validate as validate_command
 import trainer.validation as validation
 from trainer.cli import main
 from trainer.validation import WORKER_NOTE, validate
@@ -95,8 +97,25 @@ def test_the_command_decides_on_a_second_process(
     collection: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
     monkeypatch.setattr(validation, "WORKER_MIN_BYTES", 10)
-    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # a busy machine
+    monkeypatch.setattr(validate_command, "_others_running", lambda: 99)  # a busy machine
     assert main(["validate", str(collection)]) == 1
     assert WORKER_NOTE not in capsys.readouterr().out
     assert main(["validate", "--jobs", "2", str(collection)]) == 1
     assert WORKER_NOTE in capsys.readouterr().out
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+    reason="a second process is only chosen on Linux with two CPUs or more",
+)
+def test_on_an_idle_machine_the_command_uses_a_second_process(
+    collection: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    # Idle now, however busy the last minute was (the load average lags).
+    monkeypatch.setattr(validation, "WORKER_MIN_BYTES", 10)
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))
+    monkeypatch.setattr(validate_command, "_others_running", lambda: 0)
+    assert main(["validate", str(collection)]) == 1
+    assert WORKER_NOTE in capsys.readouterr().out
+    assert main(["validate", "--jobs", "1", str(collection)]) == 1
+    assert WORKER_NOTE not in capsys.readouterr().out

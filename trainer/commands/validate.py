@@ -129,9 +129,9 @@ def _validate(paths: list[Path], args: argparse.Namespace) -> ExitCode:
 def _worker_pool(jobs: str) -> contextlib.AbstractContextManager[Executor | None]:
     """A pool of one worker process for :func:`trainer.validation.validate`, or none.
 
-    ``auto``: only on Linux with a CPU to spare (the load average below the CPUs minus
-    one): sharing a CPU, the second process makes the run slower. The worker is forked
-    (it starts with the trainer imported) and only when ``validate`` hands it work.
+    ``auto``: only on Linux with a CPU to spare (nothing else running on it right now):
+    sharing a CPU, the second process makes the run slower. The worker is forked (it
+    starts with the trainer imported) and only when ``validate`` hands it work.
     """
     if jobs == "1" or (jobs == "auto" and not _cpu_to_spare()):
         return contextlib.nullcontext()
@@ -144,7 +144,19 @@ def _cpu_to_spare() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     cpus = len(os.sched_getaffinity(0))
-    return cpus >= 2 and os.getloadavg()[0] <= cpus - 1
+    return cpus >= 2 and _others_running() <= cpus - 2
+
+
+def _others_running() -> float:
+    """How many other processes are running or waiting for a CPU now. The kernel's count
+    of runnable tasks, not the load average: that is a minute's average and lags, so a
+    build or test run that has just ended kept validation in one process."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as loadavg:
+            runnable = int(loadavg.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0]
+    return runnable - 1  # this process is one of them
 
 
 def _located(problem: Exception) -> str:
