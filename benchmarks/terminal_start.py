@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["Startup", "measure_until_text", "time_until_text"]
+__all__ = ["Startup", "measure_until_text"]
 
 #: Escape sequences (CSI, OSC, two-character ESC codes): what remains is the text drawn.
 _ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
@@ -50,21 +50,6 @@ def _cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return total / 1e9 if total else None
-
-
-def time_until_text(
-    command: Sequence[str],
-    text: str,
-    *,
-    cwd: Path,
-    env: dict[str, str],
-    size: tuple[int, int] = (100, 30),
-    give_up_seconds: float = _GIVE_UP_SECONDS,
-) -> float:
-    """Wall-clock seconds of :func:`measure_until_text`."""
-    return measure_until_text(
-        command, text, cwd=cwd, env=env, size=size, give_up_seconds=give_up_seconds
-    ).wall
 
 
 def measure_until_text(

@@ -115,7 +115,7 @@ class SessionDriver:
         self.session.record(Grade.GOOD, override=True)
 
     def can_undo(self) -> bool:
-        return bool(self.session._undo)
+        return self.session.can_undo
 
     def intervals(self) -> dict[int, float] | None:
         now = self.session.collection.clock.now()
