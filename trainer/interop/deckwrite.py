@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.diagnostics import Severity
+from trainer.durable import fsync_directory, write_synced
 from trainer.loader import MAX_DECK_BYTES, load_deck_text
 from trainer.model import FORMAT_VERSION
 
@@ -235,30 +236,15 @@ def _replace(path: Path, text: str, backups: list[Path]) -> None:
         return
     if old is not None:
         backup = path.with_name(path.name + ".bak")
-        _write_synced(backup, old)
+        write_synced(backup, old)
         backups.append(backup)
     temporary = path.with_name(path.name + ".tmp")
     try:
-        _write_synced(temporary, data)
+        write_synced(temporary, data)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _sync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 @dataclass(slots=True)
@@ -306,7 +292,7 @@ def write_planned(plan: list[PlannedPart], out_dir: Path) -> WriteResult:
         for card in kept:
             result.cards[card["type"]] = result.cards.get(card["type"], 0) + 1
             result.deck_of[draft.id, card["id"]] = part.id
-    _sync_directory(out_dir)  # the renames, so the files survive a power cut
+    fsync_directory(out_dir)  # the renames, so the files survive a power cut
     return result
 
 

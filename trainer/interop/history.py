@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.clock import Clock
+from trainer.durable import fsync_directory
 from trainer.progress.events import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -443,11 +444,7 @@ def encode_answered(
 def finish_new_log(temporary: Path, path: Path) -> None:
     """``temporary`` (written and fsynced) renamed to ``path``, the directory fsynced."""
     os.replace(temporary, path)
-    descriptor = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync_directory(path.parent)
 
 
 def temporary_log(path: Path) -> Path:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.durable import fsync_directory, write_synced
 from trainer.progress.errors import ProgressError
 from trainer.progress.events import FORMAT, BadLine, Event, event_id_of, parse_event, parse_header
 
@@ -155,10 +156,7 @@ def quarantine(
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_synced(temporary, data)
         os.replace(temporary, target)
     except OSError:
         remove_quietly(temporary)
@@ -406,7 +404,7 @@ class LogWriter:
             if new and not new.endswith(b"\n"):
                 missing.insert(0, b"\n")  # never glue a line onto a torn one
             self._write_all(missing, len(new))
-        _fsync_directory(self.path.parent)
+        fsync_directory(self.path.parent)
         return (
             f"{self.path} was replaced while trainer was using it (a sync tool, a restore "
             f"or an editor?); {len(missing)} line{'s' if len(missing) != 1 else ''} missing "
@@ -432,7 +430,7 @@ class LogWriter:
             pass
         finally:
             remove_quietly(temporary)
-        _fsync_directory(self.path.parent)
+        fsync_directory(self.path.parent)
 
     def repair_tail(self, quarantine_dir: Path) -> bool:
         """Under the lock: cut a torn last line (kept in quarantine). True if cut."""
@@ -544,11 +542,3 @@ def _newer_format(data: bytes) -> bool:
         return parse_header(_head(data).rstrip(b"\n"))["format"] > FORMAT
     except BadLine:
         return False
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
