@@ -8,11 +8,13 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import astuple, replace
 from pathlib import Path
 
 import pytest
 
 import trainer.commands.validate as validate_command
+import trainer.loader as loader
 import trainer.validation as validation
 from trainer.cli import main
 from trainer.validation import WORKER_NOTE, validate
@@ -72,6 +74,28 @@ def test_a_worker_process_reports_what_one_process_does(
     assert double.cards == single.cards == 240
 
 
+def card_fields(report) -> list:
+    return [
+        (deck.id, deck.path, deck.location, deck.sources, [astuple(card) for card in deck.cards])
+        for deck in report.decks
+    ]
+
+
+def test_the_worker_sends_its_decks_back_instead_of_this_process_loading_them(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+):
+    single = run(collection, monkeypatch, 10)
+    loaded: list[Path] = []
+    real_load = loader.load_deck
+    monkeypatch.setattr(loader, "load_deck", lambda path: loaded.append(path) or real_load(path))
+    with worker_pool() as pool:
+        double = run(collection, monkeypatch, 10, pool)
+    assert WORKER_NOTE in double.notes
+    files = sorted(collection.glob("*.yaml"))
+    assert loaded and set(loaded) < set(files)  # the worker's files are not loaded here
+    assert card_fields(double) == card_fields(single)
+
+
 class Failing(Executor):
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
         future: Future = Future()
@@ -119,3 +143,16 @@ def test_on_an_idle_machine_the_command_uses_a_second_process(
     assert WORKER_NOTE in capsys.readouterr().out
     assert main(["validate", "--jobs", "1", str(collection)]) == 1
     assert WORKER_NOTE not in capsys.readouterr().out
+
+
+def test_a_deck_the_codec_cannot_hold_is_sent_as_it_is(collection: Path):
+    from trainer.validation.worker import _pack
+
+    deck = loader.load_deck(collection / "deck0.yaml").deck
+    assert deck is not None
+    packed = _pack(deck)
+    assert packed is not deck and [astuple(c) for c in packed.cards] == [
+        astuple(c) for c in deck.cards
+    ]
+    deck.cards[0].location = replace(deck.cards[0].location, path=collection / "other.yaml")
+    assert _pack(deck) is deck

@@ -55,7 +55,14 @@ from trainer.model import (
     one_study_card_each,
 )
 
-__all__ = ["cache_dir", "deck_outline", "load_deck_cached", "loader_digest"]
+__all__ = [
+    "cache_dir",
+    "deck_outline",
+    "decode_cards",
+    "encode_cards",
+    "load_deck_cached",
+    "loader_digest",
+]
 
 #: Files modified less than this long ago are not cached (see load_deck_cached).
 RACY_SECONDS = 2.0
@@ -203,7 +210,7 @@ def _write(entry: Path, path: Path, stamp: tuple[int, ...], result: LoadResult) 
 # Fields with a value that marshal cannot hold as is have a codec of their own, by name.
 
 
-class _NotCacheable(Exception):
+class _NotCacheable(ValueError):
     """Something in the result does not fit the encoding: do not cache it."""
 
 
@@ -302,6 +309,18 @@ def _decode_card(path: Path, encoded: tuple) -> Card:
     return Card(*values)
 
 
+def encode_cards(cards: Sequence[Card], path: Path) -> bytes:
+    """The cards of the deck file ``path`` as one marshal blob, by the cache's codec
+    (``trainer validate`` sends a worker's cards this way too); :class:`ValueError` for a
+    card that does not fit it (a location in another file)."""
+    return marshal.dumps(tuple(_encode_card(card, path) for card in cards))
+
+
+def decode_cards(path: Path, blob: bytes) -> list[Card]:
+    """The cards :func:`encode_cards` made ``blob`` of."""
+    return [_decode_card(path, card) for card in marshal.loads(blob)]
+
+
 def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
     """(deck, diagnostics, card blob): the deck as plain data with the ids of its cards
     and the blob's size and CRC; the cards themselves as one marshal blob."""
@@ -316,7 +335,7 @@ def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
             return None, diagnostics, b""
         if deck.path != path:
             raise _NotCacheable
-        cards = marshal.dumps(tuple(_encode_card(card, path) for card in deck.cards))
+        cards = encode_cards(deck.cards, path)
         encoded = (
             deck.id,
             deck.title,
@@ -407,7 +426,7 @@ class _CardBlob:
                 handle.seek(self.offset)
                 blob = handle.read(self.size + 1)
             if len(blob) == self.size and zlib.crc32(blob) == self.crc:
-                cards = [_decode_card(path, card) for card in marshal.loads(blob)]
+                cards = decode_cards(path, blob)
                 if tuple(card.id for card in cards) == self.card_ids:
                     return cards
         except Exception:  # a cache: any problem means "parse the file"

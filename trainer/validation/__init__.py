@@ -33,10 +33,11 @@ GROUNDING_SKIPPED = (
 #: Collections of at least this many bytes of deck files are worth a worker (about
 #: 1,500 cards): below it, starting one costs more than it saves.
 WORKER_MIN_BYTES = 500_000
-#: Share of the bytes whose cards the worker checks. It loads those files again, while
-#: this process loads every file and runs the collection-wide checks (near duplicates
-#: take some 40% of the checking time): 85% keeps both busy about as long.
-WORKER_SHARE = 0.85
+#: Share of the bytes the worker loads and checks. This process checks the rest and
+#: then runs the collection-wide checks over every deck (near duplicates, about 15% of
+#: the work) while the worker idles; the worker packs its decks, this process unpacks
+#: them (see .worker). Measured on benchmarks/validate_bench.py: see WORKER_SHARE's commit.
+WORKER_SHARE = 0.5
 WORKER_NOTE = "the cards were checked in 2 processes"
 
 
@@ -84,10 +85,10 @@ def validate(
     check is skipped (and a note says so).
 
     ``executor`` (for example a :class:`concurrent.futures.ProcessPoolExecutor` the
-    calling program made): the per-card checks of a share of the files
-    (:data:`WORKER_SHARE` of the bytes) are run there, by :func:`check_files`, while this
-    process loads every file and checks the rest and the collection as a whole. The
-    report is the same, in the same order, as without one (a note says it was used);
+    calling program made): the first files (:data:`WORKER_SHARE` of the bytes) are loaded
+    and their cards checked there, by :func:`.worker.check_files`, while this process
+    loads and checks the rest; the collection-wide checks then run here over every deck.
+    The report is the same, in the same order, as without one (a note says it was used);
     should the work fail there, it is done here.
     """
     from trainer.loader import find_deck_files, load_deck
@@ -96,29 +97,35 @@ def validate(
     files, problems = find_deck_files(paths)
     report.files = files
     report.diagnostics.extend(problems)
-    elsewhere = _worker_share(files) if executor is not None else []
-    future = executor.submit(check_files, elsewhere) if executor and elsewhere else None
-    for path in files:
-        result = load_deck(path)
+    shared = _worker_share(files) if executor is not None else 0
+    future = None
+    if executor is not None and shared:
+        from trainer.validation.worker import check_files
+
+        future = executor.submit(check_files, files[:shared])
+    else:
+        shared = 0
+    results = [load_deck(path) for path in files[shared:]]
+    checked = check_cards([result.deck for result in results if result.deck is not None])
+    if future is not None:
+        try:
+            theirs, their_findings = future.result()
+            report.notes.append(WORKER_NOTE)
+        except Exception:  # the worker failed: its share is loaded and checked here
+            theirs = [load_deck(path) for path in files[:shared]]
+            their_findings = check_cards([r.deck for r in theirs if r.deck is not None])
+        results[:0] = theirs
+        checked[:0] = their_findings
+    for result in results:
         report.diagnostics.extend(result.diagnostics)
         if result.deck is not None:
             report.decks.append(result.deck)
         elif result.partial is not None:
             report.partial_decks.append(result.partial)
-    if future is None:
-        report.diagnostics.extend(check_decks(report.decks, sources=sources))
-    else:
-        skipped = set(elsewhere)
-        mine = _check_cards([deck for deck in report.decks if deck.path not in skipped])
-        collection = _check_collection(report.decks, sources)
-        try:
-            theirs = future.result()
-            report.notes.append(WORKER_NOTE)
-        except Exception:  # the worker failed: its share is checked here
-            theirs = _check_cards([deck for deck in report.decks if deck.path in skipped])
-        report.diagnostics.extend(theirs + mine + collection)
+    report.diagnostics.extend(checked)
+    report.diagnostics.extend(_check_collection(report.decks, sources))
     # Only their cards: a broken header has no place in the collection-wide checks.
-    report.diagnostics.extend(_check_cards(report.partial_decks))
+    report.diagnostics.extend(check_cards(report.partial_decks))
     if sources is None:
         report.notes.append(GROUNDING_SKIPPED)
     order = {path: index for index, path in enumerate(files)}
@@ -127,18 +134,10 @@ def validate(
     return report
 
 
-def check_files(paths: Sequence[Path]) -> list[Diagnostic]:
-    """The per-card and per-deck checks (not loading problems, not the collection-wide
-    checks) of the decks in ``paths`` that load: a worker's part of :func:`validate`."""
-    from trainer.loader import load_deck
-
-    decks = [deck for deck in (load_deck(path).deck for path in paths) if deck is not None]
-    return _check_cards(decks)
-
-
-def _worker_share(files: Sequence[Path]) -> list[Path]:
-    """The first files, :data:`WORKER_SHARE` of the bytes, for a worker; none for a small
-    collection (starting a worker would cost more than it saves)."""
+def _worker_share(files: Sequence[Path]) -> int:
+    """How many of the first files (:data:`WORKER_SHARE` of the bytes, never all) a
+    worker gets; none for a small collection (starting a worker would cost more than it
+    saves)."""
     sizes = []
     for path in files:
         try:
@@ -147,21 +146,21 @@ def _worker_share(files: Sequence[Path]) -> list[Path]:
             sizes.append(0)
     total = sum(sizes)
     if total < WORKER_MIN_BYTES:
-        return []
+        return 0
     wanted, counted = total * WORKER_SHARE, 0
     for index, size in enumerate(sizes):
         counted += size
         if counted >= wanted:
-            return list(files[: min(index + 1, len(files) - 1)])
-    return []
+            return min(index + 1, len(files) - 1)
+    return 0
 
 
 def check_decks(decks: Sequence[Deck], *, sources: Path | None = None) -> list[Diagnostic]:
     """Every check except loading, over ``decks`` taken as one collection."""
-    return _check_cards(decks) + _check_collection(decks, sources)
+    return check_cards(decks) + _check_collection(decks, sources)
 
 
-def _check_cards(decks: Sequence[Deck]) -> list[Diagnostic]:
+def check_cards(decks: Sequence[Deck]) -> list[Diagnostic]:
     """The checks of each card and each deck."""
     from trainer.validation import answer_keys, quality, rules
 
