@@ -156,3 +156,44 @@ def test_a_deck_the_codec_cannot_hold_is_sent_as_it_is(collection: Path):
     ]
     deck.cards[0].location = replace(deck.cards[0].location, path=collection / "other.yaml")
     assert _pack(deck) is deck
+
+
+def test_near_duplicates_across_the_two_processes_shares_name_the_right_cards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Only the last deck (checked here) repeats a card of the first (the worker's).
+    words = ["alpha", "bravo", "charlie", "delta"]
+    for number, word in enumerate(words):
+        cards = []
+        for i in range(40):
+            asked = "alpha" if (number, i) == (3, 5) else word
+            cards.append(
+                f"  - id: q{i}\n    type: typed\n    question: Which {asked} thing number "
+                f"{i} comes {asked} here?\n    answer: a{i}\n"
+            )
+        (tmp_path / f"deck{number}.yaml").write_text(
+            f"format: 1\nid: d{number}\ntitle: D\ncards:\n{''.join(cards)}"
+        )
+    single = run(tmp_path, monkeypatch, 10)
+    with worker_pool() as pool:
+        double = run(tmp_path, monkeypatch, 10, pool)
+    repeats = [d for d in single.diagnostics if d.code == "near-duplicate"]
+    assert [(d.path.name, d.card_id) for d in repeats] == [("deck3.yaml", "q5")]
+    assert WORKER_NOTE in double.notes
+    assert double.diagnostics == single.diagnostics
+
+
+def test_a_crash_in_the_near_duplicate_check_is_reported_as_in_one_process(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from trainer.validation import near_duplicates
+
+    def crash(card):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(near_duplicates, "prompt_of", crash)
+    single = run(collection, monkeypatch, 10)
+    double = run(collection, monkeypatch, 10, Failing())
+    crashes = [d for d in single.diagnostics if d.code == "internal-error"]
+    assert len(crashes) == 1 and "check_near_duplicates crashed" in crashes[0].message
+    assert double.diagnostics == single.diagnostics

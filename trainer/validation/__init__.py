@@ -14,14 +14,19 @@ looking at, so one bug never hides the other results and never shows a traceback
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from trainer.diagnostics import Diagnostic, Severity
+from trainer.diagnostics import Diagnostic, LoadResult, Severity
 from trainer.model import Card, Deck, Location
 from trainer.validation.findings import Findings
+
+if TYPE_CHECKING:
+    from trainer.validation.near_duplicates import Terms
 
 #: Diagnostic codes meaning the command was given a path it cannot use (exit code 2).
 PATH_CODES = frozenset({"path-not-found", "path-unreadable", "symlink-loop"})
@@ -107,7 +112,11 @@ def validate(
         shared = 0
     results = [load_deck(path) for path in files[shared:]]
     checked = check_cards([result.deck for result in results if result.deck is not None])
+    terms = None
     if future is not None:
+        # While the worker finishes and packs its decks, the near-duplicate check's
+        # per-card part is done for these.
+        mine = _card_terms(results)
         try:
             theirs, their_findings = future.result()
             report.notes.append(WORKER_NOTE)
@@ -116,6 +125,9 @@ def validate(
             their_findings = check_cards([r.deck for r in theirs if r.deck is not None])
         results[:0] = theirs
         checked[:0] = their_findings
+        if mine is not None:
+            terms = _card_terms(theirs)
+            terms = None if terms is None else terms + mine
     for result in results:
         report.diagnostics.extend(result.diagnostics)
         if result.deck is not None:
@@ -123,7 +135,7 @@ def validate(
         elif result.partial is not None:
             report.partial_decks.append(result.partial)
     report.diagnostics.extend(checked)
-    report.diagnostics.extend(_check_collection(report.decks, sources))
+    report.diagnostics.extend(_check_collection(report.decks, sources, terms))
     # Only their cards: a broken header has no place in the collection-wide checks.
     report.diagnostics.extend(check_cards(report.partial_decks))
     if sources is None:
@@ -181,14 +193,30 @@ def check_cards(decks: Sequence[Deck]) -> list[Diagnostic]:
     return out.diagnostics
 
 
-def _check_collection(decks: Sequence[Deck], sources: Path | None) -> list[Diagnostic]:
-    """The checks across decks: duplicate deck ids, near duplicates, grounding."""
+def _card_terms(results: Sequence[LoadResult]) -> list[Terms] | None:
+    """:func:`.near_duplicates.card_terms` of the cards of the decks that loaded; None
+    should that fail (the check then fails where its crash is reported)."""
+    from trainer.validation.near_duplicates import card_terms
+
+    try:
+        return card_terms(card for r in results if r.deck is not None for card in r.deck.cards)
+    except Exception:
+        return None
+
+
+def _check_collection(
+    decks: Sequence[Deck], sources: Path | None, terms: Sequence[Terms] | None = None
+) -> list[Diagnostic]:
+    """The checks across decks: duplicate deck ids, near duplicates (``terms``: the
+    decks' :func:`.near_duplicates.card_terms` if made already), grounding."""
     from trainer.validation import grounding, near_duplicates, rules
 
     out = Findings()
+    near = near_duplicates.check_near_duplicates
     collection_checks: list[Callable[[Sequence[Deck], Findings], None]] = [
         rules.check_duplicate_deck_ids,
-        near_duplicates.check_near_duplicates,
+        # Named as the check itself, should it crash.
+        functools.update_wrapper(functools.partial(near, terms=terms), near),
     ]
     if sources is not None:
         library = grounding.SourceLibrary(sources)

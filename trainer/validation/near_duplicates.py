@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -55,29 +55,45 @@ def prompt_of(card: Card) -> str:
     return card.question
 
 
-def find_near_duplicates(decks: Iterable[Deck], threshold: float = THRESHOLD) -> list[Match]:
-    """Every card whose prompt nearly repeats an earlier card's, in collection order; each
-    later card is reported once, against the most similar earlier one."""
-    cards: list[tuple[Deck, Card]] = []
-    prompts: list[str] = []
-    for deck in decks:
-        for card in deck.cards:
-            cards.append((deck, card))
-            prompts.append(prompt_of(card))
-    matches: dict[int, Match] = {}
+#: What :func:`find_near_duplicates` compares of one card (see :func:`card_terms`).
+Terms = tuple[str, frozenset[str]]
 
-    exact: dict[str, int] = {}
-    sets: list[frozenset[str]] = []
+
+def card_terms(cards: Iterable[Card]) -> list[Terms]:
+    """For each card, its prompt's words joined (equal for an exact repeat) and its set of
+    key terms: the per-card part of :func:`find_near_duplicates`, which a caller may do
+    ahead, for some decks at a time (:func:`trainer.validation.validate` does it while a
+    worker finishes)."""
     stems = stem_table().__getitem__
     find_tokens = TOKEN.findall
-    for index, prompt in enumerate(prompts):
-        tokens = find_tokens(fold(prompt))
-        first = exact.setdefault(" ".join(tokens), index)
-        if first != index:
-            matches[index] = Match(cards[first], cards[index], 1.0)
+    result = []
+    for card in cards:
+        tokens = find_tokens(fold(prompt_of(card)))
         words = set(tokens)
         words -= STOPWORDS
-        sets.append(frozenset(map(stems, words)))
+        result.append((" ".join(tokens), frozenset(map(stems, words))))
+    return result
+
+
+def find_near_duplicates(
+    decks: Iterable[Deck], threshold: float = THRESHOLD, terms: Sequence[Terms] | None = None
+) -> list[Match]:
+    """Every card whose prompt nearly repeats an earlier card's, in collection order; each
+    later card is reported once, against the most similar earlier one. ``terms``: the
+    :func:`card_terms` of the decks' cards, in order, if already made."""
+    cards = [(deck, card) for deck in decks for card in deck.cards]
+    if terms is None:
+        terms = card_terms(card for _, card in cards)
+    if len(terms) != len(cards):
+        raise ValueError("terms of other cards")
+    matches: dict[int, Match] = {}
+    exact: dict[str, int] = {}
+    sets: list[frozenset[str]] = []
+    for index, (words, term_set) in enumerate(terms):
+        first = exact.setdefault(words, index)
+        if first != index:
+            matches[index] = Match(cards[first], cards[index], 1.0)
+        sets.append(term_set)
     frequency = Counter(chain.from_iterable(sets))
     # Rarest first, ties by term: sort by term, then (stably) by count.
     order = sorted(frequency)
@@ -121,13 +137,13 @@ def find_near_duplicates(decks: Iterable[Deck], threshold: float = THRESHOLD) ->
                 posting.append(index)
         if not candidates:
             continue
-        terms = sets[index]
+        own_terms = sets[index]
         # A C-speed first cut on the shared-term count.
-        for other in [o for o in candidates if len(terms & sets[o]) >= needed]:
+        for other in [o for o in candidates if len(own_terms & sets[o]) >= needed]:
             other_terms = sets[other]
-            shared = len(terms & other_terms)
+            shared = len(own_terms & other_terms)
             similarity = shared / (size + len(other_terms) - shared)
-            if similarity < threshold or (terms ^ other_terms) & NEGATIONS:
+            if similarity < threshold or (own_terms ^ other_terms) & NEGATIONS:
                 continue
             earlier, later = min(index, other), max(index, other)
             # Keep, for the later card, its most similar earlier card (the first on ties).
@@ -140,9 +156,12 @@ def find_near_duplicates(decks: Iterable[Deck], threshold: float = THRESHOLD) ->
     return [matches[index] for index in sorted(matches)]
 
 
-def check_near_duplicates(decks: Iterable[Deck], out: Findings) -> None:
-    """Warn at the later card of each near-duplicate pair, naming the earlier one."""
-    for match in find_near_duplicates(decks):
+def check_near_duplicates(
+    decks: Iterable[Deck], out: Findings, terms: Sequence[Terms] | None = None
+) -> None:
+    """Warn at the later card of each near-duplicate pair, naming the earlier one
+    (``terms`` as for :func:`find_near_duplicates`)."""
+    for match in find_near_duplicates(decks, terms=terms):
         earlier_deck, earlier = match.earlier
         later_deck, later = match.later
         field = "front" if later.type is CardType.BASIC else "question"
