@@ -9,6 +9,7 @@ import importlib.util
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -282,4 +283,17 @@ def test_decks_with_anchors_are_read_by_the_reporting_readers():
     )
     fast, reporting = both(text)
     assert [d.code for d in fast.diagnostics] == ["alias"]
+    assert_same(fast, reporting)
+
+
+@pytest.mark.parametrize("first_front", ["Salt & pepper", "Q & A &&", "R&D"])
+def test_an_ampersand_in_text_is_not_taken_for_an_anchor(first_front):
+    text = HEADER + (
+        f"  - id: a\n    type: basic\n    front: {first_front}\n    back: B\n"
+        "  - id: b\n    type: basic\n    front: &f Same\n    back: B\n"
+        "  - id: c\n    type: basic\n    front: *f\n    back: C\n"
+    )
+    fast, reporting = both(text)
+    assert [d.code for d in fast.diagnostics] == ["alias"]
+    assert [card.front for card in fast.deck.cards] == [first_front, "Same"]
     assert_same(fast, reporting)

@@ -124,7 +124,9 @@ class _MaybeTooDeep(Exception):
 _DEEPEST_READ = 7
 # An anchor (&name) starts a token: at the start of the text, after white space, or
 # after a flow indicator or a JSON-like key's colon. Without one there are no aliases.
-_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,:]))&")
+# An anchor is ``&`` and a name (no space or flow indicator): text like "salt & pepper"
+# is not one, so a deck that says it can still be read quietly.
+_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,:]))&[^\s,\[\]{}]")
 
 
 class _DeckBuilder:
