@@ -197,3 +197,38 @@ def test_a_crash_in_the_near_duplicate_check_is_reported_as_in_one_process(
     crashes = [d for d in single.diagnostics if d.code == "internal-error"]
     assert len(crashes) == 1 and "check_near_duplicates crashed" in crashes[0].message
     assert double.diagnostics == single.diagnostics
+
+
+class SecondPartFails(Executor):
+    """Runs the work here, except the second part sent, which fails."""
+
+    def __init__(self) -> None:
+        self.parts: list[list[Path]] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.parts.append(list(args[0]))
+        future: Future = Future()
+        if len(self.parts) == 2:
+            future.set_exception(RuntimeError("the worker breaks"))
+        else:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_the_worker_share_goes_in_parts_and_a_failed_part_is_checked_here(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+):
+    for number in range(4, 12):
+        (collection / f"deck{number}.yaml").write_text(deck(number))
+    single = run(collection, monkeypatch, 10)
+    executor = SecondPartFails()
+    monkeypatch.setattr(validation, "WORKER_PARTS", 3)
+    double = run(collection, monkeypatch, 10, executor)
+    files = sorted(collection.glob("*.yaml"))
+    # The first files, in order, in three parts of about as many files.
+    assert len(executor.parts) == 3 and {len(part) for part in executor.parts} <= {1, 2}
+    shared = [path for part in executor.parts for path in part]
+    assert shared == files[: len(shared)] and 0 < len(shared) < len(files)
+    assert double.diagnostics == single.diagnostics
+    assert card_fields(double) == card_fields(single)
+    assert WORKER_NOTE in double.notes  # two parts of three came back from the worker

@@ -15,6 +15,7 @@ looking at, so one bug never hides the other results and never shows a traceback
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -38,11 +39,12 @@ GROUNDING_SKIPPED = (
 #: Collections of at least this many bytes of deck files are worth a worker (about
 #: 1,500 cards): below it, starting one costs more than it saves.
 WORKER_MIN_BYTES = 500_000
-#: Share of the bytes the worker loads and checks. This process checks the rest and
-#: then runs the collection-wide checks over every deck (near duplicates, about 15% of
-#: the work) while the worker idles; the worker packs its decks, this process unpacks
-#: them (see .worker). Measured on benchmarks/validate_bench.py: see WORKER_SHARE's commit.
+#: Share of the bytes the worker loads and checks. This process loads and checks the
+#: rest, then unpacks the worker's decks (see .worker) and makes their near-duplicate
+#: terms as they come back, and runs the collection-wide checks at the end.
 WORKER_SHARE = 0.5
+#: Parts the worker's share is sent in (see _load_and_check).
+WORKER_PARTS = 8
 WORKER_NOTE = "the cards were checked in 2 processes"
 
 
@@ -91,43 +93,21 @@ def validate(
 
     ``executor`` (for example a :class:`concurrent.futures.ProcessPoolExecutor` the
     calling program made): the first files (:data:`WORKER_SHARE` of the bytes) are loaded
-    and their cards checked there, by :func:`.worker.check_files`, while this process
-    loads and checks the rest; the collection-wide checks then run here over every deck.
+    and their cards checked there, by :func:`.worker.check_files` in
+    :data:`WORKER_PARTS` parts, while this process loads and checks the rest; the
+    collection-wide checks then run here over every deck.
     The report is the same, in the same order, as without one (a note says it was used);
     should the work fail there, it is done here.
     """
-    from trainer.loader import find_deck_files, load_deck
+    from trainer.loader import find_deck_files
 
     report = ValidationReport()
     files, problems = find_deck_files(paths)
     report.files = files
     report.diagnostics.extend(problems)
-    shared = _worker_share(files) if executor is not None else 0
-    future = None
-    if executor is not None and shared:
-        from trainer.validation.worker import check_files
-
-        future = executor.submit(check_files, files[:shared])
-    else:
-        shared = 0
-    results = [load_deck(path) for path in files[shared:]]
-    checked = check_cards([result.deck for result in results if result.deck is not None])
-    terms = None
-    if future is not None:
-        # While the worker finishes and packs its decks, the near-duplicate check's
-        # per-card part is done for these.
-        mine = _card_terms(results)
-        try:
-            theirs, their_findings = future.result()
-            report.notes.append(WORKER_NOTE)
-        except Exception:  # the worker failed: its share is loaded and checked here
-            theirs = [load_deck(path) for path in files[:shared]]
-            their_findings = check_cards([r.deck for r in theirs if r.deck is not None])
-        results[:0] = theirs
-        checked[:0] = their_findings
-        if mine is not None:
-            terms = _card_terms(theirs)
-            terms = None if terms is None else terms + mine
+    results, checked, terms, shared = _load_and_check(files, executor)
+    if shared:
+        report.notes.append(WORKER_NOTE)
     for result in results:
         report.diagnostics.extend(result.diagnostics)
         if result.deck is not None:
@@ -144,6 +124,65 @@ def validate(
     # Stable: diagnostics at one place keep the order the checks found them in.
     report.diagnostics.sort(key=lambda d: (order.get(d.path, -1), d.line, d.column))
     return report
+
+
+def _load_and_check(
+    files: Sequence[Path], executor: Executor | None
+) -> tuple[list[LoadResult], list[Diagnostic], list[Terms] | None, bool]:
+    """The load result of each file, in order; the diagnostics of the per-card and
+    per-deck checks of the decks that loaded; the near-duplicate terms of their cards
+    when made ahead (see :func:`validate`); and whether a worker did a share of this."""
+    from trainer.loader import load_deck
+
+    shared = _worker_share(files) if executor is not None else 0
+    if executor is None or not shared:
+        loaded = [load_deck(path) for path in files]
+        return loaded, check_cards(_loaded(loaded)), None, False
+    from trainer.validation.worker import check_files
+
+    # In parts, so that the worker's decks come back while it goes on with the next part
+    # and this process unpacks them meanwhile: only the last part waits at the end.
+    parts = _parts(files[:shared], WORKER_PARTS)
+    futures = [executor.submit(check_files, part) for part in parts]
+    mine = [load_deck(path) for path in files[shared:]]
+    my_findings = check_cards(_loaded(mine))
+    my_terms = _card_terms(mine)
+    results: list[LoadResult] = []
+    checked: list[Diagnostic] = []
+    terms: list[list[Terms] | None] = []
+    used = False
+    for part, future in zip(parts, futures):
+        try:
+            theirs, findings = future.result()
+            used = True
+        except Exception:  # the worker failed: this part is loaded and checked here
+            theirs = [load_deck(path) for path in part]
+            findings = check_cards(_loaded(theirs))
+        results += theirs
+        checked += findings
+        terms.append(_card_terms(theirs))
+    return results + mine, checked + my_findings, _joined([*terms, my_terms]), used
+
+
+def _joined(parts: Sequence[list[Terms] | None]) -> list[Terms] | None:
+    """The parts end to end; None if one is missing."""
+    joined: list[Terms] = []
+    for part in parts:
+        if part is None:
+            return None
+        joined += part
+    return joined
+
+
+def _loaded(results: Sequence[LoadResult]) -> list[Deck]:
+    return [result.deck for result in results if result.deck is not None]
+
+
+def _parts(paths: Sequence[Path], count: int) -> list[Sequence[Path]]:
+    """``paths`` cut into at most ``count`` runs of about as many files each, in order."""
+    count = max(1, min(count, len(paths)))
+    bounds = [len(paths) * index // count for index in range(count + 1)]
+    return [paths[start:end] for start, end in itertools.pairwise(bounds)]
 
 
 def _worker_share(files: Sequence[Path]) -> int:
@@ -199,7 +238,7 @@ def _card_terms(results: Sequence[LoadResult]) -> list[Terms] | None:
     from trainer.validation.near_duplicates import card_terms
 
     try:
-        return card_terms(card for r in results if r.deck is not None for card in r.deck.cards)
+        return card_terms(card for deck in _loaded(results) for card in deck.cards)
     except Exception:
         return None
 
