@@ -8,10 +8,17 @@ instead as one :mod:`marshal` blob made by the deck cache's codec
 (:func:`trainer.deckcache.encode_cards`), decoded when the receiving process first uses
 ``deck.cards`` (:class:`PackedCards`). 30,000 cards: 0.38 s to encode and 0.21 s to
 decode, against 0.69 s and 0.54 s pickled.
+
+The blob is compressed (zlib, fastest level: 13.7 MB of 25,000 cards become 4.0 MB in
+0.13 s, and decompress in 0.04 s) because sending blocks the worker while the receiving
+process is busy: its thread reading the pipe gets the interpreter lock only between the
+other thread's turns, 64 KiB a turn. Uncompressed, the worker waited 0.66 s in all to
+hand over its 8 parts; compressed, 0.22 to 0.25 s.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,7 +51,7 @@ class PackedCards:
         self.one_study_card_each = one_study_card_each(cards)
 
     def load(self) -> list[Card]:
-        return decode_cards(self.path, self.blob)
+        return decode_cards(self.path, zlib.decompress(self.blob))
 
 
 def _packed(result: LoadResult) -> LoadResult:
@@ -58,7 +65,7 @@ def _pack(deck: Deck | None) -> Deck | None:
         return None
     cards = deck.cards
     try:
-        blob = encode_cards(cards, deck.path)
+        blob = zlib.compress(encode_cards(cards, deck.path), 1)
     except ValueError:
         return deck
     return Deck(
