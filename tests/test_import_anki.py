@@ -464,3 +464,34 @@ def test_a_history_the_second_process_cannot_read_is_one_clear_message(tmp_path)
     with pytest.raises(InteropError, match=r"p.apkg: the review history in it is damaged"):
         process.finish()
     assert sorted(p.name for p in log.parent.iterdir()) == [".reviews-anki-import.jsonl.lock"]
+
+
+def test_the_collector_is_off_during_the_import_and_the_callers_setting_comes_back(
+    tmp_path, capsys, monkeypatch
+):
+    """The import pauses the cyclic collector (trainer.collector); a script or test that
+    runs the command in-process gets its own setting back, even when the import fails."""
+    import gc
+
+    from trainer.interop import anki_import
+
+    seen = []
+    real = anki_import.write_planned
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(anki_import, "write_planned", spy)
+    assert gc.isenabled()
+    code, _, _ = _import(tmp_path, "current.apkg")
+    assert code == ExitCode.OK and seen == [False]
+    assert gc.isenabled()
+    assert main(["import", "anki", str(tmp_path / "missing.apkg")]) == ExitCode.USAGE
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _import(tmp_path / "again", "current.apkg")
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()

@@ -33,10 +33,10 @@ def run(args: argparse.Namespace) -> ExitCode:
     paths = resolve_paths(args)
     if paths is None:
         return ExitCode.USAGE
-    from trainer.tui.collector import StartupCollectorPause
+    from trainer.collector import StartupCollectorPause
 
     # Importing Textual and the trainer makes ~100,000 long-lived objects and no garbage:
-    # the collector walked them some 80 times (trainer.tui.collector).
+    # the collector walked them some 80 times (trainer.collector).
     with StartupCollectorPause().during():
         from trainer.clock import SystemClock
         from trainer.tui.app import create_app

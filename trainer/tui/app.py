@@ -20,8 +20,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from trainer.clock import Clock
+from trainer.collector import StartupCollectorPause
 from trainer.exitcodes import ExitCode
-from trainer.tui.collector import StartupCollectorPause
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -89,7 +89,7 @@ class TrainerApp(App[int]):
 
     def run(self, *args: Any, **kwargs: Any) -> int | None:
         """Run the app (see :meth:`textual.app.App.run`), the garbage collector paused
-        until the first screen worth seeing is drawn (:mod:`trainer.tui.collector`)."""
+        until the first screen worth seeing is drawn (:mod:`trainer.collector`)."""
         with self._collector.during():
             return super().run(*args, **kwargs)
 
