@@ -389,6 +389,22 @@ def test_the_callers_garbage_collector_setting_is_restored(decks: Path, capsys):
     assert gc.isenabled()  # a script or test calling the command keeps its collector
 
 
+def test_the_command_checks_with_the_garbage_collector_off(
+    decks: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    import gc
+
+    import trainer.validation as validation
+
+    seen: list[bool] = []
+    real = validation.validate
+    monkeypatch.setattr(
+        validation, "validate", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k)
+    )
+    run(capsys, str(decks))
+    assert seen == [False] and gc.isenabled()
+
+
 def test_a_tagged_card_key_in_a_bundled_deck_is_a_located_error_everywhere(tmp_path: Path):
     """`- !!python/object:os.system id: ...` once crashed study (Textual's dump, exit 0),
     printed a traceback from `due` and an internal error from `validate`."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import multiprocessing
 import os
 import sys
@@ -95,24 +94,19 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 
 def _validate(paths: list[Path], args: argparse.Namespace) -> ExitCode:
+    from trainer.collector import collector_paused
     from trainer.validation import validate
     from trainer.validation.reporters import RENDERERS
 
     # The loaded decks are millions of small objects without cycles: a cyclic collection
     # over them while the report is rendered (the first one after validate() turned the
-    # collector back on) would only cost time, up to half a second. The caller's setting
-    # comes back afterwards (the command also runs in-process, from tests and scripts).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # collector back on) would only cost time, up to half a second (trainer.collector).
+    with collector_paused():
         with _worker_pool(getattr(args, "jobs", "auto")) as executor:
             report = validate(paths, sources=args.sources, executor=executor)
         strict: bool = args.strict
         sys.stdout.write(RENDERERS[args.format](report, strict))
         sys.stdout.flush()
-    finally:
-        if collecting:
-            gc.enable()
     if report.bad_paths:
         return ExitCode.USAGE
     if not report.files:
