@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Collection as CollectionOf
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from trainer.clock import Clock
 from trainer.decksource import deck_outline
@@ -46,8 +47,7 @@ __all__ = ["CardProgress", "Collection", "DayAhead", "DeckCounts", "ProgressErro
 _EMPTY_RECORD = CardRecord()
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewEvent:
+class ReviewEvent(Struct, frozen=True):
     """One recorded answer, as kept in the progress log.
 
     Attributes: ``key``, ``time``, ``grade``, ``duration_ms`` (``None`` if unknown),
@@ -63,8 +63,7 @@ class ReviewEvent:
     device: str
 
 
-@dataclass(frozen=True, slots=True)
-class CardProgress:
+class CardProgress(Struct, frozen=True):
     """Everything known about one study card's progress.
 
     Attributes: ``key``; ``state`` ("new", "learning", "review" or "relearning"); ``due``;

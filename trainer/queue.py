@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, islice
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from trainer.progress.table import KIND_CODES, SUSPENDED
 from trainer.scheduling import NEW, REVIEW, SchedulerSettings, to_datetime
@@ -130,8 +131,7 @@ def _studied_today(last_review: float | None, start: float) -> bool:
     return last_review is not None and last_review >= start
 
 
-@dataclass(frozen=True, slots=True)
-class DeckCounts:
+class DeckCounts(Struct, frozen=True):
     """What is left to study today in one deck (or a whole session).
 
     Attributes: ``new`` and ``due`` (reviews), capped by the daily limits; ``learning``
@@ -161,8 +161,7 @@ class DeckCounts:
         return self.new + self.learning_now + self.due
 
 
-@dataclass(frozen=True, slots=True)
-class DayAhead:
+class DayAhead(Struct, frozen=True):
     """After today's work: ``tomorrow`` cards to study tomorrow, and when the next card
     falls due (``next_due``, ``None`` if nothing is scheduled)."""
 
@@ -170,8 +169,7 @@ class DayAhead:
     next_due: datetime | None
 
 
-@dataclass(slots=True, eq=False)
-class DeckDay:
+class DeckDay(Struct, eq=False):
     """One deck's queue material for the current study day (callers never change it).
 
     Attributes: ``deck_id``; ``waiting`` (siblings held back, :func:`siblings_waiting`);
