@@ -388,6 +388,9 @@ class AnsweredCard(Struct):
     bad_times: int
 
 
+_NO_PATH = Path()
+
+
 def answered_cards(db: sqlite3.Connection) -> Iterator[AnsweredCard]:
     """Every card of the revlog with its answers and FSRS memory states, in Anki card id
     order (the order :func:`revlog_histories` gives); memory states are computed a batch
@@ -395,7 +398,7 @@ def answered_cards(db: sqlite3.Connection) -> Iterator[AnsweredCard]:
     pending: list[AnsweredCard] = []
     pending_answers = 0
     for card_id, rows in _revlog_groups(db):
-        counts = HistoryResult(Path())
+        counts = HistoryResult(_NO_PATH)  # (a Path made per card cost 0.2 s in all)
         answers = _answers(CardHistory("", "", rows), counts)
         pending.append(AnsweredCard(card_id, answers, [], counts.not_answers, counts.bad_times))
         pending_answers += len(answers)
