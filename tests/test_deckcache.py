@@ -4,7 +4,6 @@ again, and a damaged or foreign cache file is ignored and rewritten, never trust
 from __future__ import annotations
 
 import os
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -64,8 +63,8 @@ def same(a: Deck | None, b: Deck | None) -> None:
         assert getattr(a, name) == getattr(b, name), name
     assert len(a.cards) == len(b.cards)
     for one, other in zip(a.cards, b.cards, strict=True):
-        for f in fields(one):
-            assert getattr(one, f.name) == getattr(other, f.name), f.name
+        for name in one.__struct_fields__:
+            assert getattr(one, name) == getattr(other, name), name
 
 
 @pytest.fixture

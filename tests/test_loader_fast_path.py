@@ -4,7 +4,6 @@ diagnostics for any card, valid or not."""
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import random
 from pathlib import Path
@@ -172,10 +171,10 @@ def both(text: str) -> tuple[LoadResult, LoadResult]:
 
 def as_data(card: object) -> list[tuple[str, object]]:
     data = []
-    for field in dataclasses.fields(card):  # type: ignore[arg-type]
-        value = getattr(card, field.name)
+    for name in card.__struct_fields__:  # type: ignore[attr-defined]
+        value = getattr(card, name)
         # Same entries in the same order (the deck cache keeps that order).
-        data.append((field.name, list(value.items()) if field.name == "field_positions" else value))
+        data.append((name, list(value.items()) if name == "field_positions" else value))
     return data
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from msgspec.structs import astuple
 
 from trainer.clock import FakeClock
 from trainer.progress.events import encode_review, now_text, truncate_to_ms

@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
+from msgspec.structs import replace
 from test_session_support import basic, clock, config, deck
 
 from trainer.commands.review import ReviewProtocol

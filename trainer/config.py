@@ -15,9 +15,11 @@ other top-level tables are kept in :attr:`Config.extra` for other parts of the p
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from trainer.scheduling import SchedulerSettings
 
@@ -32,8 +34,7 @@ class ConfigError(Exception):
         self.key = key
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(Struct, frozen=True):
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     #: Where it was read from (``None``: built-in defaults).
     path: Path | None = None
@@ -79,7 +80,7 @@ def _check(name: str, value: Any) -> Any:
     raise KeyError(name)
 
 
-_SETTING_NAMES = tuple(f.name for f in fields(SchedulerSettings))
+_SETTING_NAMES = SchedulerSettings.__struct_fields__
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:

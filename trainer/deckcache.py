@@ -37,9 +37,10 @@ import os
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from trainer.diagnostics import Diagnostic, LoadResult, Severity
 from trainer.model import (
@@ -206,7 +207,7 @@ def _write(entry: Path, path: Path, stamp: tuple[int, ...], result: LoadResult) 
 #
 # Every record (deck header, card, match policy, ...) is a tuple of the model class's
 # fields in declaration order, made and read from one list of field names
-# (dataclasses.fields), so an encoder and its decoder cannot disagree on a position.
+# (``__struct_fields__``), so an encoder and its decoder cannot disagree on a position.
 # Fields with a value that marshal cannot hold as is have a codec of their own, by name.
 
 
@@ -214,8 +215,8 @@ class _NotCacheable(ValueError):
     """Something in the result does not fit the encoding: do not cache it."""
 
 
-def _names(model: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(model))
+def _names(model: type[Struct]) -> tuple[str, ...]:
+    return model.__struct_fields__
 
 
 _SCHEDULING_NAMES = _names(SchedulingSettings)

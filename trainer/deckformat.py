@@ -24,9 +24,10 @@ Attributes:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from msgspec import Struct
 
 from trainer.model import CardType
 
@@ -97,8 +98,7 @@ class Kind(Enum):
     CARDS = "cards"
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
+class FieldSpec(Struct, frozen=True):
     """One key of a mapping in a deck file.
 
     Attributes:
@@ -132,8 +132,7 @@ def _required(key: str, kind: Kind, doc: str = "", *, attribute: str = "") -> Fi
     return FieldSpec(key, attribute or key, kind, required=True, doc=doc)
 
 
-@dataclass(frozen=True, slots=True)
-class CardTypeSpec:
+class CardTypeSpec(Struct, frozen=True):
     """One card type: its description and the fields only it has (in the order the docs
     list them)."""
 

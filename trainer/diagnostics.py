@@ -7,10 +7,11 @@ deck cache never imports the YAML reader.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:
     from trainer.model import Deck
@@ -23,8 +24,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(Struct, frozen=True):
     """One problem at ``path:line:column`` (1-based; 0 when the whole file is meant).
 
     Attributes:
@@ -48,8 +48,7 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.column}: {self.severity} {self.code} {self.message}"
 
 
-@dataclass
-class LoadResult:
+class LoadResult(Struct):
     """What loading one deck file gave.
 
     Attributes:

@@ -11,11 +11,12 @@ keeps its history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
+
+from msgspec import Struct, field
 
 # Re-exported: the display, grading and import code reads cloze text through the model.
 from trainer.cloze import (
@@ -65,8 +66,7 @@ class CardType(StrEnum):
         return self is CardType.BASIC
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(Struct, frozen=True):
     """Where something is in a deck file. ``line`` and ``column`` are 1-based."""
 
     path: Path
@@ -77,8 +77,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
-class MatchPolicy:
+class MatchPolicy(Struct, frozen=True):
     """How a typed answer is compared with the expected ones (``typed`` and ``cloze``).
 
     The defaults are forgiving in the ways learners expect: case, accents and surrounding
@@ -111,16 +110,14 @@ class MatchPolicy:
     qualifiers: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerTests:
+class AnswerTests(Struct, frozen=True):
     """Answer-key tests: sample answers the grader must accept, and ones it must reject."""
 
     accept: tuple[str, ...] = ()
     reject: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Cloze:
+class Cloze(Struct, frozen=True):
     """One deletion number of a cloze card (``{{c1::...}}``); several spans may share it."""
 
     number: int
@@ -131,8 +128,7 @@ class Cloze:
     tests: AnswerTests = AnswerTests()
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Struct, frozen=True):
     """A document a deck was built from; cards cite it by ``file``."""
 
     file: str
@@ -140,8 +136,7 @@ class Source:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SchedulingSettings:
+class SchedulingSettings(Struct, frozen=True):
     """Scheduler settings a deck may override; ``None`` means "use the global default"."""
 
     desired_retention: float | None = None
@@ -153,8 +148,7 @@ class SchedulingSettings:
     reviews_per_day: int | None = None
 
 
-@dataclass(slots=True, eq=False)
-class Card:
+class Card(Struct, eq=False):
     """A card as the author wrote it. Fields that do not apply to its type stay empty.
 
     One class for all seven types: which fields each type has, and which YAML key fills
@@ -218,8 +212,7 @@ class Card:
         return self.front if self.type is CardType.BASIC else self.question
 
 
-@dataclass(frozen=True, slots=True)
-class StudyCard:
+class StudyCard(Struct, frozen=True):
     """One schedulable card: a card, or one sibling of it (reverse side, cloze deletion)."""
 
     deck_id: str

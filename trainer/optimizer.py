@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from msgspec import Struct, field
 
 from trainer.studyday import StudyDays
 
@@ -62,8 +63,7 @@ class OptimizerUnavailable(RuntimeError):
     """``fsrs-rs-python`` is not installed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Prediction:
+class Prediction(Struct, frozen=True):
     """A predicted probability of recall for one held-out review, and what happened."""
 
     probability: float
@@ -74,8 +74,7 @@ class Prediction:
     lapses: int
 
 
-@dataclass(frozen=True, slots=True)
-class Metrics:
+class Metrics(Struct, frozen=True):
     """How well predictions matched outcomes (lower is better, except AUC)."""
 
     log_loss: float
@@ -92,8 +91,7 @@ class Metrics:
         }
 
 
-@dataclass(frozen=True)
-class FitReport:
+class FitReport(Struct, frozen=True):
     """What :func:`fit` found. ``parameters`` are the ones to use (fitted on everything)."""
 
     parameters: tuple[float, ...]

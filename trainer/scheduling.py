@@ -9,10 +9,12 @@ reproduces exactly the due dates that were shown to the learner.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from trainer.intervals import (
     days_per_stability,
@@ -36,8 +38,7 @@ class Grade(IntEnum):
     EASY = 4
 
 
-@dataclass(frozen=True, slots=True)
-class SchedulerSettings:
+class SchedulerSettings(Struct, frozen=True):
     """Everything that decides when cards come back, merged from defaults < config < deck."""
 
     desired_retention: float = 0.9
@@ -65,9 +66,9 @@ class SchedulerSettings:
         # Every field of a deck's scheduling: (declared in trainer.deckformat) is one of
         # ours of the same name; None leaves ours as it is.
         overrides = {
-            spec.name: value
-            for spec in fields(deck)
-            if (value := getattr(deck, spec.name)) is not None
+            name: value
+            for name in deck.__struct_fields__
+            if (value := getattr(deck, name)) is not None
         }
         return replace(self, **overrides) if overrides else self
 

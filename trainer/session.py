@@ -24,9 +24,10 @@ Typical use::
 from __future__ import annotations
 
 from collections.abc import Collection as CollectionOf
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from trainer.collection import CardProgress, Collection, ReviewEvent
 from trainer.model import CardType, StudyCard
@@ -77,8 +78,7 @@ def is_leech_lapse(lapses: int, threshold: int) -> bool:
     return (lapses - threshold) % max(1, threshold // 2) == 0
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(Struct, frozen=True):
     """What :meth:`StudySession.submit` returns; nothing is recorded yet.
 
     Attributes: ``result`` (the grading of an auto-graded card; ``None`` for ``basic``,
@@ -92,8 +92,7 @@ class Answer:
     duration: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SessionSummary:
+class SessionSummary(Struct, frozen=True):
     """The end-of-session report.
 
     Attributes: ``studied`` (answers recorded; a card answered twice counts twice);
@@ -110,8 +109,7 @@ class SessionSummary:
     missed: list[StudyCard] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _Recorded:
+class _Recorded(Struct):
     """One undoable action of a session: the ``card``, the ``event_ids`` written, the
     card's record ``before``, what it counted against (``limit``: "new" or "review", the
     daily limits; "suspend"; or "") and, for an answer, ``(grade, correct, duration)``."""

@@ -23,9 +23,10 @@ One pass over the events, O(events) time and O(days) memory besides the key filt
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from trainer.scheduling import NEW, REVIEW
 from trainer.studyday import StudyDays
@@ -46,8 +47,7 @@ RETENTION_WEEKS = 52
 _DAY = 86400.0
 
 
-@dataclass(frozen=True, slots=True)
-class RetentionWeek:
+class RetentionWeek(Struct, frozen=True):
     """Review-state answers of one week (Monday to Sunday, in study days)."""
 
     start: date
@@ -81,8 +81,7 @@ class RetentionWeek:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Stats:
+class Stats(Struct, frozen=True):
     reviews: int
     reviews_today: int
     #: Share of review-state answers not graded Again; ``None`` without such answers.
@@ -269,8 +268,7 @@ def _cards_and_forecast(
     return dict(cards), forecast
 
 
-@dataclass(frozen=True, slots=True)
-class Override:
+class Override(Struct, frozen=True):
     """Reviews of one study card that the learner overrode ("I was right" to a typed
     answer the grader called wrong): what deck authors may want to accept."""
 

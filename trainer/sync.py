@@ -20,8 +20,9 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from trainer.progress.logfile import LogLock
 
@@ -46,8 +47,7 @@ class SyncError(Exception):
     recorded is ever lost when it is raised."""
 
 
-@dataclass(slots=True)
-class SyncReport:
+class SyncReport(Struct):
     """What one sync did.
 
     Attributes: ``sent`` answers of this device committed now; ``received`` answers that

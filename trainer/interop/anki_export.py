@@ -21,9 +21,10 @@ twice, and importing the package here gives the cards their own ids back.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from trainer.interop.cloze import cloze_to_anki
 from trainer.interop.deckwrite import EXPORT_GUID_PREFIX
@@ -56,8 +57,7 @@ _EXTRAS = (
 )
 
 
-@dataclass(slots=True)
-class AnkiExportReport:
+class AnkiExportReport(Struct):
     """What :func:`export_anki` wrote.
 
     Attributes:

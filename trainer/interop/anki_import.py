@@ -30,9 +30,10 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from trainer.clock import Clock
 from trainer.interop.cloze import cloze_from_anki
@@ -63,8 +64,7 @@ _MEDIA_DIR = "media"
 _MENTION = re.compile(r"\[(image|sound): ([^\]]+)\]")
 
 
-@dataclass(slots=True)
-class AnkiImportReport:
+class AnkiImportReport(Struct):
     """What an import did (printed at the end by ``trainer import anki``).
 
     Attributes:
@@ -237,8 +237,7 @@ def open_anki(package: Path, scratch: Path) -> AnkiCollection:
     return AnkiCollection(package, scratch)
 
 
-@dataclass(slots=True)
-class _NoteType:
+class _NoteType(Struct):
     name: str
     kind: int
     field_names: list[str]
@@ -275,8 +274,7 @@ def _note_types(models: list[dict[str, Any]]) -> dict[int, _NoteType]:
     return types
 
 
-@dataclass(slots=True)
-class _Media:
+class _Media(Struct):
     names: set[str] = field(default_factory=set)
 
     def mention(self, text: str) -> str:

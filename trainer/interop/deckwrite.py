@@ -19,9 +19,10 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from trainer.diagnostics import Severity
 from trainer.durable import fsync_directory, write_synced
@@ -75,8 +76,7 @@ def ids_for_guid(guid: str, deck_name: str) -> tuple[str, str]:
     return deck_id_for(deck_name), card_id_for(guid)
 
 
-@dataclass(slots=True)
-class Skipped:
+class Skipped(Struct):
     """A note or row that did not become a card.
 
     Attributes:
@@ -88,8 +88,7 @@ class Skipped:
     reason: str
 
 
-@dataclass(slots=True)
-class DeckDraft:
+class DeckDraft(Struct):
     """A deck to write.
 
     Attributes:
@@ -106,8 +105,7 @@ class DeckDraft:
     cards: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class WriteResult:
+class WriteResult(Struct):
     """What :func:`write_decks` did.
 
     Attributes:
@@ -247,8 +245,7 @@ def _replace(path: Path, text: str, backups: list[Path]) -> None:
         raise
 
 
-@dataclass(slots=True)
-class PlannedPart:
+class PlannedPart(Struct):
     """One deck file to write: a draft, or a part of one too large for a single file.
 
     Attributes:

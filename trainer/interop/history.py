@@ -37,10 +37,11 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from trainer.clock import Clock
 from trainer.durable import fsync_directory
@@ -81,8 +82,7 @@ _FIRST_MS = int(datetime(FIRST_YEAR, 1, 2, tzinfo=UTC).timestamp() * 1000)
 _LAST_MS = int(datetime(LAST_YEAR - 1, 12, 1, tzinfo=UTC).timestamp() * 1000)
 
 
-@dataclass(slots=True, frozen=True)
-class CardHistory:
+class CardHistory(Struct, frozen=True):
     """One Anki card's revlog, in time order.
 
     Attributes:
@@ -99,8 +99,7 @@ class CardHistory:
     rows: list[tuple[int, int, int, int, int]]
 
 
-@dataclass(slots=True)
-class HistoryResult:
+class HistoryResult(Struct):
     """What :func:`write_history` did.
 
     Attributes:
@@ -371,8 +370,7 @@ def write_batches(temporary: Path, header: bytes, batches: Iterable[bytes]) -> N
         os.fsync(handle.fileno())
 
 
-@dataclass(slots=True)
-class AnsweredCard:
+class AnsweredCard(Struct):
     """One Anki card's answers with everything that does not depend on its progress key
     (which is known only once the notes are read and the deck files planned).
 
@@ -390,6 +388,9 @@ class AnsweredCard:
     bad_times: int
 
 
+_NO_PATH = Path()
+
+
 def answered_cards(db: sqlite3.Connection) -> Iterator[AnsweredCard]:
     """Every card of the revlog with its answers and FSRS memory states, in Anki card id
     order (the order :func:`revlog_histories` gives); memory states are computed a batch
@@ -397,7 +398,7 @@ def answered_cards(db: sqlite3.Connection) -> Iterator[AnsweredCard]:
     pending: list[AnsweredCard] = []
     pending_answers = 0
     for card_id, rows in _revlog_groups(db):
-        counts = HistoryResult(Path())
+        counts = HistoryResult(_NO_PATH)  # (a Path made per card cost 0.2 s in all)
         answers = _answers(CardHistory("", "", rows), counts)
         pending.append(AnsweredCard(card_id, answers, [], counts.not_answers, counts.bad_times))
         pending_answers += len(answers)

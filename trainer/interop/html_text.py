@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from trainer.textsafe import sanitize
 
@@ -50,8 +51,7 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
-@dataclass(slots=True)
-class FieldText:
+class FieldText(Struct):
     """A field as plain text.
 
     Attributes:

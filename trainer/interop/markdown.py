@@ -25,9 +25,10 @@ after ``A:``) and ``C:`` for cloze cards.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from trainer.interop.anki_export import note_fields
 from trainer.interop.deckwrite import (
@@ -50,8 +51,7 @@ _BRACKETS = re.compile(r"\[([^\[\]\n]+)\]")
 _MAX_BYTES = 50_000_000
 
 
-@dataclass(slots=True)
-class MarkdownReport:
+class MarkdownReport(Struct):
     """What an import did: cards read, deck files and cards written, cards skipped."""
 
     cards: int = 0

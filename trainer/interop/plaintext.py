@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from trainer.interop.anki_export import CLOZE_NOTE_TYPE, STOCK_NOTE_TYPES, note_fields
 from trainer.interop.cloze import cloze_from_anki, cloze_to_anki, is_anki_cloze
@@ -65,8 +66,7 @@ def separator_char(value: str) -> str:
     )
 
 
-@dataclass(slots=True)
-class PlainTextOptions:
+class PlainTextOptions(Struct):
     """How to read a file; ``None`` means "from the header lines, else the default".
 
     Attributes:
@@ -90,8 +90,7 @@ class PlainTextOptions:
     title: str | None = None
 
 
-@dataclass(slots=True)
-class PlainTextReport:
+class PlainTextReport(Struct):
     """What an import did: rows read, deck files and cards written, rows skipped."""
 
     rows: int = 0

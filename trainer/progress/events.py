@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from msgspec import Struct
 
 from trainer.scheduling import LEARNING, NEW, RELEARNING, REVIEW, CardState, to_datetime
 
@@ -88,8 +89,7 @@ def _positive(value: Any, what: str, low: float, high: float) -> float:
     return float(value)
 
 
-@dataclass(slots=True)
-class Event:
+class Event(Struct):
     kind: str
     id: str
     #: POSIX timestamp, for ordering; ``time_text`` is what the log says.

@@ -27,9 +27,10 @@ import errno
 import hashlib
 import os
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from trainer.durable import fsync_directory, write_synced
 from trainer.progress.errors import ProgressError
@@ -40,8 +41,7 @@ TAIL_BYTES = 4096
 _REPLACED_RETRIES = 5
 
 
-@dataclass(slots=True)
-class FileState:
+class FileState(Struct):
     """How far a log has been read: up to ``size`` bytes, all complete lines.
 
     Attributes: ``size`` and ``lines`` read; ``device`` and ``format`` from its header;
@@ -77,8 +77,7 @@ class FileState:
         )
 
 
-@dataclass(slots=True)
-class ReadResult:
+class ReadResult(Struct):
     """Events read from one log, and the state to read on from."""
 
     events: list[Event] = field(default_factory=list)

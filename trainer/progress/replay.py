@@ -15,7 +15,8 @@ deterministic, so recomputing an adopted review gives the same state
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from trainer.progress.events import NEW_STATE, Event
 from trainer.scheduling import CardState, Grade, Scheduler
@@ -26,8 +27,7 @@ RECENT_WINDOW = 2 * 86400.0
 SchedulerFor = Callable[[str], Scheduler]
 
 
-@dataclass(slots=True)
-class CardRecord:
+class CardRecord(Struct):
     """Everything the store knows about one study card (attributes below)."""
 
     state: CardState = NEW_STATE

@@ -7,14 +7,13 @@ schedulers' relearning step does). Times are days as floats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 AGAIN = 1
 _RETRY_DAYS = 10 / 1440
 
 
-@dataclass(frozen=True, slots=True)
-class LeitnerCard:
+class LeitnerCard(Struct, frozen=True):
     box: int = -1  # -1: never answered right yet
     due: float = 0.0
     retry: bool = False  # the 10-minute repetition after a failure is pending

@@ -16,9 +16,10 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+from msgspec import Struct, field
 
 from trainer.simulation.leitner import LeitnerCard, LeitnerScheduler
 from trainer.simulation.memory_models import Learner, answer, card_difficulty, first_grade
@@ -141,15 +142,13 @@ class FsrsAdapter:
         return dues
 
 
-@dataclass(frozen=True, slots=True)
-class SimConfig:
+class SimConfig(Struct, frozen=True):
     cards: int = 600
     new_per_day: int = 10
     days: int = 365
 
 
-@dataclass
-class SimResult:
+class SimResult(Struct):
     reviews: int
     #: Mean hidden recall probability over introduced cards and days.
     knowledge: float

@@ -17,7 +17,9 @@ itself by ``tests/test_anki_reference.py``.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from trainer.intervals import round_half_up
 
@@ -27,8 +29,7 @@ _MINUTE = 1 / 1440
 NEW, LEARNING, REVIEW, RELEARNING = "new", "learning", "review", "relearning"
 
 
-@dataclass(frozen=True, slots=True)
-class Sm2Settings:
+class Sm2Settings(Struct, frozen=True):
     """Anki deck options that SM-2 uses; defaults are Anki's defaults."""
 
     learning_steps: tuple[float, ...] = (1.0, 10.0)  # minutes
@@ -45,8 +46,7 @@ class Sm2Settings:
     minimum_ease: int = 1300  # thousandths
 
 
-@dataclass(frozen=True, slots=True)
-class Sm2Card:
+class Sm2Card(Struct, frozen=True):
     """SM-2 state of one card. ``interval`` is the last scheduled review interval (days);
     ``ease`` is in thousandths, as Anki stores it."""
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from msgspec import Struct
 
 from trainer.model import CardType, StudyCard
 
@@ -32,8 +33,7 @@ AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 GRADE_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Struct, frozen=True):
     """What the screen shows after an answer: the grader's verdict (``None`` for a
     self-graded ``basic`` card) and the grade it suggests."""
 
@@ -202,8 +202,7 @@ class PracticeDriver:
 QUIZ_TYPES = frozenset(CardType)
 
 
-@dataclass(slots=True)
-class QuizItem:
+class QuizItem(Struct):
     """One question of a quiz and what became of it."""
 
     card: StudyCard
@@ -212,8 +211,7 @@ class QuizItem:
     expected: str = ""
 
 
-@dataclass(slots=True)
-class QuizDriver:
+class QuizDriver(Struct):
     """``count`` random questions from ``pool``, optionally within ``time_limit`` seconds.
 
     Nothing is recorded: a quiz is an exam, not a review, so the schedule is untouched.
@@ -224,7 +222,7 @@ class QuizDriver:
     time_limit: float | None = None
     started: float = 0.0
     _index: int = 0
-    _pending: QuizItem | None = field(default=None, repr=False)
+    _pending: QuizItem | None = None
     finished: bool = False
 
     kind = "quiz"
