@@ -8,10 +8,10 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import astuple, replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import astuple, replace
 
 import trainer.commands.validate as validate_command
 import trainer.loader as loader
