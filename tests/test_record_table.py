@@ -175,26 +175,3 @@ def test_a_snapshot_naming_a_buried_card_it_does_not_hold_is_refused():
     for damaged in ({"d/nowhere": 1.0}, {"d/buried": "soon"}, ["d/buried"]):
         with pytest.raises(ValueError):
             RecordTable.from_columns({**columns, "buried": damaged})
-
-
-@pytest.mark.parametrize(
-    "start",
-    [1_600_000_000.0, 1_700_000_000.0, 1_700_000_030.0, 1_700_050_000.0, 1_701_000_100.0],
-)
-def test_the_bulk_queue_codes_are_the_single_card_rule_for_every_row(start):
-    """Home counts by row_queues, a session asks record_queue card by card: the two
-    must place every card in the same queue, or home promises what a session does not
-    serve."""
-    from trainer.queue import RECORD_NEEDED, record_queue, row_queues
-
-    loaded = round_trip(RecordTable(sample_records()))
-    rows = {key: row for key, row in loaded.index.items() if row >= 0}
-    assert len(rows) >= 4  # the snapshot's columns, not record objects
-    end = start + 86_400
-    codes = row_queues(loaded, start, end)
-    assert len(codes) == len(loaded.kind)
-    for key, row in rows.items():
-        record = loaded[key]
-        answered_today = record.state.last_review is not None and record.state.last_review >= start
-        expected = RECORD_NEEDED if answered_today else record_queue(record, start, end)
-        assert codes[row] == expected, key

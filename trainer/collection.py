@@ -25,14 +25,7 @@ from trainer.progress.errors import ProgressError
 from trainer.progress.events import encode_mark, now_text
 from trainer.progress.replay import CardRecord
 from trainer.progress.store import new_event_id
-from trainer.queue import (
-    DayAhead,
-    DeckCounts,
-    DeckDay,
-    build_deck_day,
-    row_queues,
-    siblings_waiting,
-)
+from trainer.queue import DayAhead, DeckCounts, DeckDay, build_deck_day, siblings_waiting
 from trainer.scheduling import (
     NEW,
     CardState,
@@ -47,7 +40,6 @@ if TYPE_CHECKING:
     from trainer.config import Config
     from trainer.diagnostics import Diagnostic
     from trainer.loader import LoadResult
-    from trainer.progress.table import RecordTable
     from trainer.session import StudySession
 
 __all__ = ["CardProgress", "Collection", "DayAhead", "DeckCounts", "ProgressError", "ReviewEvent"]
@@ -142,9 +134,6 @@ class Collection:
         self._notes: dict[str, list[StudyCard]] = {}
         self._deck_keys: dict[str, list[str]] = {}
         self._day_cache: dict[str, tuple[tuple[int, float, float], DeckDay]] = {}
-        #: :func:`trainer.queue.row_queues` of the record table for a study day (the
-        #: table's columns never change; a reload makes a new table).
-        self._row_codes: tuple[RecordTable, float, float, bytes] | None = None
         for deck in decks:
             self._add_deck(deck)
         assert isinstance(self.config, Config)
@@ -368,15 +357,10 @@ class Collection:
             if note.startswith(prefix)
         ]
         waiting = siblings_waiting(groups, self.last_review, start) if groups else set()
-        records = self.store.records
-        codes = self._row_codes
-        if codes is None or codes[0] is not records or codes[1:3] != (start, end):
-            codes = self._row_codes = (records, start, end, row_queues(records, start, end))
         day = build_deck_day(
             deck_id,
             self._deck_keys.get(deck_id, []),
-            records,
-            codes[3],
+            self.store.records,
             waiting,
             self.settings(deck_id),
             start,

@@ -43,7 +43,6 @@ __all__ = [
     "LEARN_AHEAD_SECONDS",
     "NEW_QUEUE",
     "NOT_TODAY",
-    "RECORD_NEEDED",
     "REVIEW_QUEUE",
     "SUSPENDED_QUEUE",
     "DayAhead",
@@ -53,7 +52,6 @@ __all__ = [
     "build_deck_day",
     "queue_of",
     "record_queue",
-    "row_queues",
     "siblings_waiting",
 ]
 
@@ -90,37 +88,6 @@ def queue_of(
     if kind == _REVIEW_KIND:
         return NOT_TODAY if last_review >= start else REVIEW_QUEUE
     return LEARNING_QUEUE
-
-
-#: In :func:`row_queues`: a row answered today, whose record object the counts need.
-RECORD_NEEDED = 255
-_SUSPENDED_BIT = bytes(flags & SUSPENDED for flags in range(256))
-
-
-def row_queues(records: RecordTable, start: float, end: float) -> bytes:
-    """:func:`queue_of` for every row of ``records``' columns at once, one code per row
-    (:data:`RECORD_NEEDED` for a row answered on or after ``start``).
-
-    The columns never change once a table is made, so one pass serves every deck's
-    :func:`build_deck_day` of a study day: for benchmarks/startup_bench.py's 50,000
-    cards, every deck's day took 18.5 ms (median 25.3) against 22.6 ms (median 34.1)
-    with the rule asked key by key in each deck's loop (fastest of 7 fresh processes,
-    alternating). tests/test_record_table.py checks it against :func:`record_queue`.
-    """
-    available = queue_of
-    return bytes(
-        [
-            RECORD_NEEDED
-            if last_review >= start
-            else available(kind, suspended, due, last_review, start, end)
-            for kind, suspended, due, last_review in zip(
-                records.kind,
-                records.flags.translate(_SUSPENDED_BIT),
-                records.due,
-                records.last_review,
-            )
-        ]
-    )
 
 
 def record_queue(record: CardRecord, start: float, end: float) -> int:
@@ -248,7 +215,6 @@ def build_deck_day(
     deck_id: str,
     keys: Sequence[str],
     records: RecordTable,
-    row_codes: bytes,
     waiting: set[str],
     settings: SchedulerSettings,
     start: float,
@@ -257,29 +223,33 @@ def build_deck_day(
     """Sort a deck's ``keys`` into today's queues by :func:`queue_of`.
 
     The hot loop of every start-up (50,000 keys): records nobody has asked for yet are
-    read from the record table's columns, through ``row_codes`` (:func:`row_queues` of
-    ``records`` for this study day; no objects made); a buried record is always a
+    read from the record table's columns (no objects made); a buried record is always a
     record object (:class:`trainer.progress.table.RecordTable` keeps them so), so the
     columns' rows are never buried.
     """
     day = DeckDay(deck_id, waiting)
     row_get, record_get = records.index.get, records.get
-    dues = records.due
+    kinds, flags_column, dues = records.kind, records.flags, records.due
+    last_reviews = records.last_review
     add_new, add_review = day.new_keys.append, day.review_keys.append
     add_review_due, add_learning = day.review_dues.append, day.learning.append
     nan = _NAN
     suspended = 0
     # Locals, not globals, in the loop: a global lookup per key was a visible cost.
+    available_today = queue_of
     new_queue, review_queue, learning_queue = NEW_QUEUE, REVIEW_QUEUE, LEARNING_QUEUE
-    not_today, suspended_queue, record_needed = NOT_TODAY, SUSPENDED_QUEUE, RECORD_NEEDED
+    not_today, suspended_queue = NOT_TODAY, SUSPENDED_QUEUE
     for key, row in zip(keys, map(row_get, keys)):
         if row is None:  # never studied
             queue, due = new_queue, nan
-        elif row >= 0 and (queue := row_codes[row]) != record_needed:
-            # The usual case: untouched, not reviewed today.
+        elif row >= 0 and not (last_review := last_reviews[row]) >= start:
+            # The usual case: untouched, not reviewed today (NaN: never reviewed).
+            due = dues[row]
+            queue = available_today(
+                kinds[row], flags_column[row] & SUSPENDED, due, last_review, start, end
+            )
             if queue == not_today:  # most cards on most days: not due yet
                 continue
-            due = dues[row]
         else:
             # -1: the record object is the truth; reviewed today: counts need the object.
             record = record_get(key)
