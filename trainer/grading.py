@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+
+from msgspec import Struct
 
 from trainer.model import Card, CardType, Cloze, MatchPolicy, StudyCard
 
@@ -36,8 +37,7 @@ _CLOZE_SPLIT = re.compile(r"\s*[;,]\s*")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:e[-+]?\d+)?%?")
 
 
-@dataclass(frozen=True, slots=True)
-class GradeResult:
+class GradeResult(Struct, frozen=True):
     """How an answer was graded.
 
     Attributes: ``correct``; ``expected`` (the expected answer as it should be shown to

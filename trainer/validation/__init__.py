@@ -18,9 +18,10 @@ import functools
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from trainer.diagnostics import Diagnostic, LoadResult, Severity
 from trainer.model import Card, Deck, Location
@@ -48,8 +49,7 @@ WORKER_PARTS = 8
 WORKER_NOTE = "the cards were checked in 2 processes"
 
 
-@dataclass
-class ValidationReport:
+class ValidationReport(Struct):
     """Everything one validation run found."""
 
     #: Deck files examined, in the order found.

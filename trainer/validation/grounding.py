@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+
+from msgspec import Struct
 
 from trainer.model import Card, CardType, Deck
 from trainer.validation.findings import Findings, quote
@@ -30,8 +31,7 @@ STRICT_UP_TO = 2
 SHARE_NEEDED = Fraction(2, 3)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(Struct, frozen=True):
     supported: bool
     #: The answer's key terms and those the documents lack, as words of the answer.
     terms: tuple[str, ...]

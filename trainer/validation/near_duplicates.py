@@ -21,8 +21,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import chain
+
+from msgspec import Struct
 
 from trainer.diagnostics import Severity
 from trainer.model import Card, CardType, Deck, cloze_display
@@ -35,8 +36,7 @@ MIN_TERMS = 3
 NEGATIONS = frozenset({"not", "no", "never", "without", "nor", "none", "cannot", "neither"})
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(Struct, frozen=True):
     """``later`` repeats ``earlier`` with the given similarity (1.0 for an exact repeat)."""
 
     earlier: tuple[Deck, Card]
