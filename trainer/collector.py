@@ -16,7 +16,7 @@ pauses the collector the same way while scrolling.
 collections, ~15 ms, before): that saved another 13-28 ms of CPU for the home screen and
 5-21 ms for the first card (21 interleaved runs, three times; docs/tui.md).
 
-:func:`collector_paused`: the bulk commands (``trainer validate``, ``trainer import``)
+:func:`collector_paused`: the bulk commands ``trainer validate`` and ``trainer import anki``
 keep it off for their whole run. ``trainer import anki --with-history`` on
 benchmarks/import_bench.py's package (50,000 notes): the deck files it checks with the
 loader are millions of short-lived nodes made while the 50,000 drafted cards are alive,
