@@ -42,6 +42,7 @@ from trainer.interop.errors import AnkiUnavailable, InteropError
 from trainer.interop.history import (
     DEVICE,
     HistoryResult,
+    event_source,
     log_path,
     revlog_histories,
     write_history,
@@ -475,7 +476,7 @@ def _convert_started(
             variant = _variant(card, ordinal)
             if variant is not None:
                 study_cards.setdefault((deck_id, card_id), []).append(
-                    (anki_card_id, variant, f"{guid}|{ordinal}")
+                    (anki_card_id, variant, event_source(guid, ordinal))
                 )
     plan = plan_decks(list(drafts.values()))
     keys: dict[int, tuple[str, str]] = {}

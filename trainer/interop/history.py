@@ -48,7 +48,6 @@ from trainer.durable import fsync_directory
 from trainer.progress.events import (
     FIRST_YEAR,
     LAST_YEAR,
-    encode_bulk_review,
     header_line,
     now_text,
 )
@@ -61,7 +60,10 @@ __all__ = [
     "CardHistory",
     "HistoryResult",
     "answered_cards",
+    "card_sources",
+    "encode_ahead",
     "encode_answered",
+    "event_source",
     "finish_new_log",
     "log_path",
     "revlog_histories",
@@ -75,6 +77,7 @@ DEVICE = "anki-import"
 #: Answers encoded (and written) per batch.
 _BATCH = 20_000
 _DAY_MS = 86_400_000
+_HOUR_MS = 3_600_000
 _ROLLOVER_MS = 4 * 3_600_000  # the study day starts at 4 am, as Anki's does by default
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 #: Answer times the log can hold (the store refuses lines outside these years).
@@ -184,10 +187,44 @@ class _TimeTexts:
         )
 
 
-def _answers(card: CardHistory, result: HistoryResult) -> list[tuple[int, int, int, int, int]]:
+class _LocalOffsets:
+    """The local UTC offset (seconds east) at millisecond time stamps: one
+    :func:`time.localtime` per hour of the stamps rather than one per stamp (an import
+    asks for half a million).
+
+    An hour whose first and last second have the same offset has it throughout (zones
+    change their offset at most once in an hour); an hour with a change in it is asked
+    stamp by stamp.
+
+    Attributes:
+        hours: the offset of each hour seen that has one offset (hours since 1970).
+    """
+
+    def __init__(self) -> None:
+        self.hours: dict[int, int] = {}
+        self._mixed: set[int] = set()
+
+    def at(self, ms: int) -> int:
+        """The offset at ``ms`` (the loops look in :attr:`hours` first)."""
+        hour = ms // _HOUR_MS
+        offset = self.hours.get(hour)
+        if offset is not None:
+            return offset
+        if hour not in self._mixed:
+            first = time.localtime(hour * 3600).tm_gmtoff
+            if time.localtime(hour * 3600 + 3599).tm_gmtoff == first:
+                self.hours[hour] = first
+                return first
+            self._mixed.add(hour)
+        return time.localtime(ms // 1000).tm_gmtoff
+
+
+def _answers(
+    card: CardHistory, result: HistoryResult, offsets: _LocalOffsets
+) -> list[tuple[int, int, int, int, int]]:
     """The card's answers, each with its local UTC offset; the rest counted."""
     answers = []
-    localtime = time.localtime
+    hours, offset_at = offsets.hours, offsets.at
     for _, revlog_id, ease, interval, taken in card.rows:
         due_ms = revlog_id + interval * _DAY_MS if interval > 0 else revlog_id - interval * 1000
         if not 1 <= ease <= 4:
@@ -195,7 +232,9 @@ def _answers(card: CardHistory, result: HistoryResult) -> list[tuple[int, int, i
         elif not _FIRST_MS <= revlog_id <= due_ms <= _LAST_MS:
             result.bad_times += 1
         else:
-            offset = localtime(revlog_id // 1000).tm_gmtoff
+            offset = hours.get(revlog_id // _HOUR_MS)
+            if offset is None:
+                offset = offset_at(revlog_id)
             answers.append((revlog_id, ease, interval, taken, offset))
     return answers
 
@@ -218,22 +257,36 @@ def _memory_states(cards: list[list[tuple[int, int, int, int, int]]]) -> list[li
     return model.historical_memory_state_batch(items)
 
 
+def _key_text(key: str) -> str:
+    """A progress key as the JSON text a log line holds."""
+    return json.dumps(key, ensure_ascii=False)
+
+
+#: Stands for the key in lines encoded before the key is known: JSON text never holds
+#: a raw NUL (json.dumps escapes it), and nothing else in a line can.
+_KEY_PLACEHOLDER = "\0"
+
+
 def _encode_card(
-    card: CardHistory,
+    key_json: str,
+    stable: str,
     answers: list[tuple[int, int, int, int, int]],
     memory: list[Any],
     known: set[str],
     times: _TimeTexts,
     result: HistoryResult,
 ) -> list[str]:
+    """The card's answers as log lines: each the bytes :func:`encode_review` writes for
+    the same review (``correct`` null; stability and difficulty to 4 decimals).
+    ``key_json`` is the progress key as JSON text (:func:`_key_text`), ``stable`` what
+    the event ids derive from."""
     lines: list[str] = []
-    key_json = json.dumps(card.key, ensure_ascii=False)
-    stable = card.stable
-    # Half a million answers: the time texts (_TimeTexts.text) are inlined, and what
-    # the loop looks up is bound to local names.
+    # Half a million answers: one format string per line (tests/test_interop_history.py
+    # checks it against encode_review), the time texts (_TimeTexts.text) inlined, and
+    # what the loop looks up bound to local names. A call per line cost a quarter more.
     days, day_text, clock, millis = times.days, times.day, times.clock, times.millis
-    suffix, utc, sha1, encode = times.suffix, times.utc_suffix, hashlib.sha1, encode_bulk_review
-    previous: str | None = None
+    suffix, utc, sha1 = times.suffix, times.utc_suffix, hashlib.sha1
+    prev_json = "null"
     state = ""
     lapses = 0
     for reps, ((revlog_id, ease, interval, taken, offset), memory_state) in enumerate(
@@ -242,41 +295,37 @@ def _encode_card(
         if ease == 1 and state == REVIEW:
             lapses += 1
         if interval > 0:
-            state, step, due_ms = REVIEW, None, revlog_id + interval * _DAY_MS
+            state, step, due_ms = REVIEW, "null", revlog_id + interval * _DAY_MS
         else:
             state = RELEARNING if state in (REVIEW, RELEARNING) else LEARNING
-            step, due_ms = 0, revlog_id - interval * 1000
+            step, due_ms = "0", revlog_id - interval * 1000
         event_id = sha1(f"{stable}|{revlog_id}".encode()).hexdigest()[:12]
-        if event_id in known:
+        if known and event_id in known:
             result.already += 1
         else:
             day, rest = divmod(revlog_id + offset * 1000, _DAY_MS)
             second, milli = divmod(rest, 1000)
-            answered = (
-                f"{days.get(day) or day_text(day)}{clock[second]}{millis[milli]}"
-                f"{suffix(offset) if offset else utc}"
-            )
-            day, rest = divmod(due_ms, _DAY_MS)
-            second, milli = divmod(rest, 1000)
-            due = f"{days.get(day) or day_text(day)}{clock[second]}{millis[milli]}{utc}"
+            due_day, due_rest = divmod(due_ms, _DAY_MS)
+            due_second, due_milli = divmod(due_rest, 1000)
+            # repr(round(x, 4)) is the shortest text of the 4-decimal value: the same as
+            # the fixed-point text without its trailing zeros, made with one conversion.
+            stability = f"{memory_state.stability:.4f}".rstrip("0")
+            if stability[-1] == ".":
+                stability += "0"
+            difficulty = f"{memory_state.difficulty:.4f}".rstrip("0")
+            if difficulty[-1] == ".":
+                difficulty += "0"
             lines.append(
-                encode(
-                    key_json,
-                    event_id,
-                    answered,
-                    ease,
-                    taken,
-                    previous,
-                    state,
-                    step,
-                    round(memory_state.stability, 4),
-                    round(memory_state.difficulty, 4),
-                    due,
-                    reps,
-                    lapses,
-                )
+                f'{{"ev": "review", "id": "{event_id}", "key": {key_json}, "time": "'
+                f"{days.get(day) or day_text(day)}{clock[second]}{millis[milli]}"
+                f'{suffix(offset) if offset else utc}", "grade": {ease}, '
+                f'"duration_ms": {taken}, "correct": null, "prev": {prev_json}, '
+                f'"after": {{"state": "{state}", "step": {step}, "stability": {stability}, '
+                f'"difficulty": {difficulty}, "due": "{days.get(due_day) or day_text(due_day)}'
+                f'{clock[due_second]}{millis[due_milli]}{utc}", "reps": {reps}, '
+                f'"lapses": {lapses}}}}}\n'
             )
-        previous = event_id
+        prev_json = f'"{event_id}"'
     return lines
 
 
@@ -284,7 +333,7 @@ def _batches(
     cards: Iterable[CardHistory], known: set[str], result: HistoryResult
 ) -> Iterable[bytes]:
     """The new lines of ``cards``, encoded a batch of about ``_BATCH`` answers at a time."""
-    times = _TimeTexts()
+    times, offsets = _TimeTexts(), _LocalOffsets()
     pending: list[tuple[CardHistory, list[tuple[int, int, int, int, int]]]] = []
     pending_answers = 0
 
@@ -292,13 +341,17 @@ def _batches(
         memory = _memory_states([answers for _, answers in pending])
         lines: list[str] = []
         for (card, answers), states in zip(pending, memory):
-            lines.extend(_encode_card(card, answers, states, known, times, result))
+            lines.extend(
+                _encode_card(
+                    _key_text(card.key), card.stable, answers, states, known, times, result
+                )
+            )
         result.written += len(lines)
         pending.clear()
         return "".join(lines).encode()
 
     for card in cards:
-        answers = _answers(card, result)
+        answers = _answers(card, result, offsets)
         if answers:
             pending.append((card, answers))
             pending_answers += len(answers)
@@ -379,6 +432,8 @@ class AnsweredCard(Struct):
         answers: its answers with their local UTC offsets; ``memory``: the FSRS memory
             state after each.
         not_answers, bad_times: its rows left out, as :class:`HistoryResult` counts them.
+        stable, lines: once :func:`encode_ahead` ran, what its event ids derive from and
+            its lines, with a placeholder where the key goes.
     """
 
     card_id: int
@@ -386,6 +441,22 @@ class AnsweredCard(Struct):
     memory: list[Any]
     not_answers: int
     bad_times: int
+    stable: str = ""
+    lines: str = ""
+
+
+def event_source(guid: str, ordinal: int) -> str:
+    """What the event ids of an Anki card's answers derive from: its note's GUID and its
+    ordinal (stable across exports, so a re-import finds the answers it wrote)."""
+    return f"{guid}|{ordinal}"
+
+
+def card_sources(db: sqlite3.Connection) -> dict[int, str]:
+    """:func:`event_source` of every card of the collection, by Anki card id."""
+    rows = db.execute(
+        "SELECT cards.id, notes.guid, cards.ord FROM cards JOIN notes ON notes.id = cards.nid"
+    )
+    return {card_id: event_source(guid, ordinal) for card_id, guid, ordinal in rows}
 
 
 _NO_PATH = Path()
@@ -397,9 +468,10 @@ def answered_cards(db: sqlite3.Connection) -> Iterator[AnsweredCard]:
     of about ``_BATCH`` answers at a time."""
     pending: list[AnsweredCard] = []
     pending_answers = 0
+    offsets = _LocalOffsets()
     for card_id, rows in _revlog_groups(db):
         counts = HistoryResult(_NO_PATH)  # (a Path made per card cost 0.2 s in all)
-        answers = _answers(CardHistory("", "", rows), counts)
+        answers = _answers(CardHistory("", "", rows), counts, offsets)
         pending.append(AnsweredCard(card_id, answers, [], counts.not_answers, counts.bad_times))
         pending_answers += len(answers)
         if pending_answers >= _BATCH:
@@ -415,13 +487,31 @@ def _with_memory(cards: list[AnsweredCard]) -> list[AnsweredCard]:
     return cards
 
 
+def encode_ahead(cards: Iterable[AnsweredCard], sources: dict[int, str]) -> None:
+    """Encode the lines of ``cards`` before their keys are known, with the event ids
+    derived from ``sources`` (:func:`card_sources`): :func:`encode_answered` then only
+    puts each key in. A card whose source turns out different is encoded again there."""
+    times = _TimeTexts()
+    counts = HistoryResult(_NO_PATH)
+    for card in cards:
+        stable = sources.get(card.card_id)
+        if stable is not None and card.answers:
+            card.stable = stable
+            card.lines = "".join(
+                _encode_card(
+                    _KEY_PLACEHOLDER, stable, card.answers, card.memory, set(), times, counts
+                )
+            )
+
+
 def encode_answered(
     cards: Iterable[AnsweredCard], keys: dict[int, tuple[str, str]], result: HistoryResult
 ) -> Iterator[bytes]:
     """The lines of the ``cards`` that have a key (progress key, event id source), as
     :func:`write_history` writes them for a new log, a batch of cards at a time."""
     times = _TimeTexts()
-    lines: list[str] = []
+    chunks: list[str] = []
+    pending = 0
     known: set[str] = set()
     for card in cards:
         key = keys.get(card.card_id)
@@ -431,15 +521,21 @@ def encode_answered(
         result.bad_times += card.bad_times
         if not card.answers:
             continue
-        history = CardHistory(key[0], key[1], [])
-        lines.extend(_encode_card(history, card.answers, card.memory, known, times, result))
-        if len(lines) >= _BATCH:
-            result.written += len(lines)
-            yield "".join(lines).encode()
-            lines = []
-    result.written += len(lines)
-    if lines:
-        yield "".join(lines).encode()
+        key_json = _key_text(key[0])
+        if card.lines and card.stable == key[1]:
+            chunks.append(card.lines.replace(_KEY_PLACEHOLDER, key_json))
+        else:
+            chunks.extend(
+                _encode_card(key_json, key[1], card.answers, card.memory, known, times, result)
+            )
+        pending += len(card.answers)  # (nothing is known in a new log: a line each)
+        if pending >= _BATCH:
+            result.written += pending
+            yield "".join(chunks).encode()
+            chunks, pending = [], 0
+    result.written += pending
+    if chunks:
+        yield "".join(chunks).encode()
 
 
 def finish_new_log(temporary: Path, path: Path) -> None:

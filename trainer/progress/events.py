@@ -198,38 +198,6 @@ def encode_review(
     return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
 
 
-def encode_bulk_review(
-    key_json: str,
-    event_id: str,
-    time_text: str,
-    grade: int,
-    duration_ms: int,
-    prev: str | None,
-    state: str,
-    step: int | None,
-    stability: float,
-    difficulty: float,
-    due_text: str,
-    reps: int,
-    lapses: int,
-) -> str:
-    """The line :func:`encode_review` writes for an answer without ``correct`` or
-    ``override`` (an imported one), as text, built by one format string: a bulk import
-    writes half a million of them. ``key_json`` is the key already JSON-encoded (once
-    per card); ``event_id``, ``prev`` and the times must need no JSON escaping (hex ids,
-    :func:`now_text` times); the numbers must be finite. tests/test_interop_history.py
-    checks the bytes equal :func:`encode_review`'s."""
-    prev_json = "null" if prev is None else f'"{prev}"'
-    step_json = "null" if step is None else step
-    return (
-        f'{{"ev": "review", "id": "{event_id}", "key": {key_json}, "time": "{time_text}", '
-        f'"grade": {grade}, "duration_ms": {duration_ms}, "correct": null, '
-        f'"prev": {prev_json}, "after": {{"state": "{state}", "step": {step_json}, '
-        f'"stability": {stability!r}, "difficulty": {difficulty!r}, "due": "{due_text}", '
-        f'"reps": {reps}, "lapses": {lapses}}}}}\n'
-    )
-
-
 def encode_mark(kind: str, event_id: str, key: str, time_text: str) -> bytes:
     obj = {"ev": kind, "id": event_id, "key": key, "time": time_text}
     return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
