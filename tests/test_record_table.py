@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import marshal
 import math
+from array import array
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,6 +84,10 @@ def test_a_deleted_record_is_gone_from_the_next_snapshot():
     assert again["d/review"] == sample_records()["d/review"]
 
 
+def _q(*values: int) -> bytes:
+    return array("q", values).tobytes()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -91,6 +96,9 @@ def test_a_deleted_record_is_gone_from_the_next_snapshot():
         lambda c: c.update(native=("middle", 8, 8)),  # another machine's byte order
         lambda c: c.update(recent_rows=b"\xff" * 8),  # a row that does not exist
         lambda c: c.update(keys=(99, "x")),  # a wrong key count
+        # rows with recent times out of order, and their starts going backwards
+        lambda c: c.update(recent_rows=_q(2, 1), recent_starts=_q(0, 1, 2)),
+        lambda c: c.update(recent_rows=_q(1, 2), recent_starts=_q(0, 3, 2)),
     ],
 )
 def test_inconsistent_columns_are_refused(damage):
