@@ -495,3 +495,38 @@ def test_the_collector_is_off_during_the_import_and_the_callers_setting_comes_ba
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+def test_a_library_without_the_package_unpacker_imports_the_same_through_its_public_api(
+    tmp_path, capsys, monkeypatch
+):
+    """Where the library has no collection-package import, the package is imported into
+    an empty collection through the public API instead: the same decks and history."""
+    from anki._backend import RustBackend
+    from anki.collection import Collection
+
+    expected_code, expected_out, expected_progress = _import(
+        tmp_path / "usual", "current.apkg", "--with-history"
+    )
+    calls = []
+    # (defined on the generated base class the backend inherits it from)
+    for cls in RustBackend.__mro__:
+        if "import_collection_package" in vars(cls):
+            monkeypatch.delattr(cls, "import_collection_package")
+    assert not hasattr(RustBackend(), "import_collection_package")
+    real_import = Collection.import_anki_package
+
+    def recorded(self, request):
+        calls.append(request.package_path)
+        return real_import(self, request)
+
+    monkeypatch.setattr(Collection, "import_anki_package", recorded)
+    code, out, progress = _import(tmp_path / "fallback", "current.apkg", "--with-history")
+    assert calls
+    assert code == expected_code == ExitCode.OK
+    assert {p.name: p.read_text() for p in out.glob("*.yaml")} == {
+        p.name: p.read_text() for p in expected_out.glob("*.yaml")
+    }
+    log = "reviews-anki-import.jsonl"
+    lines = (progress / log).read_text().splitlines()[1:]  # (the header has the time)
+    assert lines and lines == (expected_progress / log).read_text().splitlines()[1:]
