@@ -129,7 +129,8 @@ def _xml(text: str) -> str:
 def render_junit(report: ValidationReport, strict: bool = False) -> str:
     """JUnit XML: one test suite per deck file, one test case per card plus one for the
     file itself; errors (and warnings under ``strict``) are failures, other warnings are
-    printed in the test case's output."""
+    printed in the test case's output. Valid against the Jenkins xunit-plugin's
+    junit-10.xsd (tests/fixtures/junit/)."""
     import xml.etree.ElementTree as ET
 
     by_file: dict[Path, list[Diagnostic]] = {path: [] for path in report.files}
@@ -180,7 +181,11 @@ def render_junit(report: ValidationReport, strict: bool = False) -> str:
     root.set("failures", str(total_failures))
     root.set("errors", "0")
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    # ASCII, every other character as a reference (&#233;): the report is then the same
+    # bytes in whatever encoding stdout has (a redirected stdout on Windows is the ANSI
+    # code page, not the UTF-8 a declaration would promise), and never fails to encode.
+    document = ET.tostring(root, encoding="us-ascii", xml_declaration=True)
+    return document.decode("ascii") + "\n"
 
 
 RENDERERS: dict[str, Callable[[ValidationReport, bool], str]] = {
