@@ -6,6 +6,7 @@ time texts from tables); these tests hold it to the store's reference encoder
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from datetime import UTC, datetime, timedelta, timezone
@@ -99,6 +100,8 @@ def test_imported_lines_are_the_bytes_the_store_writes(key, answers, answered):
         logged = json.loads(line)
         after = logged["after"]
         assert logged["key"] == key
+        # The id every earlier import wrote for this answer: a re-import must find it.
+        assert logged["id"] == hashlib.sha1(f"guid|0|{row[0]}".encode()).hexdigest()[:12]
         assert logged["time"] == now_text((epoch + timedelta(milliseconds=row[0])).astimezone(zone))
         assert (after["stability"], after["difficulty"]) == (
             round(state.stability, 4),
