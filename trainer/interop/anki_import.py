@@ -42,6 +42,7 @@ from trainer.interop.errors import AnkiUnavailable, InteropError
 from trainer.interop.history import (
     DEVICE,
     HistoryResult,
+    connect_collection,
     event_source,
     log_path,
     revlog_histories,
@@ -191,9 +192,7 @@ class AnkiCollection:
                 col.close(downgrade=False)
         except anki.errors.AnkiException as error:
             raise InteropError(f"{package}: Anki could not read it: {error}") from None
-        self.db = sqlite3.connect(self.path)
-        # A damaged note must not stop the import: undecodable bytes become U+FFFD.
-        self.db.text_factory = lambda data: data.decode("utf-8", "replace")
+        self.db = connect_collection(self.path)
 
     def _unpack(self, anki: Any, package: Path) -> None:
         backend = anki._backend.RustBackend()

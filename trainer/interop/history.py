@@ -61,6 +61,7 @@ __all__ = [
     "HistoryResult",
     "answered_cards",
     "card_sources",
+    "connect_collection",
     "encode_ahead",
     "encode_answered",
     "event_source",
@@ -78,7 +79,7 @@ DEVICE = "anki-import"
 _BATCH = 20_000
 _DAY_MS = 86_400_000
 _HOUR_MS = 3_600_000
-_ROLLOVER_MS = 4 * 3_600_000  # the study day starts at 4 am, as Anki's does by default
+_ROLLOVER_MS = 4 * _HOUR_MS  # the study day starts at 4 am, as Anki's does by default
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 #: Answer times the log can hold (the store refuses lines outside these years).
 _FIRST_MS = int(datetime(FIRST_YEAR, 1, 2, tzinfo=UTC).timestamp() * 1000)
@@ -446,6 +447,15 @@ class AnsweredCard(Struct):
     lines: str = ""
 
 
+def connect_collection(path: Path) -> sqlite3.Connection:
+    """An :mod:`sqlite3` connection to an unpacked Anki collection, as both import
+    processes read it: a damaged text must not stop the import, so undecodable bytes
+    become U+FFFD."""
+    db = sqlite3.connect(path)
+    db.text_factory = lambda data: data.decode("utf-8", "replace")
+    return db
+
+
 def event_source(guid: str, ordinal: int) -> str:
     """What the event ids of an Anki card's answers derive from: its note's GUID and its
     ordinal (stable across exports, so a re-import finds the answers it wrote)."""
@@ -494,13 +504,14 @@ def encode_ahead(cards: Iterable[AnsweredCard], sources: dict[int, str]) -> None
     puts each key in. A card whose source turns out different is encoded again there."""
     times = _TimeTexts()
     counts = HistoryResult(_NO_PATH)
+    known: set[str] = set()  # a new log: none
     for card in cards:
         stable = sources.get(card.card_id)
         if stable is not None and card.answers:
             card.stable = stable
             card.lines = "".join(
                 _encode_card(
-                    _KEY_PLACEHOLDER, stable, card.answers, card.memory, set(), times, counts
+                    _KEY_PLACEHOLDER, stable, card.answers, card.memory, known, times, counts
                 )
             )
 

@@ -10,8 +10,9 @@ with :mod:`sqlite3` and computes what does not depend on the keys, for at most
 FSRS memory states, and the lines themselves, with a placeholder for the key
 (:func:`trainer.interop.history.encode_ahead`; the event ids derive from the note GUID
 and the card's ordinal, which the worker reads from the collection too). Without the
-lines made early the command took 4.71 s, with them 4.56 s (medians of 6, interleaved). Once the notes are read and it is known which deck file each card goes to,
-this process hands it the keys (:meth:`HistoryProcess.send_keys`), and the worker writes
+lines made early the command took 4.71 s, with them 4.56 s (medians of 6, interleaved).
+Once the notes are read and it is known which deck file each card goes to, this process
+hands it the keys (:meth:`HistoryProcess.send_keys`), and the worker writes
 the new log into a temporary file beside its final place, fsynced, while this process
 checks and writes the deck files. Then this process renames the file into place (and
 fsyncs the directory) while still holding the lock.
@@ -38,6 +39,7 @@ from trainer.interop.history import (
     HistoryResult,
     answered_cards,
     card_sources,
+    connect_collection,
     encode_ahead,
     encode_answered,
     finish_new_log,
@@ -51,7 +53,8 @@ __all__ = ["HistoryProcess", "main"]
 
 #: What the worker's failure was, so this process raises what the command expects.
 _DAMAGED, _UNWRITABLE, _INTERNAL = "damaged", "unwritable", "internal"
-#: Answers the worker prepares before the keys come (about 150 MB with their lines).
+#: Answers the worker prepares before the keys come, with their lines (the whole
+#: command's peak memory on benchmarks/import_bench.py's package: 230 MB).
 _AHEAD = 250_000
 
 
@@ -207,9 +210,7 @@ def main(argv: list[str]) -> int:
     temporary = Path(job["temporary"])
     report: dict[str, Any]
     try:
-        db = sqlite3.connect(job["collection"])
-        # As the importing process reads it (a damaged text must not stop the import).
-        db.text_factory = lambda data: data.decode("utf-8", "replace")
+        db = connect_collection(Path(job["collection"]))
         try:
             cards = answered_cards(db)
             ahead = []

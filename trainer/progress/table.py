@@ -295,7 +295,7 @@ _FLAG_BYTES = bytes(range((SUSPENDED | FLAGGED | LEECH | DIVERGED) + 1))
 
 def _in_order(values: list[int]) -> bool:
     """Whether ``values`` never decrease (a sort of a sorted list is one C pass: twice as
-    quick as comparing each value with the next from Python). ``recent_rows`` may then
+    quick as comparing each value with the next through ``map``). ``recent_rows`` may then
     repeat a row: :meth:`RecordTable._make` finds the first, consistently."""
     return sorted(values) == values
 
