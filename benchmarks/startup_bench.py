@@ -59,7 +59,7 @@ BIG_CARDS = 50_000
 BIG_REVIEWS = 1_000_000
 BIG_DECK_FILES = 50
 #: Bumped when the generated collection changes, so an old cache is regenerated.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 HELLO = """
 import time
@@ -237,37 +237,54 @@ def generate_big(directory: Path) -> tuple[Path, Path]:
     progress.mkdir()
     per_file = BIG_CARDS // BIG_DECK_FILES
     keys: list[str] = []
+    # A mix like an imported Anki collection's: a quarter each of basic cards, basic
+    # cards with a reverse side, typed cards and cloze cards with two deletions (75,000
+    # study cards in all, half of them with a sibling).
     for f in range(BIG_DECK_FILES):
         lines = ["format: 1", f"id: big-{f:02d}", f"title: Generated deck {f:02d}", "cards:"]
         for c in range(per_file):
             card_id = f"card-{c:05d}"
-            keys.append(f"big-{f:02d}/{card_id}")
-            if c % 2:
+            base = f"big-{f:02d}/{card_id}"
+            kind = c % 4
+            lines.append(f"  - id: {card_id}")
+            if kind in (0, 1):
                 lines += [
-                    f"  - id: {card_id}",
                     "    type: basic",
                     f"    front: Question number {c} of deck {f}",
                     f"    back: Answer number {c}",
                     "    tags: [generated]",
                 ]
-            else:
+                keys.append(base)
+                if kind == 1:
+                    lines.append("    reverse: true")
+                    keys.append(f"{base}::reverse")
+            elif kind == 2:
                 lines += [
-                    f"  - id: {card_id}",
                     "    type: typed",
                     f"    question: Type the word for item {c} of deck {f}",
                     f"    answer: word{c}",
                 ]
+                keys.append(base)
+            else:
+                lines += [
+                    "    type: cloze",
+                    f'    text: "Item {{{{c1::{c}}}}} of deck {{{{c2::{f}}}}}"',
+                ]
+                keys += [f"{base}::c1", f"{base}::c2"]
         (decks / f"big-{f:02d}.yaml").write_text("\n".join(lines) + "\n")
     rng = random.Random(42)
     # Twenty reviews a card, a day apart, ending a year ago: the scheduler (which rebuilds
     # each card's state from its reviews) finds most of them due, so a session has cards.
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
-    per_card = BIG_REVIEWS // len(keys)
+    per_card = -(-BIG_REVIEWS // len(keys))
+    previous: dict[str, str] = {}  # each answer names the one before it, as a real log's do
     with open(progress / "reviews-bench.jsonl", "wb") as log:
         log.write(header_line("bench", start))
         events = 0
         for round_ in range(per_card):
             for index, key in enumerate(keys):
+                if events == BIG_REVIEWS:
+                    break
                 when = start + timedelta(days=round_, seconds=index)
                 grade = 1 if rng.random() < 0.1 else 3
                 state = CardState(
@@ -280,11 +297,20 @@ def generate_big(directory: Path) -> tuple[Path, Path]:
                     reps=round_ + 1,
                     lapses=0,
                 )
+                event_id = f"b{events:07d}"
                 log.write(
                     encode_review(
-                        f"b{events:07d}", key, now_text(when), grade, 4000, grade > 1, None, state
+                        event_id,
+                        key,
+                        now_text(when),
+                        grade,
+                        4000,
+                        grade > 1,
+                        previous.get(key),
+                        state,
                     )
                 )
+                previous[key] = event_id
                 events += 1
     marker.write_text(
         json.dumps({"version": GENERATOR_VERSION, "cards": len(keys), "reviews": events})

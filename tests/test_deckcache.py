@@ -4,6 +4,7 @@ again, and a damaged or foreign cache file is ignored and rewritten, never trust
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from trainer.deckformat import (
 )
 from trainer.loader import load_deck
 from trainer.model import AnswerTests, CardType, Deck, MatchPolicy
+from trainer.scheduling import Grade
 from trainer.session import Collection
 
 DECK = """format: 1
@@ -245,6 +247,53 @@ print(session.current.key, len(collection.study_cards()), "yaml" in sys.modules)
     ]
     assert runs[0] == ["geo/capital", "6", "True"]  # parsed, and the cache written
     assert runs[1] == ["geo/capital", "6", "False"]  # the same cards, from the cache
+
+
+def test_siblings_from_a_warm_cache_wait_without_decoding_the_deck(
+    deck_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A deck with reverse sides and cloze deletions, from the cache: the study keys and
+    sibling groups come from the cache entry's head, so counting today's cards decodes no
+    card (an imported Anki deck is mostly such cards), and a sibling studied today still
+    holds the others back after a restart."""
+    monkeypatch.setenv("TRAINER_DECK_CACHE", str(tmp_path / "cache"))
+    fake = FakeClock(start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    parsed = load_deck(deck_file).deck
+    assert parsed is not None
+    expected = [card.key for card in parsed.study_cards()]
+
+    def opened() -> Collection:
+        return Collection.open([deck_file], tmp_path / "progress", clock=fake, device="here")
+
+    opened().close()  # the cache written
+    decoded: list[Path] = []
+    decode = deckcache.decode_cards
+    monkeypatch.setattr(
+        deckcache, "decode_cards", lambda path, blob: decoded.append(path) or decode(path, blob)
+    )
+    collection = opened()
+    assert collection.counts()["geo"].new == 6
+    assert collection.siblings("geo/rivers::c2") == ["geo/rivers::c1", "geo/rivers::c2"]
+    assert collection.siblings("geo/flag") == ["geo/flag", "geo/flag::reverse"]
+    assert collection.siblings("geo/rivers::c3") == ["geo/rivers::c3"]  # no such deletion
+    assert not collection.has_card("geo/rivers::c3") and not collection.has_card("geo/rivers")
+    assert not decoded
+    assert [card.key for card in collection.study_cards()] == expected
+    assert decoded == [deck_file]
+    session = collection.start_session()
+    assert session.current is not None and session.current.key == "geo/capital"
+    session.record(Grade.EASY)
+    session.record(Grade.EASY)  # geo/rivers::c1
+    collection.close()
+    collection = opened()
+    counts = collection.counts()["geo"]
+    assert counts.new == 3  # rivers::c2 waits for tomorrow; flag, its reverse and order do not
+    shown = []
+    session = collection.start_session()
+    while session.current is not None:
+        shown.append(session.current.key)
+        session.record(Grade.EASY)
+    assert shown == ["geo/flag", "geo/order"]  # and flag's reverse waits once flag is studied
 
 
 # -- every card type and every field, through the cache ---------------------------------

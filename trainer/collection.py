@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING
 from msgspec import Struct
 
 from trainer.clock import Clock
-from trainer.decksource import deck_outline
-from trainer.model import Card, CardType, Deck, StudyCard
+from trainer.model import Card, Deck, StudyCard, study_variants
 from trainer.progress.errors import ProgressError
 from trainer.progress.events import encode_mark, now_text
 from trainer.progress.replay import CardRecord
 from trainer.progress.store import new_event_id
-from trainer.queue import DayAhead, DeckCounts, DeckDay, build_deck_day, siblings_waiting
+from trainer.queue import DayAhead, DeckCounts, DeckDay, build_deck_day
 from trainer.scheduling import (
     NEW,
     CardState,
@@ -128,11 +127,13 @@ class Collection:
         self.read_only = read_only
         self.decks = []
         self._cards = _StudyCardIndex()
-        #: Study cards of decks whose cards have siblings (reverse, cloze).
-        self._deck_cards: dict[str, list[StudyCard]] = {}
         self._schedulers: dict[SchedulerSettings, Scheduler] = {}
-        self._notes: dict[str, list[StudyCard]] = {}
+        #: The study keys of each deck, in deck order.
         self._deck_keys: dict[str, list[str]] = {}
+        #: Each deck's sibling groups (the keys of one authored card with several study
+        #: cards: a reverse side, cloze deletions), and each group by its note key.
+        self._deck_groups: dict[str, list[list[str]]] = {}
+        self._notes: dict[str, list[str]] = {}
         self._day_cache: dict[str, tuple[tuple[int, float, float], DeckDay]] = {}
         for deck in decks:
             self._add_deck(deck)
@@ -220,36 +221,41 @@ class Collection:
         else:
             old = self.decks[replace_index]
             self._cards.drop_deck(old.id, self._deck_keys.pop(old.id, []))
-            self._deck_cards.pop(old.id, None)
+            for group in self._deck_groups.pop(old.id, []):
+                self._notes.pop(group[0].partition("::")[0], None)
             self.decks[replace_index] = deck
-        card_ids, one_each = deck_outline(deck)
+        # Keys and sibling groups from the deck's outline: a deck from the cache does not
+        # even decode its cards (card and study card objects are made on demand).
+        card_ids, variants = deck.outline()
         # Progress is kept by card id: a second card with one id would share (and double)
         # the first one's history. Only the first is studied; the others are reported.
         duplicated = len(set(card_ids)) != len(card_ids) and self._report_duplicate_ids(deck)
-        if not one_each:
-            study_cards = deck.study_cards()
-            if duplicated:
-                first: dict[str, Card] = {}
-                for card in deck.cards:
-                    first.setdefault(card.id, card)
-                study_cards = [s for s in study_cards if first[s.card.id] is s.card]
-            self._deck_cards[deck.id] = study_cards
-            keys = self._cards.add_made(study_cards)
-        else:
-            # One study card per card (the usual case): keys only; card and study card
-            # objects on demand (a deck from the cache does not even decode its cards).
-            keys = list(map((deck.id + "/").__add__, card_ids))
+        prefix = deck.id + "/"
+        groups: list[list[str]] = []
+        if variants is None:  # one study card per card (the usual case)
+            keys = list(map(prefix.__add__, card_ids))
             if duplicated:
                 keys = list(dict.fromkeys(keys))
-            self._cards.add_plain(deck)
-            study_cards = []
-        self._deck_keys[deck.id] = keys
-        if replace_index is not None:
-            self._notes = {}
-            for deck_cards in self._deck_cards.values():
-                self._index_siblings(deck_cards)
         else:
-            self._index_siblings(study_cards)
+            keys = []
+            seen: set[str] = set()
+            for card_id, card_variants in zip(card_ids, variants, strict=True):
+                if duplicated:
+                    if card_id in seen:
+                        continue
+                    seen.add(card_id)
+                base = prefix + card_id
+                if len(card_variants) == 1:
+                    keys.append(f"{base}::{card_variants[0]}" if card_variants[0] else base)
+                    continue
+                group = [f"{base}::{variant}" if variant else base for variant in card_variants]
+                keys.extend(group)
+                if group:
+                    groups.append(group)
+                    self._notes[base] = group
+        self._cards.add_deck(deck)
+        self._deck_keys[deck.id] = keys
+        self._deck_groups[deck.id] = groups
 
     def _report_duplicate_ids(self, deck: Deck) -> bool:
         """Add a ``duplicate-card-id`` error for each card whose id an earlier card of
@@ -275,15 +281,6 @@ class Collection:
                     )
                 )
         return True
-
-    def _index_siblings(self, cards: list[StudyCard]) -> None:
-        previous: StudyCard | None = None
-        for card in cards:
-            if card.variant and previous is not None and previous.card is card.card:
-                # Only authored cards with several study cards need an entry.
-                note = card.note_key
-                self._notes.setdefault(note, [previous]).append(card)
-            previous = card
 
     def settings(self, deck_id: str | None = None) -> SchedulerSettings:
         """Scheduler settings for a deck (defaults < config file < deck), or global ones."""
@@ -327,18 +324,13 @@ class Collection:
 
     def last_review(self, key: str) -> float | None:
         """When ``key`` was last answered (POSIX timestamp), ``None`` if never."""
-        return self.card_record(key).state.last_review
+        return self.store.records.last_review_of(key)
 
     def siblings(self, key: str) -> list[str]:
         """Keys of the study cards of ``key``'s authored card (itself included; just
         ``[key]`` for a card with no reverse side or other cloze deletions)."""
-        card = self._cards.get(key)
-        if card is None:
-            return [key]
-        if not card.variant and not (card.card.reverse or card.type is CardType.CLOZE):
-            return [key]
-        siblings = self._notes.get(card.note_key)
-        return [key] if siblings is None else [sibling.key for sibling in siblings]
+        group = self._notes.get(key.partition("::")[0])
+        return [key] if group is None or key not in group else list(group)
 
     def deck_day(self, deck_id: str) -> DeckDay:
         """The deck's queue material for today (:mod:`trainer.queue`). The home screen's
@@ -350,18 +342,11 @@ class Collection:
         cached = self._day_cache.get(deck_id)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        prefix = deck_id + "/"
-        groups = [
-            [card.key for card in siblings]
-            for note, siblings in self._notes.items()
-            if note.startswith(prefix)
-        ]
-        waiting = siblings_waiting(groups, self.last_review, start) if groups else set()
         day = build_deck_day(
             deck_id,
             self._deck_keys.get(deck_id, []),
             self.store.records,
-            waiting,
+            self.siblings,
             self.settings(deck_id),
             start,
             end,
@@ -550,59 +535,63 @@ class Collection:
 class _StudyCardIndex:
     """``key -> StudyCard`` for the loaded decks, made on first use.
 
-    Most decks have one study card per card; for those only the deck is kept, and a
-    deck's ``card id -> position`` table is made when one of its keys is first looked up:
-    50,000 study card objects (or even dictionary entries) made at start-up were a
-    visible delay, and a deck from the deck cache decodes its cards on first use.
+    Only the decks are kept: a deck's ``card id -> position`` table is made when one of
+    its keys is first looked up, and a study card when it is asked for. 50,000 study card
+    objects (or even dictionary entries) made at start-up were a visible delay, and a deck
+    from the deck cache decodes its cards on first use.
     """
 
-    __slots__ = ("_made", "_plain", "_positions")
+    __slots__ = ("_decks", "_made", "_positions")
 
     def __init__(self) -> None:
-        #: Decks of plain cards by id, and their card positions once looked up.
-        self._plain: dict[str, Deck] = {}
-        self._positions: dict[str, dict[str, int]] = {}
+        self._decks: dict[str, Deck] = {}
+        #: Per deck: its outline's variants, and each card id's position.
+        self._positions: dict[str, tuple[Sequence[tuple[str, ...]] | None, dict[str, int]]] = {}
         self._made: dict[str, StudyCard] = {}
 
-    def add_plain(self, deck: Deck) -> None:
-        """A deck whose every card is one study card, keyed ``deck.id/card.id``."""
-        self._plain[deck.id] = deck
+    def add_deck(self, deck: Deck) -> None:
+        """A deck's study cards: ``deck.id/card.id``, and ``::variant`` for siblings."""
+        self._decks[deck.id] = deck
         self._positions.pop(deck.id, None)
 
-    def add_made(self, cards: list[StudyCard]) -> list[str]:
-        """Study cards made already; returns their keys."""
-        keys = [card.key for card in cards]
-        self._made.update(zip(keys, cards))
-        return keys
-
-    def _position(self, key: str) -> tuple[str, str, int | None]:
-        deck_id, _, card_id = key.partition("/")
-        positions = self._positions.get(deck_id)
-        if positions is None:
-            deck = self._plain.get(deck_id)
+    def _position(self, key: str) -> tuple[str, str, str, int | None]:
+        """The deck id, card id, variant and card position of ``key`` (position ``None``:
+        no such study card)."""
+        base, _, variant = key.partition("::")
+        deck_id, _, card_id = base.partition("/")
+        known = self._positions.get(deck_id)
+        if known is None:
+            deck = self._decks.get(deck_id)
             if deck is None:
-                return deck_id, card_id, None
-            ids, _ = deck_outline(deck)
+                return deck_id, card_id, variant, None
+            ids, variants = deck.outline()
             # The first card with an id wins (a duplicate id is reported, not studied).
-            positions = self._positions[deck_id] = dict(
-                zip(reversed(ids), range(len(ids) - 1, -1, -1))
+            known = self._positions[deck_id] = (
+                variants,
+                dict(zip(reversed(ids), range(len(ids) - 1, -1, -1))),
             )
-        return deck_id, card_id, positions.get(card_id)
+        variants, positions = known
+        position = positions.get(card_id)
+        if position is not None and variant not in (
+            ("",) if variants is None else variants[position]
+        ):
+            position = None
+        return deck_id, card_id, variant, position
 
     def get(self, key: str) -> StudyCard | None:
         made = self._made.get(key)
         if made is not None:
             return made
-        deck_id, card_id, position = self._position(key)
+        deck_id, card_id, variant, position = self._position(key)
         if position is None:
             return None
-        cards = self._plain[deck_id].cards
+        cards = self._decks[deck_id].cards
         card = cards[position] if position < len(cards) else None
         if card is None or card.id != card_id:  # never another card under this key
             card = next((c for c in cards if c.id == card_id), None)
-            if card is None:
+            if card is None or variant not in study_variants(card):
                 return None
-        made = self._made[key] = StudyCard(deck_id, card)
+        made = self._made[key] = StudyCard(deck_id, card, variant)
         return made
 
     def __getitem__(self, key: str) -> StudyCard:
@@ -614,11 +603,11 @@ class _StudyCardIndex:
     def __contains__(self, key: object) -> bool:
         if key in self._made:
             return True
-        return isinstance(key, str) and self._position(key)[2] is not None
+        return isinstance(key, str) and self._position(key)[3] is not None
 
     def drop_deck(self, deck_id: str, keys: list[str]) -> None:
         """Forget a deck (replaced by a live reload): its keys are ``keys``."""
-        self._plain.pop(deck_id, None)
+        self._decks.pop(deck_id, None)
         self._positions.pop(deck_id, None)
         for key in keys:
             self._made.pop(key, None)

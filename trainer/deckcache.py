@@ -53,12 +53,11 @@ from trainer.model import (
     MatchPolicy,
     SchedulingSettings,
     Source,
-    one_study_card_each,
+    study_variants_of,
 )
 
 __all__ = [
     "cache_dir",
-    "deck_outline",
     "decode_cards",
     "encode_cards",
     "load_deck_cached",
@@ -68,7 +67,7 @@ __all__ = [
 #: Files modified less than this long ago are not cached (see load_deck_cached).
 RACY_SECONDS = 2.0
 #: Bumped whenever the encoding below changes (this module is in the digest as well).
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 MAGIC = "trainer-deck-cache"
 _SIZE_BYTES = 8
 #: Modules whose code decides what a deck file loads as.
@@ -120,12 +119,6 @@ def _entry_path(directory: Path, path: Path) -> Path:
 
 def _stamp(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_dev, info.st_ino)
-
-
-def deck_outline(deck: Deck) -> tuple[Sequence[str], bool]:
-    """:meth:`Deck.outline`: the ids of ``deck``'s cards and whether each yields one study
-    card, without decoding the cards of a deck read from the cache."""
-    return deck.outline()
 
 
 def load_deck_cached(path: Path, directory: Path | None) -> LoadResult:
@@ -345,7 +338,7 @@ def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
             _record(deck.scheduling, _SCHEDULING_NAMES),
             _loc(deck.location, path),
             tuple(card.id for card in deck.cards),
-            one_study_card_each(deck.cards),
+            study_variants_of(deck.cards),
             len(cards),
             zlib.crc32(cards),
         )
@@ -369,10 +362,14 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
     problems = _problems(path, diagnostics) if diagnostics else []
     if encoded is None:
         return LoadResult(None, problems)
-    (deck_id, title, description, sources, scheduling, location, card_ids, one_each, size, crc) = (
+    (deck_id, title, description, sources, scheduling, location, card_ids, variants, size, crc) = (
         encoded
     )
-    if type(card_ids) is not tuple or type(one_each) is not bool or type(size) is not int:
+    if (
+        type(card_ids) is not tuple
+        or not (variants is None or (type(variants) is tuple and len(variants) == len(card_ids)))
+        or type(size) is not int
+    ):
         raise ValueError("damaged cache entry")
     deck = Deck(
         id=deck_id,
@@ -385,7 +382,7 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
         ),
         scheduling=SchedulingSettings(*scheduling),
         location=_location(path, location),
-        card_source=_CardBlob(path, *blob_at, size, crc, card_ids, one_each),
+        card_source=_CardBlob(path, *blob_at, size, crc, card_ids, variants),
     )
     return LoadResult(deck, problems)
 
@@ -404,7 +401,7 @@ class _CardBlob:
     Otherwise the deck is given no cards at all.
     """
 
-    __slots__ = ("card_ids", "crc", "entry", "offset", "one_study_card_each", "path", "size")
+    __slots__ = ("card_ids", "crc", "entry", "offset", "path", "size", "variants")
 
     def __init__(
         self,
@@ -414,11 +411,11 @@ class _CardBlob:
         size: int,
         crc: int,
         card_ids: tuple[str, ...],
-        one_study_card_each: bool,
+        variants: tuple[tuple[str, ...], ...] | None,
     ) -> None:
         self.path, self.entry, self.offset, self.size, self.crc = path, entry, offset, size, crc
         self.card_ids = card_ids
-        self.one_study_card_each = one_study_card_each
+        self.variants = variants
 
     def load(self) -> list[Card]:
         path = self.path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,15 +102,6 @@ def open_decks(
     return decks, diagnostics
 
 
-def deck_outline(deck: Deck) -> tuple[Sequence[str], bool]:
-    """The ids of ``deck``'s cards in order, and whether each card yields exactly one
-    study card (no reverse side, no cloze deletions), without decoding a deck that came
-    from the cache (see :func:`trainer.deckcache.deck_outline`)."""
-    from trainer.deckcache import deck_outline as outline
-
-    return outline(deck)
-
-
 def _search_directory(
     directory: Path,
     info: os.stat_result,
@@ -186,7 +177,6 @@ def path_error(path: Path, problem: OSError) -> Diagnostic:
 
 __all__ = [
     "DECK_EXTENSIONS",
-    "deck_outline",
     "default_deck_paths",
     "find_deck_files",
     "open_decks",

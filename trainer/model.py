@@ -46,6 +46,8 @@ __all__ = [
     "find_unescaped",
     "one_study_card_each",
     "split_deletion",
+    "study_variants",
+    "study_variants_of",
 ]
 
 FORMAT_VERSION = 1
@@ -249,8 +251,9 @@ class CardSource(Protocol):
 
     #: The ids of the cards, in order.
     card_ids: tuple[str, ...]
-    #: No card yields siblings (no ``reverse``, no ``cloze``): one study card per card.
-    one_study_card_each: bool
+    #: Each card's :func:`study_variants`, or ``None`` when no card yields siblings (no
+    #: ``reverse``, no ``cloze``): one study card per card.
+    variants: tuple[tuple[str, ...], ...] | None
 
     def load(self) -> list[Card]:
         """The cards, once; never raises."""
@@ -324,26 +327,46 @@ class Deck:
         self._cards = cards
         self._source = None
 
-    def outline(self) -> tuple[Sequence[str], bool]:
-        """The ids of the cards in order, and whether each card yields exactly one study
-        card (no reverse side, no cloze deletions); does not make cards still to come
-        from a :class:`CardSource`."""
+    def outline(self) -> tuple[Sequence[str], Sequence[tuple[str, ...]] | None]:
+        """The ids of the cards in order, and each card's :func:`study_variants` (``None``
+        when every card is exactly one study card: no reverse side, no cloze deletions);
+        does not make cards still to come from a :class:`CardSource`."""
         if self._cards is None and self._source is not None:
-            return self._source.card_ids, self._source.one_study_card_each
+            return self._source.card_ids, self._source.variants
         cards = self.cards
-        return list(map(_ID, cards)), one_study_card_each(cards)
+        return list(map(_ID, cards)), study_variants_of(cards)
 
     def study_cards(self) -> list[StudyCard]:
         """Every schedulable card of the deck, in deck order (siblings adjacent)."""
-        result: list[StudyCard] = []
-        for card in self.cards:
-            if card.type is CardType.CLOZE:
-                result.extend(StudyCard(self.id, card, f"c{c.number}") for c in card.clozes)
-            else:
-                result.append(StudyCard(self.id, card))
-                if card.type is CardType.BASIC and card.reverse:
-                    result.append(StudyCard(self.id, card, "reverse"))
-        return result
+        deck_id = self.id
+        return [
+            StudyCard(deck_id, card, variant)
+            for card in self.cards
+            for variant in study_variants(card)
+        ]
+
+
+#: The study variants of a card that is one study card.
+_ONE_STUDY_CARD = ("",)
+
+
+def study_variants(card: Card) -> tuple[str, ...]:
+    """The variants of ``card``'s study cards (:attr:`StudyCard.variant`), in order:
+    ``("",)`` for a card that is one study card, ``("", "reverse")`` for a basic card
+    with a reverse side, ``("c1", "c2", ...)`` for a cloze card's deletions."""
+    if card.type is CardType.CLOZE:
+        return tuple(f"c{cloze.number}" for cloze in card.clozes)
+    if card.type is CardType.BASIC and card.reverse:
+        return ("", "reverse")
+    return _ONE_STUDY_CARD
+
+
+def study_variants_of(cards: Sequence[Card]) -> tuple[tuple[str, ...], ...] | None:
+    """:func:`study_variants` of each card, or ``None`` when every card is one study card
+    (what :class:`CardSource` keeps, so a start-up knows every key without the cards)."""
+    if one_study_card_each(cards):
+        return None
+    return tuple(map(study_variants, cards))
 
 
 _ID, _REVERSE, _TYPE = attrgetter("id"), attrgetter("reverse"), attrgetter("type")

@@ -215,19 +215,23 @@ def build_deck_day(
     deck_id: str,
     keys: Sequence[str],
     records: RecordTable,
-    waiting: set[str],
+    siblings: Callable[[str], Sequence[str]],
     settings: SchedulerSettings,
     start: float,
     end: float,
 ) -> DeckDay:
-    """Sort a deck's ``keys`` into today's queues by :func:`queue_of`.
+    """Sort a deck's ``keys`` into today's queues by :func:`queue_of`, holding back the
+    siblings of the cards studied today (``siblings(key)``: the keys of ``key``'s
+    authored card, :meth:`trainer.collection.Collection.siblings`).
 
     The hot loop of every start-up (50,000 keys): records nobody has asked for yet are
     read from the record table's columns (no objects made); a buried record is always a
     record object (:class:`trainer.progress.table.RecordTable` keeps them so), so the
-    columns' rows are never buried.
+    columns' rows are never buried. Every card studied today is a record object too, so
+    only those few are asked for their siblings.
     """
-    day = DeckDay(deck_id, waiting)
+    day = DeckDay(deck_id, set())
+    studied: list[str] = []
     row_get, record_get = records.index.get, records.get
     kinds, flags_column, dues = records.kind, records.flags, records.due
     last_reviews = records.last_review
@@ -255,6 +259,7 @@ def build_deck_day(
             record = record_get(key)
             state = record.state
             if _studied_today(state.last_review, start):
+                studied.append(key)
                 day.reviewed_today += sum(1 for t in record.recent if t >= start)
                 if record.first_review is not None and record.first_review >= start:
                     day.new_done += 1
@@ -265,21 +270,33 @@ def build_deck_day(
             if queue == not_today and record.buried is not None and record.buried >= start:
                 day.buried += 1  # (or not due today anyway: it is buried all the same)
         if queue == review_queue:  # first: a backlog is mostly reviews
-            if not waiting or key not in waiting:
-                add_review(key)
-                add_review_due(due)
+            add_review(key)
+            add_review_due(due)
         elif queue == new_queue:
-            if not waiting or key not in waiting:
-                add_new(key)
+            add_new(key)
         elif queue == learning_queue:
             add_learning((due, key))
         elif queue == suspended_queue:
             suspended += 1
+    if studied:
+        groups = [group for group in map(siblings, studied) if len(group) > 1]
+        day.waiting = siblings_waiting(groups, records.last_review_of, start)
+        if day.waiting:
+            _hold_back(day)
     day.suspended = suspended
     day.total = len(keys)
     day.new_left = max(0, settings.new_per_day - day.new_done)
     day.review_left = max(0, settings.reviews_per_day - day.review_done)
     return day
+
+
+def _hold_back(day: DeckDay) -> None:
+    """``day``'s new cards and reviews without its :attr:`DeckDay.waiting` siblings."""
+    waiting = day.waiting
+    day.new_keys = [key for key in day.new_keys if key not in waiting]
+    kept = [(key, due) for key, due in zip(day.review_keys, day.review_dues) if key not in waiting]
+    day.review_keys = [key for key, _ in kept]
+    day.review_dues = [due for _, due in kept]
 
 
 class TodayQueue:

@@ -128,6 +128,16 @@ class RecordTable(MutableMapping[str, CardRecord]):
         self.index[key] = -1
         return record
 
+    def last_review_of(self, key: str) -> float | None:
+        """``self[key].state.last_review`` (``None`` for no record), without making the
+        record object (the siblings check asks it of every card with siblings)."""
+        row = self.index.get(key)
+        if row is None:
+            return None
+        if row < 0:
+            return self.live[key].state.last_review
+        return _opt(self.last_review[row])
+
     def __getitem__(self, key: str) -> CardRecord:
         record = self.get(key)
         if record is None:
