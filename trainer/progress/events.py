@@ -14,7 +14,8 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from msgspec import Struct
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
 
 from trainer.scheduling import LEARNING, NEW, RELEARNING, REVIEW, CardState, to_datetime
 
@@ -208,8 +209,102 @@ def encode_undo(event_id: str, time_text: str, targets: tuple[str, ...]) -> byte
     return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
 
 
+class _StateFields(Struct, forbid_unknown_fields=True):
+    """The ``after`` object of a review line, as :class:`_ReviewFields` decodes it."""
+
+    state: str
+    step: int | None
+    stability: float
+    difficulty: float
+    due: str
+    reps: int
+    lapses: int
+
+
+class _ReviewFields(Struct, forbid_unknown_fields=True):
+    """A review line's fields with the types a valid one has; what they may hold is
+    checked after. A line with any other field goes to :func:`_parse_any_event` (which
+    ignores unknown fields): the decoder would skip their bytes unchecked."""
+
+    ev: str
+    id: str
+    key: str
+    time: str
+    grade: int
+    after: _StateFields
+    duration_ms: Any = None
+    correct: Any = None
+    prev: Any = None
+    override: str | UnsetType = UNSET
+
+
+_review_fields = msgspec.json.Decoder(_ReviewFields)
+
+
 def parse_event(line: bytes, device: str, origin: tuple[str, int]) -> Event:
-    """One event line; raises :class:`BadLine` with a reason if it is not valid."""
+    """One event line; raises :class:`BadLine` with a reason if it is not valid.
+
+    Nearly every line is a valid review, and a log can hold a million of them (an
+    imported Anki history, years of study): those are decoded straight into their
+    fields and checked. Any other line (another kind of event, or anything wrong with
+    it) is read by :func:`_parse_any_event`, which decides what is valid and says why
+    not; tests/test_progress_lines.py checks that both read every line alike.
+    """
+    try:
+        fields = _review_fields.decode(line)
+    except (msgspec.DecodeError, RecursionError):  # (a ValidationError is a DecodeError)
+        return _parse_any_event(line, device, origin)
+    after = fields.after
+    correct, duration, prev = fields.correct, fields.duration_ms, fields.prev
+    override = fields.override
+    if (
+        fields.ev != "review"
+        or not fields.key
+        or not 1 <= fields.grade <= 4
+        or after.state not in _STATES
+        or not (after.step is None or after.step >= 0)
+        or not 0.0 < after.stability <= 1e9
+        or not 0.0 < after.difficulty <= 10.0
+        or after.reps < 0
+        or after.lapses < 0
+        or not (override is UNSET or (len(override) <= MAX_OVERRIDE_CHARS and correct is True))
+    ):
+        return _parse_any_event(line, device, origin)
+    try:
+        time = _time(fields.time, "time").timestamp()
+        due = _time(after.due, "after.due").timestamp()
+    except BadLine:
+        return _parse_any_event(line, device, origin)
+    return Event(
+        "review",
+        fields.id,
+        time,
+        fields.time,
+        device,
+        fields.key,
+        fields.grade,
+        duration if type(duration) is int and duration >= 0 else None,
+        correct if isinstance(correct, bool) else None,
+        prev if isinstance(prev, str) else None,
+        CardState(
+            after.state,
+            after.step,
+            after.stability,
+            after.difficulty,
+            due,
+            time,
+            after.reps,
+            after.lapses,
+        ),
+        (),
+        None if override is UNSET else override,
+        origin,
+    )
+
+
+def _parse_any_event(line: bytes, device: str, origin: tuple[str, int]) -> Event:
+    """:func:`parse_event` for any line: what every field may hold, and the reason a
+    line is refused."""
     obj = _loads(line)
     if not isinstance(obj, dict):
         raise BadLine("not a JSON object")

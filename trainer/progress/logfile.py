@@ -211,6 +211,7 @@ def read_log(path: Path, start: FileState | None, quarantine_dir: Path | None) -
     position = 0
     warnings: list[str] = []
     corrupt: list[bytes] = []
+    name, stem = path.name, path.stem
     while position < end:
         newline = data.index(b"\n", position)
         line = data[position:newline]
@@ -242,7 +243,7 @@ def read_log(path: Path, start: FileState | None, quarantine_dir: Path | None) -
                     return result
                 continue
         try:
-            event = parse_event(line, state.device or path.stem, (path.name, number))
+            event = parse_event(line, state.device or stem, (name, number))
         except BadLine as error:
             corrupt.append(b"%d:%s" % (number, line))
             warnings.append(f"{path}:{number}: unreadable line ({error}); skipped.")
