@@ -131,9 +131,10 @@ class Collection:
         #: The study keys of each deck, in deck order.
         self._deck_keys: dict[str, list[str]] = {}
         #: Each deck's sibling groups (the keys of one authored card with several study
-        #: cards: a reverse side, cloze deletions), and each group by its note key.
-        self._deck_groups: dict[str, list[list[str]]] = {}
-        self._notes: dict[str, list[str]] = {}
+        #: cards: a reverse side, cloze deletions) as ``(start, stop)`` in its keys, and
+        #: once asked for, each group by its note key.
+        self._sibling_ranges: dict[str, tuple[tuple[int, int], ...]] = {}
+        self._notes: dict[str, dict[str, list[str]]] = {}
         self._day_cache: dict[str, tuple[tuple[int, float, float], DeckDay]] = {}
         for deck in decks:
             self._add_deck(deck)
@@ -221,45 +222,26 @@ class Collection:
         else:
             old = self.decks[replace_index]
             self._cards.drop_deck(old.id, self._deck_keys.pop(old.id, []))
-            for group in self._deck_groups.pop(old.id, []):
-                self._notes.pop(group[0].partition("::")[0], None)
+            self._sibling_ranges.pop(old.id, None)
+            self._notes.pop(old.id, None)
             self.decks[replace_index] = deck
         # Keys and sibling groups from the deck's outline: a deck from the cache does not
         # even decode its cards (card and study card objects are made on demand).
-        card_ids, variants = deck.outline()
+        card_ids, _ = deck.outline()
         # Progress is kept by card id: a second card with one id would share (and double)
         # the first one's history. Only the first is studied; the others are reported.
-        duplicated = len(set(card_ids)) != len(card_ids) and self._report_duplicate_ids(deck)
+        if len(set(card_ids)) != len(card_ids):
+            self._report_duplicate_ids(deck)
+        outline = deck.study_outline()
         prefix = deck.id + "/"
-        groups: list[list[str]] = []
-        if variants is None:  # one study card per card (the usual case)
-            keys = list(map(prefix.__add__, card_ids))
-            if duplicated:
-                keys = list(dict.fromkeys(keys))
-        else:
-            keys = []
-            seen: set[str] = set()
-            for card_id, card_variants in zip(card_ids, variants, strict=True):
-                if duplicated:
-                    if card_id in seen:
-                        continue
-                    seen.add(card_id)
-                base = prefix + card_id
-                if len(card_variants) == 1:
-                    keys.append(f"{base}::{card_variants[0]}" if card_variants[0] else base)
-                    continue
-                group = [f"{base}::{variant}" if variant else base for variant in card_variants]
-                keys.extend(group)
-                if group:
-                    groups.append(group)
-                    self._notes[base] = group
+        keys = list(map(prefix.__add__, outline.keys))
         self._cards.add_deck(deck)
         self._deck_keys[deck.id] = keys
-        self._deck_groups[deck.id] = groups
+        self._sibling_ranges[deck.id] = outline.groups
 
-    def _report_duplicate_ids(self, deck: Deck) -> bool:
+    def _report_duplicate_ids(self, deck: Deck) -> None:
         """Add a ``duplicate-card-id`` error for each card whose id an earlier card of
-        ``deck`` has (what ``trainer validate`` reports too); returns True."""
+        ``deck`` has (what ``trainer validate`` reports too)."""
         from trainer.diagnostics import Diagnostic, Severity
 
         seen: dict[str, Card] = {}
@@ -280,7 +262,6 @@ class Collection:
                         card.id,
                     )
                 )
-        return True
 
     def settings(self, deck_id: str | None = None) -> SchedulerSettings:
         """Scheduler settings for a deck (defaults < config file < deck), or global ones."""
@@ -329,7 +310,18 @@ class Collection:
     def siblings(self, key: str) -> list[str]:
         """Keys of the study cards of ``key``'s authored card (itself included; just
         ``[key]`` for a card with no reverse side or other cloze deletions)."""
-        group = self._notes.get(key.partition("::")[0])
+        deck_id = key.partition("/")[0]
+        notes = self._notes.get(deck_id)
+        if notes is None:
+            ranges = self._sibling_ranges.get(deck_id)
+            if not ranges:
+                return [key]
+            keys = self._deck_keys[deck_id]
+            # Made for a deck when first asked (a start-up asks for few decks' siblings).
+            notes = self._notes[deck_id] = {
+                keys[start].partition("::")[0]: keys[start:stop] for start, stop in ranges
+            }
+        group = notes.get(key.partition("::")[0])
         return [key] if group is None or key not in group else list(group)
 
     def deck_day(self, deck_id: str) -> DeckDay:

@@ -53,6 +53,8 @@ from trainer.model import (
     MatchPolicy,
     SchedulingSettings,
     Source,
+    StudyOutline,
+    study_outline,
     study_variants_of,
 )
 
@@ -67,7 +69,7 @@ __all__ = [
 #: Files modified less than this long ago are not cached (see load_deck_cached).
 RACY_SECONDS = 2.0
 #: Bumped whenever the encoding below changes (this module is in the digest as well).
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 MAGIC = "trainer-deck-cache"
 _SIZE_BYTES = 8
 #: Modules whose code decides what a deck file loads as.
@@ -330,6 +332,8 @@ def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
         if deck.path != path:
             raise _NotCacheable
         cards = encode_cards(deck.cards, path)
+        card_ids = tuple(card.id for card in deck.cards)
+        variants = study_variants_of(deck.cards)
         encoded = (
             deck.id,
             deck.title,
@@ -337,8 +341,9 @@ def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
             tuple((src.file, src.title, _loc(src.location, path)) for src in deck.sources),
             _record(deck.scheduling, _SCHEDULING_NAMES),
             _loc(deck.location, path),
-            tuple(card.id for card in deck.cards),
-            study_variants_of(deck.cards),
+            card_ids,
+            variants,
+            tuple(study_outline(card_ids, variants)),
             len(cards),
             zlib.crc32(cards),
         )
@@ -362,12 +367,24 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
     problems = _problems(path, diagnostics) if diagnostics else []
     if encoded is None:
         return LoadResult(None, problems)
-    (deck_id, title, description, sources, scheduling, location, card_ids, variants, size, crc) = (
-        encoded
-    )
+    (
+        deck_id,
+        title,
+        description,
+        sources,
+        scheduling,
+        location,
+        card_ids,
+        variants,
+        (study_keys, groups),
+        size,
+        crc,
+    ) = encoded
     if (
         type(card_ids) is not tuple
         or not (variants is None or (type(variants) is tuple and len(variants) == len(card_ids)))
+        or type(study_keys) is not tuple
+        or type(groups) is not tuple
         or type(size) is not int
     ):
         raise ValueError("damaged cache entry")
@@ -382,7 +399,9 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
         ),
         scheduling=SchedulingSettings(*scheduling),
         location=_location(path, location),
-        card_source=_CardBlob(path, *blob_at, size, crc, card_ids, variants),
+        card_source=_CardBlob(
+            path, *blob_at, size, crc, card_ids, variants, StudyOutline(study_keys, groups)
+        ),
     )
     return LoadResult(deck, problems)
 
@@ -401,7 +420,7 @@ class _CardBlob:
     Otherwise the deck is given no cards at all.
     """
 
-    __slots__ = ("card_ids", "crc", "entry", "offset", "path", "size", "variants")
+    __slots__ = ("card_ids", "crc", "entry", "offset", "path", "size", "study_outline", "variants")
 
     def __init__(
         self,
@@ -412,10 +431,12 @@ class _CardBlob:
         crc: int,
         card_ids: tuple[str, ...],
         variants: tuple[tuple[str, ...], ...] | None,
+        study_outline: StudyOutline,
     ) -> None:
         self.path, self.entry, self.offset, self.size, self.crc = path, entry, offset, size, crc
         self.card_ids = card_ids
         self.variants = variants
+        self.study_outline = study_outline
 
     def load(self) -> list[Card]:
         path = self.path

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from operator import attrgetter
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from msgspec import Struct, field
 
@@ -40,12 +40,14 @@ __all__ = [
     "SchedulingSettings",
     "Source",
     "StudyCard",
+    "StudyOutline",
     "cloze_deletions",
     "cloze_display",
     "cloze_unescape",
     "find_unescaped",
     "one_study_card_each",
     "split_deletion",
+    "study_outline",
     "study_variants",
     "study_variants_of",
 ]
@@ -226,8 +228,7 @@ class StudyCard(Struct, frozen=True):
     @property
     def key(self) -> str:
         """Stable progress key: ``deck/card`` or ``deck/card::variant``."""
-        base = f"{self.deck_id}/{self.card.id}"
-        return f"{base}::{self.variant}" if self.variant else base
+        return f"{self.deck_id}/{_in_deck_key(self.card.id, self.variant)}"
 
     @property
     def note_key(self) -> str:
@@ -246,6 +247,48 @@ class StudyCard(Struct, frozen=True):
         return next(c for c in self.card.clozes if c.number == number)
 
 
+def _in_deck_key(card_id: str, variant: str) -> str:
+    """A study card's key within its deck (:attr:`StudyCard.key` without ``deck/``)."""
+    return f"{card_id}::{variant}" if variant else card_id
+
+
+class StudyOutline(NamedTuple):
+    """A deck's study cards without its cards: what a start-up needs of 50,000 of them.
+
+    Attributes:
+        keys: each study card's key within the deck (:attr:`StudyCard.key` without
+            ``deck/``), in deck order; of cards sharing an id, the first only.
+        groups: ``(start, stop)`` in ``keys`` of each card with several study cards
+            (siblings: a reverse side, cloze deletions).
+    """
+
+    keys: tuple[str, ...]
+    groups: tuple[tuple[int, int], ...]
+
+
+def study_outline(
+    card_ids: Sequence[str], variants: Sequence[tuple[str, ...]] | None
+) -> StudyOutline:
+    """The :class:`StudyOutline` of cards with these ids and :func:`study_variants`."""
+    card_ids = tuple(card_ids)
+    unique = len(set(card_ids)) == len(card_ids)
+    if variants is None:
+        return StudyOutline(card_ids if unique else tuple(dict.fromkeys(card_ids)), ())
+    keys: list[str] = []
+    groups: list[tuple[int, int]] = []
+    seen: set[str] = set()
+    for card_id, card_variants in zip(card_ids, variants, strict=True):
+        if not unique:
+            if card_id in seen:
+                continue
+            seen.add(card_id)
+        start = len(keys)
+        keys.extend(_in_deck_key(card_id, variant) for variant in card_variants)
+        if len(card_variants) > 1:
+            groups.append((start, len(keys)))
+    return StudyOutline(tuple(keys), tuple(groups))
+
+
 class CardSource(Protocol):
     """Where the cards of a :class:`Deck` come from when they are made on first use."""
 
@@ -254,6 +297,8 @@ class CardSource(Protocol):
     #: Each card's :func:`study_variants`, or ``None`` when no card yields siblings (no
     #: ``reverse``, no ``cloze``): one study card per card.
     variants: tuple[tuple[str, ...], ...] | None
+    #: The :func:`study_outline` of the cards.
+    study_outline: StudyOutline
 
     def load(self) -> list[Card]:
         """The cards, once; never raises."""
@@ -335,6 +380,13 @@ class Deck:
             return self._source.card_ids, self._source.variants
         cards = self.cards
         return list(map(_ID, cards)), study_variants_of(cards)
+
+    def study_outline(self) -> StudyOutline:
+        """The deck's :class:`StudyOutline`; does not make cards still to come from a
+        :class:`CardSource`."""
+        if self._cards is None and self._source is not None:
+            return self._source.study_outline
+        return study_outline(*self.outline())
 
     def study_cards(self) -> list[StudyCard]:
         """Every schedulable card of the deck, in deck order (siblings adjacent)."""
