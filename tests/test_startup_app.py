@@ -115,3 +115,38 @@ async def test_answers_after_a_start_reach_the_progress(tmp_path: Path, progress
         await wait_for_text(pilot, "6 new · 1 learning · 0 review left", "[choice]")
     logs = list(progress_dir.glob("reviews-*.jsonl"))
     assert len(logs) == 1 and b'"key": "every/basic"' in logs[0].read_bytes()
+
+
+async def test_a_first_read_of_large_logs_is_said_on_screen_before_it_starts(
+    tmp_path: Path, progress_dir: Path, clock, monkeypatch
+):
+    """No snapshot and a large log (the first start after importing an Anki history):
+    the terminal says what it is reading before the long read, not a blank screen; the
+    home screen replaces the notice, and a start with the snapshot written says nothing."""
+    from trainer import collection as collection_module
+    from trainer.progress.events import header_line
+    from trainer.tui import app as app_module
+
+    write(tmp_path, "every.yaml", EVERY_TYPE)
+    progress_dir.mkdir(parents=True, exist_ok=True)
+    (progress_dir / "reviews-anki-import.jsonl").write_bytes(
+        header_line("anki-import", clock.now()) + b" " * 2_000_000
+    )
+    monkeypatch.setattr(app_module, "FIRST_READ_NOTICE_BYTES", 1_000_000)
+    seen_when_opened: list[str] = []
+    real_open = collection_module.Collection.open.__func__
+
+    def open_collection(cls, *args, **kwargs):
+        seen_when_opened.append(screen_text(app))
+        return real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(collection_module.Collection, "open", classmethod(open_collection))
+    for _ in range(2):
+        app = create_app([tmp_path], progress_dir, clock, reload_interval=None)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            assert app.home is not None and app.screen is app.home
+            assert "Reading" not in screen_text(app)
+            await press(pilot, "q")
+    assert "Reading 2 MB of answers once" in seen_when_opened[0]
+    assert "Reading" not in seen_when_opened[1]  # the snapshot was written on closing

@@ -523,4 +523,22 @@ class ProgressStore:
             self._writer = None
 
 
-__all__ = ["ProgressStore", "clean_device_id", "new_event_id", "this_device"]
+__all__ = ["ProgressStore", "clean_device_id", "new_event_id", "this_device", "unsnapshotted_bytes"]
+
+
+def unsnapshotted_bytes(directory: Path) -> int:
+    """The size of the logs in ``directory`` when it holds no snapshot at all, else 0: a
+    cheap sign (a directory listing, no file read) that opening it means reading every
+    log line (the first start after an import, a snapshot deleted), so a screen can say
+    so before it starts. Never raises."""
+    try:
+        entries = list(os.scandir(directory))
+        if any(entry.name.startswith(".snapshot-") for entry in entries):
+            return 0
+        return sum(
+            entry.stat().st_size
+            for entry in entries
+            if entry.name.endswith(".jsonl") and entry.is_file()
+        )
+    except OSError:
+        return 0

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 Mode = Literal["study", "quiz"]
 
 
+#: Logs read in full (no snapshot) of at least this size get a notice first (about a
+#: second's reading, 10,000 answers).
+FIRST_READ_NOTICE_BYTES = 3_000_000
+
+
 class TrainerApp(App[int]):
     """Home, study, quiz and browse screens over one :class:`trainer.collection.Collection`."""
 
@@ -112,15 +117,44 @@ class TrainerApp(App[int]):
         cost a second full layout and frame. A quiz never shows the home screen, so none
         is built for it.
         """
-        if self.mode == "quiz":
-            self.start_quiz()
-        else:
-            self.open_collection()
         if self.reload_interval:
             self.set_interval(self.reload_interval, self.check_deck_files)
+        if self.mode == "quiz":
+            self.start_quiz()
+        elif self._say_first_read():
+            return
+        else:
+            self.open_collection()
         # The first screen worth seeing (the filled home screen, or the first card) is
         # drawn at the next refresh.
         self.call_after_refresh(self._collector.resume)
+
+    def _say_first_read(self) -> bool:
+        """With no snapshot and logs large enough to take a while to read (the first start
+        after importing an Anki history), say so on a first frame and open the collection
+        after it is drawn; returns whether it did."""
+        from trainer.progress.store import unsnapshotted_bytes
+
+        size = unsnapshotted_bytes(self.progress_dir)
+        if size < FIRST_READ_NOTICE_BYTES:
+            return False
+        from textual.widgets import Static
+
+        notice = Static(
+            f"Reading {size / 1e6:,.0f} MB of answers once (a first start; later starts "
+            "read a snapshot)...",
+            id="first-read",
+            markup=False,
+        )
+        self.mount(notice)
+
+        def open_after_drawn() -> None:
+            self.open_collection()
+            notice.remove()
+            self.call_after_refresh(self._collector.resume)
+
+        self.call_after_refresh(open_after_drawn)
+        return True
 
     def open_collection(self) -> None:
         from trainer.collection import Collection
