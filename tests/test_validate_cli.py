@@ -241,6 +241,33 @@ def test_bundled_decks_validate_with_the_console_entry_point():
     assert completed.returncode == (1 if document["errors"] else 0)
 
 
+@pytest.mark.parametrize("output_format", ["text", "github", "json", "junit"])
+def test_a_report_reaches_a_terminal_that_cannot_show_the_deck_text(
+    tmp_path: Path, output_format: str
+):
+    """A latin-1 terminal (or CI log) and deck text it cannot encode: the report is
+    written, with such characters escaped, instead of an internal error in its place."""
+    deck = tmp_path / "d.yaml"
+    deck.write_text(
+        "format: 1\nid: d\ntitle: Kanji\ncards:\n"
+        "  - id: 日本\n    type: basic\n    front: 日本 → Japan\n    back: b\n",
+        encoding="utf-8",
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "trainer", "validate", "--format", output_format, str(deck)],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "latin-1"},
+    )
+    out = completed.stdout.decode("latin-1")
+    assert completed.returncode == 1, completed.stderr
+    assert "internal error" not in completed.stderr.decode("latin-1")
+    assert "invalid-value" in out and ("d.yaml" in out)
+    if output_format in ("text", "github"):
+        assert ":5:9" in out or "line=5,col=9" in out
+        assert "\\u65e5\\u672c" in out
+
+
 # -- every bad input from the loader's list, end to end ---------------------------------
 
 HEADER = "format: 1\nid: d\ntitle: T\ncards:\n"

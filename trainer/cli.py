@@ -108,7 +108,17 @@ def normalize(args: list[str]) -> list[str] | str:
     )
 
 
+def _escape_what_the_terminal_cannot_show() -> None:
+    """Text a stream's encoding cannot hold (deck text in a latin-1 terminal) is written as
+    ``\\uXXXX`` escapes instead of failing the command with its report unwritten."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _escape_what_the_terminal_cannot_show()
     args_list = normalize(list(sys.argv[1:] if argv is None else argv))
     if isinstance(args_list, str):
         print(args_list, file=sys.stderr)
