@@ -385,3 +385,24 @@ def test_every_card_type_and_every_field_survives_the_cache(
         card.id for card in parsed.deck.cards
     ]
     same(parsed.deck, cached.deck)
+
+
+def test_a_duplicate_card_id_is_reported_from_the_cache_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(deckcache, "RACY_SECONDS", 0.0)
+    monkeypatch.setenv("TRAINER_DECK_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "dup.yaml"
+    path.write_text(
+        "format: 1\nid: dup\ntitle: Dup\ncards:\n"
+        "  - {id: a, type: basic, front: first, back: one, reverse: true}\n"
+        "  - {id: a, type: basic, front: second, back: two}\n"
+    )
+    fake = FakeClock(start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    for _ in range(2):  # parsed, then from the cache
+        collection = Collection.open([path], tmp_path / "progress", clock=fake, device="here")
+        codes = [(d.code, d.line) for d in collection.load_diagnostics]
+        assert ("duplicate-card-id", 6) in codes
+        assert [card.key for card in collection.study_cards()] == ["dup/a", "dup/a::reverse"]
+        assert collection.study_cards()[0].card.front == "first"
+        collection.close()

@@ -227,12 +227,11 @@ class Collection:
             self.decks[replace_index] = deck
         # Keys and sibling groups from the deck's outline: a deck from the cache does not
         # even decode its cards (card and study card objects are made on demand).
-        card_ids, _ = deck.outline()
+        outline = deck.study_outline()
         # Progress is kept by card id: a second card with one id would share (and double)
         # the first one's history. Only the first is studied; the others are reported.
-        if len(set(card_ids)) != len(card_ids):
+        if outline.duplicated:
             self._report_duplicate_ids(deck)
-        outline = deck.study_outline()
         prefix = deck.id + "/"
         keys = list(map(prefix.__add__, outline.keys))
         self._cards.add_deck(deck)

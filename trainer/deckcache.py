@@ -69,7 +69,7 @@ __all__ = [
 #: Files modified less than this long ago are not cached (see load_deck_cached).
 RACY_SECONDS = 2.0
 #: Bumped whenever the encoding below changes (this module is in the digest as well).
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 MAGIC = "trainer-deck-cache"
 _SIZE_BYTES = 8
 #: Modules whose code decides what a deck file loads as.
@@ -376,7 +376,7 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
         location,
         card_ids,
         variants,
-        (study_keys, groups),
+        (study_keys, groups, duplicated),
         size,
         crc,
     ) = encoded
@@ -385,6 +385,7 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
         or not (variants is None or (type(variants) is tuple and len(variants) == len(card_ids)))
         or type(study_keys) is not tuple
         or type(groups) is not tuple
+        or type(duplicated) is not bool
         or type(size) is not int
     ):
         raise ValueError("damaged cache entry")
@@ -400,7 +401,13 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
         scheduling=SchedulingSettings(*scheduling),
         location=_location(path, location),
         card_source=_CardBlob(
-            path, *blob_at, size, crc, card_ids, variants, StudyOutline(study_keys, groups)
+            path,
+            *blob_at,
+            size,
+            crc,
+            card_ids,
+            variants,
+            StudyOutline(study_keys, groups, duplicated),
         ),
     )
     return LoadResult(deck, problems)

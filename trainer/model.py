@@ -260,10 +260,13 @@ class StudyOutline(NamedTuple):
             ``deck/``), in deck order; of cards sharing an id, the first only.
         groups: ``(start, stop)`` in ``keys`` of each card with several study cards
             (siblings: a reverse side, cloze deletions).
+        duplicated: whether a card id is used by more than one card (only the first is
+            studied; the collection reports the others).
     """
 
     keys: tuple[str, ...]
     groups: tuple[tuple[int, int], ...]
+    duplicated: bool
 
 
 def study_outline(
@@ -273,7 +276,7 @@ def study_outline(
     card_ids = tuple(card_ids)
     unique = len(set(card_ids)) == len(card_ids)
     if variants is None:
-        return StudyOutline(card_ids if unique else tuple(dict.fromkeys(card_ids)), ())
+        return StudyOutline(card_ids if unique else tuple(dict.fromkeys(card_ids)), (), not unique)
     keys: list[str] = []
     groups: list[tuple[int, int]] = []
     seen: set[str] = set()
@@ -286,7 +289,7 @@ def study_outline(
         keys.extend(_in_deck_key(card_id, variant) for variant in card_variants)
         if len(card_variants) > 1:
             groups.append((start, len(keys)))
-    return StudyOutline(tuple(keys), tuple(groups))
+    return StudyOutline(tuple(keys), tuple(groups), not unique)
 
 
 class CardSource(Protocol):
@@ -297,8 +300,11 @@ class CardSource(Protocol):
     #: Each card's :func:`study_variants`, or ``None`` when no card yields siblings (no
     #: ``reverse``, no ``cloze``): one study card per card.
     variants: tuple[tuple[str, ...], ...] | None
-    #: The :func:`study_outline` of the cards.
-    study_outline: StudyOutline
+
+    @property
+    def study_outline(self) -> StudyOutline:
+        """The :func:`study_outline` of the cards."""
+        ...
 
     def load(self) -> list[Card]:
         """The cards, once; never raises."""

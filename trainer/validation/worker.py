@@ -24,7 +24,7 @@ from pathlib import Path
 
 from trainer.deckcache import decode_cards, encode_cards
 from trainer.diagnostics import Diagnostic, LoadResult
-from trainer.model import Card, Deck, study_outline, study_variants_of
+from trainer.model import Card, Deck, StudyOutline, study_outline, study_variants_of
 
 
 def check_files(paths: Sequence[Path]) -> tuple[list[LoadResult], list[Diagnostic]]:
@@ -43,13 +43,17 @@ class PackedCards:
     """The cards of a deck as a marshal blob (a :class:`~trainer.model.CardSource`),
     decoded on first use."""
 
-    __slots__ = ("blob", "card_ids", "path", "study_outline", "variants")
+    __slots__ = ("blob", "card_ids", "path", "variants")
 
     def __init__(self, path: Path, blob: bytes, cards: Sequence[Card]) -> None:
         self.path, self.blob = path, blob
         self.card_ids = tuple(card.id for card in cards)
         self.variants = study_variants_of(cards)
-        self.study_outline = study_outline(self.card_ids, self.variants)
+
+    @property
+    def study_outline(self) -> StudyOutline:
+        # Only a collection asks for it; validation does not.
+        return study_outline(self.card_ids, self.variants)
 
     def load(self) -> list[Card]:
         return decode_cards(self.path, zlib.decompress(self.blob))
