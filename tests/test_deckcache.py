@@ -191,18 +191,30 @@ def test_the_cache_can_be_moved_or_turned_off(tmp_path: Path, monkeypatch: pytes
     assert cache_dir() is None
 
 
+@pytest.mark.parametrize("section", ["card ids", "cards"])
+@pytest.mark.parametrize("first_use", ["one card", "every card"])
 def test_damaged_cards_in_a_cache_entry_are_read_from_the_file_instead(
-    deck_file: Path, tmp_path: Path
+    deck_file: Path, tmp_path: Path, section: str, first_use: str
 ):
     cache = tmp_path / "cache"
     load_deck_cached(deck_file, cache)
     (entry,) = cache.iterdir()
     data = bytearray(entry.read_bytes())
-    data[-10] ^= 0xFF  # in the card blob at the end: the head still reads fine
+    head_end = 8 + int.from_bytes(data[:8], "little")
+    # The sections after the head: the card ids, then the cards (the head reads fine).
+    # In the cards, a letter of a text, which still decodes: only the CRC tells.
+    at = head_end + 5 if section == "card ids" else data.rindex(b"Blue, white, red")
+    data[at] ^= 0x01
     entry.write_bytes(bytes(data))
     cached = load_deck_cached(deck_file, cache)
-    assert cached.deck.title == "Geography"  # the head came from the cache
-    same(load_deck(deck_file).deck, cached.deck)  # the cards from the file
+    assert cached.deck is not None and cached.deck.title == "Geography"  # the head: cached
+    parsed = load_deck(deck_file).deck
+    assert parsed is not None
+    if first_use == "one card":
+        card = cached.deck.card_at(2)  # the card the damaged text is in
+        assert card is not None
+        assert all(getattr(card, n) == getattr(parsed.cards[2], n) for n in card.__struct_fields__)
+    same(parsed, cached.deck)  # the cards from the file
 
 
 def test_cards_come_from_the_file_when_the_entry_was_replaced_meanwhile(
@@ -267,9 +279,9 @@ def test_siblings_from_a_warm_cache_wait_without_decoding_the_deck(
 
     opened().close()  # the cache written
     decoded: list[Path] = []
-    decode = deckcache.decode_cards
+    decode = deckcache._decode_card
     monkeypatch.setattr(
-        deckcache, "decode_cards", lambda path, blob: decoded.append(path) or decode(path, blob)
+        deckcache, "_decode_card", lambda path, card: decoded.append(path) or decode(path, card)
     )
     collection = opened()
     assert collection.counts()["geo"].new == 6
@@ -279,7 +291,7 @@ def test_siblings_from_a_warm_cache_wait_without_decoding_the_deck(
     assert not collection.has_card("geo/rivers::c3") and not collection.has_card("geo/rivers")
     assert not decoded
     assert [card.key for card in collection.study_cards()] == expected
-    assert decoded == [deck_file]
+    assert set(decoded) == {deck_file} and len(decoded) == len(parsed.cards)  # each once
     session = collection.start_session()
     assert session.current is not None and session.current.key == "geo/capital"
     session.record(Grade.EASY)
@@ -294,6 +306,34 @@ def test_siblings_from_a_warm_cache_wait_without_decoding_the_deck(
         shown.append(session.current.key)
         session.record(Grade.EASY)
     assert shown == ["geo/flag", "geo/order"]  # and flag's reverse waits once flag is studied
+
+
+def test_the_first_card_from_a_warm_cache_decodes_that_card_alone(
+    deck_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A start-up shows one card of a deck that may hold thousands: only that card is
+    decoded, and it is the card the file holds under that key."""
+    monkeypatch.setenv("TRAINER_DECK_CACHE", str(tmp_path / "cache"))
+    fake = FakeClock(start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    parsed = load_deck(deck_file).deck
+    assert parsed is not None
+
+    def opened() -> Collection:
+        return Collection.open([deck_file], tmp_path / "progress", clock=fake, device="here")
+
+    opened().close()  # the cache written
+    decoded: list[str] = []
+    decode = deckcache._decode_card
+    monkeypatch.setattr(
+        deckcache,
+        "_decode_card",
+        lambda path, card: decoded.append(card[0]) or decode(path, card),
+    )
+    session = opened().start_session()
+    assert session.current is not None
+    shown, first = session.current.card, parsed.cards[0]
+    assert all(getattr(shown, n) == getattr(first, n) for n in first.__struct_fields__)
+    assert len(decoded) == 1 < len(parsed.cards)
 
 
 # -- every card type and every field, through the cache ---------------------------------

@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trainer.clock import FakeClock
 from trainer.config import Config
@@ -183,3 +185,54 @@ def test_a_snapshot_naming_a_buried_card_it_does_not_hold_is_refused():
     for damaged in ({"d/nowhere": 1.0}, {"d/buried": "soon"}, ["d/buried"]):
         with pytest.raises(ValueError):
             RecordTable.from_columns({**columns, "buried": damaged})
+
+
+# -- many decks: the index per key prefix, against a plain dictionary ------------------
+
+_KEYS = [f"{deck}/c{n}" for deck in ("a", "b", "c") for n in range(4)] + ["bare", "b/c1::c2"]
+_RECORDS = list(sample_records().values())
+
+_OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.sampled_from(_KEYS), st.sampled_from(range(len(_RECORDS)))),
+        st.tuples(st.just("delete"), st.sampled_from(_KEYS), st.just(0)),
+        st.tuples(st.just("suspend"), st.sampled_from(_KEYS), st.just(0)),  # a change in place
+        st.tuples(st.just("look"), st.sampled_from(_KEYS), st.just(0)),
+        st.tuples(st.just("snapshot"), st.just(""), st.just(0)),
+    ),
+    max_size=40,
+)
+
+
+@given(_OPERATIONS)
+def test_records_of_many_decks_survive_any_mix_of_changes_and_snapshots(operations):
+    """Records of several decks (key prefixes) set, changed in place, deleted and looked
+    up between snapshots: after each round trip the table holds exactly what a plain
+    dictionary given the same changes holds, and so does every later snapshot."""
+    import copy
+
+    table, model = RecordTable(), {}
+    for operation, key, which in operations:
+        if operation == "set":
+            table[key] = copy.deepcopy(_RECORDS[which])
+            model[key] = copy.deepcopy(_RECORDS[which])
+        elif operation == "delete" and key in model:
+            del table[key]
+            del model[key]
+        elif operation == "suspend" and key in model:
+            table[key].suspended = True
+            model[key].suspended = True
+        elif operation == "look":
+            assert table.get(key) == model.get(key)
+            assert (key in table) == (key in model)
+            expected = model[key].state.last_review if key in model else None
+            assert table.last_review_of(key) == expected
+        elif operation == "snapshot":
+            table = round_trip(table)
+        assert len(table) == len(model)
+    table = round_trip(table)
+    assert sorted(table) == sorted(model) and len(table) == len(model)
+    assert {key: table[key] for key in table} == model
+    for prefix in ("a", "b", "c", "bare"):
+        part = table.part(prefix)
+        assert sorted(part) == sorted(k for k in model if k.partition("/")[0] == prefix)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from msgspec import Struct
 
 from trainer.clock import Clock
-from trainer.model import Card, Deck, StudyCard, study_variants
+from trainer.model import Card, Deck, StudyCard, StudyOutline, study_variants
 from trainer.progress.errors import ProgressError
 from trainer.progress.events import encode_mark, now_text
 from trainer.progress.replay import CardRecord
@@ -129,12 +129,12 @@ class Collection:
         self._cards = _StudyCardIndex()
         self._schedulers: dict[SchedulerSettings, Scheduler] = {}
         #: The study keys of each deck, in deck order.
-        self._deck_keys: dict[str, list[str]] = {}
-        #: Each deck's sibling groups (the keys of one authored card with several study
-        #: cards: a reverse side, cloze deletions) as ``(start, stop)`` in its keys, and
-        #: once asked for, each group by its note key.
-        self._sibling_ranges: dict[str, tuple[tuple[int, int], ...]] = {}
-        self._notes: dict[str, dict[str, list[str]]] = {}
+        self._deck_keys: dict[str, Sequence[str]] = {}
+        #: The outline of each deck with sibling groups (the keys of one authored card
+        #: with several study cards: a reverse side, cloze deletions), and once asked
+        #: for, each group by its note key.
+        self._sibling_outline: dict[str, StudyOutline] = {}
+        self._notes: dict[str, dict[str, Sequence[str]]] = {}
         self._day_cache: dict[str, tuple[tuple[int, float, float], DeckDay]] = {}
         for deck in decks:
             self._add_deck(deck)
@@ -221,8 +221,8 @@ class Collection:
             self.decks.append(deck)
         else:
             old = self.decks[replace_index]
-            self._cards.drop_deck(old.id, self._deck_keys.pop(old.id, []))
-            self._sibling_ranges.pop(old.id, None)
+            self._cards.drop_deck(old.id, self._deck_keys.pop(old.id, ()))
+            self._sibling_outline.pop(old.id, None)
             self._notes.pop(old.id, None)
             self.decks[replace_index] = deck
         # Keys and sibling groups from the deck's outline: a deck from the cache does not
@@ -232,11 +232,10 @@ class Collection:
         # the first one's history. Only the first is studied; the others are reported.
         if outline.duplicated:
             self._report_duplicate_ids(deck)
-        prefix = deck.id + "/"
-        keys = list(map(prefix.__add__, outline.keys))
         self._cards.add_deck(deck)
-        self._deck_keys[deck.id] = keys
-        self._sibling_ranges[deck.id] = outline.groups
+        self._deck_keys[deck.id] = outline.keys
+        if outline.group_bounds:
+            self._sibling_outline[deck.id] = outline
 
     def _report_duplicate_ids(self, deck: Deck) -> None:
         """Add a ``duplicate-card-id`` error for each card whose id an earlier card of
@@ -312,13 +311,13 @@ class Collection:
         deck_id = key.partition("/")[0]
         notes = self._notes.get(deck_id)
         if notes is None:
-            ranges = self._sibling_ranges.get(deck_id)
-            if not ranges:
+            outline = self._sibling_outline.get(deck_id)
+            if outline is None:
                 return [key]
-            keys = self._deck_keys[deck_id]
+            keys = outline.keys
             # Made for a deck when first asked (a start-up asks for few decks' siblings).
             notes = self._notes[deck_id] = {
-                keys[start].partition("::")[0]: keys[start:stop] for start, stop in ranges
+                keys[start].partition("::")[0]: keys[start:stop] for start, stop in outline.groups()
             }
         group = notes.get(key.partition("::")[0])
         return [key] if group is None or key not in group else list(group)
@@ -576,10 +575,10 @@ class _StudyCardIndex:
         deck_id, card_id, variant, position = self._position(key)
         if position is None:
             return None
-        cards = self._decks[deck_id].cards
-        card = cards[position] if position < len(cards) else None
+        deck = self._decks[deck_id]
+        card = deck.card_at(position)
         if card is None or card.id != card_id:  # never another card under this key
-            card = next((c for c in cards if c.id == card_id), None)
+            card = next((c for c in deck.cards if c.id == card_id), None)
             if card is None or variant not in study_variants(card):
                 return None
         made = self._made[key] = StudyCard(deck_id, card, variant)
@@ -596,7 +595,7 @@ class _StudyCardIndex:
             return True
         return isinstance(key, str) and self._position(key)[3] is not None
 
-    def drop_deck(self, deck_id: str, keys: list[str]) -> None:
+    def drop_deck(self, deck_id: str, keys: Sequence[str]) -> None:
         """Forget a deck (replaced by a live reload): its keys are ``keys``."""
         self._decks.pop(deck_id, None)
         self._positions.pop(deck_id, None)

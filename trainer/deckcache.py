@@ -5,22 +5,24 @@ per 1,000 cards. Each deck file gets one cache file holding the loaded
 :class:`~trainer.model.Deck` and the loader's diagnostics as plain tuples
 (:mod:`marshal`: data only, never code or arbitrary objects).
 
-A start-up needs each deck's header and the ids of its cards (to build today's queue),
-not 50,000 card objects. So an entry is a small head (the deck without its cards, the
-ids, the diagnostics) followed by the cards as one marshal blob, and a deck read from the
-cache gets its cards from a :class:`~trainer.model.CardSource` that reads and decodes the
-blob on first use of ``deck.cards``; :meth:`~trainer.model.Deck.outline` gives the ids
-without that. Cards are encoded field by field, by name (see the codec below): a test
-round-trips every field of every card type.
+A start-up needs each deck's header and its study keys (to build today's queue), and
+then one card, not 50,000 card objects. So an entry is a small head (the deck without
+its cards, its :class:`~trainer.model.StudyOutline` packed as one string and one array,
+the diagnostics), then two sections: the card ids with their study variants, and the
+cards, each card a marshal blob of its own. A deck read from the cache gets its cards
+from a :class:`~trainer.model.CardSource` that reads the ids when a card is first looked
+up, decodes one card for :meth:`~trainer.model.Deck.card_at`, and every card on first use
+of ``deck.cards``. Cards are encoded field by field, by name (see the codec below): a
+test round-trips every field of every card type.
 
 A cache entry is used only when everything it was made from is unchanged: the path as
 given, the file's size, modification and change times (ns), device and inode, and the
 loader itself (a digest of its source files). A file modified in the last two seconds is
 not cached, so a second edit within one tick of the file system clock cannot go unseen.
 Anything else (a different or damaged cache file, one from another version, a decoding
-problem of any kind) means "parse the file", and the entry is rewritten. A card blob
-found damaged or replaced (its CRC is in the head) when the cards are first used means
-parsing the file then.
+problem of any kind) means "parse the file", and the entry is rewritten. A section
+found damaged or replaced (its CRC is in the head) when it is first read means parsing
+the file then.
 ``trainer validate`` and live reload never use the cache: they always read the file.
 
 Where: ``$TRAINER_DECK_CACHE`` (a directory; ``off`` disables the cache), else
@@ -36,6 +38,7 @@ import marshal
 import os
 import time
 import zlib
+from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,7 @@ from trainer.model import (
     study_outline,
     study_variants_of,
 )
+from trainer.textpack import pack_texts, unpack_texts
 
 __all__ = [
     "cache_dir",
@@ -69,7 +73,7 @@ __all__ = [
 #: Files modified less than this long ago are not cached (see load_deck_cached).
 RACY_SECONDS = 2.0
 #: Bumped whenever the encoding below changes (this module is in the digest as well).
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 MAGIC = "trainer-deck-cache"
 _SIZE_BYTES = 8
 #: Modules whose code decides what a deck file loads as.
@@ -81,6 +85,7 @@ _LOADER_SOURCES = (
     "yamlread.py",
     "model.py",
     "textsafe.py",
+    "textpack.py",
     "diagnostics.py",
     "deckcache.py",
 )
@@ -156,7 +161,7 @@ def load_deck_cached(path: Path, directory: Path | None) -> LoadResult:
 
 
 def _read(entry: Path, path: Path, stamp: tuple[int, ...]) -> LoadResult | None:
-    """The entry's head only: its card blob, which follows, is read on first use."""
+    """The entry's head only: the sections that follow are read when first needed."""
     try:
         with open(entry, "rb") as handle:
             size = int.from_bytes(handle.read(_SIZE_BYTES), "little")
@@ -177,11 +182,12 @@ def _read(entry: Path, path: Path, stamp: tuple[int, ...]) -> LoadResult | None:
 
 
 def _write(entry: Path, path: Path, stamp: tuple[int, ...], result: LoadResult) -> None:
-    """Entry layout: the head's size (8 bytes), the head (marshal), the card blob."""
+    """Entry layout: the head's size (8 bytes), the head (marshal), then the sections
+    the head gives the sizes and CRCs of: the card ids, the cards."""
     encoded = _encode(path, result)
     if encoded is None:
         return
-    deck, diagnostics, blob = encoded
+    deck, diagnostics, sections = encoded
     head = marshal.dumps((MAGIC, loader_digest(), str(path), stamp, deck, diagnostics))
     temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
     try:
@@ -189,7 +195,8 @@ def _write(entry: Path, path: Path, stamp: tuple[int, ...], result: LoadResult) 
         with open(temporary, "wb") as handle:
             handle.write(len(head).to_bytes(_SIZE_BYTES, "little"))
             handle.write(head)
-            handle.write(blob)
+            for section in sections:
+                handle.write(section)
         os.replace(temporary, entry)
     except (OSError, ValueError):
         # No cache entry: the next start parses the file again. A half-written
@@ -306,9 +313,9 @@ def _decode_card(path: Path, encoded: tuple) -> Card:
 
 
 def encode_cards(cards: Sequence[Card], path: Path) -> bytes:
-    """The cards of the deck file ``path`` as one marshal blob, by the cache's codec
-    (``trainer validate`` sends a worker's cards this way too); :class:`ValueError` for a
-    card that does not fit it (a location in another file)."""
+    """The cards of the deck file ``path`` as one marshal blob, by the cache's card codec
+    (how ``trainer validate``'s workers send their cards); :class:`ValueError` for a card
+    that does not fit it (a location in another file)."""
     return marshal.dumps(tuple(_encode_card(card, path) for card in cards))
 
 
@@ -317,9 +324,11 @@ def decode_cards(path: Path, blob: bytes) -> list[Card]:
     return [_decode_card(path, card) for card in marshal.loads(blob)]
 
 
-def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
-    """(deck, diagnostics, card blob): the deck as plain data with the ids of its cards
-    and the blob's size and CRC; the cards themselves as one marshal blob."""
+def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, tuple[bytes, ...]] | None:
+    """(deck, diagnostics, sections): the deck as plain data with its study outline and
+    the size and CRC of each section; the sections are the card ids with their study
+    variants, and the cards, each card a marshal blob of its own (a start-up shows one
+    card of a deck: it decodes that one only)."""
     try:
         diagnostics = tuple(
             (d.line, d.column, str(d.severity), d.code, d.message, d.card_id)
@@ -328,12 +337,14 @@ def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
         )
         deck = result.deck
         if deck is None:
-            return None, diagnostics, b""
+            return None, diagnostics, ()
         if deck.path != path:
             raise _NotCacheable
-        cards = encode_cards(deck.cards, path)
         card_ids = tuple(card.id for card in deck.cards)
         variants = study_variants_of(deck.cards)
+        ids = marshal.dumps((card_ids, variants))
+        cards = marshal.dumps(tuple(marshal.dumps(_encode_card(card, path)) for card in deck.cards))
+        keys, bounds, duplicated = study_outline(deck.id, card_ids, variants)
         encoded = (
             deck.id,
             deck.title,
@@ -341,13 +352,13 @@ def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, bytes] | None:
             tuple((src.file, src.title, _loc(src.location, path)) for src in deck.sources),
             _record(deck.scheduling, _SCHEDULING_NAMES),
             _loc(deck.location, path),
-            card_ids,
-            variants,
-            tuple(study_outline(card_ids, variants)),
-            len(cards),
-            zlib.crc32(cards),
+            pack_texts(list(keys)),
+            array("q", bounds).tobytes(),
+            duplicated,
+            (len(ids), zlib.crc32(ids)),
+            (len(cards), zlib.crc32(cards)),
         )
-        return encoded, diagnostics, cards
+        return encoded, diagnostics, (ids, cards)
     except _NotCacheable:
         return None
 
@@ -363,7 +374,7 @@ def _problems(path: Path, diagnostics: Any) -> list[Diagnostic]:
     ]
 
 
-def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int]) -> LoadResult:
+def _decode(path: Path, encoded: Any, diagnostics: Any, offset: tuple[Path, int]) -> LoadResult:
     problems = _problems(path, diagnostics) if diagnostics else []
     if encoded is None:
         return LoadResult(None, problems)
@@ -374,21 +385,22 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
         sources,
         scheduling,
         location,
-        card_ids,
-        variants,
-        (study_keys, groups, duplicated),
-        size,
-        crc,
+        packed_keys,
+        packed_bounds,
+        duplicated,
+        (ids_size, ids_crc),
+        (cards_size, cards_crc),
     ) = encoded
+    keys = unpack_texts(packed_keys)
+    bounds = array("q")
+    bounds.frombytes(packed_bounds)
     if (
-        type(card_ids) is not tuple
-        or not (variants is None or (type(variants) is tuple and len(variants) == len(card_ids)))
-        or type(study_keys) is not tuple
-        or type(groups) is not tuple
-        or type(duplicated) is not bool
-        or type(size) is not int
+        type(duplicated) is not bool
+        or len(bounds) % 2
+        or (bounds and (min(bounds) < 0 or max(bounds) > len(keys)))
     ):
         raise ValueError("damaged cache entry")
+    entry, ids_at = offset
     deck = Deck(
         id=deck_id,
         title=title,
@@ -402,12 +414,10 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, blob_at: tuple[Path, int
         location=_location(path, location),
         card_source=_CardBlob(
             path,
-            *blob_at,
-            size,
-            crc,
-            card_ids,
-            variants,
-            StudyOutline(study_keys, groups, duplicated),
+            entry,
+            (ids_at, ids_size, ids_crc),
+            (ids_at + ids_size, cards_size, cards_crc),
+            StudyOutline(keys, bounds, duplicated),
         ),
     )
     return LoadResult(deck, problems)
@@ -419,47 +429,128 @@ def _location(path: Path, where: tuple[int, int] | None) -> Location | None:
 
 class _CardBlob:
     """The cards of a deck read from the cache (a :class:`~trainer.model.CardSource`):
-    the blob at ``offset`` in ``entry``, decoded when the deck's cards are first used.
+    the sections of its ``entry`` (each an ``(offset, size, crc)``), read when first
+    needed: the card ids when a card is first looked up, a card when it is first shown,
+    every card when the deck's cards are first used.
 
-    Should the blob be gone, damaged or replaced since (its CRC tells) or not decode, the
-    deck file is parsed instead; its cards are used only if they are the same ids in the
-    same order, so that a card is never shown (or graded) under another card's key.
+    Should a section be gone, damaged or replaced since (its CRC tells) or not decode,
+    the deck file is parsed instead; its cards are used only if they are the same ids in
+    the same order, so that a card is never shown (or graded) under another card's key.
     Otherwise the deck is given no cards at all.
     """
 
-    __slots__ = ("card_ids", "crc", "entry", "offset", "path", "size", "study_outline", "variants")
+    __slots__ = (
+        "_all",
+        "_ids",
+        "_made",
+        "_outline",
+        "_packed",
+        "cards_at",
+        "entry",
+        "ids_at",
+        "path",
+    )
 
     def __init__(
         self,
         path: Path,
         entry: Path,
-        offset: int,
-        size: int,
-        crc: int,
-        card_ids: tuple[str, ...],
-        variants: tuple[tuple[str, ...], ...] | None,
-        study_outline: StudyOutline,
+        ids_at: tuple[int, int, int],
+        cards_at: tuple[int, int, int],
+        outline: StudyOutline,
     ) -> None:
-        self.path, self.entry, self.offset, self.size, self.crc = path, entry, offset, size, crc
-        self.card_ids = card_ids
-        self.variants = variants
-        self.study_outline = study_outline
+        self.path, self.entry, self.ids_at, self.cards_at = path, entry, ids_at, cards_at
+        self._outline = outline
+        self._ids: tuple[tuple[str, ...], tuple[tuple[str, ...], ...] | None] | None = None
+        self._packed: tuple[bytes, ...] | None = None
+        #: Cards made one at a time (a study card and its reverse side share one).
+        self._made: dict[int, Card] = {}
+        self._all: list[Card] | None = None
 
-    def load(self) -> list[Card]:
-        path = self.path
+    def study_outline(self, deck_id: str) -> StudyOutline:
+        if self._outline.keys and not self._outline.keys[0].startswith(deck_id + "/"):
+            return study_outline(deck_id, self.card_ids, self.variants)
+        return self._outline
+
+    def _section(self, where: tuple[int, int, int]) -> Any:
+        offset, size, crc = where
+        with open(self.entry, "rb") as handle:
+            handle.seek(offset)
+            blob = handle.read(size)
+        if len(blob) != size or zlib.crc32(blob) != crc:
+            raise ValueError("damaged cache entry")
+        return marshal.loads(blob)
+
+    def _outline_of_cards(self) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...] | None]:
+        if self._ids is None:
+            try:
+                card_ids, variants = self._section(self.ids_at)
+                if type(card_ids) is not tuple or not (
+                    variants is None or (type(variants) is tuple and len(variants) == len(card_ids))
+                ):
+                    raise ValueError("damaged cache entry")
+                self._ids = (card_ids, variants)
+            except Exception:  # a cache: any problem means "parse the file"
+                cards = self._parsed()
+                self._ids = (tuple(card.id for card in cards), study_variants_of(cards))
+        return self._ids
+
+    @property
+    def card_ids(self) -> tuple[str, ...]:
+        return self._outline_of_cards()[0]
+
+    @property
+    def variants(self) -> tuple[tuple[str, ...], ...] | None:
+        return self._outline_of_cards()[1]
+
+    def _cards_packed(self) -> tuple[bytes, ...]:
+        if self._packed is None:
+            packed = self._section(self.cards_at)
+            if type(packed) is not tuple or len(packed) != len(self.card_ids):
+                raise ValueError("damaged cache entry")
+            self._packed = packed
+        return self._packed
+
+    def card_at(self, position: int) -> Card | None:
+        made = self._made.get(position)
+        if made is not None:
+            return made
         try:
-            with open(self.entry, "rb") as handle:
-                handle.seek(self.offset)
-                blob = handle.read(self.size + 1)
-            if len(blob) == self.size and zlib.crc32(blob) == self.crc:
-                cards = decode_cards(path, blob)
-                if tuple(card.id for card in cards) == self.card_ids:
-                    return cards
+            packed = self._cards_packed()
+            if not 0 <= position < len(packed):
+                return None
+            card = _decode_card(self.path, marshal.loads(packed[position]))
+            if card.id == self.card_ids[position]:
+                self._made[position] = card
+                return card
         except Exception:  # a cache: any problem means "parse the file"
             pass
+        cards = self.load()
+        return cards[position] if 0 <= position < len(cards) else None
+
+    def load(self) -> list[Card]:
+        if self._all is None:
+            self._all = self._decoded_or_parsed()
+        return self._all
+
+    def _decoded_or_parsed(self) -> list[Card]:
+        path, made = self.path, self._made
+        try:
+            cards = [
+                made.get(position) or _decode_card(path, marshal.loads(card))
+                for position, card in enumerate(self._cards_packed())
+            ]
+            if tuple(card.id for card in cards) == self.card_ids:
+                return cards
+        except Exception:  # a cache: any problem means "parse the file"
+            pass
+        return self._parsed()
+
+    def _parsed(self) -> list[Card]:
         from trainer.loader import load_deck
 
-        deck = load_deck(path).deck
-        if deck is not None and tuple(card.id for card in deck.cards) == self.card_ids:
-            return deck.cards
-        return []
+        deck = load_deck(self.path).deck
+        cards = [] if deck is None else deck.cards
+        if self._ids is not None and tuple(card.id for card in cards) != self._ids[0]:
+            return []
+        return cards

@@ -10,7 +10,7 @@ keeps its history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from operator import attrgetter
 from pathlib import Path
@@ -256,29 +256,39 @@ class StudyOutline(NamedTuple):
     """A deck's study cards without its cards: what a start-up needs of 50,000 of them.
 
     Attributes:
-        keys: each study card's key within the deck (:attr:`StudyCard.key` without
-            ``deck/``), in deck order; of cards sharing an id, the first only.
-        groups: ``(start, stop)`` in ``keys`` of each card with several study cards
-            (siblings: a reverse side, cloze deletions).
+        keys: each study card's :attr:`StudyCard.key` (``deck/card``, ``deck/card::c1``),
+            in deck order; of cards sharing an id, the first only.
+        group_bounds: ``start, stop`` (one after the other, flat) in ``keys`` of each card
+            with several study cards (siblings: a reverse side, cloze deletions); see
+            :meth:`groups`. Flat, so that the deck cache reads 40,000 of them as one
+            array instead of making a tuple for each.
         duplicated: whether a card id is used by more than one card (only the first is
             studied; the collection reports the others).
     """
 
-    keys: tuple[str, ...]
-    groups: tuple[tuple[int, int], ...]
+    keys: Sequence[str]
+    group_bounds: Sequence[int]
     duplicated: bool
+
+    def groups(self) -> Iterator[tuple[int, int]]:
+        """``(start, stop)`` in :attr:`keys` of each card with several study cards."""
+        bounds = iter(self.group_bounds)
+        return zip(bounds, bounds)
 
 
 def study_outline(
-    card_ids: Sequence[str], variants: Sequence[tuple[str, ...]] | None
+    deck_id: str, card_ids: Sequence[str], variants: Sequence[tuple[str, ...]] | None
 ) -> StudyOutline:
-    """The :class:`StudyOutline` of cards with these ids and :func:`study_variants`."""
+    """The :class:`StudyOutline` of the cards with these ids and :func:`study_variants`
+    in the deck ``deck_id``."""
+    prefix = deck_id + "/"
     card_ids = tuple(card_ids)
     unique = len(set(card_ids)) == len(card_ids)
     if variants is None:
-        return StudyOutline(card_ids if unique else tuple(dict.fromkeys(card_ids)), (), not unique)
+        ids = card_ids if unique else tuple(dict.fromkeys(card_ids))
+        return StudyOutline(tuple(map(prefix.__add__, ids)), (), not unique)
     keys: list[str] = []
-    groups: list[tuple[int, int]] = []
+    bounds: list[int] = []
     seen: set[str] = set()
     for card_id, card_variants in zip(card_ids, variants, strict=True):
         if not unique:
@@ -286,24 +296,33 @@ def study_outline(
                 continue
             seen.add(card_id)
         start = len(keys)
-        keys.extend(_in_deck_key(card_id, variant) for variant in card_variants)
+        keys.extend(prefix + _in_deck_key(card_id, variant) for variant in card_variants)
         if len(card_variants) > 1:
-            groups.append((start, len(keys)))
-    return StudyOutline(tuple(keys), tuple(groups), not unique)
+            bounds += (start, len(keys))
+    return StudyOutline(tuple(keys), tuple(bounds), not unique)
 
 
 class CardSource(Protocol):
     """Where the cards of a :class:`Deck` come from when they are made on first use."""
 
-    #: The ids of the cards, in order.
-    card_ids: tuple[str, ...]
-    #: Each card's :func:`study_variants`, or ``None`` when no card yields siblings (no
-    #: ``reverse``, no ``cloze``): one study card per card.
-    variants: tuple[tuple[str, ...], ...] | None
+    @property
+    def card_ids(self) -> tuple[str, ...]:
+        """The ids of the cards, in order."""
+        ...
 
     @property
-    def study_outline(self) -> StudyOutline:
-        """The :func:`study_outline` of the cards."""
+    def variants(self) -> tuple[tuple[str, ...], ...] | None:
+        """Each card's :func:`study_variants`, or ``None`` when no card yields siblings
+        (no ``reverse``, no ``cloze``): one study card per card."""
+        ...
+
+    def study_outline(self, deck_id: str) -> StudyOutline:
+        """The :func:`study_outline` of the cards in the deck ``deck_id``."""
+        ...
+
+    def card_at(self, position: int) -> Card | None:
+        """The card at ``position`` (``None`` past the end), made alone if the source can;
+        never raises."""
         ...
 
     def load(self) -> list[Card]:
@@ -391,8 +410,17 @@ class Deck:
         """The deck's :class:`StudyOutline`; does not make cards still to come from a
         :class:`CardSource`."""
         if self._cards is None and self._source is not None:
-            return self._source.study_outline
-        return study_outline(*self.outline())
+            return self._source.study_outline(self.id)
+        return study_outline(self.id, *self.outline())
+
+    def card_at(self, position: int) -> Card | None:
+        """``cards[position]`` (``None`` past the end); a card still to come from a
+        :class:`CardSource` is made alone where the source can (a start-up shows one card
+        of a deck of thousands)."""
+        if self._cards is None and self._source is not None:
+            return self._source.card_at(position)
+        cards = self.cards
+        return cards[position] if 0 <= position < len(cards) else None
 
     def study_cards(self) -> list[StudyCard]:
         """Every schedulable card of the deck, in deck order (siblings adjacent)."""

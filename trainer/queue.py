@@ -220,9 +220,10 @@ def build_deck_day(
     start: float,
     end: float,
 ) -> DeckDay:
-    """Sort a deck's ``keys`` into today's queues by :func:`queue_of`, holding back the
-    siblings of the cards studied today (``siblings(key)``: the keys of ``key``'s
-    authored card, :meth:`trainer.collection.Collection.siblings`).
+    """Sort a deck's ``keys`` (each ``deck_id/…``) into today's queues by
+    :func:`queue_of`, holding back the siblings of the cards studied today
+    (``siblings(key)``: the keys of ``key``'s authored card,
+    :meth:`trainer.collection.Collection.siblings`).
 
     The hot loop of every start-up (50,000 keys): records nobody has asked for yet are
     read from the record table's columns (no objects made); a buried record is always a
@@ -232,7 +233,7 @@ def build_deck_day(
     """
     day = DeckDay(deck_id, set())
     studied: list[str] = []
-    row_get, record_get = records.index.get, records.get
+    row_get, record_get = records.part(deck_id).get, records.get
     kinds, flags_column, dues = records.kind, records.flags, records.due
     last_reviews = records.last_review
     add_new, add_review = day.new_keys.append, day.review_keys.append
@@ -434,8 +435,8 @@ class TodayQueue:
             dues = self._review_dues
             if not dues:
                 return
-            # min() returns the first of equal dues: the sorted order's first key.
-            yield self._reviews[min(range(len(dues)), key=dues.__getitem__)]
+            # index() finds the first of equal dues: the sorted order's first key.
+            yield self._reviews[dues.index(min(dues))]
             if self._review_order is None:
                 reviews = self._reviews
                 self._review_order = list(

@@ -19,11 +19,12 @@ import math
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from trainer.progress.replay import CardRecord
 from trainer.scheduling import LEARNING, NEW, RELEARNING, REVIEW, CardState
+from trainer.textpack import PackedTexts, pack_texts, unpack_texts
 
 #: Learning state names by their one-byte code in the ``kind`` column.
 KIND_NAMES = (NEW, LEARNING, REVIEW, RELEARNING)
@@ -43,12 +44,25 @@ def _opt(value: float) -> float | None:
 
 
 class RecordTable(MutableMapping[str, CardRecord]):
-    """``key -> CardRecord``: columns for records not touched yet, objects for the rest."""
+    """``key -> CardRecord``: columns for records not touched yet, objects for the rest.
+
+    Keys are indexed per prefix (what comes before the first ``/``: the deck id of a study
+    card's key), each prefix's index made when a key of it is first looked up. The
+    snapshot keeps each prefix's rows together, so an index is one split and one
+    ``dict(zip(...))`` of a deck's keys: a start-up of 50,000 cards made one index of
+    every key before anything was shown, and looked each deck's keys up in it (a large
+    dictionary is several times slower to fill and to search than 50 small ones).
+    """
 
     def __init__(self, records: Mapping[str, CardRecord] | None = None) -> None:
-        #: Every key: its row in the columns, or -1 when its record object is the truth
-        #: (handed out, or set). One lookup tells the queue builder where to look.
-        self.index: dict[str, int] = {}
+        #: Per prefix, every key of it: its row in the columns, or -1 when its record
+        #: object is the truth (handed out, or set). One lookup tells the queue builder
+        #: where to look.
+        self._parts: dict[str, dict[str, int]] = {}
+        #: Prefixes whose index is not made yet: their first row and their keys (packed),
+        #: in row order; their rows follow one another.
+        self._unindexed: dict[str, tuple[int, PackedTexts]] = {}
+        self._unindexed_count = 0
         #: Rows of the keys whose record was handed out (the snapshot patches them).
         self._live_rows: dict[str, int] = {}
         self.kind = b""
@@ -62,23 +76,47 @@ class RecordTable(MutableMapping[str, CardRecord]):
         self.last_review = array("d")
         self.first_review = array("d")
         self._last_id: list[str] = []
-        self._packed_last_id: tuple[int, str] | list[str] | None = None
+        self._packed_last_id: PackedTexts | None = None
         #: ``recent`` of the rows where it is not just ``(last_review,)`` (or ``()``):
         #: their rows (ascending), where each one's times start in ``recent_times``.
         self.recent_rows = array("q")
         self.recent_starts = array("q", [0])
         self.recent_times = array("d")
         #: Records handed out or set: these win over the columns.
-        self.live: dict[str, CardRecord] = dict(records) if records else {}
-        self.index = dict.fromkeys(self.live, -1)
+        self.live: dict[str, CardRecord] = {}
+        for key, record in (records or {}).items():
+            self[key] = record
 
     @property
     def last_id(self) -> list[str]:
         """Per row: id of the last review applied (``""``: none)."""
         if self._packed_last_id is not None:
-            self._last_id = _split(self._packed_last_id)
+            self._last_id = unpack_texts(self._packed_last_id)
             self._packed_last_id = None
         return self._last_id
+
+    # -- the index -----------------------------------------------------------------------
+
+    def part(self, prefix: str) -> dict[str, int]:
+        """The index of the keys ``prefix/…`` (and of the key ``prefix``): key -> row, -1
+        when the record object is the truth. Read it, never change it."""
+        part = self._parts.get(prefix)
+        if part is None:
+            part = self._parts[prefix] = self._index(prefix)
+        return part
+
+    def _index(self, prefix: str) -> dict[str, int]:
+        unindexed = self._unindexed.pop(prefix, None)
+        if unindexed is None:
+            return {}
+        first, packed = unindexed
+        keys = unpack_texts(packed)
+        self._unindexed_count -= len(keys)
+        # A key twice (only in a damaged snapshot): its last row wins.
+        return dict(zip(keys, range(first, first + len(keys))))
+
+    def _part_of(self, key: str) -> dict[str, int]:
+        return self.part(key.partition("/")[0])
 
     # -- the mapping ---------------------------------------------------------------------
 
@@ -120,18 +158,19 @@ class RecordTable(MutableMapping[str, CardRecord]):
         record = self.live.get(key)
         if record is not None:
             return record
-        row = self.index.get(key)
+        part = self._part_of(key)
+        row = part.get(key)
         if row is None or row < 0:
             return default
         record = self.live[key] = self._make(row)
         self._live_rows[key] = row
-        self.index[key] = -1
+        part[key] = -1
         return record
 
     def last_review_of(self, key: str) -> float | None:
         """``self[key].state.last_review`` (``None`` for no record), without making the
         record object (the siblings check asks it of every card with siblings)."""
-        row = self.index.get(key)
+        row = self._part_of(key).get(key)
         if row is None:
             return None
         if row < 0:
@@ -145,64 +184,95 @@ class RecordTable(MutableMapping[str, CardRecord]):
         return record
 
     def __setitem__(self, key: str, record: CardRecord) -> None:
-        row = self.index.get(key, -1)
+        part = self._part_of(key)
+        row = part.get(key, -1)
         if row >= 0:
             self._live_rows[key] = row
-        self.index[key] = -1
+        part[key] = -1
         self.live[key] = record
 
     def __delitem__(self, key: str) -> None:
-        del self.index[key]
+        del self._part_of(key)[key]
         self.live.pop(key, None)
-        self._deleted = True
-
-    _deleted = False
+        self._live_rows.pop(key, None)
 
     def __contains__(self, key: object) -> bool:
-        return key in self.index
+        return isinstance(key, str) and key in self._part_of(key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.index)
+        for prefix in list(self._unindexed):
+            self.part(prefix)
+        for part in list(self._parts.values()):
+            yield from part
 
     def __len__(self) -> int:
-        return len(self.index)
+        return self._unindexed_count + sum(map(len, self._parts.values()))
 
     # -- snapshot columns ------------------------------------------------------------------
 
+    def _layout(self) -> tuple[list[tuple[str, PackedTexts]], list[int | None]]:
+        """The rows of the next snapshot, each prefix's together: its segments (prefix,
+        keys) and, per row, the row it was in the columns (``None``: a record set since)."""
+        segments: list[tuple[str, PackedTexts]] = []
+        order: list[int | None] = []
+        unindexed = sorted(self._unindexed.items(), key=lambda item: item[1][0])
+        for prefix, (first, packed) in unindexed:
+            segments.append((prefix, packed))
+            count = packed[0] if isinstance(packed, tuple) else len(packed)
+            order.extend(range(first, first + count))
+        live_rows = self._live_rows
+        for prefix, part in self._parts.items():
+            if not part:
+                continue
+            segments.append((prefix, pack_texts(list(part))))
+            order.extend(row if row >= 0 else live_rows.get(key) for key, row in part.items())
+        return segments, order
+
     def to_columns(self) -> dict[str, Any]:
         """Every record as plain columns (bytes, strings), for :mod:`marshal`."""
-        columns: dict[str, array]
-        if not self._deleted:
-            keys = list(self.index)[: len(self.kind)]  # rows first, in order
+        segments, order = self._layout()
+        rows = len(self.kind)
+        if order == list(range(rows)):  # the same rows in the same places: copy them
             kind, flags = bytearray(self.kind), bytearray(self.flags)
             columns = {
                 name: array(getattr(self, name).typecode, getattr(self, name))
                 for name in _FLOAT_COLUMNS + _INT_COLUMNS
             }
             last_id = list(self.last_id)
-            starts, times = self.recent_starts, self.recent_times
-            recent = {
-                row: tuple(times[starts[i] : starts[i + 1]])
-                for i, row in enumerate(self.recent_rows)
-            }
-            position = self._live_rows
-        else:  # records were deleted: rebuild from the records themselves
-            keys, kind, flags, last_id, recent = [], bytearray(), bytearray(), [], {}
-            columns = {name: array("d") for name in _FLOAT_COLUMNS}
-            columns.update({name: array("q") for name in _INT_COLUMNS})
-            position = {}
+            moved: Sequence[int] = range(rows)
+        else:
+            # Rows move (records set or deleted since): each column is taken in the new
+            # order, a new record's row from a blank one at the end (filled in below).
+            taken = [rows if row is None else row for row in order]
+            kind = bytearray(map((self.kind + b"\0").__getitem__, taken))
+            flags = bytearray(map((self.flags + b"\0").__getitem__, taken))
+            columns = {}
+            for name in _FLOAT_COLUMNS + _INT_COLUMNS:
+                column = getattr(self, name)
+                columns[name] = array(column.typecode, map([*column, 0].__getitem__, taken))
+            last_id = list(map([*self.last_id, ""].__getitem__, taken))
+            moved = [-1] * (rows + 1)
+            for new, old in enumerate(taken):
+                moved[old] = new
+        starts, times = self.recent_starts, self.recent_times
+        recent = {
+            moved[row]: tuple(times[starts[i] : starts[i + 1]])
+            for i, row in enumerate(self.recent_rows)
+            if moved[row] >= 0
+        }
         # Unchanged rows are right already; only records handed out need writing.
-        for key in self.index if self._deleted else self.live:
-            record = self.get(key)
-            row = position.get(key)
-            if row is None:
-                row = len(keys)
-                keys.append(key)
-                kind.append(0)
-                flags.append(0)
-                last_id.append("")
-                for column in columns.values():
-                    column.append(0)
+        # Records handed out are all of indexed prefixes, whose rows come last, in order.
+        position: dict[str, int] = {}
+        if self.live:
+            live = self.live
+            new_row = len(order) - sum(map(len, self._parts.values()))
+            for part in self._parts.values():
+                for key in part:
+                    if key in live:
+                        position[key] = new_row
+                    new_row += 1
+        for key, record in self.live.items():
+            row = position[key]
             state = record.state
             kind[row] = KIND_CODES[state.state]
             flags[row] = (
@@ -240,8 +310,8 @@ class RecordTable(MutableMapping[str, CardRecord]):
             },
             "kind": bytes(kind),
             "flags": bytes(flags),
-            "keys": _join(keys),
-            "last_id": _join(last_id),
+            "keys": segments,
+            "last_id": pack_texts(last_id),
             "recent_rows": recent_rows.tobytes(),
             "recent_starts": recent_starts.tobytes(),
             "recent_times": recent_times.tobytes(),
@@ -255,9 +325,21 @@ class RecordTable(MutableMapping[str, CardRecord]):
         if tuple(data["native"]) != NATIVE:
             raise ValueError("columns written on a different kind of machine")
         table = cls()
-        keys = _split(data["keys"])
-        rows = len(keys)
-        table.index = dict(zip(keys, range(rows)))
+        rows = 0
+        for prefix, packed in data["keys"]:
+            if type(prefix) is not str or prefix in table._unindexed:
+                raise ValueError("inconsistent key segments")
+            if isinstance(packed, tuple):
+                count, joined = packed
+                if type(count) is not int or type(joined) is not str:
+                    raise ValueError("inconsistent key segments")
+            elif isinstance(packed, list):
+                count = len(packed)
+            else:
+                raise ValueError("inconsistent key segments")
+            table._unindexed[prefix] = (rows, packed)
+            rows += count
+        table._unindexed_count = rows
         table.kind, table.flags = data["kind"], data["flags"]
         last_ids = data["last_id"]
         if (len(last_ids) if isinstance(last_ids, list) else last_ids[0]) != rows:
@@ -273,8 +355,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
             setattr(table, name, column)
         recent_rows, starts = table.recent_rows, table.recent_starts
         if (
-            len(table.index) != rows
-            or not isinstance(table.kind, bytes)
+            not isinstance(table.kind, bytes)
             or not isinstance(table.flags, bytes)
             or len(table.kind) != rows
             or len(table.flags) != rows
@@ -293,7 +374,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         if not isinstance(buried, dict):
             raise ValueError("inconsistent buried records")
         for key, when in buried.items():
-            if key not in table.index or type(when) is not float:
+            if type(key) is not str or key not in table or type(when) is not float:
                 raise ValueError("inconsistent buried records")
             table[key].buried = when
         return table
@@ -308,22 +389,6 @@ def _in_order(values: list[int]) -> bool:
     quick as comparing each value with the next through ``map``). ``recent_rows`` may then
     repeat a row: :meth:`RecordTable._make` finds the first, consistently."""
     return sorted(values) == values
-
-
-def _join(texts: list[str]) -> tuple[int, str] | list[str]:
-    """Strings as one (far quicker to unmarshal), unless one holds the separator."""
-    joined = "\0".join(texts)
-    return texts if joined.count("\0") != max(0, len(texts) - 1) else (len(texts), joined)
-
-
-def _split(packed: tuple[int, str] | list[str]) -> list[str]:
-    if isinstance(packed, list):
-        return packed
-    count, joined = packed
-    texts = joined.split("\0") if count else []
-    if len(texts) != count:
-        raise ValueError("wrong number of strings")
-    return texts
 
 
 __all__ = ["KIND_CODES", "KIND_NAMES", "RecordTable"]

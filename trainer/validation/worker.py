@@ -43,20 +43,26 @@ class PackedCards:
     """The cards of a deck as a marshal blob (a :class:`~trainer.model.CardSource`),
     decoded on first use."""
 
-    __slots__ = ("blob", "card_ids", "path", "variants")
+    __slots__ = ("_decoded", "blob", "card_ids", "path", "variants")
 
     def __init__(self, path: Path, blob: bytes, cards: Sequence[Card]) -> None:
         self.path, self.blob = path, blob
         self.card_ids = tuple(card.id for card in cards)
         self.variants = study_variants_of(cards)
+        self._decoded: list[Card] | None = None
 
-    @property
-    def study_outline(self) -> StudyOutline:
+    def study_outline(self, deck_id: str) -> StudyOutline:
         # Only a collection asks for it; validation does not.
-        return study_outline(self.card_ids, self.variants)
+        return study_outline(deck_id, self.card_ids, self.variants)
+
+    def card_at(self, position: int) -> Card | None:
+        cards = self.load()
+        return cards[position] if 0 <= position < len(cards) else None
 
     def load(self) -> list[Card]:
-        return decode_cards(self.path, zlib.decompress(self.blob))
+        if self._decoded is None:
+            self._decoded = decode_cards(self.path, zlib.decompress(self.blob))
+        return self._decoded
 
 
 def _packed(result: LoadResult) -> LoadResult:
