@@ -4,9 +4,13 @@ learner sees are never stale."""
 
 from __future__ import annotations
 
+import marshal
+import math
 import shutil
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from test_session_support import basic, clock, config, deck
 
 from trainer.queue import DeckCounts
@@ -171,3 +175,66 @@ def test_counts_and_order_are_the_same_read_from_the_snapshot_or_replayed(tmp_pa
         expected = seen(from_snapshot)
         assert expected[1]  # something to study each time
         assert seen(replayed) == expected
+
+
+# -- the bulk pass over a deck's column slices, against the pass key by key -------------
+
+_START, _END = 1_700_000_000.0, 1_700_086_400.0
+_TIMES = st.sampled_from(
+    [math.nan, _START - 86400 * 3, _START - 1.0, _START, _START + 60.0, _END - 1.0, _END, _END + 9]
+)
+_BEFORE_TODAY = st.sampled_from([math.nan, _START - 86400 * 3, _START - 1.0])
+
+
+def _rows(kinds: list[str], last_reviews: st.SearchStrategy[float]) -> st.SearchStrategy:
+    return st.lists(
+        st.one_of(
+            st.none(),  # never studied: no record
+            st.tuples(st.sampled_from(kinds), st.booleans(), _TIMES, last_reviews),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+
+
+@given(
+    st.one_of(
+        # What the bulk pass takes: nothing reviewed today, no record still new.
+        _rows(["learning", "review", "relearning"], _BEFORE_TODAY),
+        # Anything (the bulk pass may decline, and the pass key by key runs).
+        _rows(["new", "learning", "review", "relearning"], _TIMES),
+    )
+)
+def test_a_deck_read_a_slice_at_a_time_gets_the_queue_it_gets_key_by_key(rows):
+    """A deck whose snapshot rows are in the order of its keys is sorted into today's
+    queues from column slices (trainer.queue._deck_day_in_bulk); whatever the records
+    (kind, suspended, due and last review around the study day's bounds), the result is
+    the deck day that the pass key by key builds."""
+    from trainer.progress.replay import CardRecord
+    from trainer.progress.table import RecordTable
+    from trainer.queue import _deck_day_in_bulk, build_deck_day
+    from trainer.scheduling import CardState, SchedulerSettings
+
+    keys = [f"d/c{n}" for n in range(len(rows))]
+    table = RecordTable()
+    for key, row in zip(keys, rows, strict=True):
+        if row is not None:
+            kind, suspended, due, last = row
+            due, last = (None if math.isnan(t) else t for t in (due, last))
+            state = CardState(kind, None, 1.0, 5.0, due, last, 1, 0)
+            table[key] = CardRecord(state, "e", suspended, first_review=last)
+    columns = marshal.loads(marshal.dumps(table.to_columns({"d": keys})))
+    in_order, by_key = RecordTable.from_columns(columns), RecordTable.from_columns(columns)
+    by_key._aligned.clear()  # what a snapshot not written in deck order gives
+    settings = SchedulerSettings()
+
+    def day(records: RecordTable) -> tuple:
+        built = build_deck_day("d", keys, records, lambda key: [key], settings, _START, _END)
+        return tuple(getattr(built, name) for name in built.__struct_fields__)
+
+    aligned = in_order.aligned_rows("d", keys)
+    assert aligned is not None
+    eligible = all(row is None or (row[0] != "new" and not row[3] >= _START) for row in rows)
+    if eligible:  # the bulk pass takes it
+        assert _deck_day_in_bulk("d", keys, in_order, *aligned, _START, _END) is not None
+    assert day(in_order) == day(by_key)

@@ -147,6 +147,9 @@ class Collection:
             fingerprint=self._settings_fingerprint(),
             read_only=read_only,
         )
+        # The snapshot keeps each deck's rows in the order of its keys: the queue then
+        # reads a deck's columns a slice at a time (trainer.queue).
+        self.store.key_order = lambda: self._deck_keys
         if self.store.full_replay and self.store.records and not read_only:
             self.store.save_snapshot()
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import marshal
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from trainer.progress.table import RecordTable
 #: 2: columns (see :mod:`trainer.progress.table`) instead of one tuple per card.
 #: 3: each log's header digest, stamp and own warnings.
 #: 4: buried records (an older version skipped ``bury`` lines it did not know).
-SNAPSHOT_VERSION = 5
+SNAPSHOT_VERSION = 6
 _DEVICE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -134,6 +134,10 @@ class ProgressStore:
         self.version = 0
         #: Incremented whenever what other instances or devices wrote changed records.
         self.foreign_version = 0
+        #: The keys of each key prefix (deck) in the order their rows are to be written in
+        #: the snapshot (the collection's decks: see
+        #: :meth:`trainer.progress.table.RecordTable.aligned_rows`), or ``None``.
+        self.key_order: Callable[[], Mapping[str, Sequence[str]]] | None = None
 
     # -- loading -------------------------------------------------------------------
 
@@ -308,7 +312,7 @@ class ProgressStore:
                 "version": SNAPSHOT_VERSION,
                 "fingerprint": self.fingerprint,
                 "files": {name: state.fields() for name, state in self._files.items()},
-                "records": self.records.to_columns(),
+                "records": self.records.to_columns(self.key_order() if self.key_order else None),
             }
             with open(temporary, "wb") as handle:
                 marshal.dump(data, handle)

@@ -20,6 +20,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from itertools import compress
 from typing import Any
 
 from trainer.progress.replay import CardRecord
@@ -59,10 +60,13 @@ class RecordTable(MutableMapping[str, CardRecord]):
         #: object is the truth (handed out, or set). One lookup tells the queue builder
         #: where to look.
         self._parts: dict[str, dict[str, int]] = {}
-        #: Prefixes whose index is not made yet: their first row and their keys (packed),
-        #: in row order; their rows follow one another.
-        self._unindexed: dict[str, tuple[int, PackedTexts]] = {}
+        #: Prefixes whose index is not made yet: their first row and their keys, in row
+        #: order (their rows follow one another).
+        self._unindexed: dict[str, tuple[int, Segment]] = {}
         self._unindexed_count = 0
+        #: Prefixes whose rows are in the order of a deck's keys and untouched since the
+        #: snapshot: first row, and that deck's keys (see :meth:`aligned_rows`).
+        self._aligned: dict[str, tuple[int, Alignment]] = {}
         #: Rows of the keys whose record was handed out (the snapshot patches them).
         self._live_rows: dict[str, int] = {}
         self.kind = b""
@@ -109,14 +113,41 @@ class RecordTable(MutableMapping[str, CardRecord]):
         unindexed = self._unindexed.pop(prefix, None)
         if unindexed is None:
             return {}
-        first, packed = unindexed
-        keys = unpack_texts(packed)
+        first, segment = unindexed
+        keys = segment_keys(segment)
         self._unindexed_count -= len(keys)
         # A key twice (only in a damaged snapshot): its last row wins.
         return dict(zip(keys, range(first, first + len(keys))))
 
     def _part_of(self, key: str) -> dict[str, int]:
         return self.part(key.partition("/")[0])
+
+    def _changed(self, key: str) -> None:
+        """A record of ``key``'s prefix is handed out, set or deleted: its rows are no
+        longer the whole truth."""
+        if self._aligned:
+            self._aligned.pop(key.partition("/")[0], None)
+
+    def aligned_rows(self, prefix: str, keys: Sequence[str]) -> tuple[int, bytes] | None:
+        """Where the rows of ``prefix`` are, when they are exactly ``keys``' records in
+        the order of ``keys`` (a deck's study keys; the snapshot is written so) and no
+        record of the prefix was handed out, set or deleted since it was loaded:
+        ``(first, has_row)``, ``has_row[i]`` 1 when ``keys[i]`` has a record. The
+        records of ``keys`` are then the rows from ``first`` on, in order; otherwise
+        ``None``. A prefix with no record at all is aligned to any keys (no rows). (The
+        queue reads such a deck's columns a slice at a time.)"""
+        aligned = self._aligned.get(prefix)
+        if aligned is None:
+            if prefix in self._unindexed or self._parts.get(prefix):
+                return None
+            return len(self.kind), bytes(len(keys))  # no record of the prefix at all
+        first, (packed, has_row) = aligned
+        if isinstance(packed, tuple):
+            if packed[0] != len(keys) or packed[1] != "\0".join(keys):
+                return None
+        elif packed != list(keys):
+            return None
+        return first, has_row
 
     # -- the mapping ---------------------------------------------------------------------
 
@@ -165,6 +196,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         record = self.live[key] = self._make(row)
         self._live_rows[key] = row
         part[key] = -1
+        self._changed(key)
         return record
 
     def last_review_of(self, key: str) -> float | None:
@@ -190,11 +222,13 @@ class RecordTable(MutableMapping[str, CardRecord]):
             self._live_rows[key] = row
         part[key] = -1
         self.live[key] = record
+        self._changed(key)
 
     def __delitem__(self, key: str) -> None:
         del self._part_of(key)[key]
         self.live.pop(key, None)
         self._live_rows.pop(key, None)
+        self._changed(key)
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key in self._part_of(key)
@@ -210,29 +244,54 @@ class RecordTable(MutableMapping[str, CardRecord]):
 
     # -- snapshot columns ------------------------------------------------------------------
 
-    def _layout(self) -> tuple[list[tuple[str, PackedTexts]], list[int | None]]:
-        """The rows of the next snapshot, each prefix's together: its segments (prefix,
-        keys) and, per row, the row it was in the columns (``None``: a record set since)."""
-        segments: list[tuple[str, PackedTexts]] = []
-        order: list[int | None] = []
+    def _layout(
+        self, order: Mapping[str, Sequence[str]] | None
+    ) -> tuple[list[tuple[str, Segment]], list[int | None], dict[str, int]]:
+        """The rows of the next snapshot, each prefix's together, and in the order of
+        ``order[prefix]`` (a deck's keys) where given: the segments (prefix, keys), per
+        row the row it was in the columns (``None``: a record set since), and the new
+        row of each record handed out."""
+        segments: list[tuple[str, Segment]] = []
+        rows: list[int | None] = []
+        position: dict[str, int] = {}
+        order = order or {}
         unindexed = sorted(self._unindexed.items(), key=lambda item: item[1][0])
-        for prefix, (first, packed) in unindexed:
-            segments.append((prefix, packed))
-            count = packed[0] if isinstance(packed, tuple) else len(packed)
-            order.extend(range(first, first + count))
-        live_rows = self._live_rows
+        for prefix, (first, unchanged) in unindexed:
+            if prefix in order:
+                self.part(prefix)  # arranged below, with the indexed ones
+                continue
+            segments.append((prefix, unchanged))
+            rows.extend(range(first, first + segment_length(unchanged)))
+        live, live_rows = self.live, self._live_rows
         for prefix, part in self._parts.items():
             if not part:
                 continue
-            segments.append((prefix, pack_texts(list(part))))
-            order.extend(row if row >= 0 else live_rows.get(key) for key, row in part.items())
-        return segments, order
+            keys = list(part)
+            segment: Segment = (pack_texts(keys), None)
+            deck = order.get(prefix)
+            in_deck = set() if deck is None else set(deck)
+            if deck is not None and len(in_deck) == len(deck):
+                has_row = bytes(map(part.__contains__, deck))
+                others = [key for key in keys if key not in in_deck]
+                keys = [*compress(deck, has_row), *others]
+                segment = (pack_texts(others), (pack_texts(list(deck)), has_row))
+            segments.append((prefix, segment))
+            for key in keys:
+                row: int | None = part[key]
+                if row is not None and row < 0:
+                    if key in live:
+                        position[key] = len(rows)
+                    row = live_rows.get(key)
+                rows.append(row)
+        return segments, rows, position
 
-    def to_columns(self) -> dict[str, Any]:
-        """Every record as plain columns (bytes, strings), for :mod:`marshal`."""
-        segments, order = self._layout()
+    def to_columns(self, order: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+        """Every record as plain columns (bytes, strings), for :mod:`marshal`; each
+        prefix's rows in the order of ``order[prefix]`` where given (each deck's keys:
+        see :meth:`aligned_rows`)."""
+        segments, order_of_rows, position = self._layout(order)
         rows = len(self.kind)
-        if order == list(range(rows)):  # the same rows in the same places: copy them
+        if order_of_rows == list(range(rows)):  # the same rows in the same places
             kind, flags = bytearray(self.kind), bytearray(self.flags)
             columns = {
                 name: array(getattr(self, name).typecode, getattr(self, name))
@@ -243,7 +302,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         else:
             # Rows move (records set or deleted since): each column is taken in the new
             # order, a new record's row from a blank one at the end (filled in below).
-            taken = [rows if row is None else row for row in order]
+            taken = [rows if row is None else row for row in order_of_rows]
             kind = bytearray(map((self.kind + b"\0").__getitem__, taken))
             flags = bytearray(map((self.flags + b"\0").__getitem__, taken))
             columns = {}
@@ -261,16 +320,6 @@ class RecordTable(MutableMapping[str, CardRecord]):
             if moved[row] >= 0
         }
         # Unchanged rows are right already; only records handed out need writing.
-        # Records handed out are all of indexed prefixes, whose rows come last, in order.
-        position: dict[str, int] = {}
-        if self.live:
-            live = self.live
-            new_row = len(order) - sum(map(len, self._parts.values()))
-            for part in self._parts.values():
-                for key in part:
-                    if key in live:
-                        position[key] = new_row
-                    new_row += 1
         for key, record in self.live.items():
             row = position[key]
             state = record.state
@@ -326,18 +375,13 @@ class RecordTable(MutableMapping[str, CardRecord]):
             raise ValueError("columns written on a different kind of machine")
         table = cls()
         rows = 0
-        for prefix, packed in data["keys"]:
+        for prefix, segment in data["keys"]:
             if type(prefix) is not str or prefix in table._unindexed:
                 raise ValueError("inconsistent key segments")
-            if isinstance(packed, tuple):
-                count, joined = packed
-                if type(count) is not int or type(joined) is not str:
-                    raise ValueError("inconsistent key segments")
-            elif isinstance(packed, list):
-                count = len(packed)
-            else:
-                raise ValueError("inconsistent key segments")
-            table._unindexed[prefix] = (rows, packed)
+            count = segment_length(segment)  # checks the segment's shape
+            table._unindexed[prefix] = (rows, segment)
+            if segment[1] is not None:
+                table._aligned[prefix] = (rows, segment[1])
             rows += count
         table._unindexed_count = rows
         table.kind, table.flags = data["kind"], data["flags"]
@@ -378,6 +422,51 @@ class RecordTable(MutableMapping[str, CardRecord]):
                 raise ValueError("inconsistent buried records")
             table[key].buried = when
         return table
+
+
+#: A deck's keys (packed) and, per key, 1 where it has a row: a prefix's rows in the order
+#: of that deck's keys (:meth:`RecordTable.aligned_rows`).
+Alignment = tuple[PackedTexts, bytes]
+#: A prefix's keys in row order: ``(keys, None)``; or ``(others, alignment)``: the keys
+#: of the alignment's deck that have a row, in deck order, then ``others`` (records of
+#: keys the deck no longer has).
+Segment = tuple[PackedTexts, Alignment | None]
+
+
+def _packed_length(packed: Any) -> int:
+    if isinstance(packed, tuple):
+        count, joined = packed
+        if type(count) is not int or type(joined) is not str:
+            raise ValueError("inconsistent key segments")
+        return count
+    if isinstance(packed, list):
+        return len(packed)
+    raise ValueError("inconsistent key segments")
+
+
+def segment_length(segment: Segment) -> int:
+    """How many rows (keys) ``segment`` holds; ValueError if it is not one."""
+    packed, alignment = segment
+    count = _packed_length(packed)
+    if alignment is None:
+        return count
+    deck, has_row = alignment
+    if (
+        type(has_row) is not bytes
+        or len(has_row) != _packed_length(deck)
+        or has_row.translate(None, b"\0\1")
+    ):
+        raise ValueError("inconsistent key segments")
+    return count + has_row.count(1)
+
+
+def segment_keys(segment: Segment) -> list[str]:
+    """The keys of ``segment``, in row order."""
+    packed, alignment = segment
+    if alignment is None:
+        return unpack_texts(packed)
+    deck, has_row = alignment
+    return [*compress(unpack_texts(deck), has_row), *unpack_texts(packed)]
 
 
 _KIND_BYTES = bytes(range(len(KIND_NAMES)))
