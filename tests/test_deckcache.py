@@ -4,6 +4,7 @@ again, and a damaged or foreign cache file is ignored and rewritten, never trust
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -261,18 +262,16 @@ print(session.current.key, len(collection.study_cards()), "yaml" in sys.modules)
     assert runs[1] == ["geo/capital", "6", "False"]  # the same cards, from the cache
 
 
-def test_siblings_from_a_warm_cache_wait_without_decoding_the_deck(
+def warm_cache_counting_decodes(
     deck_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """A deck with reverse sides and cloze deletions, from the cache: the study keys and
-    sibling groups come from the cache entry's head, so counting today's cards decodes no
-    card (an imported Anki deck is mostly such cards), and a sibling studied today still
-    holds the others back after a restart."""
+) -> tuple[Deck, Callable[[], Collection], list[Path]]:
+    """The deck as parsed; a function opening a collection of it (its cache entry is
+    written first); and the list that each card decoded from the cache appends its
+    deck file to."""
     monkeypatch.setenv("TRAINER_DECK_CACHE", str(tmp_path / "cache"))
     fake = FakeClock(start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     parsed = load_deck(deck_file).deck
     assert parsed is not None
-    expected = [card.key for card in parsed.study_cards()]
 
     def opened() -> Collection:
         return Collection.open([deck_file], tmp_path / "progress", clock=fake, device="here")
@@ -283,6 +282,18 @@ def test_siblings_from_a_warm_cache_wait_without_decoding_the_deck(
     monkeypatch.setattr(
         deckcache, "_decode_card", lambda path, card: decoded.append(path) or decode(path, card)
     )
+    return parsed, opened, decoded
+
+
+def test_siblings_from_a_warm_cache_wait_without_decoding_the_deck(
+    deck_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A deck with reverse sides and cloze deletions, from the cache: the study keys and
+    sibling groups come from the cache entry's head, so counting today's cards decodes no
+    card (an imported Anki deck is mostly such cards), and a sibling studied today still
+    holds the others back after a restart."""
+    parsed, opened, decoded = warm_cache_counting_decodes(deck_file, tmp_path, monkeypatch)
+    expected = [card.key for card in parsed.study_cards()]
     collection = opened()
     assert collection.counts()["geo"].new == 6
     assert collection.siblings("geo/rivers::c2") == ["geo/rivers::c1", "geo/rivers::c2"]
@@ -313,22 +324,7 @@ def test_the_first_card_from_a_warm_cache_decodes_that_card_alone(
 ):
     """A start-up shows one card of a deck that may hold thousands: only that card is
     decoded, and it is the card the file holds under that key."""
-    monkeypatch.setenv("TRAINER_DECK_CACHE", str(tmp_path / "cache"))
-    fake = FakeClock(start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    parsed = load_deck(deck_file).deck
-    assert parsed is not None
-
-    def opened() -> Collection:
-        return Collection.open([deck_file], tmp_path / "progress", clock=fake, device="here")
-
-    opened().close()  # the cache written
-    decoded: list[str] = []
-    decode = deckcache._decode_card
-    monkeypatch.setattr(
-        deckcache,
-        "_decode_card",
-        lambda path, card: decoded.append(card[0]) or decode(path, card),
-    )
+    parsed, opened, decoded = warm_cache_counting_decodes(deck_file, tmp_path, monkeypatch)
     session = opened().start_session()
     assert session.current is not None
     shown, first = session.current.card, parsed.cards[0]
