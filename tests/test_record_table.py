@@ -86,6 +86,10 @@ def test_a_deleted_record_is_gone_from_the_next_snapshot():
     assert again["d/review"] == sample_records()["d/review"]
 
 
+#: The keys of sample_records(), in the order of their rows.
+_KEYS_D = list(sample_records())
+
+
 def _q(*values: int) -> bytes:
     return array("q", values).tobytes()
 
@@ -98,6 +102,12 @@ def _q(*values: int) -> bytes:
         lambda c: c.update(native=("middle", 8, 8)),  # another machine's byte order
         lambda c: c.update(recent_rows=b"\xff" * 8),  # a row that does not exist
         lambda c: c.update(keys=(99, "x")),  # a wrong key count
+        lambda c: c.update(keys=[("d", ((4, "\0".join("wxyz")), None))]),  # a key too few
+        # the right keys and rows, but one prefix in two segments
+        lambda c: c.update(keys=[("d", (_KEYS_D[:2], None)), ("d", (_KEYS_D[2:], None))]),
+        # rows in a deck's order, with a flag that is not 0 or 1 (one key too many, then)
+        lambda c: c.update(keys=[("d", ([], ([*_KEYS_D, "d/x"], b"\1\1\1\1\1\2")))]),
+        lambda c: c.update(keys=[("d", ([], ([*_KEYS_D, "d/x"], b"\1\1\1\1\1")))]),  # short
         # rows with recent times out of order, and their starts going backwards
         lambda c: c.update(recent_rows=_q(2, 1), recent_starts=_q(0, 1, 2)),
         lambda c: c.update(recent_rows=_q(1, 2), recent_starts=_q(0, 3, 2)),

@@ -7,7 +7,7 @@ one string split in C is several times quicker. Pure core.
 
 from __future__ import annotations
 
-__all__ = ["PackedTexts", "pack_texts", "unpack_texts"]
+__all__ = ["PackedTexts", "pack_texts", "packed_count", "unpack_texts"]
 
 #: ``(count, joined)``, or the strings as they are when one of them holds the separator.
 PackedTexts = tuple[int, str] | list[str]
@@ -22,6 +22,18 @@ def pack_texts(texts: list[str]) -> PackedTexts:
     if joined.count(_SEPARATOR) != max(0, len(texts) - 1):
         return texts
     return (len(texts), joined)
+
+
+def packed_count(packed: object) -> int:
+    """How many strings ``packed`` holds, without unpacking them; :class:`ValueError` if it
+    is not what :func:`pack_texts` makes."""
+    if isinstance(packed, list):
+        return len(packed)
+    if isinstance(packed, tuple) and len(packed) == 2:
+        count, joined = packed
+        if type(count) is int and type(joined) is str:
+            return count
+    raise ValueError("not packed strings")
 
 
 def unpack_texts(packed: PackedTexts) -> list[str]:

@@ -4,7 +4,10 @@ A collection of 50,000 cards loads its state from the snapshot at every start-up
 50,000 record objects (and unmarshalling 700,000 small values) took most of that time.
 :class:`RecordTable` instead keeps what the snapshot holds as a few flat columns (one
 byte, float or int per card) and builds a record object only when one is asked for. The
-queue builder reads the columns directly (:meth:`RecordTable.column_row`).
+queue builder reads the columns directly: a row through :meth:`RecordTable.part` (the
+index of one deck's keys), or a whole deck's rows as slices when they are in the order
+of its keys (:meth:`RecordTable.aligned_rows`; the snapshot is written in each deck's
+order).
 
 A record handed out is the live one: changes made to it (``apply`` mutates records in
 place) are what the table holds from then on, and what the next snapshot saves.
@@ -25,7 +28,7 @@ from typing import Any
 
 from trainer.progress.replay import CardRecord
 from trainer.scheduling import LEARNING, NEW, RELEARNING, REVIEW, CardState
-from trainer.textpack import PackedTexts, pack_texts, unpack_texts
+from trainer.textpack import PackedTexts, pack_texts, packed_count, unpack_texts
 
 #: Learning state names by their one-byte code in the ``kind`` column.
 KIND_NAMES = (NEW, LEARNING, REVIEW, RELEARNING)
@@ -114,7 +117,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         if unindexed is None:
             return {}
         first, segment = unindexed
-        keys = segment_keys(segment)
+        keys = _segment_keys(segment)
         self._unindexed_count -= len(keys)
         # A key twice (only in a damaged snapshot): its last row wins.
         return dict(zip(keys, range(first, first + len(keys))))
@@ -261,7 +264,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
                 self.part(prefix)  # arranged below, with the indexed ones
                 continue
             segments.append((prefix, unchanged))
-            rows.extend(range(first, first + segment_length(unchanged)))
+            rows.extend(range(first, first + _segment_length(unchanged)))
         live, live_rows = self.live, self._live_rows
         for prefix, part in self._parts.items():
             if not part:
@@ -378,7 +381,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         for prefix, segment in data["keys"]:
             if type(prefix) is not str or prefix in table._unindexed:
                 raise ValueError("inconsistent key segments")
-            count = segment_length(segment)  # checks the segment's shape
+            count = _segment_length(segment)  # checks the segment's shape
             table._unindexed[prefix] = (rows, segment)
             if segment[1] is not None:
                 table._aligned[prefix] = (rows, segment[1])
@@ -386,7 +389,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         table._unindexed_count = rows
         table.kind, table.flags = data["kind"], data["flags"]
         last_ids = data["last_id"]
-        if (len(last_ids) if isinstance(last_ids, list) else last_ids[0]) != rows:
+        if packed_count(last_ids) != rows:
             raise ValueError("last_id column of the wrong length")
         table._packed_last_id = last_ids  # split on first use: most starts never need it
         for name in (
@@ -433,34 +436,23 @@ Alignment = tuple[PackedTexts, bytes]
 Segment = tuple[PackedTexts, Alignment | None]
 
 
-def _packed_length(packed: Any) -> int:
-    if isinstance(packed, tuple):
-        count, joined = packed
-        if type(count) is not int or type(joined) is not str:
-            raise ValueError("inconsistent key segments")
-        return count
-    if isinstance(packed, list):
-        return len(packed)
-    raise ValueError("inconsistent key segments")
-
-
-def segment_length(segment: Segment) -> int:
+def _segment_length(segment: Segment) -> int:
     """How many rows (keys) ``segment`` holds; ValueError if it is not one."""
     packed, alignment = segment
-    count = _packed_length(packed)
+    count = packed_count(packed)
     if alignment is None:
         return count
     deck, has_row = alignment
     if (
         type(has_row) is not bytes
-        or len(has_row) != _packed_length(deck)
+        or len(has_row) != packed_count(deck)
         or has_row.translate(None, b"\0\1")
     ):
         raise ValueError("inconsistent key segments")
     return count + has_row.count(1)
 
 
-def segment_keys(segment: Segment) -> list[str]:
+def _segment_keys(segment: Segment) -> list[str]:
     """The keys of ``segment``, in row order."""
     packed, alignment = segment
     if alignment is None:
