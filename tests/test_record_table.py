@@ -102,12 +102,13 @@ def _q(*values: int) -> bytes:
         lambda c: c.update(native=("middle", 8, 8)),  # another machine's byte order
         lambda c: c.update(recent_rows=b"\xff" * 8),  # a row that does not exist
         lambda c: c.update(keys=(99, "x")),  # a wrong key count
+        lambda c: c.update(last_id=[(4, "\0\0\0")]),  # a last id too few
         lambda c: c.update(keys=[("d", ((4, "\0".join("wxyz")), None))]),  # a key too few
         # the right keys and rows, but one prefix in two segments
         lambda c: c.update(keys=[("d", (_KEYS_D[:2], None)), ("d", (_KEYS_D[2:], None))]),
         # rows in a deck's order, with a flag that is not 0 or 1 (one key too many, then)
-        lambda c: c.update(keys=[("d", ([], ([*_KEYS_D, "d/x"], b"\1\1\1\1\1\2")))]),
-        lambda c: c.update(keys=[("d", ([], ([*_KEYS_D, "d/x"], b"\1\1\1\1\1")))]),  # short
+        lambda c: c.update(keys=[("d", ([], ([*_KEYS_D, "d/x"], b"\1\1\1\1\1\2", 0.0)))]),
+        lambda c: c.update(keys=[("d", ([], ([*_KEYS_D, "d/x"], b"\1\1\1\1\1", 0.0)))]),  # short
         # rows with recent times out of order, and their starts going backwards
         lambda c: c.update(recent_rows=_q(2, 1), recent_starts=_q(0, 1, 2)),
         lambda c: c.update(recent_rows=_q(1, 2), recent_starts=_q(0, 3, 2)),
@@ -229,7 +230,10 @@ def _check_aligned(table: RecordTable, deck: list[str], model: dict) -> None:
     """Deck b's rows are the records of its keys, in its order, from the first row on."""
     aligned = table.aligned_rows("b", deck)
     assert aligned is not None
-    first, has_row = aligned
+    first, has_row, latest = aligned
+    times = [record.state.last_review for key, record in model.items() if key in deck]
+    expected = max((t for t in times if t is not None), default=None)
+    assert latest == expected or (expected is None and math.isnan(latest))
     assert list(has_row) == [int(key in model) for key in deck]
     with_rows = [key for key in deck if key in model]
     for offset, key in enumerate(with_rows):

@@ -9,7 +9,7 @@ import math
 import shutil
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from test_session_support import basic, clock, config, deck
 
@@ -205,6 +205,7 @@ def _rows(kinds: list[str], last_reviews: st.SearchStrategy[float]) -> st.Search
         _rows(["new", "learning", "review", "relearning"], _TIMES),
     )
 )
+@example(rows=[("review", False, _START + 60.0, _START), None])  # answered as the day began
 def test_a_deck_read_a_slice_at_a_time_gets_the_queue_it_gets_key_by_key(rows):
     """A deck whose snapshot rows are in the order of its keys is sorted into today's
     queues from column slices (trainer.queue._deck_day_in_bulk); whatever the records

@@ -330,11 +330,13 @@ def _deck_day_in_bulk(
     records: RecordTable,
     first: int,
     has_row: bytes,
+    latest: float,
     start: float,
     end: float,
 ) -> DeckDay | None:
     """:func:`build_deck_day` for a deck whose records are the rows from ``first`` on,
-    in the order of ``keys`` (:meth:`RecordTable.aligned_rows`), a slice of each column at
+    in the order of ``keys``, the latest of them reviewed at ``latest``
+    (:meth:`RecordTable.aligned_rows`), a slice of each column at
     a time, at C speed: each row's :func:`queue_of` read from a table of it. ``None``
     (build it key by key) when a row is not that simple: a card reviewed today (the
     counts need its record, its siblings may wait), or one with a record that is still
@@ -343,11 +345,10 @@ def _deck_day_in_bulk(
     This is the start-up's one pass over 75,000 keys: one Python step per key was most
     of the 50,000-card start (about 70 ms against 10 here).
     """
+    if latest >= start:  # a card of the deck reviewed today (NaN: none ever)
+        return None
     count = has_row.count(1)
     rows = slice(first, first + count)
-    last_reviews = records.last_review[rows]
-    if any(map(start.__le__, last_reviews)):  # reviewed today (NaN: never)
-        return None
     dues = records.due[rows]
     suspended = records.flags[rows].translate(_SUSPENDED_BIT)
     due_today = bytes(map(end.__gt__, dues))  # due before the day ends (NaN: never)

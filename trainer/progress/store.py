@@ -40,7 +40,7 @@ from trainer.progress.table import RecordTable
 #: 2: columns (see :mod:`trainer.progress.table`) instead of one tuple per card.
 #: 3: each log's header digest, stamp and own warnings.
 #: 4: buried records (an older version skipped ``bury`` lines it did not know).
-SNAPSHOT_VERSION = 6
+SNAPSHOT_VERSION = 8
 _DEVICE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from itertools import compress
 from typing import Any
@@ -83,7 +83,10 @@ class RecordTable(MutableMapping[str, CardRecord]):
         self.last_review = array("d")
         self.first_review = array("d")
         self._last_id: list[str] = []
-        self._packed_last_id: PackedTexts | None = None
+        #: From a snapshot: each segment's last ids (packed until one is needed), and
+        #: the row each segment starts at; ``None`` once ``_last_id`` holds them all.
+        self._segment_last_ids: list[PackedTexts | list[str]] | None = None
+        self._segment_starts: list[int] = []
         #: ``recent`` of the rows where it is not just ``(last_review,)`` (or ``()``):
         #: their rows (ascending), where each one's times start in ``recent_times``.
         self.recent_rows = array("q")
@@ -97,10 +100,22 @@ class RecordTable(MutableMapping[str, CardRecord]):
     @property
     def last_id(self) -> list[str]:
         """Per row: id of the last review applied (``""``: none)."""
-        if self._packed_last_id is not None:
-            self._last_id = unpack_texts(self._packed_last_id)
-            self._packed_last_id = None
+        if self._segment_last_ids is not None:
+            self._last_id = [i for ids in self._segment_last_ids for i in unpack_texts(ids)]
+            self._segment_last_ids = None
         return self._last_id
+
+    def _last_id_of(self, row: int) -> str:
+        """``last_id[row]``, splitting only that row's segment (a start-up shows a card
+        or two: one deck's ids, not 75,000)."""
+        by_segment = self._segment_last_ids
+        if by_segment is None:
+            return self._last_id[row]
+        segment = bisect_right(self._segment_starts, row) - 1
+        ids = by_segment[segment]
+        if not isinstance(ids, list):
+            ids = by_segment[segment] = unpack_texts(ids)
+        return ids[row - self._segment_starts[segment]]
 
     # -- the index -----------------------------------------------------------------------
 
@@ -131,26 +146,27 @@ class RecordTable(MutableMapping[str, CardRecord]):
         if self._aligned:
             self._aligned.pop(key.partition("/")[0], None)
 
-    def aligned_rows(self, prefix: str, keys: Sequence[str]) -> tuple[int, bytes] | None:
+    def aligned_rows(self, prefix: str, keys: Sequence[str]) -> tuple[int, bytes, float] | None:
         """Where the rows of ``prefix`` are, when they are exactly ``keys``' records in
         the order of ``keys`` (a deck's study keys; the snapshot is written so) and no
         record of the prefix was handed out, set or deleted since it was loaded:
-        ``(first, has_row)``, ``has_row[i]`` 1 when ``keys[i]`` has a record. The
-        records of ``keys`` are then the rows from ``first`` on, in order; otherwise
-        ``None``. A prefix with no record at all is aligned to any keys (no rows). (The
-        queue reads such a deck's columns a slice at a time.)"""
+        ``(first, has_row, latest)``, ``has_row[i]`` 1 when ``keys[i]`` has a record,
+        ``latest`` the last review of any of them (NaN: none). The records of ``keys``
+        are then the rows from ``first`` on, in order; otherwise ``None``. A prefix with
+        no record at all is aligned to any keys (no rows). (The queue reads such a deck's
+        columns a slice at a time.)"""
         aligned = self._aligned.get(prefix)
         if aligned is None:
             if prefix in self._unindexed or self._parts.get(prefix):
                 return None
-            return len(self.kind), bytes(len(keys))  # no record of the prefix at all
-        first, (packed, has_row) = aligned
+            return len(self.kind), bytes(len(keys)), NAN  # no record of the prefix at all
+        first, (packed, has_row, latest) = aligned
         if isinstance(packed, tuple):
             if packed[0] != len(keys) or packed[1] != "\0".join(keys):
                 return None
         elif packed != list(keys):
             return None
-        return first, has_row
+        return first, has_row, latest
 
     # -- the mapping ---------------------------------------------------------------------
 
@@ -179,7 +195,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         flags = self.flags[row]
         return CardRecord(
             state,
-            self.last_id[row] or None,
+            self._last_id_of(row) or None,
             bool(flags & SUSPENDED),
             bool(flags & FLAGGED),
             bool(flags & LEECH),
@@ -277,7 +293,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
                 has_row = bytes(map(part.__contains__, deck))
                 others = [key for key in keys if key not in in_deck]
                 keys = [*compress(deck, has_row), *others]
-                segment = (pack_texts(others), (pack_texts(list(deck)), has_row))
+                segment = (pack_texts(others), (pack_texts(list(deck)), has_row, NAN))
             segments.append((prefix, segment))
             for key in keys:
                 row: int | None = part[key]
@@ -350,6 +366,20 @@ class RecordTable(MutableMapping[str, CardRecord]):
                 recent[row] = tuple(record.recent)
             else:
                 recent.pop(row, None)
+        # Each deck's latest review, so that a start-up knows without reading the column
+        # whether anything of the deck was answered today (then it is read key by key);
+        # and each segment's last ids, so that making one record splits one deck's.
+        last_reviews, first = columns["last_review"], 0
+        last_ids: list[PackedTexts] = []
+        for index, (prefix, (packed, alignment)) in enumerate(segments):
+            if alignment is not None:
+                deck, has_row, _ = alignment
+                rows_of_deck = last_reviews[first : first + has_row.count(1)]
+                latest = max(filter(_is_time, rows_of_deck), default=NAN)
+                segments[index] = (prefix, (packed, (deck, has_row, latest)))
+            count = _segment_length(segments[index][1])
+            last_ids.append(pack_texts(last_id[first : first + count]))
+            first += count
         recent_rows = array("q", sorted(recent))
         recent_starts, recent_times = array("q", [0]), array("d")
         for row in recent_rows:
@@ -363,7 +393,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
             "kind": bytes(kind),
             "flags": bytes(flags),
             "keys": segments,
-            "last_id": pack_texts(last_id),
+            "last_id": last_ids,
             "recent_rows": recent_rows.tobytes(),
             "recent_starts": recent_starts.tobytes(),
             "recent_times": recent_times.tobytes(),
@@ -378,10 +408,12 @@ class RecordTable(MutableMapping[str, CardRecord]):
             raise ValueError("columns written on a different kind of machine")
         table = cls()
         rows = 0
+        starts_of_segments: list[int] = []
         for prefix, segment in data["keys"]:
             if type(prefix) is not str or prefix in table._unindexed:
                 raise ValueError("inconsistent key segments")
             count = _segment_length(segment)  # checks the segment's shape
+            starts_of_segments.append(rows)
             table._unindexed[prefix] = (rows, segment)
             if segment[1] is not None:
                 table._aligned[prefix] = (rows, segment[1])
@@ -389,9 +421,18 @@ class RecordTable(MutableMapping[str, CardRecord]):
         table._unindexed_count = rows
         table.kind, table.flags = data["kind"], data["flags"]
         last_ids = data["last_id"]
-        if packed_count(last_ids) != rows:
+        stops = [*starts_of_segments[1:], rows] if starts_of_segments else []
+        if (
+            type(last_ids) is not list
+            or len(last_ids) != len(starts_of_segments)
+            or any(
+                packed_count(ids) != stop - start
+                for ids, start, stop in zip(last_ids, starts_of_segments, stops, strict=True)
+            )
+        ):
             raise ValueError("last_id column of the wrong length")
-        table._packed_last_id = last_ids  # split on first use: most starts never need it
+        table._segment_last_ids = last_ids  # split on first use: most starts need one deck's
+        table._segment_starts = starts_of_segments
         for name in (
             _FLOAT_COLUMNS + _INT_COLUMNS + ("recent_rows", "recent_starts", "recent_times")
         ):
@@ -427,9 +468,10 @@ class RecordTable(MutableMapping[str, CardRecord]):
         return table
 
 
-#: A deck's keys (packed) and, per key, 1 where it has a row: a prefix's rows in the order
-#: of that deck's keys (:meth:`RecordTable.aligned_rows`).
-Alignment = tuple[PackedTexts, bytes]
+#: A deck's keys (packed), per key 1 where it has a row, and the latest review of those
+#: rows (NaN: none): a prefix's rows in the order of that deck's keys
+#: (:meth:`RecordTable.aligned_rows`).
+Alignment = tuple[PackedTexts, bytes, float]
 #: A prefix's keys in row order: ``(keys, None)``; or ``(others, alignment)``: the keys
 #: of the alignment's deck that have a row, in deck order, then ``others`` (records of
 #: keys the deck no longer has).
@@ -442,9 +484,10 @@ def _segment_length(segment: Segment) -> int:
     count = packed_count(packed)
     if alignment is None:
         return count
-    deck, has_row = alignment
+    deck, has_row, latest = alignment
     if (
         type(has_row) is not bytes
+        or type(latest) is not float
         or len(has_row) != packed_count(deck)
         or has_row.translate(None, b"\0\1")
     ):
@@ -457,8 +500,12 @@ def _segment_keys(segment: Segment) -> list[str]:
     packed, alignment = segment
     if alignment is None:
         return unpack_texts(packed)
-    deck, has_row = alignment
+    deck, has_row, _ = alignment
     return [*compress(unpack_texts(deck), has_row), *unpack_texts(packed)]
+
+
+def _is_time(value: float) -> bool:
+    return value == value  # NaN: no time
 
 
 _KIND_BYTES = bytes(range(len(KIND_NAMES)))
