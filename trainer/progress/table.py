@@ -70,6 +70,11 @@ class RecordTable(MutableMapping[str, CardRecord]):
         #: Prefixes whose rows are in the order of a deck's keys and untouched since the
         #: snapshot: first row, and that deck's keys (see :meth:`aligned_rows`).
         self._aligned: dict[str, tuple[int, Alignment]] = {}
+        #: Each prefix's segment as loaded (first row, keys), and the prefixes with a
+        #: record handed out, set or deleted since: the others are written back as they
+        #: were (a close after studying one deck rewrites that deck's segment only).
+        self._loaded: dict[str, tuple[int, Segment]] = {}
+        self._touched: set[str] = set()
         #: Rows of the keys whose record was handed out (the snapshot patches them).
         self._live_rows: dict[str, int] = {}
         self.kind = b""
@@ -143,8 +148,10 @@ class RecordTable(MutableMapping[str, CardRecord]):
     def _changed(self, key: str) -> None:
         """A record of ``key``'s prefix is handed out, set or deleted: its rows are no
         longer the whole truth."""
+        prefix = key.partition("/")[0]
+        self._touched.add(prefix)
         if self._aligned:
-            self._aligned.pop(key.partition("/")[0], None)
+            self._aligned.pop(prefix, None)
 
     def aligned_rows(self, prefix: str, keys: Sequence[str]) -> tuple[int, bytes, float] | None:
         """Where the rows of ``prefix`` are, when they are exactly ``keys``' records in
@@ -265,35 +272,43 @@ class RecordTable(MutableMapping[str, CardRecord]):
 
     def _layout(
         self, order: Mapping[str, Sequence[str]] | None
-    ) -> tuple[list[tuple[str, Segment]], list[int | None], dict[str, int]]:
+    ) -> tuple[list[tuple[str, Segment]], list[int | None], dict[str, int], set[int]]:
         """The rows of the next snapshot, each prefix's together, and in the order of
         ``order[prefix]`` (a deck's keys) where given: the segments (prefix, keys), per
-        row the row it was in the columns (``None``: a record set since), and the new
-        row of each record handed out."""
+        row the row it was in the columns (``None``: a record set since), the new row of
+        each record handed out, and the segments newly put in a deck's order (their
+        latest review still to be found)."""
         segments: list[tuple[str, Segment]] = []
         rows: list[int | None] = []
         position: dict[str, int] = {}
+        arranged: set[int] = set()
         order = order or {}
-        unindexed = sorted(self._unindexed.items(), key=lambda item: item[1][0])
-        for prefix, (first, unchanged) in unindexed:
-            if prefix in order:
-                self.part(prefix)  # arranged below, with the indexed ones
-                continue
-            segments.append((prefix, unchanged))
-            rows.extend(range(first, first + _segment_length(unchanged)))
         live, live_rows = self.live, self._live_rows
-        for prefix, part in self._parts.items():
+        loaded = sorted(self._loaded.items(), key=lambda item: item[1][0])
+        # Loaded prefixes first, each where it was (unchanged rows stay in place), then
+        # prefixes new since.
+        prefixes = [prefix for prefix, _ in loaded]
+        prefixes += [prefix for prefix in self._parts if prefix not in self._loaded]
+        for prefix in prefixes:
+            deck = order.get(prefix)
+            unchanged = prefix in self._loaded and prefix not in self._touched
+            if unchanged and (deck is None or self.aligned_rows(prefix, deck) is not None):
+                first, segment = self._loaded[prefix]  # as it was
+                segments.append((prefix, segment))
+                rows.extend(range(first, first + _segment_length(segment)))
+                continue
+            part = self.part(prefix)
             if not part:
                 continue
             keys = list(part)
-            segment: Segment = (pack_texts(keys), None)
-            deck = order.get(prefix)
+            segment = (pack_texts(keys), None)
             in_deck = set() if deck is None else set(deck)
             if deck is not None and len(in_deck) == len(deck):
                 has_row = bytes(map(part.__contains__, deck))
                 others = [key for key in keys if key not in in_deck]
                 keys = [*compress(deck, has_row), *others]
                 segment = (pack_texts(others), (pack_texts(list(deck)), has_row, NAN))
+                arranged.add(len(segments))
             segments.append((prefix, segment))
             for key in keys:
                 row: int | None = part[key]
@@ -302,13 +317,13 @@ class RecordTable(MutableMapping[str, CardRecord]):
                         position[key] = len(rows)
                     row = live_rows.get(key)
                 rows.append(row)
-        return segments, rows, position
+        return segments, rows, position, arranged
 
     def to_columns(self, order: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
         """Every record as plain columns (bytes, strings), for :mod:`marshal`; each
         prefix's rows in the order of ``order[prefix]`` where given (each deck's keys:
         see :meth:`aligned_rows`)."""
-        segments, order_of_rows, position = self._layout(order)
+        segments, order_of_rows, position, arranged = self._layout(order)
         rows = len(self.kind)
         if order_of_rows == list(range(rows)):  # the same rows in the same places
             kind, flags = bytearray(self.kind), bytearray(self.flags)
@@ -372,7 +387,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
         last_reviews, first = columns["last_review"], 0
         last_ids: list[PackedTexts] = []
         for index, (prefix, (packed, alignment)) in enumerate(segments):
-            if alignment is not None:
+            if alignment is not None and index in arranged:
                 deck, has_row, _ = alignment
                 rows_of_deck = last_reviews[first : first + has_row.count(1)]
                 latest = max(filter(_is_time, rows_of_deck), default=NAN)
@@ -414,7 +429,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
                 raise ValueError("inconsistent key segments")
             count = _segment_length(segment)  # checks the segment's shape
             starts_of_segments.append(rows)
-            table._unindexed[prefix] = (rows, segment)
+            table._unindexed[prefix] = table._loaded[prefix] = (rows, segment)
             if segment[1] is not None:
                 table._aligned[prefix] = (rows, segment[1])
             rows += count
