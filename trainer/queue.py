@@ -362,14 +362,14 @@ def _deck_day_in_bulk(
     queues = classes.translate(_QUEUE_BY_CLASS)
     if NEW_QUEUE in queues:
         return None
-    studied = list(compress(keys, has_row))
+    with_record = list(compress(keys, has_row))  # one per row, in the rows' order
     day = DeckDay(deck_id, set())
     day.new_keys = list(compress(keys, has_row.translate(_NO_ROW)))
     reviews = queues.translate(_IN_QUEUE[REVIEW_QUEUE])
-    day.review_keys = list(compress(studied, reviews))
+    day.review_keys = list(compress(with_record, reviews))
     day.review_dues = list(compress(dues, reviews))
     learning = queues.translate(_IN_QUEUE[LEARNING_QUEUE])
-    day.learning = list(zip(compress(dues, learning), compress(studied, learning)))
+    day.learning = list(zip(compress(dues, learning), compress(with_record, learning)))
     day.suspended = queues.count(SUSPENDED_QUEUE)
     day.total = len(keys)
     return day

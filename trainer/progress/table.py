@@ -63,16 +63,12 @@ class RecordTable(MutableMapping[str, CardRecord]):
         #: object is the truth (handed out, or set). One lookup tells the queue builder
         #: where to look.
         self._parts: dict[str, dict[str, int]] = {}
-        #: Prefixes whose index is not made yet: their first row and their keys, in row
-        #: order (their rows follow one another).
-        self._unindexed: dict[str, tuple[int, Segment]] = {}
-        self._unindexed_count = 0
-        #: Prefixes whose rows are in the order of a deck's keys and untouched since the
-        #: snapshot: first row, and that deck's keys (see :meth:`aligned_rows`).
-        self._aligned: dict[str, tuple[int, Alignment]] = {}
-        #: Each prefix's segment as loaded (first row, keys), and the prefixes with a
-        #: record handed out, set or deleted since: the others are written back as they
-        #: were (a close after studying one deck rewrites that deck's segment only).
+        #: Each prefix's segment as loaded from a snapshot (first row, keys in row order;
+        #: its rows follow one another), indexed into ``_parts`` when first looked up;
+        #: and the prefixes with a record handed out, set or deleted since. The others
+        #: are written back as they were (a close after studying one deck rewrites that
+        #: deck's segment only), and, in a deck's order, read as slices
+        #: (:meth:`aligned_rows`).
         self._loaded: dict[str, tuple[int, Segment]] = {}
         self._touched: set[str] = set()
         #: Rows of the keys whose record was handed out (the snapshot patches them).
@@ -133,12 +129,11 @@ class RecordTable(MutableMapping[str, CardRecord]):
         return part
 
     def _index(self, prefix: str) -> dict[str, int]:
-        unindexed = self._unindexed.pop(prefix, None)
-        if unindexed is None:
+        loaded = self._loaded.get(prefix)
+        if loaded is None:
             return {}
-        first, segment = unindexed
+        first, segment = loaded
         keys = _segment_keys(segment)
-        self._unindexed_count -= len(keys)
         # A key twice (only in a damaged snapshot): its last row wins.
         return dict(zip(keys, range(first, first + len(keys))))
 
@@ -148,10 +143,7 @@ class RecordTable(MutableMapping[str, CardRecord]):
     def _changed(self, key: str) -> None:
         """A record of ``key``'s prefix is handed out, set or deleted: its rows are no
         longer the whole truth."""
-        prefix = key.partition("/")[0]
-        self._touched.add(prefix)
-        if self._aligned:
-            self._aligned.pop(prefix, None)
+        self._touched.add(key.partition("/")[0])
 
     def aligned_rows(self, prefix: str, keys: Sequence[str]) -> tuple[int, bytes, float] | None:
         """Where the rows of ``prefix`` are, when they are exactly ``keys``' records in
@@ -162,12 +154,15 @@ class RecordTable(MutableMapping[str, CardRecord]):
         are then the rows from ``first`` on, in order; otherwise ``None``. A prefix with
         no record at all is aligned to any keys (no rows). (The queue reads such a deck's
         columns a slice at a time.)"""
-        aligned = self._aligned.get(prefix)
-        if aligned is None:
-            if prefix in self._unindexed or self._parts.get(prefix):
+        loaded = self._loaded.get(prefix)
+        if loaded is None:
+            if self._parts.get(prefix):
                 return None
             return len(self.kind), bytes(len(keys)), NAN  # no record of the prefix at all
-        first, (packed, has_row, latest) = aligned
+        first, (_, alignment) = loaded
+        if alignment is None or prefix in self._touched:
+            return None
+        packed, has_row, latest = alignment
         if isinstance(packed, tuple):
             if packed[0] != len(keys) or packed[1] != "\0".join(keys):
                 return None
@@ -260,13 +255,18 @@ class RecordTable(MutableMapping[str, CardRecord]):
         return isinstance(key, str) and key in self._part_of(key)
 
     def __iter__(self) -> Iterator[str]:
-        for prefix in list(self._unindexed):
+        for prefix in list(self._loaded):
             self.part(prefix)
         for part in list(self._parts.values()):
             yield from part
 
     def __len__(self) -> int:
-        return self._unindexed_count + sum(map(len, self._parts.values()))
+        unindexed = sum(
+            _segment_length(segment)
+            for prefix, (_, segment) in self._loaded.items()
+            if prefix not in self._parts
+        )
+        return unindexed + sum(map(len, self._parts.values()))
 
     # -- snapshot columns ------------------------------------------------------------------
 
@@ -425,15 +425,12 @@ class RecordTable(MutableMapping[str, CardRecord]):
         rows = 0
         starts_of_segments: list[int] = []
         for prefix, segment in data["keys"]:
-            if type(prefix) is not str or prefix in table._unindexed:
+            if type(prefix) is not str or prefix in table._loaded:
                 raise ValueError("inconsistent key segments")
             count = _segment_length(segment)  # checks the segment's shape
             starts_of_segments.append(rows)
-            table._unindexed[prefix] = table._loaded[prefix] = (rows, segment)
-            if segment[1] is not None:
-                table._aligned[prefix] = (rows, segment[1])
+            table._loaded[prefix] = (rows, segment)
             rows += count
-        table._unindexed_count = rows
         table.kind, table.flags = data["kind"], data["flags"]
         last_ids = data["last_id"]
         stops = [*starts_of_segments[1:], rows] if starts_of_segments else []
