@@ -1327,13 +1327,13 @@ def _quiet_card(node: Node, path: Path) -> Card | None:
     if card_type is None:
         return None
     specs = card_fields(card_type)
-    for spec in _REQUIRED[card_type]:
-        if spec.key not in entries:
+    for required in _REQUIRED[card_type]:
+        if required.key not in entries:
             return None
     values: dict[str, Any] = {"id": card_id, "type": card_type}
     locations: dict[str, Position] = {}
     for name, value in entries.items():
-        spec = specs.get(name)  # type: ignore[assignment]
+        spec = specs.get(name)
         if spec is None:
             return None
         kind = spec.kind
@@ -1372,9 +1372,9 @@ def _quiet_clozes(
     parsed = parse_cloze(text)
     if not isinstance(parsed, dict) or cloze_ambiguities(text, parsed):
         return None
-    alternatives: dict[int, tuple[str, ...]] = {}
-    tests: dict[int, AnswerTests] = {}
-    for name, into in (("alternatives", alternatives), ("tests", tests)):
+    # alternatives: tuple[str, ...] and tests: AnswerTests, by deletion number
+    per_deletion: dict[str, dict[int, Any]] = {"alternatives": {}, "tests": {}}
+    for name, into in per_deletion.items():
         if name not in entries:
             continue
         keyed = _quiet_per_deletion(entries[name], parsed)
@@ -1391,8 +1391,8 @@ def _quiet_clozes(
             )
             if got is None:
                 return None
-            into[number] = got  # type: ignore[assignment]
-    return _clozes(parsed, alternatives, tests)
+            into[number] = got
+    return _clozes(parsed, per_deletion["alternatives"], per_deletion["tests"])
 
 
 # ---------------------------------------------------------------------------------------

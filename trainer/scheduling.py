@@ -152,16 +152,15 @@ class Scheduler:
 
         self.settings = settings
         self.days = StudyDays(settings.day_rollover_hour, zone)
-        kwargs: dict[str, object] = {}
-        if settings.parameters is not None:
-            kwargs["parameters"] = settings.parameters
+        from fsrs.scheduler import DEFAULT_PARAMETERS
+
         self._fsrs = fsrs.Scheduler(
+            parameters=DEFAULT_PARAMETERS if settings.parameters is None else settings.parameters,
             desired_retention=settings.desired_retention,
             learning_steps=tuple(timedelta(minutes=m) for m in settings.learning_steps),
             relearning_steps=tuple(timedelta(minutes=m) for m in settings.relearning_steps),
             maximum_interval=settings.maximum_interval,
             enable_fuzzing=False,  # fuzz is applied here, as Anki applies it
-            **kwargs,  # type: ignore[arg-type]
         )
         self._days_per_stability = days_per_stability(
             self._fsrs.parameters, settings.desired_retention
@@ -231,7 +230,7 @@ class Scheduler:
         settings = self.settings
         fuzz = _fuzz_factor(key, when) if settings.enable_fuzzing else None
 
-        def raw(rating: Grade) -> float:
+        def raw(rating: int) -> float:
             if rating == grade:
                 return stability * self._days_per_stability
             other, _ = self._fsrs.review_card(card, fsrs.Rating(int(rating)), when)
@@ -242,7 +241,7 @@ class Scheduler:
         if state.state == REVIEW and grade != Grade.AGAIN:
             assert state.due is not None and state.last_review is not None
             scheduled = max(0, self.days.between(state.last_review, state.due))
-            return passing_review_interval(int(grade), raw, scheduled, maximum, fuzz)  # type: ignore[arg-type]
+            return passing_review_interval(int(grade), raw, scheduled, maximum, fuzz)
         if grade == Grade.EASY:
             return graduating_easy_interval(raw(Grade.GOOD), raw(Grade.EASY), maximum, fuzz)
         return graduating_interval(raw(grade), maximum, fuzz)

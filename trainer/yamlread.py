@@ -86,6 +86,7 @@ class _Composer(_SafeLoader):
         def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
             if kind is ScalarNode:
                 if implicit[0]:
+                    # value is None only for collections, never for a scalar
                     for tag, match in _PLAIN_RESOLVERS.get(value[:1], ()):  # type: ignore[index]
                         if match(value):
                             return tag

@@ -339,8 +339,8 @@ class TrainerApp(App[int]):
         if self.collection is None:
             return
         decks = self.decks_by_id()
-        one = deck_ids is not None and len(deck_ids) == 1 and deck_ids[0] in decks
-        title = decks[deck_ids[0]].title if one else "All decks"  # type: ignore[index]
+        one = decks.get(deck_ids[0]) if deck_ids is not None and len(deck_ids) == 1 else None
+        title = one.title if one is not None else "All decks"
         self.push_screen(StatsScreen(self.collection, deck_ids, title))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

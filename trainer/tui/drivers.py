@@ -152,7 +152,6 @@ class PracticeDriver:
         self.cards = list(cards)
         self._index = 0
         self.missed: list[StudyCard] = []
-        self._last_correct: bool = True
 
     @property
     def current(self) -> StudyCard | None:

@@ -15,6 +15,7 @@ from textual.content import Content
 from trainer.textsafe import sanitize
 
 if TYPE_CHECKING:
+    from rich.console import JustifyMethod
     from rich.text import Text
 
 
@@ -33,11 +34,11 @@ def plain(text: str, style: str = "") -> Content:
     return Content.styled(text, style) if style else Content(text)
 
 
-def cell(text: str, style: str = "", justify: str | None = None) -> Text:
+def cell(text: str, style: str = "", justify: JustifyMethod | None = None) -> Text:
     """``text`` as a literal Rich ``Text`` (what DataTable cells take)."""
     from rich.text import Text
 
-    return Text(safe(text), style=style, justify=justify)  # type: ignore[arg-type]
+    return Text(safe(text), style=style, justify=justify)
 
 
 def join(parts: Iterable[Content | str | tuple[str, str]]) -> Content:

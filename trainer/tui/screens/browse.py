@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from trainer.model import StudyCard
 from trainer.tui.drivers import GRADE_NAMES
 from trainer.tui.footer import KeyBar
+from trainer.tui.screens.appref import trainer_app
 from trainer.tui.text import cell, join, lines, plain
 from trainer.tui.widgets.answers import prompt_content
 
@@ -272,7 +273,7 @@ class BrowseScreen(Screen[None]):
         if card is None:
             return
         location = card.card.location
-        self.app.open_in_editor(location.path, location.line)  # type: ignore[attr-defined]
+        trainer_app(self).open_in_editor(location.path, location.line)
 
 
 def _number(value: float | None, unit: str = "") -> str:

@@ -21,13 +21,22 @@ from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
 from trainer.model import CardType, Deck, StudyCard
-from trainer.tui.drivers import AGAIN, GOOD, GRADE_NAMES, CardDriver, Outcome, QuizDriver
+from trainer.tui.drivers import (
+    AGAIN,
+    GOOD,
+    GRADE_NAMES,
+    CardDriver,
+    Outcome,
+    QuizDriver,
+    SessionDriver,
+)
 from trainer.tui.footer import KeyBar
+from trainer.tui.screens.appref import trainer_app
 from trainer.tui.text import join, lines, plain, typed_diff
 from trainer.tui.timetext import interval_text
 from trainer.tui.widgets.answers import (
     AnswerGiven,
-    AnswerWidget,
+    AnyAnswerWidget,
     TextAnswer,
     answer_widget,
     prompt_content,
@@ -90,16 +99,17 @@ class CardScreen(Screen[None]):
         self.round_title = title
         self.phase = "question"
         self.outcome: Outcome | None = None
-        self.answer: AnswerWidget | None = None
+        self.answer: AnyAnswerWidget | None = None
         self._shown: StudyCard | None = None
-        #: A study session shows the counts left today (and no progress bar).
-        self._counts_left = getattr(driver, "remaining", None) is not None
+        #: A study session's driver (None in a practice round or a quiz): it alone
+        #: records, buries, suspends, flags and counts what is left today.
+        self.session = driver if isinstance(driver, SessionDriver) else None
 
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
-        if not self._counts_left:
+        if self.session is None:
             # A practice round or a quiz has a fixed length: a bar shows how far along it
             # is. A study session shows its counts left instead.
             yield ProgressBar(show_eta=False, show_percentage=False, id="progress")
@@ -132,12 +142,12 @@ class CardScreen(Screen[None]):
         self.update_status()
         body = self.query_one("#body", VerticalScroll)
         if self.answer is not None:
-            self.answer.remove()  # type: ignore[attr-defined]
+            self.answer.remove()
         self.query_one("#prompt", Static).update(prompt_content(card))
         self.query_one("#reveal", Static).update("")
         self.query_one("#feedback", Static).update("")
         self.answer = answer_widget(card, self.rng)
-        body.mount(self.answer, after="#prompt")  # type: ignore[arg-type]
+        body.mount(self.answer, after="#prompt")
         body.scroll_home(animate=False)
         self._focus_answer()
         buttons: list[tuple[str, str]] = []
@@ -184,11 +194,10 @@ class CardScreen(Screen[None]):
             parts += [" · ", plain(self.round_title)]
         elif deck is not None:
             parts += [" · ", plain(deck.title)]
-        remaining = getattr(self.driver, "remaining", None)
-        if remaining is not None:
+        if self.session is not None:
             # Anki's three counts: what is left never grows back as a "card 3 of 41" total
             # does when a card answered Again comes back.
-            new, learning, review = remaining
+            new, learning, review = self.session.remaining
             parts += [
                 "  ",
                 (f"{new} new", "bold $primary"),
@@ -285,8 +294,8 @@ class CardScreen(Screen[None]):
         from trainer.progress.errors import ProgressError
 
         try:
-            if override:
-                self.driver.record_override()  # type: ignore[attr-defined]
+            if override and self.session is not None:
+                self.session.record_override()
             else:
                 self.driver.record(grade)
         except ProgressError as error:
@@ -335,9 +344,9 @@ class CardScreen(Screen[None]):
 
     def action_bury(self) -> None:
         card = self._shown
-        if card is None or not self.driver.records:
+        if card is None or self.session is None:
             return
-        self.driver.bury_current()  # type: ignore[attr-defined]
+        self.session.bury_current()
         self.notify(f"Buried {card.key} until tomorrow. ^z undoes.", markup=False)
         self.show_current()
 
@@ -347,7 +356,7 @@ class CardScreen(Screen[None]):
         location = card.card.location if card is not None else None
         if location is None:
             return
-        self.app.open_in_editor(location.path, location.line)  # type: ignore[attr-defined]
+        trainer_app(self).open_in_editor(location.path, location.line)
 
     def action_leave_field(self) -> None:
         self.query_one("#body").focus()
@@ -364,24 +373,24 @@ class CardScreen(Screen[None]):
         from trainer.progress.errors import ProgressError
 
         card = self._shown
-        if card is None or not self.driver.records:
+        if card is None or self.session is None:
             return
         try:
-            self.driver.suspend_current()  # type: ignore[attr-defined]
+            self.session.suspend_current()
         except ProgressError as error:
             self.notify(str(error), title="Not saved", severity="error", markup=False)
             return
-        self.notify(f"Suspended {card.key}. u undoes; Browse (b) unsuspends.", markup=False)
+        self.notify(f"Suspended {card.key}. ^z undoes; Browse (b) unsuspends.", markup=False)
         self.show_current()
 
     def action_flag(self) -> None:
         from trainer.progress.errors import ProgressError
 
         card = self._shown
-        if card is None or not self.driver.records:
+        if card is None or self.session is None:
             return
         try:
-            flagged = self.driver.flag_current()  # type: ignore[attr-defined]
+            flagged = self.session.flag_current()
         except ProgressError as error:
             self.notify(str(error), title="Not saved", severity="error", markup=False)
             return
@@ -397,9 +406,12 @@ class CardScreen(Screen[None]):
         text and sources."""
         if self.driver.kind == "quiz":
             return
-        self.decks = self.app.decks_by_id()  # type: ignore[attr-defined]
-        refresh = getattr(self.driver, "refresh_current", None)
-        if refresh is not None and self._shown is not None and refresh() is not self._shown:
+        self.decks = trainer_app(self).decks_by_id()
+        if (
+            self.session is not None
+            and self._shown is not None
+            and self.session.refresh_current() is not self._shown
+        ):
             self.show_current()
 
     def tick(self) -> None:
@@ -435,12 +447,14 @@ class CardScreen(Screen[None]):
             return self._can_undo()
         if action == "override":  # study only: typed answers the grader called wrong
             return (
-                self.phase == "answered" and getattr(self.driver, "can_override", lambda: False)()
+                self.phase == "answered"
+                and self.session is not None
+                and self.session.can_override()
             )
         if typing:
             return False  # these keys are text in the answer field
         if action in ("suspend", "flag", "bury"):
-            return self.driver.records and card is not None
+            return self.session is not None and card is not None
         if action == "edit":
             # A study session picks up the edited card; a quiz asks from its own copy.
             return self.driver.kind == "study" and card is not None

@@ -45,19 +45,30 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("space / Enter", "multi: toggle the highlighted option / submit"),
             ("shift/ctrl + ↑ ↓", "order: move the highlighted item up or down"),
             ("t, f", "true/false cards"),
-            ("typing + Enter", "typed and cloze cards"),
+            ("typing + Enter", "typed and cloze cards (every printable key is text there)"),
+            (
+                "Esc / tab",
+                "typed and cloze: leave the answer field (the keys below work) / type again",
+            ),
+        ],
+    ),
+    (
+        "Study: any card",
+        [
+            ("ctrl+z (or u)", "undo, several levels deep; also while typing an answer"),
+            ("-", "bury the card until tomorrow"),
+            ("@", "suspend the card (unsuspend it from Browse)"),
+            ("! (ctrl+1)", "flag / unflag the card"),
+            ("e", "open the card in $EDITOR at its line; saving reloads it"),
+            ("Esc", "end the session: summary"),
         ],
     ),
     (
         "Study: after answering",
         [
-            ("Enter", "accept the suggested grade (basic: Good)"),
+            ("Enter, space", "accept the suggested grade (basic: Good)"),
             ("1 2 3 4", "grade Again, Hard, Good, Easy instead"),
-            ("u", "undo the last answer (several levels)"),
             ("i", "typed and cloze, graded wrong: I was right (recorded as Good)"),
-            ("@", "suspend the card"),
-            ("! (ctrl+1)", "flag / unflag the card"),
-            ("Esc", "end the session: summary"),
         ],
     ),
     (

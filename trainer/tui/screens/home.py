@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from trainer.tui.footer import KeyBar
+from trainer.tui.screens.appref import trainer_app
 from trainer.tui.text import join, lines, plain
 from trainer.tui.timetext import done_text
 from trainer.tui.widgets.decktable import DeckTable
@@ -45,7 +46,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#decks", DeckTable).focus()
 
     def on_screen_resume(self) -> None:
-        collection = getattr(self.app, "collection", None)
+        collection = trainer_app(self).collection
         if collection is not None:
             self.populate(collection)
 
@@ -141,7 +142,7 @@ class HomeScreen(Screen[None]):
             rows.append(plain(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more", "italic"))
         widget.update(lines(rows))
 
-    def selected_deck_ids(self) -> list[str] | bool | None:
+    def selected_deck_ids(self) -> list[str] | Literal[False] | None:
         """Deck ids of the selected row; ``None`` for All decks; ``False`` for a broken
         file or nothing."""
         table = self.query_one("#decks", DeckTable)
@@ -159,7 +160,7 @@ class HomeScreen(Screen[None]):
         self.action_study()
 
     def action_study(self) -> None:
-        if getattr(self.app, "collection", None) is None:
+        if trainer_app(self).collection is None:
             return
         selected = self.selected_deck_ids()
         if selected is False:
@@ -169,17 +170,17 @@ class HomeScreen(Screen[None]):
                 markup=False,
             )
             return
-        self.app.start_study(selected)  # type: ignore[attr-defined]
+        trainer_app(self).start_study(selected)
 
     def action_browse(self) -> None:
-        self.app.browse()  # type: ignore[attr-defined]
+        trainer_app(self).browse()
 
     def action_stats(self) -> None:
         """Statistics of the selected deck, or of all decks on the All decks row."""
-        if getattr(self.app, "collection", None) is None:
+        if trainer_app(self).collection is None:
             return
         selected = self.selected_deck_ids()
-        self.app.show_stats(None if selected is False else selected)  # type: ignore[attr-defined]
+        trainer_app(self).show_stats(None if selected is False else selected)
 
 
 def done_for_today(collection: Collection, deck_ids: list[str] | None) -> str:

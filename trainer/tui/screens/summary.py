@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from trainer.tui.footer import KeyBar
+from trainer.tui.screens.appref import trainer_app
 from trainer.tui.text import join, lines, plain
 from trainer.tui.widgets.answers import prompt_content
 
@@ -77,7 +78,7 @@ class SummaryScreen(Screen[None]):
 
     def action_practice(self) -> None:
         if self.summary.missed:
-            self.app.practice(list(self.summary.missed))  # type: ignore[attr-defined]
+            trainer_app(self).practice(list(self.summary.missed))
 
     def action_home(self) -> None:
         self.app.pop_screen()

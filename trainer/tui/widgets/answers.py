@@ -274,7 +274,11 @@ class TextAnswer(Input, AnswerWidget):
         self.disabled = True
 
 
-def answer_widget(card: StudyCard, rng: random.Random) -> AnswerWidget:
+#: Any of the answer widgets: a Textual widget with :class:`AnswerWidget`'s interface.
+AnyAnswerWidget = BasicPrompt | ChoiceAnswer | MultiAnswer | OrderAnswer | TextAnswer
+
+
+def answer_widget(card: StudyCard, rng: random.Random) -> AnyAnswerWidget:
     """The widget that takes an answer to ``card``; options are shuffled with ``rng``."""
     c = card.card
     match c.type:
