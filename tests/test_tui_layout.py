@@ -9,7 +9,8 @@ import pytest
 from tui_decks import EVERY_TYPE, write
 from waiting import ready, wait_for_screen, wait_for_text, wait_until
 
-from trainer.tui.app import create_app, theme_file
+from trainer.locations import theme_file
+from trainer.tui.app import create_app
 from trainer.tui.screens.browse import BrowseScreen
 from trainer.tui.screens.card import CardScreen
 from trainer.tui.timetext import interval_text
@@ -84,6 +85,19 @@ async def test_the_theme_chosen_is_kept_after_a_restart(every_deck, progress_dir
     async with again.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert again.theme == "nord"
+
+
+async def test_the_theme_is_kept_beside_the_config_file_trainer_config_names(
+    every_deck, progress_dir, clock, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TRAINER_CONFIG", str(tmp_path / "elsewhere" / "config.toml"))
+    app = create_app([every_deck], progress_dir, clock, reload_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.theme = "nord"
+        saved = tmp_path / "elsewhere" / "theme"
+        await wait_until(pilot, saved.exists, "the theme saved beside the config file")
+    assert saved.read_text().strip() == "nord"
 
 
 async def test_the_palettes_keys_panel_closes_with_escape(every_deck, progress_dir, clock):

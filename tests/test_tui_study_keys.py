@@ -72,6 +72,19 @@ async def test_space_reveals_then_grades_good(every_deck, progress_dir, clock):
     assert reviews(every_deck, progress_dir, clock)["every/basic"] == [3]
 
 
+async def test_enter_reveals_then_grades_good_as_in_anki(every_deck, progress_dir, clock):
+    app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_study(pilot)
+        first = screen._shown.key
+        await wait_for_text(pilot, "Recall the answer, then press space")
+        await pilot.press("enter")
+        await wait_for_text(pilot, "Answer: N-methyl-D-aspartate")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen._shown.key != first, "the next card")
+    assert reviews(every_deck, progress_dir, clock)["every/basic"] == [3]
+
+
 async def test_grade_buttons_show_intervals_and_the_suggestion_is_highlighted(
     every_deck, progress_dir, clock
 ):

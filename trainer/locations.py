@@ -55,6 +55,12 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
+def theme_file() -> Path:
+    """Where the colour theme chosen last is kept: ``theme`` beside the config file (so
+    ``$TRAINER_CONFIG`` moves it too)."""
+    return config_file().parent / "theme"
+
+
 def cache_dir() -> Path:
     """The user cache directory (derived files only: safe to delete, never synced):
     ``$TRAINER_CACHE_DIR``, else the platform's (``~/.cache/trainer`` on Linux)."""

@@ -464,14 +464,9 @@ class TrainerApp(App[int]):
         return reloaded
 
 
-def theme_file() -> Path:
-    """Where the theme chosen last is kept: beside config.toml, one name."""
-    from trainer.locations import config_dir
-
-    return config_dir() / "theme"
-
-
 def read_theme() -> str | None:
+    from trainer.locations import theme_file
+
     try:
         return theme_file().read_text(encoding="utf-8").strip() or None
     except (OSError, UnicodeDecodeError):
@@ -479,6 +474,8 @@ def read_theme() -> str | None:
 
 
 def save_theme(theme: str) -> None:
+    from trainer.locations import theme_file
+
     path = theme_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

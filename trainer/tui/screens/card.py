@@ -54,6 +54,8 @@ class CardScreen(Screen[None]):
         # footer lists only what works now (Textual hides disabled bindings).
         Binding("space", "reveal", "Show answer"),
         Binding("space", "confirm", "Good", show=False),
+        # Anki shows the answer with Enter too.
+        Binding("enter", "reveal", "Show answer", show=False),
         Binding("enter", "confirm", "Accept"),
         # Digits grade after an answer, and pick options while answering a choice or multi
         # card: two bindings per key, only one of them enabled at a time. Neither is in the

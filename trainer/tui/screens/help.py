@@ -39,7 +39,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Study: answering",
         [
-            ("space", "basic cards: show the answer"),
+            ("space, Enter", "basic cards: show the answer"),
             ("1-9", "choice: pick that option; multi: toggle it"),
             ("↑ ↓ + Enter", "choice: pick; order: Enter submits the order"),
             ("space / Enter", "multi: toggle the highlighted option / submit"),
