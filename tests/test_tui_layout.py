@@ -74,6 +74,37 @@ async def test_browse_at_80_columns_shows_the_cards_and_their_text(every_deck, p
         assert "What does NMDA stand for?" in text
 
 
+LONG_IDS = """\
+format: 1
+id: long
+title: Long ids
+cards:
+  - id: primary-indication-of-ketamine
+    type: cloze
+    text: Ketamine treats {{c1::depression}} and {{c2::pain}}.
+  - id: treatment-resistant-definition
+    type: basic
+    front: Treatment-resistant
+    back: Not helped by two or more treatments
+    reverse: true
+"""
+
+
+async def test_browse_keeps_the_variant_of_a_long_card_id_in_view(tmp_path, progress_dir, clock):
+    deck = write(tmp_path, "long.yaml", LONG_IDS)
+    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("b")
+        await wait_for_screen(pilot, BrowseScreen)
+        text = await wait_for_text(pilot, "4 of 4 cards")
+        labels = [row.split()[0] for row in text.split("\n")[3:7]]
+        # four cards of two notes: each tells which card of its note it is
+        assert len(set(labels)) == 4, labels
+        assert [label[-4:] for label in labels[:2]] == ["::c1", "::c2"], labels
+        assert labels[3].endswith("::reverse"), labels
+
+
 async def test_the_theme_chosen_is_kept_after_a_restart(every_deck, progress_dir, clock):
     app = create_app([every_deck], progress_dir, clock, reload_interval=None)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 #: Rows shown at once; a search narrows a big collection down.
 MAX_ROWS = 500
+#: Width of the Card column; longer ids are cut to it by :func:`short_key`.
+_CARD_WIDTH = 16
 HISTORY_SHOWN = 8
 
 
@@ -93,7 +95,7 @@ class BrowseScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
         # Narrow fixed columns: at 80 columns the card text keeps about half the width.
-        table.add_column("Card", key="card", width=16)
+        table.add_column("Card", key="card", width=_CARD_WIDTH)
         table.add_column("Type", key="type", width=9)
         table.add_column("State", key="state", width=9)
         table.add_column("Due", key="due", width=10)
@@ -128,7 +130,7 @@ class BrowseScreen(Screen[None]):
             # details below name the deck, and `deck:ID` searches by it.
             within_deck = card.key.split("/", 1)[-1]
             table.add_row(
-                cell(flag + within_deck),
+                cell(short_key(flag + within_deck, _CARD_WIDTH)),
                 cell(card.type.value),
                 cell(state),
                 cell(due),
@@ -278,3 +280,16 @@ class BrowseScreen(Screen[None]):
 
 def _number(value: float | None, unit: str = "") -> str:
     return "–" if value is None else f"{value:.1f}{unit}"
+
+
+def short_key(key: str, width: int) -> str:
+    """``key`` in ``width`` columns, cut with an ellipsis before its variant (``::c2``,
+    ``::reverse``), which tells a note's cards apart and so must stay in view."""
+    if len(key) <= width:
+        return key
+    base, sep, variant = key.partition("::")
+    suffix = sep + variant
+    room = width - 1 - len(suffix)
+    if room < 3:  # a long variant: the start of the id tells more
+        return key[: width - 1] + "…"
+    return base[:room] + "…" + suffix
