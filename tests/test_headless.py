@@ -129,6 +129,22 @@ def test_undo_suspend_flag_and_end(tmp_path: Path):
     assert p.ended
 
 
+def test_bury_skips_the_card_until_the_next_study_day_and_undo_brings_it_back(tmp_path: Path):
+    fake = clock()
+    p = protocol(tmp_path, [basic("a"), basic("b")], fake)
+    assert p.handle({"cmd": "next"})["card"]["key"] == "d/a"
+    assert p.handle({"cmd": "bury"}) == {"buried": "d/a"}
+    assert p.handle({"cmd": "next"})["card"]["key"] == "d/b"
+    assert p.handle({"cmd": "undo"})["undone"] == "d/a"
+    p.handle({"cmd": "bury"})
+    # a new session today, as after a restart: the card stays buried
+    today = protocol(tmp_path, [basic("a"), basic("b")], fake)
+    assert today.handle({"cmd": "next"})["card"]["key"] == "d/b"
+    fake.advance(timedelta(days=1))
+    tomorrow = protocol(tmp_path, [basic("a"), basic("b")], fake)
+    assert tomorrow.handle({"cmd": "next"})["card"]["key"] == "d/a"
+
+
 def test_session_done_says_so(tmp_path: Path):
     p = protocol(tmp_path, [basic("a")])
     p.handle({"cmd": "answer"})

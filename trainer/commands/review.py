@@ -114,8 +114,7 @@ class ReviewProtocol:
             if handler is None:
                 raise ProtocolError(
                     "unknown-command",
-                    f"unknown cmd {request['cmd']!r}; known: next, answer, grade, undo, "
-                    "suspend, flag, end",
+                    f"unknown cmd {request['cmd']!r}; known: {', '.join(_COMMANDS)}",
                 )
             response = handler(request)
         except ProtocolError as error:
@@ -265,6 +264,12 @@ class ReviewProtocol:
         self.answer = None
         return {"suspended": card.key}
 
+    def cmd_bury(self, request: dict[str, Any]) -> dict[str, Any]:
+        card = self._current()
+        self.session.bury_current()
+        self.answer = None
+        return {"buried": card.key}
+
     def cmd_flag(self, request: dict[str, Any]) -> dict[str, Any]:
         card = self._current()
         return {"key": card.key, "flagged": self.session.flag_current()}
@@ -285,6 +290,10 @@ class ReviewProtocol:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+#: The requests the protocol answers: each is a ``cmd_NAME`` method of ReviewProtocol.
+_COMMANDS = tuple(name[4:] for name in vars(ReviewProtocol) if name.startswith("cmd_"))
 
 
 def parse_request(line: bytes) -> Any:
