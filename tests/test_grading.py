@@ -37,6 +37,26 @@ def test_typed_rejects_other_answers(given):
     assert not grade(typed("NMDA"), given).correct
 
 
+@pytest.mark.parametrize(
+    ("answer", "right", "wrong_ones"),
+    [("#", ["#", " # "], ["", "?", "##", "/"]), ("//", ["//"], ["/", "#"]), ("?!", ["?!"], ["!?"])],
+)
+def test_an_answer_made_of_punctuation_is_compared_as_typed(answer, right, wrong_ones):
+    # "Which character starts a YAML comment?": ignoring punctuation left nothing to
+    # compare, so no answer was ever right.
+    card = typed(answer)
+    for given in right:
+        assert grade(card, given).correct, given
+    for given in wrong_ones:
+        assert not grade(card, given).correct, given
+
+
+def test_a_punctuation_cloze_deletion_is_graded_right_when_typed():
+    study = StudyCard("d", cloze_card(Cloze(1, ("//",), (None,))), "c1")
+    assert grade(study, "//").correct
+    assert not grade(study, "/").correct
+
+
 def test_typed_accents_ignored_by_default_and_enforced_on_request():
     assert grade(typed("café"), "cafe").correct
     assert not grade(typed("café", accent_sensitive=True, max_typos=0), "cafe").correct

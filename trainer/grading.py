@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from msgspec import Struct
+from msgspec import Struct, structs
 
 from trainer.model import Card, CardType, Cloze, MatchPolicy, StudyCard
 
@@ -162,6 +162,19 @@ def match_text(
     """
     norm_given = normalize(given, policy)
     if not norm_given:
+        if (
+            policy.ignore_punctuation
+            and given.strip()
+            and any(not normalize(answer, policy) for answer in accepted)
+        ):
+            # An answer made of punctuation ("%", "->"): its characters are the answer,
+            # so they are compared as typed (no typo is allowed: one character is all).
+            as_typed = {answer.strip(): answer for answer in accepted}
+            kept = structs.replace(policy, ignore_punctuation=False, max_typos=0)
+            matched, typos, note = match_text(
+                given.strip(), list(as_typed), kept, [w.strip() for w in wrong], prompt
+            )
+            return (None if matched is None else as_typed[matched]), typos, note
         return None, 0, "no answer given"
     norm_wrong = {normalize(w, policy) for w in wrong}
     if norm_given in norm_wrong:
