@@ -67,3 +67,32 @@ def test_yaml_look_alikes_stay_text():
         result = load_deck_text(text, Path("d.yaml"))
         assert result.ok, (value, text, result.diagnostics)
         assert result.deck.cards[0].back == (value.strip() or "x")
+
+
+answers = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=12).map(
+    lambda t: sanitize(t)[0].strip()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cards=st.lists(st.tuples(texts, answers), min_size=1, max_size=6))
+def test_imported_decks_pass_trainer_validate_and_every_card_is_written_or_reported(
+    cards, tmp_path_factory
+):
+    # Typed answers of any text, as an Anki "type in the answer" note may hold: a card
+    # whose own answer the grader would refuse must be left out and said, never written.
+    from trainer.diagnostics import Severity
+    from trainer.interop.deckwrite import DeckDraft, write_decks
+    from trainer.validation import validate
+
+    out = tmp_path_factory.mktemp("decks")
+    draft = DeckDraft("d", "D")
+    for number, (question, answer) in enumerate(cards):
+        card = {"id": f"c{number}", "type": "typed", "question": question, "answer": answer}
+        draft.cards.append({**card, "origin": f"note {number}"})
+    written = write_decks([draft], out)
+    report = validate([out])
+    errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    assert not errors, errors
+    kept = sum(written.cards.values())
+    assert kept + len(written.skipped) == len(cards), (written.cards, written.skipped)

