@@ -1,5 +1,5 @@
 """Snapshots at 80x24 and 120x34 of every card type before and after answering, the summary, the
-quiz report and the browse screen. Deterministic: FakeClock, a fixed shuffle seed, decks
+quiz report, the browse screen and the ? list of keys. Deterministic: FakeClock, a fixed shuffle seed, decks
 given by relative path from a tmp working directory, an empty tmp progress directory.
 
 Update after an intended change of the interface: pytest tests/test_tui_snapshots.py
@@ -201,6 +201,21 @@ def test_browse(size, snap_compare, workdir, clock):
         await pilot.press("3")
         await settle(pilot)
         await pilot.press("escape", "escape", "b")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_help_keys(size, snap_compare, workdir, clock):
+    """The ? list: a meaning too long for its line wraps under itself, not under the keys."""
+    app = app_for(EVERY_TYPE, clock)
+
+    async def run_before(pilot):
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_for_text(pilot, "Everywhere")
+        await pilot.press("pagedown")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)

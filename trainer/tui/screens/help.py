@@ -6,11 +6,11 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from trainer.tui.text import join, lines, plain
+from trainer.tui.text import plain
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
@@ -97,15 +97,17 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        rows = []
-        for section, keys in KEYS:
-            rows.append(plain(section, "bold $accent"))
-            for key, meaning in keys:
-                rows.append(join([(f"  {key:<18}", "bold"), meaning]))
-            rows.append(plain(""))
-        rows.append(plain("Esc or ? closes this list.", "italic"))
         with VerticalScroll(id="help"):
-            yield Static(lines(rows))
+            for number, (section, keys) in enumerate(KEYS):
+                # A blank line above each section but the first.
+                heading = section if number == 0 else f"\n{section}"
+                yield Static(plain(heading, "bold $accent"))
+                # A grid, so a meaning too long for its line wraps under itself.
+                with Grid(classes="help-keys"):
+                    for key, meaning in keys:
+                        yield Static(plain(key, "bold"), classes="help-key")
+                        yield Static(plain(meaning))
+            yield Static(plain("\nEsc or ? closes this list.", "italic"))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)
