@@ -247,8 +247,18 @@ def test_no_apply_only_reports(
     directory = tmp_path / "progress"
     write_progress(directory, history)
     assert main(["optimize", "--progress", str(directory), "--no-apply"]) == ExitCode.OK
-    assert "not saved (--no-apply)" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "not saved (--no-apply)" in captured.out
     assert not config_path.exists()
+    # A large history takes minutes: each step is shown as it starts, on stderr.
+    steps = [line for line in captured.err.splitlines() if line.endswith("...")]
+    assert [step.split("] ", 1)[1].split(" (")[0] for step in steps] == [
+        f"reading the review history in {directory}...",
+        "fitting to the older reviews",
+        "checking the fit on the newest reviews...",
+        "fitting to every review...",
+        "simulating study to suggest a desired retention...",
+    ]
 
 
 def test_an_invalid_config_file_is_left_alone(

@@ -17,7 +17,7 @@ answer. Same-day learning steps are not what the forgetting curve is about.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -362,9 +362,11 @@ def fit(
     test_fraction: float = TEST_FRACTION,
     with_retention: bool = True,
     days: StudyDays = DEFAULT_DAYS,
+    on_step: Callable[[str], None] | None = None,
 ) -> FitReport:
     """Fit FSRS weights to ``reviews`` and check them on the latest ones, counting elapsed
-    time in ``days`` (the learner's study days).
+    time in ``days`` (the learner's study days). ``on_step`` is told what each step does
+    before it starts (a large history takes minutes: the command shows them).
 
     Raises :class:`NotEnoughReviews` for a short history, :class:`OptimizerUnavailable`
     without ``fsrs-rs-python``, :class:`ValueError` for a rating outside 1-4.
@@ -375,15 +377,21 @@ def fit(
     defaults = default_parameters()
     notes: list[str] = []
 
+    step = on_step or (lambda _text: None)
+    n_reviews = sum(len(h) for h in cards.values())
+    step(f"fitting to the older reviews ({n_reviews:,} reviews of {len(cards):,} cards in all)")
     train_items = training_items(cards, before=split_time, days=days)
     trained = compute_parameters(train_items)
+    step("checking the fit on the newest reviews")
     default_metrics = metrics(predict(cards, defaults, since=split_time, days=days))
     fitted_metrics = metrics(predict(cards, trained, since=split_time, days=days))
     better = fitted_metrics.log_loss < default_metrics.log_loss
 
+    step("fitting to every review")
     final = compute_parameters(training_items(cards, days=days))
     suggested: float | None = None
     if with_retention:
+        step("simulating study to suggest a desired retention")
         try:
             suggested = suggest_retention(final if better else defaults, len(cards))
         except Exception as error:  # a simulation failure must not lose the fit itself
@@ -395,7 +403,7 @@ def fit(
         default=default_metrics,
         fitted=fitted_metrics,
         suggested_retention=suggested,
-        n_reviews=sum(len(h) for h in cards.values()),
+        n_reviews=n_reviews,
         n_long_term=n_long_term,
         n_cards=len(cards),
         n_train=n_train,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -191,9 +192,16 @@ def run(args: argparse.Namespace) -> ExitCode:
     from trainer.progress import ProgressError
 
     directory = progress_dir(args.progress)
+    started = time.monotonic()
+
+    def show_step(text: str) -> None:
+        # On stderr, so --json output stays one document; a long history takes minutes.
+        print(f"[{time.monotonic() - started:5.1f} s] {text}...", file=sys.stderr, flush=True)
+
     try:
+        show_step(f"reading the review history in {directory}")
         reviews = reviews_from_progress(directory)
-        report = fit(reviews)
+        report = fit(reviews, on_step=show_step)
     except ProgressError as error:
         print(f"trainer: {error}", file=sys.stderr)
         return ExitCode.PROGRESS
