@@ -342,3 +342,21 @@ def test_review_changes_no_process_wide_state_and_needs_no_lock():
     after = [dict(vars(m)) for m in modules] + [random.getstate()]
     assert after == before
     assert fsrs.Scheduler is before[modules.index(sys.modules["fsrs"])]["Scheduler"]
+
+
+def test_replaying_without_scheduling_gives_the_same_memory_states():
+    # The optimizer's check replays histories with schedule=False (a third less time);
+    # the stability, difficulty and state after each answer must be those of a real review.
+    import random
+
+    scheduler = Scheduler(SchedulerSettings(enable_fuzzing=False))
+    rng = random.Random(5)
+    for _ in range(60):
+        full = memory = CardState()
+        when = T0
+        for _ in range(12):
+            grade = Grade(rng.choice([1, 2, 3, 3, 3, 4]))
+            full = scheduler.review("d/c", full, grade, when)
+            memory = scheduler.review("d/c", memory, grade, when, schedule=False)
+            assert memory._replace(due=full.due) == full
+            when += timedelta(days=rng.choice([0, 0, 1, 2, 5, 13, 40]), minutes=rng.randrange(600))

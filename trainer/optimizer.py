@@ -237,7 +237,8 @@ def predict(
                     )
                 if elapsed >= 1 and review.rating == 1:
                     lapses += 1
-            state = scheduler.review("", state, Grade(review.rating), review.time)
+            # The memory state only: the check never looks at due dates.
+            state = scheduler.review("", state, Grade(review.rating), review.time, schedule=False)
             previous = review.time
     return predictions
 

@@ -188,11 +188,15 @@ class Scheduler:
             last_review=last_review,
         )
 
-    def review(self, key: str, state: CardState, grade: Grade, when: datetime) -> CardState:
+    def review(
+        self, key: str, state: CardState, grade: Grade, when: datetime, *, schedule: bool = True
+    ) -> CardState:
         """The state of card ``key`` after answering ``grade`` at ``when`` (aware datetime).
 
         Deterministic: the same (key, state, grade, when) always gives the same result,
-        fuzz included.
+        fuzz included. ``schedule=False`` leaves a card in review due at once instead of
+        working out its interval (three more FSRS steps): for replaying a history to
+        predict recall, which needs the memory state only (the due date never feeds it).
         """
         import fsrs
 
@@ -202,7 +206,9 @@ class Scheduler:
         stability, difficulty = answered.stability, answered.difficulty
         assert stability is not None and difficulty is not None  # set by every review
         now = when_utc.timestamp()
-        if answered.state == fsrs.State.Review:
+        if answered.state == fsrs.State.Review and not schedule:
+            due = when_utc.timestamp()
+        elif answered.state == fsrs.State.Review:
             days = self._interval_days(key, state, card, grade, stability, when_utc)
             due = self.days.later(now, days)
         else:
