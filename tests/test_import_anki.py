@@ -530,3 +530,23 @@ def test_a_library_without_the_package_unpacker_imports_the_same_through_its_pub
     log = "reviews-anki-import.jsonl"
     lines = (progress / log).read_text().splitlines()[1:]  # (the header has the time)
     assert lines and lines == (expected_progress / log).read_text().splitlines()[1:]
+
+
+def test_each_step_of_an_import_is_told_as_it_starts(tmp_path: Path):
+    # A 50,000-note package takes seconds: the command shows these on stderr.
+    from trainer.interop.anki_import import import_anki
+
+    steps: list[str] = []
+    import_anki(
+        FIXTURES / "current.apkg",
+        tmp_path / "decks",
+        progress_dir=tmp_path / "progress",
+        clock=SystemClock(),
+        on_step=steps.append,
+    )
+    assert steps == [
+        "unpacking current.apkg with the anki library",
+        "reading the notes (the review history is read in a second process meanwhile)",
+        "checking and writing 5 deck files (8 cards)",
+        "finishing the review history",
+    ]

@@ -7,7 +7,8 @@
 * turning those arguments into paths: :func:`resolve_decks`, :func:`resolve_paths`;
 * :func:`open_collection`, the loaded collection as a context manager, which raises
   :class:`CommandFailed` (its reason printed) when there is nothing to work on;
-* :func:`emit_json`, one JSON document on stdout.
+* :func:`emit_json`, one JSON document on stdout;
+* :func:`step_printer`, what a long command is doing, on stderr.
 
 Like the command modules, this module imports only the standard library at top level: it is
 imported on every start, ``trainer`` alone included.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,7 @@ __all__ = [
     "open_collection",
     "resolve_decks",
     "resolve_paths",
+    "step_printer",
 ]
 
 
@@ -221,3 +223,17 @@ def emit_json(data: Any) -> None:
     import json
 
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def step_printer() -> Callable[[str], None]:
+    """A callback that prints each step of a long command as it starts, with the seconds
+    since this call (``[ 12.3 s] fitting to every review...``), on stderr: stdout keeps
+    the command's own output (a report, a JSON document)."""
+    import time
+
+    started = time.monotonic()
+
+    def show(text: str) -> None:
+        print(f"[{time.monotonic() - started:5.1f} s] {text}...", file=sys.stderr, flush=True)
+
+    return show

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 #: Packages above this size get a note that reading them takes a while.
 _LARGE_BYTES = 50_000_000
+#: Packages above this size show each step as it starts (about a second per 2 MB on a
+#: 2-core machine: benchmarks/import_bench.py's 20 MB package takes 12 s).
+_STEPS_BYTES = 5_000_000
 _SHOW_SKIPPED = 20
 
 
@@ -164,6 +167,7 @@ def print_written(
 def run_anki(args: argparse.Namespace) -> ExitCode:
     from trainer.clock import SystemClock
     from trainer.collector import collector_paused
+    from trainer.commands.common import step_printer
     from trainer.interop import InteropError
     from trainer.interop.anki_import import import_anki
     from trainer.locations import progress_dir
@@ -189,7 +193,11 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
         # are alive: with the collector on, it took 2.5 times as long (trainer.collector).
         with collector_paused():
             report = import_anki(
-                args.file, destination, progress_dir=history_dir, clock=SystemClock()
+                args.file,
+                destination,
+                progress_dir=history_dir,
+                clock=SystemClock(),
+                on_step=step_printer() if size > _STEPS_BYTES else None,
             )
     except InteropError as error:
         return _fail(str(error))

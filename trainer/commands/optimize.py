@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.commands.common import add_progress_argument, emit_json
+from trainer.commands.common import add_progress_argument, emit_json, step_printer
 from trainer.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -192,12 +191,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from trainer.progress import ProgressError
 
     directory = progress_dir(args.progress)
-    started = time.monotonic()
-
-    def show_step(text: str) -> None:
-        # On stderr, so --json output stays one document; a long history takes minutes.
-        print(f"[{time.monotonic() - started:5.1f} s] {text}...", file=sys.stderr, flush=True)
-
+    show_step = step_printer()  # a long history takes minutes
     try:
         show_step(f"reading the review history in {directory}")
         reviews = reviews_from_progress(directory)

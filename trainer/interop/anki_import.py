@@ -30,6 +30,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -351,6 +352,10 @@ def _note_card(
     return card, ""
 
 
+def _quiet(_text: str) -> None:
+    """The default ``on_step``: say nothing."""
+
+
 def _variant(card: dict[str, Any], ordinal: int) -> str | None:
     """The study card an Anki card ordinal is (``""``, ``"reverse"``, ``"c2"``), or None."""
     if card["type"] == "cloze":
@@ -370,13 +375,18 @@ def import_anki(
     progress_dir: Path | None,
     clock: Clock,
     scratch: Path | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> AnkiImportReport:
     """Import ``package`` into deck files under ``out_dir``; with ``progress_dir``, its
-    review history too. Raises :class:`InteropError` for input it cannot read."""
+    review history too. Raises :class:`InteropError` for input it cannot read.
+    ``on_step`` is told what each step does before it starts (a large collection takes
+    a while: the command shows them)."""
+    step = on_step or _quiet
     with tempfile.TemporaryDirectory(prefix="trainer-anki-", dir=scratch) as temporary:
+        step(f"unpacking {package.name} with the anki library")
         collection = open_anki(package, Path(temporary))
         try:
-            return _convert(collection, package, out_dir, progress_dir, clock)
+            return _convert(collection, package, out_dir, progress_dir, clock, step)
         except sqlite3.DatabaseError as error:
             raise InteropError(
                 f"{package}: the collection in it is damaged ({error}); check it in Anki "
@@ -392,6 +402,7 @@ def _convert(
     out_dir: Path,
     progress_dir: Path | None,
     clock: Clock,
+    step: Callable[[str], None],
 ) -> AnkiImportReport:
     history: HistoryProcess | None = None
     if progress_dir is not None:
@@ -406,7 +417,7 @@ def _convert(
             collection.path.parent,
         )
     try:
-        return _convert_started(collection, package, out_dir, progress_dir, clock, history)
+        return _convert_started(collection, package, out_dir, progress_dir, clock, history, step)
     finally:
         if history is not None:
             history.abandon()
@@ -419,8 +430,13 @@ def _convert_started(
     progress_dir: Path | None,
     clock: Clock,
     history: HistoryProcess | None,
+    step: Callable[[str], None],
 ) -> AnkiImportReport:
     report = AnkiImportReport()
+    step(
+        "reading the notes"
+        + (" (the review history is read in a second process meanwhile)" if history else "")
+    )
     note_types = _note_types(collection.models)
     deck_names = collection.deck_names
     # Each note's cards: (ordinal, deck) per Anki card id; a note's deck is its first card's.
@@ -488,6 +504,10 @@ def _convert_started(
         )
         if history is not None:
             history.send_keys(keys)
+    step(
+        f"checking and writing {len(plan)} deck file{'s' if len(plan) != 1 else ''} "
+        f"({sum(len(part.cards) for part in plan):,} cards)"
+    )
     written = write_planned(plan, out_dir)
     report.files, report.backups = written.files, written.backups
     report.cards_written = written.cards
@@ -496,10 +516,12 @@ def _convert_started(
     if progress_dir is not None:
         final_keys = _history_keys(study_cards, written.deck_of)
         if history is not None and final_keys == keys:
+            step("finishing the review history")
             report.history = history.finish()
         else:
             if history is not None:
                 history.abandon()
+            step("writing the review history")
             report.history = write_history(
                 revlog_histories(collection.db, final_keys), progress_dir, clock
             )
