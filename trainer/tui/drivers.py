@@ -44,8 +44,6 @@ class Outcome(Struct, frozen=True):
 class CardDriver(Protocol):
     #: ``"study"``, ``"practice"`` or ``"quiz"``: what the screen calls the round.
     kind: str
-    #: Whether an answer is recorded (and so whether undo/suspend/flag make sense).
-    records: bool
 
     @property
     def current(self) -> StudyCard | None: ...
@@ -73,7 +71,6 @@ class SessionDriver:
     """Drives a :class:`trainer.session.StudySession`: answers go into the schedule."""
 
     kind = "study"
-    records = True
 
     def __init__(self, session: StudySession) -> None:
         self.session = session
@@ -146,7 +143,6 @@ class PracticeDriver:
     """Go over ``cards`` again now, graded but never recorded: the schedule is untouched."""
 
     kind = "practice"
-    records = False
 
     def __init__(self, cards: Sequence[StudyCard]) -> None:
         self.cards = list(cards)
@@ -225,7 +221,6 @@ class QuizDriver(Struct):
     finished: bool = False
 
     kind = "quiz"
-    records = False
 
     @classmethod
     def build(

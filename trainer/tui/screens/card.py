@@ -532,7 +532,7 @@ class CardScreen(Screen[None]):
             return join(
                 [("How well did you recall it? ", "bold"), "Enter or space = Good, or 1-4 (below)"]
             )
-        prefix = "Not recorded (practice). " if not self.driver.records else ""
+        prefix = "Not recorded (practice). " if self.session is None else ""
         return join(
             [
                 (prefix, "italic"),
