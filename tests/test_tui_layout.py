@@ -56,22 +56,27 @@ async def test_at_200x50_the_text_keeps_a_reading_width(every_deck, progress_dir
         assert all(len(row.rstrip()) <= 104 for row in answer_rows)
 
 
-async def test_browse_at_80_columns_shows_the_cards_and_their_text(every_deck, progress_dir, clock):
-    app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
+async def browse_text(deck: Path, progress_dir: Path, clock, count: str) -> str:
+    """The browse screen at 80x24, once it shows ``count`` ("7 of 7 cards")."""
+    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press("b")
         await wait_for_screen(pilot, BrowseScreen)
-        text = await wait_for_text(pilot, "7 of 7 cards")
-        rows = [
-            row
-            for row in text.split("\n")
-            if row.split()[:1]
-            and row.split()[0]
-            in ("basic", "choice", "multi", "typed", "cloze::c1", "order", "truefalse")
-        ]
-        assert len(rows) == 7
-        assert "What does NMDA stand for?" in text
+        return await wait_for_text(pilot, count)
+
+
+async def test_browse_at_80_columns_shows_the_cards_and_their_text(every_deck, progress_dir, clock):
+    text = await browse_text(every_deck, progress_dir, clock, "7 of 7 cards")
+    rows = [
+        row
+        for row in text.split("\n")
+        if row.split()[:1]
+        and row.split()[0]
+        in ("basic", "choice", "multi", "typed", "cloze::c1", "order", "truefalse")
+    ]
+    assert len(rows) == 7
+    assert "What does NMDA stand for?" in text
 
 
 LONG_IDS = """\
@@ -92,17 +97,12 @@ cards:
 
 async def test_browse_keeps_the_variant_of_a_long_card_id_in_view(tmp_path, progress_dir, clock):
     deck = write(tmp_path, "long.yaml", LONG_IDS)
-    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await pilot.press("b")
-        await wait_for_screen(pilot, BrowseScreen)
-        text = await wait_for_text(pilot, "4 of 4 cards")
-        labels = [row.split()[0] for row in text.split("\n")[3:7]]
-        # four cards of two notes: each tells which card of its note it is
-        assert len(set(labels)) == 4, labels
-        assert [label[-4:] for label in labels[:2]] == ["::c1", "::c2"], labels
-        assert labels[3].endswith("::reverse"), labels
+    text = await browse_text(deck, progress_dir, clock, "4 of 4 cards")
+    labels = [row.split()[0] for row in text.split("\n")[3:7]]
+    # four cards of two notes: each tells which card of its note it is
+    assert len(set(labels)) == 4, labels
+    assert [label[-4:] for label in labels[:2]] == ["::c1", "::c2"], labels
+    assert labels[3].endswith("::reverse"), labels
 
 
 async def test_the_theme_chosen_is_kept_after_a_restart(every_deck, progress_dir, clock):
