@@ -84,6 +84,23 @@ def test_a_log_replaced_after_the_last_answer_is_mended_on_close(tmp_path: Path)
     assert set(acked) <= ids_in(log)
 
 
+def test_a_copy_cut_off_inside_a_line_gets_the_missing_answers_as_whole_lines(tmp_path: Path):
+    """A sync tool's transfer stopped mid-line: carried-over lines never glue onto it."""
+    collection, session, log = start(tmp_path)
+    acked = acknowledge(collection, session, 3)
+    cut_off = log.read_bytes()[:-20]  # inside the third answer's line
+    acked += acknowledge(collection, session, 2)
+    rename_over(log, cut_off)
+    acked += acknowledge(collection, session, 1)
+    whole = set()
+    for line in log.read_bytes().splitlines():
+        try:
+            whole.add(json.loads(line).get("id"))
+        except ValueError:
+            pass  # the cut-off line itself
+    assert set(acked) <= whole
+
+
 def test_a_removed_log_is_written_back_before_the_next_answer(tmp_path: Path):
     collection, session, log = start(tmp_path)
     acked = acknowledge(collection, session, 4)
