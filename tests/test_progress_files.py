@@ -102,6 +102,28 @@ def test_torn_last_line_is_set_aside_and_cut_before_the_next_answer(tmp_path: Pa
     assert len(lines) == 3
 
 
+def test_a_whole_last_line_without_its_newline_is_ended_and_kept(tmp_path: Path):
+    """An editor that saves without a final newline: the line is not torn, so not cut."""
+    first, _ = review_line("d/c0", "aaa")
+    last, _ = review_line("d/c1", "bbb")
+    log = tmp_path / "reviews-dev-a.jsonl"
+    log.write_bytes(HEADER % b"dev-a" + first + last.rstrip(b"\n"))
+    fake = clock()
+    collection = open_collection(tmp_path, fake)
+    assert any("no line end" in w for w in collection.warnings)
+    assert not (tmp_path / "quarantine").exists()
+    fake.advance(60)
+    answered = answer(collection)
+    lines = log.read_bytes().splitlines(keepends=True)
+    assert lines[:3] == [HEADER % b"dev-a", first, last]
+    assert len(lines) == 4 and lines[3].endswith(b"\n")
+    reps = 1 + (answered == "d/c1")  # the ended line is read before the next answer
+    assert collection.state("d/c1").reps == reps
+    again = open_collection(tmp_path, clock())
+    assert again.state("d/c1").reps == reps
+    assert not any("no line end" in w for w in again.warnings)
+
+
 def test_corrupt_line_in_the_middle_is_skipped_kept_aside_and_never_overwritten(tmp_path: Path):
     first, state = review_line("d/c0", "aaa")
     second, _ = review_line("d/c0", "ccc", prev="aaa", state=state, minutes=20)

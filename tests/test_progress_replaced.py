@@ -123,6 +123,66 @@ def test_a_log_removed_and_recreated_with_other_contents_keeps_every_answer(tmp_
     assert len(lines) == len(set(lines))  # nothing carried over twice
 
 
+def copy_over(path: Path, contents: bytes) -> None:
+    """What `cp backup log`, `> log` and an editor saving in place do: same file, new bytes."""
+    with open(path, "r+b") as handle:
+        handle.truncate(0)
+        handle.write(contents)
+
+
+def test_a_log_overwritten_in_place_by_an_older_copy_keeps_every_answer_of_the_run(
+    tmp_path: Path,
+):
+    collection, session, log = start(tmp_path)
+    acked = acknowledge(collection, session, 2)
+    backup = log.read_bytes()
+    acked += acknowledge(collection, session, 3)
+    copy_over(log, backup)  # the same inode: no rename to notice
+    acked += acknowledge(collection, session, 1)
+    assert set(acked) <= ids_in(log)
+    assert any("overwritten in place" in w for w in collection.warnings)
+    lines = log.read_bytes().splitlines()
+    assert len(lines) == len(set(lines))  # nothing carried over twice
+    again = open_collection(tmp_path, clock())
+    again.store.reload()
+    assert sum(again.state(f"d/c{i}").reps for i in range(40)) == len(acked) == 6
+
+
+def test_a_log_emptied_in_place_gets_its_header_and_this_runs_answers_back(tmp_path: Path):
+    collection, session, log = start(tmp_path)
+    acked = acknowledge(collection, session, 3)
+    copy_over(log, b"")
+    collection.close()  # the check at the end puts them back too
+    assert set(acked) <= ids_in(log)
+    assert json.loads(log.read_bytes().splitlines()[0])["kind"] == "trainer-progress"
+
+
+def test_the_progress_directory_removed_mid_session_is_made_again_with_every_answer(
+    tmp_path: Path,
+):
+    import shutil
+
+    directory = tmp_path / "progress"
+    collection, session, log = start(directory)
+    acked = acknowledge(collection, session, 2)
+    shutil.rmtree(directory)
+    collection.refresh()  # what the app does every second: no error, nothing forgotten
+    assert sum(collection.state(f"d/c{i}").reps for i in range(40)) == 2
+    acked += acknowledge(collection, session, 2)
+    assert set(acked) <= ids_in(log)
+    assert any("was removed" in w for w in collection.warnings)
+
+
+def test_the_progress_directory_renamed_mid_session_gets_the_log_back(tmp_path: Path):
+    directory = tmp_path / "progress"
+    collection, session, log = start(directory)
+    acked = acknowledge(collection, session, 2)
+    directory.rename(tmp_path / "moved")
+    acked += acknowledge(collection, session, 1)
+    collection.close()
+    assert set(acked) <= ids_in(log)
+
+
 def test_a_replacement_between_the_check_and_the_write_is_caught(tmp_path: Path, monkeypatch):
     """The fault lands inside the append: after the identity check, before the write."""
     import trainer.progress.logfile as logfile

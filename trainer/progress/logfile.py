@@ -4,7 +4,9 @@ Reading never modifies a log. Problems found are set aside in ``quarantine/`` (a
 the log itself is never rewritten) and reported as warnings:
 
 * a last line without its newline is an answer torn by a crash: ignored, and cut off
-  (under the lock) before the next append to that file;
+  (under the lock) before the next append to that file; unless it is a whole, valid
+  event (an editor that saves without a final newline): then the writer ends it with a
+  newline instead, and it is read from then on;
 * a complete line that is not a valid event: skipped, the rest loads;
 * an empty file, or one without a valid header: its events (if any) still load.
 
@@ -18,7 +20,15 @@ delete it, while the program holds a descriptor to the old one. So before each a
 after it, the writer compares the identity (device and inode) of the file at the log's
 path with the one it writes to. When they differ, it opens the file now at the path and
 appends to it every line of the old one that it lacks (a deleted log is written back
-whole): an answer is acknowledged only once it is in the file at the log's path.
+whole, its directory too): an answer is acknowledged only once it is in the file at the
+log's path.
+
+A file can also be rewritten in place, keeping its inode (``cp backup log``, ``> log``,
+an editor saving in place): then the old bytes are gone. So the writer also keeps every
+line it appended, and the size and last ``TAIL_BYTES`` of the file as it left it; when
+the file is shorter or those bytes differ, it appends the lines it wrote that the file
+now lacks. (Lines from earlier runs that a restored backup lacks were that backup's
+choice: nothing in this process has them.)
 """
 
 from __future__ import annotations
@@ -28,7 +38,7 @@ import hashlib
 import os
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from msgspec import Struct, field
 
@@ -200,14 +210,21 @@ def read_log(path: Path, start: FileState | None, quarantine_dir: Path | None) -
     if end < len(data):
         result.torn = True
         torn = data[end:]
-        copy = quarantine(quarantine_dir, path, torn, "torn")
         line_number = state.lines + data[:end].count(b"\n") + 1
-        state.tail_warning = (
-            f"{path}:{line_number}: incomplete last line "
-            "(an answer interrupted by a crash) ignored"
-            + (f"; its bytes are kept in {copy}" if copy else "")
-            + "; it will be cut off before the next answer is saved."
-        )
+        if is_whole_line(torn, first=base + end == 0):
+            state.tail_warning = (
+                f"{path}:{line_number}: the last line has no line end (saved by an "
+                "editor?); it is read once trainer adds the line end, before the next "
+                "answer is saved."
+            )
+        else:
+            copy = quarantine(quarantine_dir, path, torn, "torn")
+            state.tail_warning = (
+                f"{path}:{line_number}: incomplete last line "
+                "(an answer interrupted by a crash) ignored"
+                + (f"; its bytes are kept in {copy}" if copy else "")
+                + "; it will be cut off before the next answer is saved."
+            )
     position = 0
     warnings: list[str] = []
     corrupt: list[bytes] = []
@@ -267,6 +284,20 @@ def read_log(path: Path, start: FileState | None, quarantine_dir: Path | None) -
     return result
 
 
+def is_whole_line(line: bytes, *, first: bool = False) -> bool:
+    """Whether ``line`` (a last line without its newline) is a whole event, or a whole
+    header when it is the file's ``first`` line: saved without a final newline, not
+    torn by a crash."""
+    if first:
+        try:
+            parse_header(line)
+        except BadLine:
+            pass
+        else:
+            return True
+    return _is_event(line)
+
+
 def _is_event(line: bytes) -> bool:
     try:
         parse_event(line, "", ("", 1))
@@ -306,6 +337,8 @@ class LogLock:
         if self._lock is None:
             self._lock = FileLock(lock_path(self.log), thread_local=False)
         try:
+            # (A progress directory removed while trainer runs is made again.)
+            self.log.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except OSError as error:
             raise ProgressError(
@@ -326,6 +359,10 @@ class LogWriter:
         self._fd: int | None = None
         self._identity: tuple[int, int] | None = None
         self._lock = LogLock(path)
+        #: Every line this writer appended: what it puts back after a rewrite in place.
+        self._written: list[bytes] = []
+        #: (size, digest of the last TAIL_BYTES) of the file as this writer left it.
+        self._left: tuple[int, str] | None = None
 
     def lock(self) -> str | None:
         """Take the exclusive lock (blocking) and make sure the descriptor is the file at
@@ -347,14 +384,21 @@ class LogWriter:
                 if not os.path.lexists(self.path):
                     self._create(self._header)
                 self._reopen()
+                self._remember_end()
                 return None
             try:
                 identity = identity_of(os.stat(self.path))
             except FileNotFoundError:
-                return self._write_back_removed()
-            if identity == self._identity:
-                return None
-            return self._carry_over_replaced()
+                change = self._write_back_removed()
+            else:
+                if identity == self._identity:
+                    if self._as_left():
+                        return None
+                    change = self._carry_over_rewritten()
+                else:
+                    change = self._carry_over_replaced()
+            self._remember_end()
+            return change
         except OSError as error:
             raise ProgressError(
                 describe_os_error(error, self.path, "open the progress file for writing")
@@ -367,12 +411,33 @@ class LogWriter:
         self._fd = fd
         self._identity = identity_of(os.fstat(fd))
 
+    def _remember_end(self) -> None:
+        """Note the file's size and tail as this writer leaves it (under the lock)."""
+        assert self._fd is not None
+        size = os.fstat(self._fd).st_size
+        start = max(0, size - TAIL_BYTES)
+        self._left = (size, _digest(os.pread(self._fd, size - start, start)))
+
+    def _as_left(self) -> bool:
+        """Whether the file still holds what this writer left in it (others may only
+        have appended): at least as long, the same bytes before that size."""
+        assert self._fd is not None
+        if self._left is None:
+            return True
+        size, digest = self._left
+        if os.fstat(self._fd).st_size < size:
+            return False
+        start = max(0, size - TAIL_BYTES)
+        return _digest(os.pread(self._fd, size - start, start)) == digest
+
     def _old_contents(self) -> bytes:
         assert self._fd is not None
         return os.pread(self._fd, os.fstat(self._fd).st_size, 0)
 
     def _write_back_removed(self) -> str:
         old = self._old_contents()
+        # A removed progress directory is made again: the log goes back where it was.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._create(old or self._header)
         self._reopen()
         lines = old.count(b"\n")
@@ -394,22 +459,48 @@ class LogWriter:
                 "this program was using it: progress is read-only until you upgrade "
                 "trainer. Nothing was written to it."
             )
-        known = {event_id_of(line) for line in new.split(b"\n")}
-        missing = [
-            line + b"\n"
-            for line in old[: old.rfind(b"\n") + 1].split(b"\n")[1:]
-            if line.strip() and (event_id := event_id_of(line)) and event_id not in known
-        ]
-        if missing:
-            if new and not new.endswith(b"\n"):
-                missing.insert(0, b"\n")  # never glue a line onto a torn one
-            self._write_all(missing, len(new))
+        count = self._append_missing(new, old[: old.rfind(b"\n") + 1].split(b"\n")[1:])
         fsync_directory(self.path.parent)
         return (
             f"{self.path} was replaced while trainer was using it (a sync tool, a restore "
-            f"or an editor?); {len(missing)} line{'s' if len(missing) != 1 else ''} missing "
+            f"or an editor?); {count} line{'s' if count != 1 else ''} missing "
             "from the new file were appended to it, so no answer is lost."
         )
+
+    def _carry_over_rewritten(self) -> str:
+        """The file was rewritten in place: append the lines this writer wrote that it
+        now lacks."""
+        new = self._old_contents()
+        if _newer_format(new):
+            raise ProgressError(
+                f"{self.path} was overwritten with a log from a newer version of trainer "
+                "while this program was using it: progress is read-only until you upgrade "
+                "trainer. Nothing was written to it."
+            )
+        count = self._append_missing(new, [line.rstrip(b"\n") for line in self._written])
+        return (
+            f"{self.path} was overwritten in place while trainer was using it (a backup "
+            f"copied over it, an editor?); {count} answer line{'s' if count != 1 else ''} "
+            "of this run missing from it were appended to it, so every answer given since "
+            "trainer started is in it."
+        )
+
+    def _append_missing(self, new: bytes, lines: list[bytes]) -> int:
+        """Append to the file (now holding ``new``) those of ``lines`` (without their
+        newlines) whose events it lacks; how many."""
+        known = {event_id_of(line) for line in new.split(b"\n")}
+        missing = [
+            line + b"\n"
+            for line in lines
+            if line.strip() and (event_id := event_id_of(line)) and event_id not in known
+        ]
+        if missing:
+            if not new:
+                missing.insert(0, self._header)  # emptied: the lines need their header
+            elif not new.endswith(b"\n"):
+                missing.insert(0, b"\n")  # never glue a line onto a torn one
+            self._write_all(missing, len(new))
+        return len(missing)
 
     def _create(self, contents: bytes) -> None:
         """Create the log with ``contents`` in one step: readers never see it empty."""
@@ -432,13 +523,14 @@ class LogWriter:
             remove_quietly(temporary)
         fsync_directory(self.path.parent)
 
-    def repair_tail(self, quarantine_dir: Path) -> bool:
-        """Under the lock: cut a torn last line (kept in quarantine). True if cut."""
+    def repair_tail(self, quarantine_dir: Path) -> Literal["cut", "ended"] | None:
+        """Under the lock: cut a torn last line (kept in quarantine): ``"cut"``; or end a
+        whole last line that lacks its newline: ``"ended"``; else ``None``."""
         fd = self._fd
         assert fd is not None
         size = os.fstat(fd).st_size
         if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-            return False
+            return None
         start = max(0, size - (1 << 20))
         chunk = os.pread(fd, size - start, start)
         cut = start + chunk.rfind(b"\n") + 1
@@ -446,6 +538,11 @@ class LogWriter:
             data = os.pread(fd, size, 0)
             cut = data.rfind(b"\n") + 1
             chunk, start = data, 0
+        if is_whole_line(chunk[cut - start :], first=cut == 0):
+            # Saved without a final newline (an editor), not torn: end it, keep it.
+            self._write_all([b"\n"], size)
+            self._remember_end()
+            return "ended"
         quarantine(quarantine_dir, self.path, chunk[cut - start :], "torn")
         try:
             os.ftruncate(fd, cut)
@@ -454,7 +551,8 @@ class LogWriter:
             raise ProgressError(
                 describe_os_error(error, self.path, "repair the progress file")
             ) from None
-        return True
+        self._remember_end()
+        return "cut"
 
     def state_after_append(self, known: FileState, lines: int) -> FileState:
         """Under the lock, after :meth:`append`: ``known`` advanced over what was written,
@@ -488,12 +586,14 @@ class LogWriter:
         before = os.fstat(fd).st_size
         payload = b"".join(([self._header] if before == 0 else []) + lines)
         self._write_all([payload], before)
+        self._written.extend(lines)
         change = None
         for _ in range(_REPLACED_RETRIES):
             # Replaced between the check and the write? Then the lines are carried over.
             now = self._ensure_current()
             if now is None:
                 if change is None:
+                    self._remember_end()
                     return before, before + len(payload), None
                 assert self._fd is not None
                 size = os.fstat(self._fd).st_size

@@ -332,6 +332,10 @@ class ProgressStore:
         answers) or that undo something already replayed trigger a full replay too, so
         the result is always the union of all logs in time order.
         """
+        if not self.opened_read_only and not self.directory.exists():
+            # Removed while running: what was read stands, and the next answer writes
+            # this device's log back into it (LogWriter).
+            return False
         new_events: list[Event] = []
         paths = self._log_paths()
         names = {p.name for p in paths}
@@ -407,7 +411,10 @@ class ProgressStore:
                 self.refresh()
             if self.read_only:
                 raise ProgressError(self.read_only)
-            if writer.repair_tail(self.directory):
+            repaired = writer.repair_tail(self.directory)
+            if repaired == "ended":
+                self.refresh()  # the last line is whole now: read it
+            elif repaired == "cut":
                 self._note(
                     [f"{self.own_path}: incomplete last line cut off (a copy is in quarantine/)."]
                 )
