@@ -62,6 +62,13 @@ def test_a_count_that_is_not_a_number_says_so(capsys):
     assert "'abc' is not a whole number" in err and "_positive_int" not in err
 
 
+@pytest.mark.parametrize("minutes", ["inf", "nan", "1e300", "0", "-5"])
+def test_a_quiz_time_that_is_no_real_limit_is_refused_before_the_screen_opens(capsys, minutes):
+    assert main(["quiz", "--time", minutes]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "argument --time" in err and "Traceback" not in err
+
+
 def test_optimize_without_history_says_how_many_reviews_it_needs(tmp_path, capsys):
     assert main(["optimize", "--progress", str(tmp_path / "p")]) == ExitCode.OK
     out = capsys.readouterr().out

@@ -188,6 +188,9 @@ def test_header_and_column_options(tmp_path, capsys):
     [
         (b"", "the file is empty"),
         (b"front\tback\n\xff\xfe\n", "sheet.tsv:2: not UTF-8"),
+        # A quote never closed swallows the rest of the file into one field.
+        (b"a\tb\n" * 3 + b'"unclosed\tx\n' + b"front\tback\n" * 15_000, "sheet.tsv:4: a field"),
+        (b"x" * 200_000 + b"\tback\n", "sheet.tsv:1: a field of this row runs over 128 KiB"),
     ],
 )
 def test_bad_text_files_get_a_clear_error(tmp_path, capsys, content, message):

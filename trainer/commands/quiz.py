@@ -4,6 +4,7 @@ schedule."""
 from __future__ import annotations
 
 import argparse
+import math
 from typing import TYPE_CHECKING
 
 from trainer.commands.common import add_common_arguments, resolve_paths
@@ -23,13 +24,19 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
+#: The longest time limit (a day): an exam is not longer, and the clock shows it.
+_MAX_MINUTES = 24 * 60
+
+
+def _minutes(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes")
+    if not 0 < value <= _MAX_MINUTES:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {_MAX_MINUTES} (a day)")
     return value
 
 
@@ -51,7 +58,7 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--time",
-        type=_positive_float,
+        type=_minutes,
         metavar="MINUTES",
         help="time limit; unanswered questions count as wrong",
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,10 @@ def _sniff(sample: str) -> str:
     return max(("\t", ";", ","), key=first.count) if any(c in first for c in "\t;,") else "\t"
 
 
-def _rows(body: str, separator: str, options: PlainTextOptions) -> list[list[str]]:
+def _rows(
+    body: str, separator: str, options: PlainTextOptions, where: Callable[[int], str]
+) -> list[list[str]]:
+    """The rows of ``body`` with text in them; ``where(n)`` names its ``n``-th line."""
     if options.row_separator is not None:
         return [row.split(separator, 1) for row in body.split(options.row_separator) if row.strip()]
     reader = csv.reader(
@@ -146,7 +150,22 @@ def _rows(body: str, separator: str, options: PlainTextOptions) -> list[list[str
         strict=False,
         escapechar=None,
     )
-    return [row for row in reader if any(cell.strip() for cell in row)]
+    rows = []
+    start = 1  # the line the next row starts on
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error:
+        # The csv module's only error here: a field over its 128 KiB limit, nearly
+        # always a quote that is never closed.
+        raise InteropError(
+            f"{where(start)}: a field of this row runs over 128 KiB (a quote that is never "
+            "closed?): close the quote, or import with --no-quoting if quotes are text "
+            "here; no card field is that long"
+        ) from None
+    return rows
 
 
 def _column_roles(
@@ -215,7 +234,7 @@ def import_plaintext(path: Path, out_dir: Path, options: PlainTextOptions) -> Pl
     else:
         separator = _sniff(body)
     html = options.html if options.html is not None else headers.get("html", "").lower() == "true"
-    rows = _rows(body, separator, options)
+    rows = _rows(body, separator, options, lambda line: f"{path}:{header_lines + line}")
     roles = _column_roles(headers, options, rows[0] if rows else None)
     if options.header and rows:
         rows = rows[1:]
