@@ -271,3 +271,24 @@ def test_cloze_escapes_in_tsv_show_in_anki_as_on_our_card_and_come_back(tmp_path
             assert cloze_display(twin.question, number, revealed=revealed) == cloze_display(
                 card.question, number, revealed=revealed
             )
+
+
+def test_an_export_never_overwrites_its_own_deck_and_keeps_the_file_it_replaces(
+    tmp_path, capsys
+):
+    deck = tmp_path / "mechanism.yaml"
+    deck.write_bytes((DECKS / "mechanism.yaml").read_bytes())
+    before = deck.read_bytes()
+    for kind in ("markdown", "csv"):
+        assert main(["export", kind, str(deck), "--out", str(deck)]) == ExitCode.USAGE
+        assert "is one of the decks being exported" in capsys.readouterr().err
+    assert deck.read_bytes() == before
+    out = tmp_path / "notes.tsv"
+    out.write_text("precious\n")
+    assert main(["export", "csv", str(deck), "--out", str(out)]) == ExitCode.OK
+    assert "kept as" in capsys.readouterr().out
+    assert (tmp_path / "notes.tsv.bak").read_text() == "precious\n"
+    # The same export again: nothing new to keep, the backup stays the first file.
+    assert main(["export", "csv", str(deck), "--out", str(out)]) == ExitCode.OK
+    assert "kept as" not in capsys.readouterr().out
+    assert (tmp_path / "notes.tsv.bak").read_text() == "precious\n"

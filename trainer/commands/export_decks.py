@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,28 @@ def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> ExitCode:
     return code
 
 
+def _write_out(out: Path, decks: list[Deck], write: Callable[[Path], object]) -> str | None:
+    """Write the export with ``write(path)`` so that ``out`` is replaced whole, the file
+    that was there kept as ``NAME.bak``; what to say about that (or None). Raises
+    :class:`OutputRefused` when ``out`` is one of the decks being exported."""
+    from trainer.durable import replace_keeping_backup
+
+    if out.exists() and not out.is_file():
+        raise OutputRefused(f"--out {out}: is not a file; name the file to write")
+    target = out.resolve()
+    for deck in decks:
+        if deck.path.resolve() == target:
+            raise OutputRefused(
+                f"--out {out}: is one of the decks being exported; name another file"
+            )
+    backup = replace_keeping_backup(out, write)
+    return f"(the file that was there is kept as {backup})" if backup else None
+
+
+class OutputRefused(Exception):
+    """The ``--out`` path must not be written (a deck being exported, a directory)."""
+
+
 def load_decks(paths: list[Path]) -> tuple[list[Deck], ExitCode | None]:
     """The decks at ``paths``; on any problem, printed as ``file:line:col``, an exit code."""
     from trainer.diagnostics import Severity
@@ -133,16 +156,22 @@ def run_anki(args: argparse.Namespace) -> ExitCode:
     decks, failure = load_decks(args.decks)
     if failure is not None:
         return failure
+    reports = []
     try:
-        report = export_anki(decks, args.out, legacy=args.legacy)
-    except InteropError as error:
+        kept = _write_out(
+            args.out,
+            decks,
+            lambda path: reports.append(export_anki(decks, path, legacy=args.legacy)),
+        )
+    except (InteropError, OutputRefused) as error:
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot write {args.out}: {error.strerror or error}")
+    report = reports[0]
     notes = sum(report.notes.values())
     print(
         f"Wrote {args.out}: {len(decks)} deck{'s' * (len(decks) != 1)}, {notes} notes, "
-        f"{report.anki_cards} Anki cards"
+        f"{report.anki_cards} Anki cards" + (f" {kept}" if kept else "")
     )
     for name, count in sorted(report.notes.items()):
         print(f"  {name}: {count}")
@@ -165,17 +194,27 @@ def run_csv(args: argparse.Namespace) -> ExitCode:
     decks, failure = load_decks(args.decks)
     if failure is not None:
         return failure
+    rows: list[int] = []
     try:
-        rows = export_plaintext(decks, args.out, separator=separator, quizlet=args.quizlet)
+        kept = _write_out(
+            args.out,
+            decks,
+            lambda path: rows.append(
+                export_plaintext(decks, path, separator=separator, quizlet=args.quizlet)
+            ),
+        )
+    except OutputRefused as error:
+        return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot write {args.out}: {error.strerror or error}")
     print(
-        f"Wrote {args.out}: {rows} cards from {len(decks)} deck{'s' * (len(decks) != 1)}"
+        f"Wrote {args.out}: {rows[0]} cards from {len(decks)} deck{'s' * (len(decks) != 1)}"
         + (
             " (Quizlet: term and definition)"
             if args.quizlet
             else " (Anki: File > Import reads the header lines)"
         )
+        + (f" {kept}" if kept else "")
     )
     return ExitCode.OK
 
@@ -186,9 +225,15 @@ def run_markdown(args: argparse.Namespace) -> ExitCode:
     decks, failure = load_decks(args.decks)
     if failure is not None:
         return failure
+    counts: list[int] = []
     try:
-        count = export_markdown(decks, args.out)
+        kept = _write_out(args.out, decks, lambda path: counts.append(export_markdown(decks, path)))
+    except OutputRefused as error:
+        return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot write {args.out}: {error.strerror or error}")
-    print(f"Wrote {args.out}: {count} cards from {len(decks)} deck{'s' * (len(decks) != 1)}")
+    print(
+        f"Wrote {args.out}: {counts[0]} cards from {len(decks)} deck{'s' * (len(decks) != 1)}"
+        + (f" {kept}" if kept else "")
+    )
     return ExitCode.OK
