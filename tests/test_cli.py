@@ -3,6 +3,7 @@ clear messages for bad numbers and mistyped commands, and no empty table after a
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -148,3 +149,17 @@ def test_a_start_makes_only_the_parser_of_its_command(args, command):
     assert report["handler"] == f"trainer.commands.{command}"
     assert report["parsers"] == [f"trainer {command}"]
     assert report["commands"] == sorted(["trainer.commands.common", f"trainer.commands.{command}"])
+
+
+def test_a_second_deck_with_the_same_id_is_left_out_with_an_error_naming_both(tmp_path, capsys):
+    for number in (1, 2):
+        (tmp_path / f"d{number}.yaml").write_text(
+            f"format: 1\nid: shared\ntitle: Deck {number}\ncards:\n"
+            f"  - id: c{number}\n    type: basic\n    front: q{number}\n    back: a{number}\n"
+        )
+    progress = str(tmp_path / "p")
+    assert main(["due", "--json", "--progress", progress, str(tmp_path)]) == ExitCode.OK
+    captured = capsys.readouterr()
+    assert f"{tmp_path / 'd2.yaml'}:2:5: error duplicate-deck-id" in captured.err
+    assert str(tmp_path / "d1.yaml") in captured.err
+    assert [deck["title"] for deck in json.loads(captured.out)["decks"]] == ["Deck 1"]

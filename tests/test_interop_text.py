@@ -273,9 +273,7 @@ def test_cloze_escapes_in_tsv_show_in_anki_as_on_our_card_and_come_back(tmp_path
             )
 
 
-def test_an_export_never_overwrites_its_own_deck_and_keeps_the_file_it_replaces(
-    tmp_path, capsys
-):
+def test_an_export_never_overwrites_its_own_deck_and_keeps_the_file_it_replaces(tmp_path, capsys):
     deck = tmp_path / "mechanism.yaml"
     deck.write_bytes((DECKS / "mechanism.yaml").read_bytes())
     before = deck.read_bytes()

@@ -79,7 +79,8 @@ def open_decks(
 ) -> tuple[list[Deck], list[Diagnostic]]:
     """The decks in ``paths`` (files, or directories searched as :func:`find_deck_files`
     does), in order, and every problem found opening them. A deck that fails to load is
-    left out; a second deck with the same id too (the first one wins).
+    left out; a second deck with the same id too (the first one wins; an error names
+    both, as ``trainer validate`` does).
 
     Unchanged deck files come from the deck cache (:mod:`trainer.deckcache`), which is
     updated as files are parsed; ``use_cache=False`` neither reads nor writes it. Never
@@ -93,13 +94,28 @@ def open_decks(
     files, diagnostics = find_deck_files(list(paths))
     decks: list[Deck] = []
     seen: set[str] = set()
+    duplicates = False
     for file in files:
         result = load_deck_cached(file, cache)
         diagnostics.extend(result.diagnostics)
-        if result.deck is not None and result.deck.id not in seen:
-            seen.add(result.deck.id)
+        if result.deck is not None:
+            if result.deck.id in seen:
+                duplicates = True
+            else:
+                seen.add(result.deck.id)
             decks.append(result.deck)
-    return decks, diagnostics
+    if not duplicates:
+        return decks, diagnostics
+    # Rare: the validator's own rule says which deck is left out and why.
+    from trainer.validation.findings import Findings
+    from trainer.validation.rules import check_duplicate_deck_ids
+
+    findings = Findings()
+    check_duplicate_deck_ids(decks, findings)
+    kept: dict[str, Deck] = {}
+    for deck in decks:
+        kept.setdefault(deck.id, deck)
+    return list(kept.values()), diagnostics + findings.diagnostics
 
 
 def _search_directory(

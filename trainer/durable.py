@@ -33,7 +33,7 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def replace_keeping_backup(path: Path, write: Callable[[Path], None]) -> Path | None:
+def replace_keeping_backup(path: Path, write: Callable[[Path], object]) -> Path | None:
     """Make ``path`` what ``write(temporary)`` writes, all at once: the new file is
     written beside it, fsynced and renamed over it, so ``path`` is never half-written.
     A file that was there is kept as ``NAME.bak`` (replacing an older one) unless it
