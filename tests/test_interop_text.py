@@ -290,3 +290,44 @@ def test_an_export_never_overwrites_its_own_deck_and_keeps_the_file_it_replaces(
     assert main(["export", "csv", str(deck), "--out", str(out)]) == ExitCode.OK
     assert "kept as" not in capsys.readouterr().out
     assert (tmp_path / "notes.tsv.bak").read_text() == "precious\n"
+
+
+TRICKY = r"""format: 1
+id: tricky
+title: Tricky text
+cards:
+  - id: generic
+    type: cloze
+    text: "list[int] is {{c1::a generic alias}}; C:\\path and \\{x\\} stay"
+  - id: markup
+    type: cloze
+    text: "Markup {{c1::[red]ans[/red]}} here"
+  - id: lines
+    type: basic
+    front: "## a question that looks like a heading"
+    back: |-
+      First line
+      Q: not a question
+      A: not an answer
+      # not a deck
+      \Q: already escaped
+      C: not a cloze
+"""
+
+
+def test_markdown_round_trip_keeps_text_that_looks_like_markers_brackets_or_headings(
+    tmp_path, capsys
+):
+    deck_file = tmp_path / "tricky.yaml"
+    deck_file.write_text(TRICKY)
+    out = tmp_path / "tricky.md"
+    assert main(["export", "markdown", str(deck_file), "--out", str(out)]) == ExitCode.OK
+    assert main(["import", "markdown", str(out), "--out", str(tmp_path / "md")]) == ExitCode.OK
+    (back,) = _decks(tmp_path / "md").values()
+    original = load_deck(deck_file).deck
+    assert [(c.type, c.question, c.front, c.back) for c in back.cards] == [
+        (c.type, c.question, c.front, c.back) for c in original.cards
+    ]
+    assert [[d.answers for d in c.clozes] for c in back.cards] == [
+        [d.answers for d in c.clozes] for c in original.cards
+    ]

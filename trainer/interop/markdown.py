@@ -1,4 +1,4 @@
-"""Markdown question/answer files in the ``Q:``/``A:``/``C:`` style of hashcards, both ways.
+r"""Markdown question/answer files in the ``Q:``/``A:``/``C:`` style of hashcards, both ways.
 
 ::
 
@@ -20,6 +20,13 @@ Markdown file starts that card afresh.
 Writing gives ``Q:``/``A:`` for every card type but cloze (``choice``, ``multi``,
 ``order``, ``truefalse`` as in an Anki export: the options on the question, the answer
 after ``A:``) and ``C:`` for cloze cards.
+
+Escapes, so that any card's text comes back as it was: a line of a field that would read
+as a marker or a heading (``Q:``, ``A:``, ``C:``, ``# ``...) is written with a backslash
+before it (``\Q: ...``, ``\# ...``, as Markdown escapes ``#``), and one backslash is
+taken off such a line when reading (a line already starting with backslashes gets one
+more). In ``C:`` text, ``\[``, ``\]`` and ``\\`` stand for a literal ``[``, ``]`` and
+``\`` (inside a deletion too); any other backslash is text.
 """
 
 from __future__ import annotations
@@ -47,7 +54,12 @@ __all__ = ["MarkdownReport", "export_markdown", "import_markdown"]
 
 _MARKER = re.compile(r"^(Q|A|C):[ \t]?(.*)$")
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
-_BRACKETS = re.compile(r"\[([^\[\]\n]+)\]")
+#: In C: text: an escaped bracket or backslash, or a [deletion] (escapes allowed in it).
+_CLOZE_PART = re.compile(r"\\([\\\[\]])|\[((?:\\[\\\[\]]|[^\[\]\n])+?)\]")
+_BRACKET_ESCAPE = re.compile(r"\\([\\\[\]])")
+_NEEDS_BRACKET_ESCAPE = re.compile(r"([\\\[\]])")
+#: A field line that would read as a marker or a heading, after its escaping backslashes.
+_MARKER_LIKE = re.compile(r"\\*(?:[QAC]:|#{1,6}\s)")
 _MAX_BYTES = 50_000_000
 
 
@@ -68,23 +80,41 @@ def _sections(lines: list[str]) -> list[tuple[str | None, list[tuple[int, str, s
         heading = _HEADING.match(line)
         fields = sections[-1][1]
         if marker:
-            fields.append((number, marker.group(1), [marker.group(2)]))
+            fields.append((number, marker.group(1), [_unescape_line(marker.group(2))]))
         elif heading:
             if line.startswith("# "):
                 sections.append((heading.group(1), []))
             else:
                 fields.append((number, "#", []))  # a lower heading ends the field before it
         elif fields:
-            fields[-1][2].append(line)
+            fields[-1][2].append(_unescape_line(line))
     return [
         (title, [(n, m, "\n".join(t).strip()) for n, m, t in fields if m != "#"])
         for title, fields in sections
     ]
 
 
+def _unescape_line(line: str) -> str:
+    """A field line as written, less the backslash :func:`_escape_lines` put before it."""
+    return line[1:] if line.startswith("\\") and _MARKER_LIKE.match(line) else line
+
+
+def _escape_lines(text: str) -> str:
+    """``text`` with a backslash before each line that would read as a marker or heading."""
+    return "\n".join("\\" + line if _MARKER_LIKE.match(line) else line for line in text.split("\n"))
+
+
 def _cloze_text(text: str) -> str:
+    """``C:`` text in the deck's cloze syntax: ``[...]`` spans as ``{{cN::...}}``."""
     numbers = iter(range(1, 10_000))
-    return _BRACKETS.sub(lambda m: f"{{{{c{next(numbers)}::{m.group(1)}}}}}", text)
+
+    def part(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)  # an escaped bracket or backslash stands for itself
+        answer = _BRACKET_ESCAPE.sub(r"\1", match.group(2))
+        return f"{{{{c{next(numbers)}::{answer}}}}}"
+
+    return _CLOZE_PART.sub(part, text)
 
 
 def import_markdown(
@@ -168,12 +198,17 @@ def _read_cards(
 
 
 def _bracketed(text: str) -> str:
-    """Cloze text with ``{{cN::answer::hint}}`` as ``[answer]`` (hints are lost)."""
+    """Cloze text with ``{{cN::answer::hint}}`` as ``[answer]`` (hints are lost), its
+    brackets and backslashes escaped."""
+
+    def escaped(part: str) -> str:
+        return _NEEDS_BRACKET_ESCAPE.sub(r"\\\1", part)
+
     parts, position = [], 0
     for start, end, _, answer, _ in cloze_deletions(text):
-        parts += [text[position:start], f"[{answer}]"]
+        parts += [escaped(text[position:start]), f"[{escaped(answer)}]"]
         position = end
-    return "".join(parts) + text[position:]
+    return "".join(parts) + escaped(text[position:])
 
 
 def export_markdown(decks: list[Deck], out: Path) -> int:
@@ -185,10 +220,10 @@ def export_markdown(decks: list[Deck], out: Path) -> int:
         for card in deck.cards:
             count += 1
             if card.type is CardType.CLOZE:
-                parts.append(f"C: {_bracketed(card.question)}\n")
+                parts.append(f"C: {_escape_lines(_bracketed(card.question))}\n")
             else:
                 _, texts = note_fields(card, {})
-                parts.append(f"Q: {texts[0]}\nA: {texts[1]}\n")
+                parts.append(f"Q: {_escape_lines(texts[0])}\nA: {_escape_lines(texts[1])}\n")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(parts), encoding="utf-8")
     return count
