@@ -117,6 +117,33 @@ async def test_header_shows_the_remaining_counts_and_the_card_type(every_deck, p
         assert screen._shown.type.value == "choice"
 
 
+LONG_STEPS = """\
+format: 1
+id: steps
+title: Long steps
+scheduling:
+  learning_steps: [30m, 2h]
+cards:
+  - {id: a, type: basic, front: First question, back: First answer}
+  - {id: b, type: basic, front: Second question, back: Second answer}
+"""
+
+
+async def test_learning_cards_due_later_today_are_not_counted_as_left_now(
+    tmp_path, progress_dir, clock
+):
+    """As Anki counts them: a step due in 2 h is not one of the cards left now."""
+    deck = write(tmp_path, "steps.yaml", LONG_STEPS)
+    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_study(pilot)
+        await wait_for_text(pilot, "2 new · 0 learning · 0 review left", "First question")
+        await pilot.press("space", "3")  # Good: the next step is 2 h away
+        await wait_for_text(pilot, "1 new · 0 learning · 0 review left", "Second question")
+        await pilot.press("space", "1")  # Again: 30 min, beyond the 20 min learn-ahead
+        await wait_for_screen(pilot, SummaryScreen)
+
+
 async def test_ctrl_z_undoes_from_a_typed_card_and_u_is_text_there(every_deck, progress_dir, clock):
     app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE) as pilot:

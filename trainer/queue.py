@@ -552,19 +552,24 @@ class TodayQueue:
 
     # -- counts ---------------------------------------------------------------------------
 
-    def remaining(self, answered: int) -> DeckCounts:
-        """Cards left today (new, learning, due), with ``answered`` answers given."""
+    def remaining(self, answered: int, now: float) -> DeckCounts:
+        """Cards left today (new, learning, due; ``learning_now``: those of the learning
+        cards that can be studied at ``now``), with ``answered`` answers given."""
+        learning = self.learning()
+        ahead = now + LEARN_AHEAD_SECONDS
+        learning_now = sum(1 for due, _ in learning if due <= ahead)
         stamp = (self._collection.store.version, self.day_end, self.suspended, answered)
         cached = self._remaining_cache
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == stamp and cached[1].learning_now == learning_now:
             return cached[1]
         counts = DeckCounts(
             new=self._available_up_to(self._new_by_deck, self._new_left, NEW_QUEUE),
-            learning=len(self.learning()),
+            learning=len(learning),
             due=self._available_up_to(self._reviews_by_deck, self._review_left, REVIEW_QUEUE),
             total=self.total_cards,
             suspended=self.suspended,
             reviewed_today=answered,
+            learning_now=learning_now,
         )
         self._remaining_cache = (stamp, counts)
         return counts

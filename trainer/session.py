@@ -211,8 +211,9 @@ class StudySession:
 
     @property
     def remaining(self) -> DeckCounts:
-        """Cards left today over the session's decks (new, learning, due)."""
-        return self.queue.remaining(len(self._answers))
+        """Cards left today over the session's decks (new, learning, due; of the
+        learning cards, ``learning_now`` can be studied now, as Anki counts them)."""
+        return self.queue.remaining(len(self._answers), self._clock.now().timestamp())
 
     @property
     def can_undo(self) -> bool:

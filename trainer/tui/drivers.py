@@ -128,9 +128,11 @@ class SessionDriver:
 
     @property
     def remaining(self) -> tuple[int, int, int]:
-        """New, learning and review cards left today (the current one included)."""
+        """New, learning and review cards left (the current one included): the learning
+        cards that can be studied now, as Anki counts them; those due later today come
+        back when they are due (the summary says when)."""
         counts = self.session.remaining
-        return counts.new, counts.learning, counts.due
+        return counts.new, counts.learning_now, counts.due
 
     def suspend_current(self) -> None:
         self.session.suspend_current()
