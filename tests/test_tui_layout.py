@@ -29,6 +29,23 @@ async def revealed_card(pilot) -> str:
     return await wait_for_text(pilot, "Answer: N-methyl-D-aspartate")
 
 
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_notice_stands_above_the_grade_buttons_not_over_them(
+    every_deck, progress_dir, clock, size
+):
+    from textual.widgets._toast import Toast
+
+    app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await revealed_card(pilot)
+        app.screen.notify("A notice long enough to take two lines of its box, as bury's does.")
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        await pilot.pause()
+        toast = app.screen.query(Toast).first().region
+        buttons = app.screen.query_one("#buttons").region
+        assert toast.height and not toast.overlaps(buttons)
+
+
 async def test_at_60x20_every_grade_button_and_the_essential_keys_fit(
     every_deck, progress_dir, clock
 ):
