@@ -29,6 +29,18 @@ async def revealed_card(pilot) -> str:
     return await wait_for_text(pilot, "Answer: N-methyl-D-aspartate")
 
 
+async def test_at_60x20_home_shows_every_count_column_and_cuts_long_titles(progress_dir, clock):
+    from trainer.tui.screens.home import COUNT_COLUMNS
+
+    decks = Path(__file__).resolve().parent.parent / "decks"
+    app = create_app([decks], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=(60, 20)) as pilot:
+        text = await wait_for_text(pilot, "All decks")
+        header = next(line for line in text.split("\n") if line.strip().startswith("Deck"))
+        assert all(label in header for label in COUNT_COLUMNS)
+        assert "…" in text  # the longest titles give way to the numbers
+
+
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 async def test_a_notice_stands_above_the_grade_buttons_not_over_them(
     every_deck, progress_dir, clock, size

@@ -21,6 +21,8 @@ _HEADER_STYLE = "bold $foreground on $panel"
 _EVEN_ROW_STYLE = "on $surface-lighten-1"
 _CURSOR_STYLE = "bold $block-cursor-foreground on $block-cursor-background"
 _BLURRED_CURSOR_STYLE = "$block-cursor-blurred-foreground on $block-cursor-blurred-background"
+#: The first column never gets narrower than this, however narrow the terminal.
+_NARROWEST_FIRST_COLUMN = 12
 
 
 class DeckTable(Widget, can_focus=True):
@@ -116,6 +118,16 @@ class DeckTable(Widget, can_focus=True):
                 widths[index] = max(widths[index], value.cell_length)
         return widths
 
+    def _fitted_widths(self, room: int) -> list[int]:
+        """The column widths within ``room`` cells: when the table is wider, the first
+        column (the deck titles) gives way, its texts cut with an ellipsis, so every
+        number stays in view."""
+        widths = self._widths()
+        excess = sum(width + 2 for width in widths) - room
+        if excess > 0 and room > 0:
+            widths[0] = max(_NARROWEST_FIRST_COLUMN, widths[0] - excess)
+        return widths
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return sum(width + 2 for width in self._widths())
 
@@ -125,13 +137,15 @@ class DeckTable(Widget, can_focus=True):
     def _line(self, cells: Sequence[Content], widths: list[int]) -> Content:
         pieces: list[Content] = []
         for (_, align), width, value in zip(self.columns, widths, cells, strict=False):
+            if value.cell_length > width:
+                value = value.truncate(width, ellipsis=True)
             room = width - value.cell_length
             padded = value.pad_left(room) if align == "right" else value.pad_right(room)
             pieces.append(Content.assemble(" ", padded, " "))
         return Content("").join(pieces)
 
     def render(self) -> Content:
-        widths = self._widths()
+        widths = self._fitted_widths(self.size.width)
         width = max(self.size.width, sum(w + 2 for w in widths))
         header = self._line([Content(title) for title, _ in self.columns], widths)
         lines = [header.pad_right(width - header.cell_length).stylize(_HEADER_STYLE)]
