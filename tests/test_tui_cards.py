@@ -72,6 +72,33 @@ async def test_choice_picked_by_number_shows_verdict_explanation_and_source():
         assert app.finished
 
 
+async def test_options_past_nine_carry_no_number_and_are_picked_with_the_arrows():
+    """No key picks option 10 (typing "10" would pick option 1), so none is shown."""
+    from pathlib import Path
+
+    from trainer.model import Card, CardType, Deck, Location
+
+    options = tuple(f"Option {n}" for n in range(1, 13))
+    card = Card(
+        id="many",
+        type=CardType.CHOICE,
+        location=Location(Path("deck.yaml"), 1, 5),
+        question="Which is the eleventh?",
+        answer="Option 11",
+        options=options,
+    )
+    deck = Deck(id="many", title="Many options", path=Path("deck.yaml"), cards=[card])
+    app = CardHost(PracticeDriver(deck.study_cards()), [deck], seed=1)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await ready(pilot)
+        widget = answer_widget(app)
+        text = screen_text(app)
+        assert "9. " in text and "10. " not in text and "·  " in text
+        eleventh = widget.values.index("Option 11")
+        await press(pilot, *(["down"] * (eleventh - (widget.highlighted or 0))), "enter")
+        assert "✓" in screen_text(app) and "Correct answer" not in screen_text(app)
+
+
 async def test_choice_picked_with_arrows_and_enter():
     app, _ = host("ch")
     async with app.run_test(size=SIZE) as pilot:

@@ -40,7 +40,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Study: answering",
         [
             ("space, Enter", "basic cards: show the answer"),
-            ("1-9", "choice: pick that option; multi: toggle it"),
+            ("1-9", "choice: pick that option; multi: toggle it; past 9: ↑/↓ to it"),
             ("↑ ↓ + Enter", "choice: pick; order: Enter submits the order"),
             ("space / Enter", "multi: toggle the highlighted option / submit"),
             ("shift/ctrl + ↑ ↓", "order: move the highlighted item up or down"),

@@ -57,13 +57,23 @@ class BasicPrompt(Static, AnswerWidget):
         self.display = False  # the answer is shown: the hint has done its work
 
 
+#: Options with a digit key (1-9); the rest are reached with the arrows and Enter.
+_NUMBERED = 9
+
+
+def option_prefix(index: int) -> str:
+    """What stands before option ``index`` (0-based): its digit key, ``"1. "``, up to 9;
+    then a dot, as no single key picks option 10 (typing "10" would pick option 1)."""
+    return f"{index + 1}. " if index < _NUMBERED else "·  "
+
+
 class ChoiceAnswer(OptionList, AnswerWidget):
     """``choice`` (and ``truefalse``): pick one option with its number, or arrows + Enter."""
 
     def __init__(self, options: list[tuple[str, Any]], *, keys: list[str] | None = None) -> None:
         self.values = [value for _, value in options]
         self.labels = [label for label, _ in options]
-        self.keys = keys or [str(i) for i in range(1, len(options) + 1)]
+        self.keys = keys or [option_prefix(i) for i in range(len(options))]
         super().__init__(*self._prompts(), classes="answer")
         self.chosen: int | None = None
 
@@ -78,14 +88,12 @@ class ChoiceAnswer(OptionList, AnswerWidget):
                 elif index == self.chosen:
                     mark, style = "✗ ", "strike $error"
             prompts.append(
-                Option(
-                    join([(f"{self.keys[index]}. ", "bold"), (mark, style), plain(label, style)])
-                )
+                Option(join([(self.keys[index], "bold"), (mark, style), plain(label, style)]))
             )
         return prompts
 
     def pick_number(self, number: int) -> bool:
-        if self.is_answered or not 1 <= number <= len(self.values):
+        if self.is_answered or not 1 <= number <= min(len(self.values), _NUMBERED):
             return False
         self.highlighted = number - 1
         self._choose(number - 1)
@@ -121,7 +129,7 @@ class TrueFalseAnswer(ChoiceAnswer):
     ]
 
     def __init__(self) -> None:
-        super().__init__([("True", True), ("False", False)], keys=["t", "f"])
+        super().__init__([("True", True), ("False", False)], keys=["t. ", "f. "])
 
     def pick_number(self, number: int) -> bool:
         return super().pick_number(number)
@@ -155,7 +163,7 @@ class MultiAnswer(OptionList, AnswerWidget):
                 elif index in self.selected:
                     style = "strike $error"
                 box = ("✓ " if right else "  ") + box
-            prompts.append(Option(join([(f"{index + 1}. ", "bold"), box, plain(label, style)])))
+            prompts.append(Option(join([(option_prefix(index), "bold"), box, plain(label, style)])))
         return prompts
 
     def _refresh_prompts(self) -> None:
@@ -170,7 +178,7 @@ class MultiAnswer(OptionList, AnswerWidget):
         self._refresh_prompts()
 
     def pick_number(self, number: int) -> bool:
-        if self.is_answered or not 1 <= number <= len(self.labels):
+        if self.is_answered or not 1 <= number <= min(len(self.labels), _NUMBERED):
             return False
         self.highlighted = number - 1
         self.toggle(number - 1)
