@@ -208,3 +208,55 @@ def test_the_command_says_what_to_do_and_what_came_in(tmp_path: Path, remote: Pa
     assert "received 1 answer from laptop" in second.stdout
     gone = trainer("phone", "sync", "--init", str(tmp_path / "nowhere.git"))
     assert gone.returncode == ExitCode.SYNC and "Could not reach" in gone.stderr
+
+
+def test_a_lock_file_left_by_a_crashed_git_is_named_with_what_to_do(tmp_path: Path, remote: Path):
+    fake = clock()
+    laptop = tmp_path / "laptop"
+    init(laptop, str(remote), "laptop")
+    acked = study(laptop, "laptop", fake, ["c0"])
+    stale = laptop / ".git" / "index.lock"
+    stale.touch()
+    with pytest.raises(SyncError) as raised:
+        sync(laptop, "laptop")
+    assert str(stale) in str(raised.value) and "delete that file" in str(raised.value)
+    stale.unlink()
+    assert sync(laptop, "laptop").pushed
+    assert acked[0] in git(remote, "show", "main:reviews-laptop.jsonl")
+
+
+def test_another_devices_log_edited_here_gets_the_command_that_puts_it_back(
+    tmp_path: Path, remote: Path
+):
+    fake = clock()
+    laptop, phone = tmp_path / "laptop", tmp_path / "phone"
+    init(laptop, str(remote), "laptop")
+    study(laptop, "laptop", fake, ["c0"])
+    sync(laptop, "laptop")
+    init(phone, str(remote), "phone")
+    study(laptop, "laptop", fake, ["c1"])
+    sync(laptop, "laptop")
+    edited = phone / "reviews-laptop.jsonl"
+    edited.write_bytes(edited.read_bytes() + b"\n")  # an editor touched the other's log
+    with pytest.raises(SyncError) as raised:
+        sync(phone, "phone")
+    message = str(raised.value)
+    assert "reviews-laptop.jsonl was changed on this device" in message
+    assert "stash" not in message
+    command = message.split("`")[1]  # the advice, run as given
+    subprocess.run(command, shell=True, check=True)
+    sync(phone, "phone")
+    assert event_ids(phone) == event_ids(laptop)
+
+
+def test_two_syncs_of_one_directory_at_once_both_finish(tmp_path: Path, remote: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake = clock()
+    laptop = tmp_path / "laptop"
+    init(laptop, str(remote), "laptop")
+    acked = study(laptop, "laptop", fake, ["c0", "c1"])
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: sync(laptop, "laptop"), range(2)))
+    assert all(report.pushed for report in reports)
+    assert all(event_id in git(remote, "show", "main:reviews-laptop.jsonl") for event_id in acked)

@@ -40,6 +40,8 @@ DEFAULT_BRANCH = "main"
 _LOG_NAME = re.compile(r"reviews-[^/]+\.jsonl")
 #: Push attempts when another device pushed between our fetch and our push.
 _PUSH_ATTEMPTS = 3
+#: How long a sync waits for another one of the same directory to finish.
+_SYNC_WAIT_SECONDS = 600
 
 
 class SyncError(Exception):
@@ -82,17 +84,35 @@ def _git(directory: Path, *args: str, check: bool = True) -> subprocess.Complete
             "check the network and run `trainer sync` again."
         ) from None
     if check and completed.returncode != 0:
-        raise SyncError(f"git {' '.join(args)} failed: {_reason(completed)}")
+        raise SyncError(
+            f"git {' '.join(args)} failed: {_reason(completed)}. Nothing recorded was lost; "
+            "run `trainer sync` again once that is fixed."
+        )
     return completed
 
 
+#: Git's advice that does not fit a progress directory (only the logs are data here).
+_GIT_ADVICE = ("hint:", "Please commit your changes or stash them", "Aborting")
+_INDEX_LOCK = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+
+
 def _reason(completed: subprocess.CompletedProcess[str]) -> str:
+    """What git said went wrong, in a line: its ``fatal:``/``error:`` lines when it gave
+    any (the explanation after them is git's own advice), else its last lines."""
+    output = completed.stderr + completed.stdout
+    lock = _INDEX_LOCK.search(output)
+    if lock:
+        return (
+            f"another git command is running in this directory, or one crashed here and "
+            f"left {lock.group(1)} behind (if no git is running, delete that file)"
+        )
     lines = [
         line.strip()
-        for line in (completed.stderr + completed.stdout).splitlines()
-        if line.strip() and not line.startswith("hint:")
+        for line in output.splitlines()
+        if line.strip() and not line.strip().startswith(_GIT_ADVICE)
     ]
-    return "; ".join(lines[-3:]) or f"exit code {completed.returncode}"
+    errors = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return "; ".join(errors[:2] or lines[-3:]).rstrip(".") or f"exit code {completed.returncode}"
 
 
 def _answers(path: Path) -> int:
@@ -199,6 +219,21 @@ def sync(directory: Path, device: str) -> SyncReport:
             "`trainer sync --init URL` once (URL: any git remote, e.g. an "
             "empty private repository)."
         )
+    # One sync at a time per directory: a second one waits for the first (their git
+    # commands would race for the same refs and index).
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(directory / ".git" / "trainer-sync.lock", timeout=_SYNC_WAIT_SECONDS):
+            return _sync_locked(directory, device)
+    except Timeout:
+        raise SyncError(
+            f"another `trainer sync` of {directory} has been running for "
+            f"{_SYNC_WAIT_SECONDS // 60} minutes; let it finish, then sync again."
+        ) from None
+
+
+def _sync_locked(directory: Path, device: str) -> SyncReport:
     report = SyncReport()
     _write_gitignore(directory)
     _ensure_identity(directory, device)
@@ -337,9 +372,34 @@ def _merge(directory: Path, remote_ref: str) -> None:
     )
     if merged.returncode != 0:
         _git(directory, "merge", "--abort", check=False)
+        changed = _overwritten_by_merge(merged.stderr + merged.stdout)
+        if changed:
+            names = ", ".join(changed)
+            restore = " ".join(f"'{name}'" for name in changed)
+            raise SyncError(
+                f"{names} {'was' if len(changed) == 1 else 'were'} changed on this device, "
+                "but only the device a log is named after writes to it. Put "
+                f"{'it' if len(changed) == 1 else 'them'} back as synced with `git -C "
+                f"'{directory}' checkout -- {restore}`, then run `trainer sync` again. "
+                "Nothing was lost (the merge was undone)."
+            )
         raise SyncError(
             f"Could not merge what the other devices pushed: {_reason(merged)}. Nothing "
             "was lost (the merge was undone). This happens only when a file other than "
             "this device's log was changed here, or two devices share one device id "
             "(set TRAINER_DEVICE differently on each)."
         )
+
+
+def _overwritten_by_merge(output: str) -> list[str]:
+    """The files git names as "local changes ... would be overwritten by merge"."""
+    names: list[str] = []
+    listing = False
+    for line in output.splitlines():
+        if "would be overwritten by merge" in line:
+            listing = True
+        elif listing and line.startswith(("\t", "    ")):
+            names.append(line.strip())
+        else:
+            listing = False
+    return names
