@@ -4,6 +4,7 @@ clear messages for bad numbers and mistyped commands, and no empty table after a
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -163,3 +164,30 @@ def test_a_second_deck_with_the_same_id_is_left_out_with_an_error_naming_both(tm
     assert f"{tmp_path / 'd2.yaml'}:2:5: error duplicate-deck-id" in captured.err
     assert str(tmp_path / "d1.yaml") in captured.err
     assert [deck["title"] for deck in json.loads(captured.out)["decks"]] == ["Deck 1"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate"],
+        ["due", "--progress", "{tmp}/p"],
+        ["import", "csv", "--out", "{tmp}/o"],
+        ["import", "markdown", "--out", "{tmp}/o"],
+        ["import", "anki", "--out", "{tmp}/o"],
+    ],
+)
+def test_a_named_pipe_given_as_a_file_is_refused_instead_of_blocking(tmp_path, capsys, command):
+    import threading
+
+    pipe = tmp_path / "cards.yaml"
+    os.mkfifo(pipe)
+    argv = [part.format(tmp=tmp_path) for part in command] + [str(pipe)]
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(main(argv)), daemon=True)
+    worker.start()
+    worker.join(timeout=30)  # (a reader blocked on the pipe never returns)
+    assert result, "the command blocked reading the pipe"
+    assert result[0] in (ExitCode.USAGE, ExitCode.PROBLEMS)
+    captured = capsys.readouterr()
+    assert "not a regular file" in captured.out + captured.err

@@ -61,6 +61,15 @@ def find_deck_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]
             continue
         if stat.S_ISDIR(info.st_mode):
             _search_directory(given, info, add, problems, ancestors=())
+        elif not stat.S_ISREG(info.st_mode):
+            # A FIFO or a device would block the reader, or never end.
+            problems.append(
+                _error(
+                    given,
+                    "path-unreadable",
+                    "not a regular file (a pipe or a device?); give a deck file",
+                )
+            )
         elif not os.access(given, os.R_OK):
             problems.append(
                 _error(

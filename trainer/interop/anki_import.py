@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -107,13 +108,18 @@ def _anki() -> Any:
 def check_package(path: Path) -> None:
     """Refuse, with a sentence saying why, what is not an Anki package we can read."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise InteropError(f"{path}: no such file") from None
     except OSError as error:
         raise InteropError(f"{path}: cannot read it ({error.strerror})") from None
-    if path.is_dir():
+    size = info.st_size
+    if stat.S_ISDIR(info.st_mode):
         raise InteropError(f"{path}: is a directory; give the .apkg or .colpkg file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InteropError(
+            f"{path}: not a regular file (a pipe or a device?); give the .apkg or .colpkg file"
+        )
     try:
         with zipfile.ZipFile(path) as package:
             members = package.infolist()

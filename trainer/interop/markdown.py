@@ -47,6 +47,7 @@ from trainer.interop.deckwrite import (
     write_decks,
 )
 from trainer.interop.errors import InteropError
+from trainer.interop.textfile import read_text_file
 from trainer.model import CardType, Deck, cloze_deletions
 from trainer.textsafe import sanitize
 
@@ -123,20 +124,7 @@ def import_markdown(
     """Read the Markdown file ``path`` into deck files under ``out_dir``: one per
     top-level heading (``# Title``), cards before the first one in a deck named after
     the file (or ``title``/``deck_id`` when the file holds one deck)."""
-    try:
-        if path.stat().st_size > _MAX_BYTES:
-            raise InteropError(f"{path}: over {_MAX_BYTES // 1_000_000} MB; split it first")
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InteropError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InteropError(f"{path}: is a directory; give the file") from None
-    except UnicodeDecodeError as error:
-        raise InteropError(
-            f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8 and import again"
-        ) from None
-    except OSError as error:
-        raise InteropError(f"{path}: cannot read it ({error.strerror})") from None
+    text = read_text_file(path, _MAX_BYTES)
     text, _ = sanitize(text.replace("\r\n", "\n"))
     sections = [(heading, fields) for heading, fields in _sections(text.split("\n")) if fields]
     if not sections:

@@ -36,6 +36,7 @@ from trainer.interop.deckwrite import (
 )
 from trainer.interop.errors import InteropError
 from trainer.interop.html_text import field_text
+from trainer.interop.textfile import read_text_file
 from trainer.model import Deck, cloze_deletions
 from trainer.textsafe import sanitize
 
@@ -97,26 +98,6 @@ class PlainTextReport(Struct):
     rows: int = 0
     written: WriteResult = field(default_factory=WriteResult)
     skipped: list[Skipped] = field(default_factory=list)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        if path.stat().st_size > _MAX_BYTES:
-            raise InteropError(f"{path}: over {_MAX_BYTES // 1_000_000} MB; split it first")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InteropError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InteropError(f"{path}: is a directory; give the file") from None
-    except OSError as error:
-        raise InteropError(f"{path}: cannot read it ({error.strerror})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InteropError(
-            f"{path}:{line}: not UTF-8 text (byte {error.start}); save it as UTF-8 and import again"
-        ) from None
 
 
 def _headers(lines: list[str]) -> tuple[dict[str, str], int]:
@@ -221,7 +202,7 @@ def _card(fields: list[str], notetype: str) -> tuple[dict[str, Any] | None, str]
 
 def import_plaintext(path: Path, out_dir: Path, options: PlainTextOptions) -> PlainTextReport:
     """Read the CSV/TSV file ``path`` into deck files under ``out_dir``."""
-    text = _read_text(path)
+    text = read_text_file(path, _MAX_BYTES)
     if not text.strip():
         raise InteropError(f"{path}: the file is empty")
     lines = text.split("\n")
