@@ -201,9 +201,13 @@ def test_missing_path_is_a_usage_error(tmp_path: Path, capsys):
     assert f"{tmp_path / 'nope.yaml'}:0:0: error path-not-found" in out
 
 
-def test_directory_without_decks_is_a_usage_error(tmp_path: Path, capsys):
-    code, _, err = run(capsys, str(tmp_path))
-    assert code == 2 and "no deck files" in err
+def test_directory_without_decks_is_a_usage_error_in_the_report_itself(tmp_path: Path, capsys):
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 2 and f"{tmp_path}:0:0: error no-deck-files" in out
+    code, out, _ = run(capsys, "--format", "json", str(tmp_path))
+    report = json.loads(out)  # a CI job reading only the JSON sees the error too
+    assert code == 2 and report["errors"] == 1
+    assert [d["code"] for d in report["diagnostics"]] == ["no-deck-files"]
 
 
 def test_bad_option_is_a_usage_error(capsys):

@@ -107,13 +107,7 @@ def _validate(paths: list[Path], args: argparse.Namespace) -> ExitCode:
         strict: bool = args.strict
         sys.stdout.write(RENDERERS[args.format](report, strict))
         sys.stdout.flush()
-    if report.bad_paths:
-        return ExitCode.USAGE
-    if not report.files:
-        sys.stderr.write(
-            "trainer validate: error: no deck files (*.yaml, *.yml) found in "
-            f"{', '.join(str(p) for p in paths)}\n"
-        )
+    if report.bad_paths:  # (a directory without deck files included: no-deck-files)
         return ExitCode.USAGE
     if report.errors or (strict and report.warnings):
         return ExitCode.PROBLEMS

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from trainer.validation.near_duplicates import Terms
 
 #: Diagnostic codes meaning the command was given a path it cannot use (exit code 2).
-PATH_CODES = frozenset({"path-not-found", "path-unreadable", "symlink-loop"})
+PATH_CODES = frozenset({"path-not-found", "path-unreadable", "symlink-loop", "no-deck-files"})
 
 GROUNDING_SKIPPED = (
     "grounding check skipped: pass --sources DIR to check that answers "
@@ -102,9 +102,24 @@ def validate(
     from trainer.loader import find_deck_files
 
     report = ValidationReport()
+    paths = list(paths)
     files, problems = find_deck_files(paths)
     report.files = files
     report.diagnostics.extend(problems)
+    if not files and not problems:
+        # Said in the report itself, so a CI job reading the JSON or JUnit sees it.
+        report.diagnostics.extend(
+            Diagnostic(
+                Path(path),
+                0,
+                0,
+                Severity.ERROR,
+                "no-deck-files",
+                "no deck files (*.yaml, *.yml) here; name a deck file or a directory "
+                "that holds some",
+            )
+            for path in paths
+        )
     results, checked, terms, shared = _load_and_check(files, executor)
     if shared:
         report.notes.append(WORKER_NOTE)
