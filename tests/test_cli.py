@@ -191,3 +191,12 @@ def test_a_named_pipe_given_as_a_file_is_refused_instead_of_blocking(tmp_path, c
     assert result[0] in (ExitCode.USAGE, ExitCode.PROBLEMS)
     captured = capsys.readouterr()
     assert "not a regular file" in captured.out + captured.err
+
+
+def test_reading_commands_do_not_create_a_mistyped_progress_directory(tmp_path, capsys):
+    missing = tmp_path / "no" / "such" / "progress"
+    for command in (["due"], ["stats"], ["orphans"]):
+        assert main([*command, "--progress", str(missing)]) == ExitCode.OK
+    assert not (tmp_path / "no").exists()
+    assert main(["due", "--progress", ""]) == ExitCode.USAGE
+    assert "give a directory" in capsys.readouterr().err

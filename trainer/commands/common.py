@@ -49,6 +49,7 @@ __all__ = [
     "add_common_arguments",
     "add_deck_arguments",
     "add_progress_argument",
+    "directory_argument",
     "emit_json",
     "open_collection",
     "resolve_decks",
@@ -80,11 +81,19 @@ def add_deck_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def directory_argument(text: str) -> Path:
+    """A ``DIR`` option's value: an empty one (``--progress ''``, an unset variable in a
+    script) is refused rather than read as the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a directory (the value is empty)")
+    return Path(text)
+
+
 def add_progress_argument(parser: argparse.ArgumentParser) -> None:
     """``--progress DIR``, read with :func:`trainer.locations.progress_dir`."""
     parser.add_argument(
         "--progress",
-        type=Path,
+        type=directory_argument,
         metavar="DIR",
         help="progress directory (default: $TRAINER_PROGRESS_DIR, else "
         "progress/ of a checkout, else your user data directory)",
@@ -174,9 +183,12 @@ def resolve_paths(args: argparse.Namespace) -> tuple[list[Path], Path] | None:
 
 
 @contextmanager
-def open_collection(args: argparse.Namespace, clock: Clock | None = None) -> Iterator[Collection]:
+def open_collection(
+    args: argparse.Namespace, clock: Clock | None = None, *, records: bool = False
+) -> Iterator[Collection]:
     """The collection named by the command line (:func:`add_collection_arguments`), closed
-    when the block ends.
+    when the block ends. A command that only reads (``records`` false) opens a progress
+    directory that does not exist read-only: a mistyped ``--progress`` is not created.
 
     Load errors and warnings are printed. Raises :class:`CommandFailed` if the decks or the
     progress directory cannot be used, or no deck loaded (`trainer due README.md`).
@@ -190,9 +202,13 @@ def open_collection(args: argparse.Namespace, clock: Clock | None = None) -> Ite
     decks = resolve_decks(list(args.decks))
     if decks is None:
         raise CommandFailed(ExitCode.USAGE)
+    progress = progress_dir(args.progress)
     try:
         collection = Collection.open(
-            decks, progress_dir(args.progress), clock=clock or SystemClock()
+            decks,
+            progress,
+            clock=clock or SystemClock(),
+            read_only=not records and _not_made_yet(progress),
         )
     except ProgressError as error:
         print(f"trainer: {error}", file=sys.stderr)
@@ -216,6 +232,17 @@ def open_collection(args: argparse.Namespace, clock: Clock | None = None) -> Ite
         yield collection
     finally:
         collection.close()
+
+
+def _not_made_yet(directory: Path) -> bool:
+    """Whether ``directory`` does not exist but could be made (under a directory, not
+    under a file: that one is unusable, and opening it says so)."""
+    if directory.exists():
+        return False
+    ancestor = directory.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    return ancestor.is_dir()
 
 
 def emit_json(data: Any) -> None:

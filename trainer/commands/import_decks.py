@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainer.commands.common import directory_argument
 from trainer.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def register(subparsers: Subparsers) -> None:
     )
     anki.add_argument(
         "--progress",
-        type=Path,
+        type=directory_argument,
         metavar="DIR",
         help="progress directory for --with-history (default: "
         "$TRAINER_PROGRESS_DIR, else progress/ of a checkout, else your user "
@@ -128,7 +129,7 @@ def _deck_options(parser: argparse.ArgumentParser) -> None:
 def _out_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
-        type=Path,
+        type=directory_argument,
         metavar="DIR",
         help="directory for the deck files (default: a directory named after FILE, here)",
     )

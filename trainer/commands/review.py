@@ -339,7 +339,7 @@ def serve(protocol: ReviewProtocol, stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    with open_collection(args) as collection:
+    with open_collection(args, records=True) as collection:
         protocol = ReviewProtocol(collection.start_session())
         serve(protocol, sys.stdin.buffer, sys.stdout.buffer)
     return ExitCode.PROGRESS if protocol.save_failed else ExitCode.OK
