@@ -331,3 +331,17 @@ def test_markdown_round_trip_keeps_text_that_looks_like_markers_brackets_or_head
     assert [[d.answers for d in c.clozes] for c in back.cards] == [
         [d.answers for d in c.clozes] for c in original.cards
     ]
+
+
+def test_quizlet_export_gives_each_cloze_deletion_a_term_and_its_definition(tmp_path, capsys):
+    deck_file = tmp_path / "cloze.yaml"
+    deck_file.write_text(
+        "format: 1\nid: c\ntitle: C\ncards:\n"
+        "  - {id: a, type: cloze, text: '{{c1::Paris}} is the capital of {{c2::France}}.'}\n"
+    )
+    out = tmp_path / "quizlet.tsv"
+    assert main(["export", "csv", str(deck_file), "--quizlet", "--out", str(out)]) == 0
+    assert out.read_text().splitlines() == [
+        "[...] is the capital of France.\tParis",
+        "Paris is the capital of [...].\tFrance",
+    ]

@@ -23,6 +23,7 @@ from typing import Any
 
 from msgspec import Struct, field
 
+from trainer.cloze import cloze_display
 from trainer.interop.anki_export import CLOZE_NOTE_TYPE, STOCK_NOTE_TYPES, note_fields
 from trainer.interop.cloze import cloze_from_anki, cloze_to_anki, is_anki_cloze
 from trainer.interop.deckwrite import (
@@ -37,7 +38,7 @@ from trainer.interop.deckwrite import (
 from trainer.interop.errors import InteropError
 from trainer.interop.html_text import field_text
 from trainer.interop.textfile import read_text_file
-from trainer.model import Deck, cloze_deletions
+from trainer.model import Card, CardType, Deck, cloze_deletions
 from trainer.textsafe import sanitize
 
 __all__ = [
@@ -282,6 +283,19 @@ def import_plaintext(path: Path, out_dir: Path, options: PlainTextOptions) -> Pl
     return report
 
 
+def _quizlet_pairs(card: Card) -> list[tuple[str, str]]:
+    """A card as Quizlet's (term, definition) rows: a cloze card gives one row per
+    deletion, the text with it hidden and its answer as the definition (Quizlet has no
+    cloze cards: the raw ``{{c1::...}}`` text would be a term without a definition)."""
+    if card.type is CardType.CLOZE:
+        return [
+            (cloze_display(card.question, cloze.number, revealed=False), ", ".join(cloze.answers))
+            for cloze in card.clozes
+        ]
+    _, texts = note_fields(card, {})
+    return [(texts[0], texts[1])]
+
+
 def export_plaintext(
     decks: list[Deck], out: Path, *, separator: str = "\t", quizlet: bool = False
 ) -> int:
@@ -293,12 +307,12 @@ def export_plaintext(
     if quizlet:
         for deck in decks:
             for card in deck.cards:
-                _, texts = note_fields(card, {})
-                term, definition = (
-                    t.replace("\n", " / ").replace(separator, " ") for t in texts[:2]
-                )
-                buffer.write(f"{term}{separator}{definition}\n")
-                rows += 1
+                for texts in _quizlet_pairs(card):
+                    term, definition = (
+                        t.replace("\n", " / ").replace(separator, " ") for t in texts
+                    )
+                    buffer.write(f"{term}{separator}{definition}\n")
+                    rows += 1
     else:
         name = (
             next(k for k, v in SEPARATORS.items() if v == separator)
