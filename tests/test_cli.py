@@ -200,3 +200,20 @@ def test_reading_commands_do_not_create_a_mistyped_progress_directory(tmp_path, 
     assert not (tmp_path / "no").exists()
     assert main(["due", "--progress", ""]) == ExitCode.USAGE
     assert "give a directory" in capsys.readouterr().err
+
+
+def test_an_option_of_a_command_given_before_it_says_where_it_goes(capsys):
+    assert main(["--format", "json", "validate"]) == ExitCode.USAGE
+    assert "put it after the command (`trainer validate --format json" in capsys.readouterr().err
+
+
+def test_an_empty_deck_directory_and_a_link_loop_are_named_as_what_they_are(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    progress = str(tmp_path / "p")
+    assert main(["due", "--progress", progress, str(empty)]) == ExitCode.PROBLEMS
+    assert "no deck files (*.yaml, *.yml) in" in capsys.readouterr().err
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    assert main(["due", "--progress", progress, str(loop)]) == ExitCode.PROBLEMS
+    assert "symlink-loop" in capsys.readouterr().err

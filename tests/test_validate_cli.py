@@ -460,3 +460,16 @@ def test_a_tagged_card_key_in_a_bundled_deck_is_a_located_error_everywhere(tmp_p
         assert "Traceback" not in output and "internal error" not in output, output
         assert f"{deck}:{line}:5: error unsafe-tag" in output, output
     assert done.returncode == 0  # due: the deck's other cards are still counted
+
+
+def test_messages_say_the_reason_and_the_count(tmp_path: Path, capsys):
+    deck = tmp_path / "d.yaml"
+    deck.write_text(
+        "format: 1.5\nid: x\ntitle: X\ncards:\n"
+        '  - {id: a, type: basic, front: "", back: b}\n'
+        "  - {id: c, type: choice, question: q, answer: a, options: [a]}\n"
+    )
+    _, out, _ = run(capsys, str(deck))
+    assert "format must be a whole number, not 1.5 (it has a fraction)" in out
+    assert "front is empty; write its text (it is required)" in out
+    assert "only 1 option makes guessing easy" in out

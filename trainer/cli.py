@@ -98,6 +98,14 @@ def normalize(args: list[str]) -> list[str] | str:
 
     if Path(word).exists() or "/" in word or word.endswith((".yaml", ".yml")):
         return ["study", *args]
+    later = next((arg for arg in args[index + 1 :] if arg in COMMANDS), None)
+    if later is not None and index > 0 and args[index - 1].startswith("-"):
+        # `trainer --format json validate`: an option of the command, given before it.
+        option = args[index - 1]
+        return (
+            f"{PROG}: {option} is an option of `{PROG} {later}`: put it after the command "
+            f"(`{PROG} {later} {option} {word} ...`)"
+        )
     import difflib
 
     close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)

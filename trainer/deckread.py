@@ -351,7 +351,7 @@ class _DeckBuilder:
                 )
         if required and not value.strip():
             return self.fail(
-                node, "invalid-value", f"{name} is empty; write its text or remove the field"
+                node, "invalid-value", f"{name} is empty; write its text (it is required)"
             )
         return value
 
@@ -450,7 +450,10 @@ class _DeckBuilder:
         if not isinstance(node, ScalarNode) or node.tag not in allowed:
             self.scan_children(node)
             wanted = "a whole number" if integer else "a number"
-            return self.fail(node, "wrong-type", f"{name} must be {wanted}, not {kind_of(node)}")
+            found = kind_of(node)
+            if node.tag == FLOAT:  # (kind_of says "a number", which reads as no reason)
+                found = f"{node.value} (it has a fraction)"
+            return self.fail(node, "wrong-type", f"{name} must be {wanted}, not {found}")
         value = construct(node)
         if value is None:
             return self.fail(

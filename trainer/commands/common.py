@@ -138,7 +138,7 @@ def resolve_decks(names: list[Path]) -> list[Path] | None:
     unknown: list[Path] = []
     by_id: dict[str, Path] | None = None
     for name in names:
-        if name.exists():
+        if name.exists() or name.is_symlink():  # (a broken link or loop: the loader says)
             resolved.append(name)
             continue
         if by_id is None:
@@ -224,10 +224,14 @@ def open_collection(
             print(f"trainer: warning: {warning}", file=sys.stderr)
         if not collection.decks:
             # The errors above say why; an empty table after them would read as success.
-            print(
-                "trainer: no deck could be loaded; `trainer validate` explains each problem",
-                file=sys.stderr,
-            )
+            if collection.load_diagnostics:
+                why = "no deck could be loaded; `trainer validate` explains each problem"
+            else:
+                why = (
+                    f"no deck files (*.yaml, *.yml) in {', '.join(map(str, decks))}; name deck "
+                    "files, or directories that hold some"
+                )
+            print(f"trainer: {why}", file=sys.stderr)
             raise CommandFailed(ExitCode.PROBLEMS)
         yield collection
     finally:

@@ -98,7 +98,9 @@ def check_few_options(deck: Deck, card: Card, out: Findings) -> None:
             card,
             "options",
             "few-options",
-            f"only {len(card.options)} options make guessing easy; give at least {MIN_OPTIONS}",
+            f"only {len(card.options)} option{'s' if len(card.options) != 1 else ''} "
+            f"{'make' if len(card.options) != 1 else 'makes'} guessing easy; give at least "
+            f"{MIN_OPTIONS}",
         )
 
 
