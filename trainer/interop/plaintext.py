@@ -307,9 +307,9 @@ def export_plaintext(
     if quizlet:
         for deck in decks:
             for card in deck.cards:
-                for texts in _quizlet_pairs(card):
+                for pair in _quizlet_pairs(card):
                     term, definition = (
-                        t.replace("\n", " / ").replace(separator, " ") for t in texts
+                        t.replace("\n", " / ").replace(separator, " ") for t in pair
                     )
                     buffer.write(f"{term}{separator}{definition}\n")
                     rows += 1
