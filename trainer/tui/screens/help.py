@@ -16,7 +16,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Everywhere",
         [
-            ("q", "quit (answers are already saved)"),
+            ("q", "quit (study answers are already saved; a quiz saves nothing)"),
             ("?", "this list of keys"),
             ("ctrl+p", "command palette: themes, keys, screenshot"),
         ],
@@ -69,6 +69,14 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("Enter, space", "accept the suggested grade (basic: Good)"),
             ("1 2 3 4", "grade Again, Hard, Good, Easy instead"),
             ("i", "typed and cloze, graded wrong: I was right (recorded as Good)"),
+        ],
+    ),
+    (
+        "Quiz",
+        [
+            ("keys", "answer as when studying; nothing is scheduled or saved"),
+            ("1 / 2-4", "basic cards, once shown: I did not know it / I knew it"),
+            ("Esc", "end the quiz early: the report (unanswered count as wrong)"),
         ],
     ),
     (
