@@ -41,6 +41,24 @@ async def test_at_60x20_home_shows_every_count_column_and_cuts_long_titles(progr
         assert "…" in text  # the longest titles give way to the numbers
 
 
+async def test_a_long_answer_shows_from_its_start_under_the_question(tmp_path, progress_dir, clock):
+    back = " ".join(f"word{n}" for n in range(400))
+    deck = write(
+        tmp_path,
+        "long.yaml",
+        "format: 1\nid: long\ntitle: Long\ncards:\n"
+        f'  - {{id: a, type: basic, front: What is the long answer?, back: "START {back} END"}}\n',
+    )
+    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("enter")
+        await wait_for_text(pilot, "What is the long answer?")
+        await pilot.press("space")
+        text = await wait_for_text(pilot, "3 Good", "What is the long answer?", "Answer: START")
+        assert "END" not in text
+
+
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 async def test_a_notice_stands_above_the_grade_buttons_not_over_them(
     every_deck, progress_dir, clock, size

@@ -44,6 +44,8 @@ from trainer.tui.widgets.answers import (
 from trainer.tui.widgets.buttonbar import ButtonBar
 
 GRADE_KEYS = "1 Again · 2 Hard · 3 Good · 4 Easy"
+#: Lines of a revealed answer that must show under the question, else it scrolls to the answer.
+_ANSWER_LINES_SHOWN = 3
 
 
 class CardScreen(Screen[None]):
@@ -261,9 +263,21 @@ class CardScreen(Screen[None]):
             )
         body = self.query_one("#body", VerticalScroll)
         body.focus()
-        # The verdict and the grade keys matter most now: bring them into view.
-        self.call_after_refresh(body.scroll_to_widget, feedback, top=True, animate=False)
+        if card.type is CardType.BASIC:
+            # The answer matters now: its start in view, under the question when that
+            # leaves a few of its lines showing (not the end of a long answer).
+            self.call_after_refresh(self._show_answer_start, body)
+        else:
+            # The verdict and the grade keys matter most now: bring them into view.
+            self.call_after_refresh(body.scroll_to_widget, feedback, top=True, animate=False)
         self.refresh_bindings()
+
+    def _show_answer_start(self, body: VerticalScroll) -> None:
+        reveal = self.query_one("#reveal", Static)
+        if reveal.virtual_region.y + _ANSWER_LINES_SHOWN <= body.scrollable_content_region.height:
+            body.scroll_home(animate=False)
+        else:
+            body.scroll_to_widget(reveal, top=True, animate=False)
 
     def action_reveal(self) -> None:
         card = self._shown
