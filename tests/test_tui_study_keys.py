@@ -322,3 +322,12 @@ async def test_learning_cards_due_later_are_not_counted_as_to_study_now(
         assert "1 to study now" not in text
         await pilot.press("enter")
         await wait_for_text(pilot, "Nothing to study now")
+
+
+@pytest.mark.parametrize(
+    "seconds, shown",
+    [(30, "<1m"), (59.6 * 60, "1h"), (23.6 * 3600, "1d"), (36 * 3600, "2d"), (10 * 60, "10m")],
+)
+def test_a_button_interval_that_rounds_up_to_the_next_unit_is_shown_in_it(seconds, shown):
+    """As Anki's buttons read: "1d", never "24h"; "1h", never "60m"."""
+    assert interval_text(seconds) == shown

@@ -15,11 +15,12 @@ def interval_text(seconds: float) -> str:
     """A grade button's interval: ``<1m``, ``10m``, ``5h``, ``3d``, ``1.5mo``, ``2.1y``."""
     if seconds < _MINUTE:
         return "<1m"
-    if seconds < _HOUR:
+    # Each unit up to where its rounded count would reach the next unit ("1d", not "24h").
+    if round(seconds / _MINUTE) * _MINUTE < _HOUR:
         return f"{round(seconds / _MINUTE)}m"
-    if seconds < _DAY:
+    if round(seconds / _HOUR) * _HOUR < _DAY:
         return f"{round(seconds / _HOUR)}h"
-    if seconds < _MONTH:
+    if round(seconds / _DAY) * _DAY < _MONTH:
         return f"{round(seconds / _DAY)}d"
     if seconds < _YEAR:
         return f"{seconds / _MONTH:.1f}mo".replace(".0mo", "mo")
