@@ -53,6 +53,13 @@ def acknowledge(collection: Collection, session, count: int) -> list[str]:
     return acked
 
 
+def replayed_reps(directory: Path) -> int:
+    """Answers in all the cards' states, replayed from the files as they are now."""
+    again = open_collection(directory, clock())
+    again.store.reload()
+    return sum(again.state(f"d/c{i}").reps for i in range(40))
+
+
 def rename_over(path: Path, contents: bytes) -> None:
     """What Syncthing, Dropbox, git and `sed -i` do: write a temporary file, rename it."""
     temporary = path.with_name(f".syncthing.{path.name}.tmp")
@@ -70,9 +77,7 @@ def test_a_log_replaced_by_an_older_copy_mid_session_loses_no_answer(tmp_path: P
     assert set(acked) <= ids_in(log)
     assert any("was replaced" in w for w in collection.warnings)
     # The state is the replay of the file: nothing answered twice, nothing forgotten.
-    again = open_collection(tmp_path, clock())
-    again.store.reload()
-    assert sum(again.state(f"d/c{i}").reps for i in range(40)) == len(acked) == 8
+    assert replayed_reps(tmp_path) == len(acked) == 8
 
 
 def test_a_log_replaced_after_the_last_answer_is_mended_on_close(tmp_path: Path):
@@ -142,9 +147,7 @@ def test_a_log_overwritten_in_place_by_an_older_copy_keeps_every_answer_of_the_r
     assert any("overwritten in place" in w for w in collection.warnings)
     lines = log.read_bytes().splitlines()
     assert len(lines) == len(set(lines))  # nothing carried over twice
-    again = open_collection(tmp_path, clock())
-    again.store.reload()
-    assert sum(again.state(f"d/c{i}").reps for i in range(40)) == len(acked) == 6
+    assert replayed_reps(tmp_path) == len(acked) == 6
 
 
 def test_a_log_emptied_in_place_gets_its_header_and_this_runs_answers_back(tmp_path: Path):
