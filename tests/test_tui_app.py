@@ -350,6 +350,29 @@ async def test_edit_without_editor_or_with_a_failing_one_says_so(
         assert isinstance(app.screen, BrowseScreen)
 
 
+async def test_browse_keeps_the_edited_card_selected_after_the_reload(
+    every_deck, progress_dir, clock
+):
+    app = create_app([every_deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await press(pilot, "b")
+        assert isinstance(app.screen, BrowseScreen)
+        table = app.screen.query_one("#cards")
+        table.move_cursor(row=3)
+        await settle(pilot)
+        chosen = app.screen.selected
+        assert chosen is not None
+        # What `e` then the editor do: the card's text changes in its file.
+        every_deck.write_text(
+            EVERY_TYPE.replace("Ketamine is an opioid.", "Ketamine is an opioid agonist.")
+        )
+        os.utime(every_deck, ns=(1, 2_000_000_000_000_000_000))
+        assert app.check_deck_files() == [every_deck]
+        await settle(pilot)
+        assert app.screen.selected is not None and app.screen.selected.key == chosen.key
+
+
 async def test_live_reload_keeps_progress_and_survives_a_broken_edit(
     every_deck, progress_dir, clock
 ):

@@ -143,8 +143,10 @@ class BrowseScreen(Screen[None]):
         self.query_one("#count", Static).update(
             plain(f"{len(found)} of {len(self.cards)} cards{more}", "dim")
         )
-        if selected is not None and selected in self.shown:
-            table.move_cursor(row=self.shown.index(selected))
+        # By key: after an edit the reloaded card is a new one (its text changed).
+        keys = [card.key for card in self.shown]
+        if selected is not None and selected.key in keys:
+            table.move_cursor(row=keys.index(selected.key))
         self.show_details()
 
     def _text(self, card: StudyCard) -> str:
