@@ -59,6 +59,9 @@ class CardScreen(Screen[None]):
         # Anki shows the answer with Enter too.
         Binding("enter", "reveal", "Show answer", show=False),
         Binding("enter", "confirm", "Accept"),
+        # A quiz's auto-graded answer has nothing to accept: Enter goes on, as its button says.
+        Binding("enter", "next", "Next"),
+        Binding("space", "next", "Next", show=False),
         # Digits grade after an answer, and pick options while answering a choice or multi
         # card: two bindings per key, only one of them enabled at a time. Neither is in the
         # footer: the grade buttons and the numbered options show their digits already, and
@@ -246,7 +249,7 @@ class CardScreen(Screen[None]):
             self.answer.mark_answered(card)
         feedback = self.query_one("#feedback", Static)
         feedback.update(self.feedback(card, response, self.outcome))
-        if self.driver.kind == "quiz" and not card.type.self_graded:
+        if self._quiz_verdict():
             self.set_buttons([("⏎ Next", f"grade{self.outcome.suggested}")])
         else:
             intervals = self.driver.intervals() or {}
@@ -293,6 +296,14 @@ class CardScreen(Screen[None]):
     def action_confirm(self) -> None:
         if self.phase == "answered" and self.outcome is not None:
             self.grade(self.outcome.suggested)
+
+    def action_next(self) -> None:
+        self.action_confirm()
+
+    def _quiz_verdict(self) -> bool:
+        """A quiz question graded by the program: its one button is "⏎ Next"."""
+        card = self._shown
+        return self.driver.kind == "quiz" and card is not None and not card.type.self_graded
 
     def action_pick(self, number: int) -> None:
         if self.phase == "question" and self.answer is not None:
@@ -447,7 +458,11 @@ class CardScreen(Screen[None]):
         typing = self._typing()
         if action == "reveal":
             return card is not None and card.type is CardType.BASIC and self.phase == "question"
-        if action in ("confirm", "grade"):
+        if action == "next":
+            return self.phase == "answered" and self._quiz_verdict()
+        if action == "confirm":
+            return self.phase == "answered" and not self._quiz_verdict()
+        if action == "grade":
             return self.phase == "answered"
         if action == "pick":
             return (
