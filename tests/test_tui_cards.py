@@ -171,6 +171,16 @@ async def test_typed_answer_shows_expected_and_the_difference():
         assert styled == ["o"]
 
 
+async def test_a_typed_answer_right_as_typed_is_not_repeated_as_expected():
+    app, _ = host("ty")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await press(pilot, *"antagonist", "enter")
+        text = screen_text(app)
+        assert "✓ Correct" in text and "You typed: antagonist" in text
+        assert "Expected:" not in text
+
+
 async def test_typed_known_wrong_answer_is_refused_with_a_note():
     app, driver = host("ty")
     async with app.run_test(size=SIZE) as pilot:

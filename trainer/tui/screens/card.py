@@ -520,7 +520,9 @@ class CardScreen(Screen[None]):
                 expected = result.matched if result.correct and result.matched else result.expected
                 yours, theirs = typed_diff(response, expected)
                 rows.append(join([("You typed: ", "bold"), yours]))
-                rows.append(join([("Expected:  ", "bold"), theirs]))
+                # A right answer typed as accepted needs no second copy of itself.
+                if not (result.correct and response.strip() == expected.strip()):
+                    rows.append(join([("Expected:  ", "bold"), theirs]))
                 if result.correct and result.matched and result.matched != result.expected:
                     rows.append(join([("Main answer: ", "bold"), plain(result.expected)]))
             elif not result.correct:
