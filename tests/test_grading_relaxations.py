@@ -194,3 +194,20 @@ def test_a_unit_after_a_bare_number_must_be_one_the_card_names():
     cloze_text = "A session lasts {{c1::40}} minutes."
     assert match_text("40 minutes", ["40"], policy, prompt=cloze_text)[0] == "40"
     assert match_text("40 seconds", ["40"], policy, prompt=cloze_text)[0] is None
+
+
+def test_a_list_of_guesses_is_no_qualified_answer():
+    card = typed("Tokyo")
+    for guesses in ("Osaka, Kyoto, Tokyo", "Kyoto; Tokyo", "Kyoto / Tokyo", "Tokyo Tokyo"):
+        assert not grade(card, guesses).correct, guesses
+    assert grade(card, "greater Tokyo").correct  # a qualifier still qualifies
+    two = Cloze(1, ("cat", "dog"), (None, None))
+    cloze = Card(
+        id="c",
+        type=CardType.CLOZE,
+        location=HERE,
+        question="The {{c1::cat}} chased the {{c1::dog}}.",
+        clozes=(two,),
+    )
+    assert grade(StudyCard("d", cloze, "c1"), "cat, dog").correct
+    assert not grade(StudyCard("d", cloze, "c1"), "fish, cat, dog").correct

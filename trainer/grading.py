@@ -322,6 +322,9 @@ _ARTICLE_WORDS = frozenset(phrase[0] for phrase in _ARTICLES)
 #: Articles and fillers are ignore_articles' business, never qualifiers.
 _NOT_QUALIFIERS = _BLOCKERS | {word for phrase in _ARTICLES + _FILLERS for word in phrase}
 _MAX_QUALIFIERS = 3
+#: What separates the items of a list of guesses ("Osaka, Kyoto, Tokyo"): never in a
+#: qualifier.
+_LIST_SEPARATOR = re.compile(r"[,;/|&+]")
 _APPROXIMATE_SIGN = re.compile(r"^[~≈]\s*")
 _PERCENT = re.compile(r"(\d)\s*(?:%|percent\b|per cent\b)")
 _NUMBER_THEN_WORDS = re.compile(r"([-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)%?)\s+(\D+)")
@@ -490,7 +493,10 @@ def _match_relaxed(
         words = given.split()
         if any(_contains(words, answer.split()) >= 0 for answer in wrong if answer):
             return None, 0, "contains a known wrong answer"
-        for answer, norm in reduced:
+        items = len(_LIST_SEPARATOR.findall(norm_given))
+        for (answer, norm), (_, accepted_norm) in zip(reduced, accepted):
+            if items != len(_LIST_SEPARATOR.findall(accepted_norm)):
+                continue  # a list of guesses ("Osaka, Kyoto, Tokyo") is no qualified answer
             part = norm.split()
             # Numbers take no qualifiers: units are number_units', "about" approximations'.
             start = _contains(words, part) if part and _as_number(norm) is None else -1
@@ -499,7 +505,12 @@ def _match_relaxed(
             extra = words[:start] + words[start + len(part) :]
             if policy.ignore_articles:  # "in a few hours": "a few hours" reduced lost its "a"
                 extra = [word for word in extra if word.casefold() not in _ARTICLE_WORDS]
-            if 0 < len(extra) <= _MAX_QUALIFIERS and all(map(_is_qualifier, extra)):
+            if (
+                0 < len(extra) <= _MAX_QUALIFIERS
+                and all(map(_is_qualifier, extra))
+                and not set(extra)
+                & set(part)  # the answer said twice ("red red") qualifies nothing
+            ):
                 return answer, 0, ""
     return None, 0, ""
 
