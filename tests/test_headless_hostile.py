@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_session_support import basic, clock, config, deck, typed
 
 from trainer.commands.review import ReviewProtocol, serve
@@ -117,3 +118,67 @@ def test_review_exits_with_the_progress_code_when_an_answer_could_not_be_saved(t
     )
     assert json.loads(completed.stdout.splitlines()[1])["error"]["code"] == "progress"
     assert completed.returncode == ExitCode.PROGRESS
+
+
+def test_a_second_answer_cannot_replace_a_wrong_first_one(tmp_path: Path):
+    p = protocol(tmp_path, [typed("t")])
+    p.handle({"cmd": "next"})
+    assert p.handle({"cmd": "answer", "response": "rome"})["result"]["correct"] is False
+    again = p.handle({"cmd": "answer", "response": "paris"})
+    assert again["error"]["code"] == "already-answered"
+    assert p.handle({"cmd": "grade"})["recorded"]["grade"] == 1  # the wrong answer's Again
+
+
+def test_a_misspelt_field_is_refused_not_replaced_by_a_default(tmp_path: Path):
+    p = protocol(tmp_path, [typed("t")])
+    p.handle({"cmd": "next"})
+    p.handle({"cmd": "answer", "response": "paris"})
+    refused = p.handle({"cmd": "grade", "grdae": 1})
+    assert (
+        refused["error"]["code"] == "bad-request"
+        and "did you mean 'grade'" in (refused["error"]["message"])
+    )
+    assert p.handle({"cmd": "grade", "grade": 1})["recorded"]["grade"] == 1
+
+
+def test_options_and_items_that_are_not_the_cards_are_refused(tmp_path: Path):
+    from test_session_support import choice
+
+    p = protocol(tmp_path, [choice("c")])
+    p.handle({"cmd": "next"})
+    for response in ("B", "e"):
+        assert p.handle({"cmd": "answer", "response": response})["error"]["code"] == (
+            "bad-response"
+        )
+    assert p.handle({"cmd": "answer", "response": "b"})["result"]["correct"] is True
+
+
+def test_a_bom_and_numbers_json_cannot_write_back(tmp_path: Path):
+    p = protocol(tmp_path, [typed("t")])
+    responses = exchange(p, b'\xef\xbb\xbf{"cmd": "next"}\n{"cmd": "next", "id": 1e999}\n')
+    assert responses[0]["card"]["key"] == "d/t"
+    assert responses[1]["error"]["code"] == "bad-json"
+
+
+def test_done_says_how_many_tomorrow_and_when_the_next_is_due(tmp_path: Path):
+    p = protocol(tmp_path, [typed("t")])
+    p.handle({"cmd": "next"})
+    p.handle({"cmd": "answer", "response": "paris"})
+    p.handle({"cmd": "grade", "grade": 4})  # Easy: out of today's queue
+    done = p.handle({"cmd": "next"})
+    assert done["done"] is True and done["tomorrow"] >= 0 and done["next_due"] is not None
+
+
+@pytest.mark.parametrize("command", ["suspend", "bury", "flag"])
+def test_suspend_bury_or_flag_of_a_card_answered_in_another_window_records_nothing(
+    tmp_path: Path, command: str
+):
+    cards = [typed("t"), typed("u")]
+    first, second = protocol(tmp_path, cards), protocol(tmp_path, cards)
+    assert first.handle({"cmd": "next"})["card"]["key"] == "d/t"
+    assert second.handle({"cmd": "next"})["card"]["key"] == "d/t"
+    first.handle({"cmd": "answer", "response": "paris"})
+    first.handle({"cmd": "grade"})
+    assert second.handle({"cmd": command})["error"]["code"] == "card-changed"
+    assert second.handle({"cmd": "next"})["card"]["key"] == "d/u"
+    assert f'"ev": "{command}"' not in (tmp_path / "p" / "reviews-dev.jsonl").read_text()

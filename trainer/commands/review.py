@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import random
 import sys
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -116,6 +117,7 @@ class ReviewProtocol:
                     "unknown-command",
                     f"unknown cmd {request['cmd']!r}; known: {', '.join(_COMMANDS)}",
                 )
+            _check_fields(request)
             response = handler(request)
         except ProtocolError as error:
             response = {"error": {"code": error.code, "message": str(error)}}
@@ -146,10 +148,20 @@ class ReviewProtocol:
         card = self.session.next()
         if card is None:
             waiting = self.session.waiting_until
+            collection = self.session.collection
+            ahead = collection.day_ahead(self.session.deck_ids)
+            next_due = ahead.next_due
             return {
                 "card": None,
                 "done": True,
                 "waiting_until": waiting.isoformat() if waiting else None,
+                # What the TUI says as "Done for today. Tomorrow: 21 cards, next in 13 h".
+                "tomorrow": ahead.tomorrow,
+                "next_due": (
+                    next_due.astimezone(collection.clock.now().tzinfo).isoformat()
+                    if next_due
+                    else None
+                ),
                 "remaining": self.remaining_json(),
             }
         return {"card": self.card_json(card), "remaining": self.remaining_json()}
@@ -160,6 +172,13 @@ class ReviewProtocol:
         if self.session.recheck():
             raise self._changed_elsewhere()
         card = self._current()
+        if self.answer is not None:
+            # One answer per card: a second one must not replace a wrong first one.
+            raise ProtocolError(
+                "already-answered",
+                "this card is answered; send grade (the answer stands, undo takes back "
+                "graded cards only)",
+            )
         duration = request.get("duration")
         if duration is not None and (
             type(duration) not in (int, float) or not 0 <= duration <= MAX_DURATION
@@ -186,8 +205,10 @@ class ReviewProtocol:
                 }
                 raise ProtocolError(
                     "bad-response",
-                    f'a {card.type} card needs "response": {names[expected_type]}',
+                    f'{_article(str(card.type))} {card.type} card needs "response": '
+                    f"{names[expected_type]}",
                 )
+            _check_choices(card, response)
         else:
             self.session.reveal()
         answer = self.session.submit(response, duration=duration)
@@ -258,20 +279,27 @@ class ReviewProtocol:
             raise ProtocolError("nothing-to-undo", "nothing to undo in this session")
         return {"undone": card.key, "card": self.card_json(card)}
 
+    def _current_unchanged(self) -> StudyCard:
+        """The current card, unless another window or device changed it since it was
+        shown (then ``card-changed``: nothing is recorded)."""
+        if self.session.recheck():
+            raise self._changed_elsewhere()
+        return self._current()
+
     def cmd_suspend(self, request: dict[str, Any]) -> dict[str, Any]:
-        card = self._current()
+        card = self._current_unchanged()
         self.session.suspend_current()
         self.answer = None
         return {"suspended": card.key}
 
     def cmd_bury(self, request: dict[str, Any]) -> dict[str, Any]:
-        card = self._current()
+        card = self._current_unchanged()
         self.session.bury_current()
         self.answer = None
         return {"buried": card.key}
 
     def cmd_flag(self, request: dict[str, Any]) -> dict[str, Any]:
-        card = self._current()
+        card = self._current_unchanged()
         return {"key": card.key, "flagged": self.session.flag_current()}
 
     def cmd_end(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -292,6 +320,60 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: JSON has no infinity to answer it with
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
+#: Fields each request may carry besides ``cmd`` and ``id``: a misspelt one is an error,
+#: not a default (``"grdae": 1`` would record the suggested grade).
+_FIELDS: dict[str, frozenset[str]] = {
+    "answer": frozenset({"response", "duration"}),
+    "grade": frozenset({"grade"}),
+}
+
+
+def _check_fields(request: dict[str, Any]) -> None:
+    allowed = _FIELDS.get(request["cmd"], frozenset())
+    unknown = sorted(set(request) - {"cmd", "id"} - allowed)
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        takes = ", ".join(repr(name) for name in sorted(allowed)) or "no other fields"
+        raise ProtocolError(
+            "bad-request",
+            f"unknown field {unknown[0]!r} for {request['cmd']}{hint}; it takes {takes}",
+        )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _check_choices(card: StudyCard, response: Any) -> None:
+    """A choice, multi or order response names the card's options (items) as shown: each
+    once, and for order all of them."""
+    from trainer.model import CardType
+
+    c = card.card
+    if card.type is CardType.CHOICE and response not in c.options:
+        raise ProtocolError("bad-response", "a choice response is one of the card's options")
+    if card.type is CardType.MULTI and (
+        len(set(response)) != len(response) or not set(response) <= set(c.options)
+    ):
+        raise ProtocolError(
+            "bad-response", "a multi response lists some of the card's options, each once"
+        )
+    if card.type is CardType.ORDER and sorted(response) != sorted(c.items):
+        raise ProtocolError(
+            "bad-response", "an order response lists every one of the card's items, each once"
+        )
+
+
 #: The requests the protocol answers: each is a ``cmd_NAME`` method of ReviewProtocol.
 _COMMANDS = tuple(name[4:] for name in vars(ReviewProtocol) if name.startswith("cmd_"))
 
@@ -300,11 +382,11 @@ def parse_request(line: bytes) -> Any:
     """One request line as JSON; raises :class:`ProtocolError` (``bad-json``) if it is
     not UTF-8, not JSON, uses NaN or Infinity, or nests too deeply to parse."""
     try:
-        text = line.decode("utf-8")
+        text = line.decode("utf-8").removeprefix("\ufeff")  # (a BOM some writers put first)
     except UnicodeDecodeError as error:
         raise ProtocolError("bad-json", f"not UTF-8 text: {error}") from None
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except ValueError as error:
         raise ProtocolError("bad-json", f"not JSON: {error}") from None
     except RecursionError:
