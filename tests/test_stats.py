@@ -273,3 +273,22 @@ def test_past_answers_are_binned_with_the_utc_offset_of_their_own_time(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_21_day_interval_across_a_clock_change_is_mature(tmp_path: Path):
+    """21 days later at the same local time is an hour short of 21 x 24 h in spring."""
+    from test_stats_support import _answer, write_decks
+
+    zone = ZoneInfo("America/Los_Angeles")
+    start = datetime(2026, 2, 20, 10, 0, tzinfo=zone)
+    collection = Collection.open(
+        write_decks(tmp_path), tmp_path / "progress", clock=FakeClock(start), device="dst"
+    )
+    try:
+        due = datetime(2026, 3, 13, 10, 0, tzinfo=zone)  # after the 03-08 change
+        _answer(collection, start, "geo/a", 3, 4000, None, "review", due)
+        _answer(collection, due, "geo/a", 1, 4000, None, "relearning", due + timedelta(minutes=10))
+        stats = compute_stats(collection)
+        assert (stats.retention_young, stats.retention_mature) == (None, 0.0)
+    finally:
+        collection.close()

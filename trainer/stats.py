@@ -169,7 +169,7 @@ def compute_stats(collection: Collection, deck_ids: set[str] | None = None) -> S
     graded = right = 0
     last_key = None
     previous = None  # the card's state after its previous answer
-    mature_after = MATURE_DAYS * _DAY
+    mature_after = MATURE_DAYS
     for event in collection.store.all_events():
         if event.kind != "review" or (keys is not None and event.key not in keys):
             continue
@@ -184,7 +184,9 @@ def compute_stats(collection: Collection, deck_ids: set[str] | None = None) -> S
             right += event.correct
         if previous is not None and previous.state == REVIEW:
             passed = event.grade > 1
-            interval = (previous.due or 0.0) - (previous.last_review or 0.0)
+            # In whole days: a 21-day interval across a clock change is 21 days less an
+            # hour of seconds, and still 21 study days (as Anki counts it).
+            interval = round(((previous.due or 0.0) - (previous.last_review or 0.0)) / _DAY)
             week = (day - first_week) // 7
             counts = weeks[week] if 0 <= week < RETENTION_WEEKS else None
             if interval >= mature_after:
