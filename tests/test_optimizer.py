@@ -233,10 +233,19 @@ def test_optimize_saves_better_parameters_into_the_config_file(
     assert config.extra == {"ui": {"theme": "dark"}}
     assert Path(str(config_path) + ".bak").read_text() == original
 
-    # Running again replaces the line instead of adding a second one.
+    # Running again on the same history finds the same parameters: the file and its
+    # backup (the user's original) are left as they are.
+    saved = config_path.read_text()
     assert main(["optimize", "--progress", str(directory)]) == ExitCode.OK
     out = capsys.readouterr().out
-    assert "log loss" in out and "saved to" in out
+    assert "log loss" in out and "unchanged:" in out and "saved to" not in out
+    assert config_path.read_text() == saved
+    assert Path(str(config_path) + ".bak").read_text() == original
+    # Different parameters replace the line instead of adding a second one.
+    from trainer.commands.optimize import save_parameters
+
+    changed = tuple(round(w * 1.01, 4) for w in report["parameters"])
+    assert save_parameters(config_path, changed).changed
     assert config_path.read_text().count("parameters =") == 1
     assert tomllib.loads(config_path.read_text())["ui"] == {"theme": "dark"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from trainer.commands.common import add_progress_argument, emit_json, step_printer
 from trainer.exitcodes import ExitCode
@@ -90,13 +90,23 @@ class SaveError(Exception):
     pass
 
 
-def save_parameters(path: Path, parameters: tuple[float, ...]) -> Path | None:
+class Saved(NamedTuple):
+    """What :func:`save_parameters` did: ``changed`` false when the file held these
+    parameters already (then nothing was written, the backup untouched); ``backup``
+    the previous file's copy (``None`` for a new file, or when nothing changed)."""
+
+    changed: bool
+    backup: Path | None
+
+
+def save_parameters(path: Path, parameters: tuple[float, ...]) -> Saved:
     """Write ``parameters`` into the config file at ``path`` (created if missing).
 
     The file is checked before and after: an invalid file is not touched, and if the
     edit would change anything but the parameters, nothing is written. The previous
-    file is kept as ``<name>.bak``. Returns the backup path (``None`` for a new file).
-    Raises :class:`SaveError` with what to do instead.
+    file is kept as ``<name>.bak``; a file that holds these parameters already is left
+    as it is, backup included (a second run must not replace the user's original with
+    a copy of the first run's result). Raises :class:`SaveError` with what to do instead.
     """
     import os
     import tomllib
@@ -134,6 +144,8 @@ def save_parameters(path: Path, parameters: tuple[float, ...]) -> Path | None:
     written = [round(w, 4) for w in parameters]
     if new_data != expected or new_data["scheduling"]["parameters"] != written:
         raise SaveError(f"could not edit {path} safely; {manual}")
+    if new_text == old_text:
+        return Saved(changed=False, backup=None)
     backup = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +157,7 @@ def save_parameters(path: Path, parameters: tuple[float, ...]) -> Path | None:
         os.replace(temporary, path)
     except OSError as error:
         raise SaveError(f"cannot write {path} ({error.strerror}); {manual}") from None
-    return backup
+    return Saved(changed=True, backup=backup)
 
 
 def _metric(value: float | None) -> str:
@@ -215,8 +227,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         else:
             print(
                 f"Not enough history yet: {error.have} of the {error.needed} long-term "
-                "reviews needed (reviews a day or more after a card's previous one). "
-                "Keeping the default parameters."
+                "reviews needed (answers on a later study day than the card's previous "
+                f"one): it needs {error.more} more reviews. Keeping the default parameters."
             )
         return ExitCode.OK
 
@@ -224,13 +236,18 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.apply and report.better:
         path = config_file()
         try:
-            backup = save_parameters(path, report.parameters)
+            result = save_parameters(path, report.parameters)
         except SaveError as error:
             print(f"trainer: {error}", file=sys.stderr)
             if args.json:
                 emit_json({"status": "fitted", **report.to_json(), **saved})
             return ExitCode.PROBLEMS
-        saved = {"saved": True, "config": str(path), "backup": str(backup) if backup else None}
+        saved = {
+            "saved": result.changed,
+            "unchanged": not result.changed,
+            "config": str(path),
+            "backup": str(result.backup) if result.backup else None,
+        }
     if args.json:
         emit_json({"status": "fitted", **report.to_json(), **saved})
         return ExitCode.OK
@@ -240,6 +257,8 @@ def run(args: argparse.Namespace) -> ExitCode:
             f"saved to {saved['config']}"
             + (f" (previous file kept as {saved['backup']})" if saved["backup"] else "")
         )
+    elif saved.get("unchanged"):
+        print(f"unchanged: {saved['config']} holds these parameters already")
     elif report.better:
         print("not saved (--no-apply)")
     return ExitCode.OK
