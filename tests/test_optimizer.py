@@ -312,3 +312,21 @@ def test_optimize_without_fsrs_rs_exits_with_a_message(
     err = capsys.readouterr().err
     assert "pip install fsrs-rs-python" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("retention", "floor"), [(0.7, True), (0.85, False)])
+def test_a_suggested_retention_at_the_search_floor_says_it_may_be_lower(
+    capsys: pytest.CaptureFixture[str], retention: float, floor: bool
+) -> None:
+    from datetime import UTC, datetime
+
+    from trainer.commands.optimize import print_report
+    from trainer.optimizer import FitReport, Metrics, default_parameters
+
+    metrics = Metrics(log_loss=0.4, rmse_bins=0.05, auc=0.7, n=100)
+    report = FitReport(
+        default_parameters(), default_parameters(), metrics, metrics, retention,
+        500, 450, 40, 350, datetime(2026, 3, 1, tzinfo=UTC), False,
+    )  # fmt: skip
+    print_report(report)
+    assert ("or lower: the lowest the search tries" in capsys.readouterr().out) is floor

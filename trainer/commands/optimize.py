@@ -187,9 +187,13 @@ def print_report(report: FitReport) -> None:
             "keeping the defaults."
         )
     if report.suggested_retention is not None:
+        # 0.70 is the bottom of fsrs-rs's search: the least time may lie lower still.
+        floor = (
+            " or lower: the lowest the search tries" if report.suggested_retention <= 0.7 else ""
+        )
         print(
-            f"suggested desired_retention: {report.suggested_retention:.2f} (least study "
-            "time per remembered card, by simulation; higher costs more time, "
+            f"suggested desired_retention: {report.suggested_retention:.2f}{floor} (least "
+            "study time per remembered card, by simulation; higher costs more time, "
             "remembers more)"
         )
     for note in report.notes:
