@@ -87,6 +87,9 @@ async def test_at_60x20_every_grade_button_and_the_essential_keys_fit(
         assert "1 Again · 1m" in buttons and f"4 Easy · {interval_text(intervals[4])}" in buttons
         for key in ("⏎ Accept", "^z Undo", "esc End", "? Keys", "q Quit"):
             assert key in footer, key
+        # The keys that do not fit are left out whole, never cut in half ("! Fl").
+        shown = {binding.description for binding, _ in app.screen.query_one("KeyBar").keys()}
+        assert footer.split()[-1] in shown
 
 
 async def test_at_200x50_the_text_keeps_a_reading_width(every_deck, progress_dir, clock):

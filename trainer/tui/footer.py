@@ -111,7 +111,9 @@ class KeyBar(Widget, can_focus=False):
         x = 0
         for binding, enabled in self.keys():
             piece = self._piece(binding, enabled)
-            spans.append((x, min(x + piece.cell_length, room), binding.key, enabled))
+            if x + piece.cell_length > room:
+                break  # a key cut in half ("! Fl") helps no one: `?` lists the rest
+            spans.append((x, x + piece.cell_length, binding.key, enabled))
             pieces.append(piece)
             x += piece.cell_length + len(gap)
         left = Content(gap).join(pieces).truncate(max(room, 0), pad=True)
