@@ -505,11 +505,12 @@ def _match_relaxed(
             extra = words[:start] + words[start + len(part) :]
             if policy.ignore_articles:  # "in a few hours": "a few hours" reduced lost its "a"
                 extra = [word for word in extra if word.casefold() not in _ARTICLE_WORDS]
+            # The answer said twice ("red red") qualifies nothing.
+            repeated = not set(extra).isdisjoint(part)
             if (
                 0 < len(extra) <= _MAX_QUALIFIERS
                 and all(map(_is_qualifier, extra))
-                and not set(extra)
-                & set(part)  # the answer said twice ("red red") qualifies nothing
+                and not repeated
             ):
                 return answer, 0, ""
     return None, 0, ""
