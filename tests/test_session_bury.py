@@ -152,3 +152,28 @@ def test_a_bury_travels_with_trainer_sync_and_merges_with_the_other_devices_answ
         assert served(merged) == ["d/b", "d/c"]  # buried: not even its learning step
     fake.advance(86400)
     assert served(open_collection(phone_dir, fake, device="phone"))[0] == "d/a"
+
+
+def test_answers_recorded_under_a_clock_set_days_ahead_do_not_use_up_todays_limits(
+    tmp_path: Path,
+):
+    """The clock was a month ahead, then put right: those answers belong to that day."""
+    from datetime import timedelta
+
+    fake = clock()
+    cards = [basic(f"c{i}") for i in range(10)]
+
+    def open_now() -> Collection:
+        return Collection.from_decks(
+            [deck("d", cards)], tmp_path, clock=fake, config=config(new_per_day=5), device="a"
+        )
+
+    fake.advance(timedelta(days=30))
+    ahead = open_now()
+    session = ahead.start_session()
+    for _ in range(2):
+        session.record(Grade.EASY)
+    ahead.close()
+    fake.advance(-timedelta(days=30))  # put right
+    counts = open_now().counts()["d"]
+    assert (counts.new, counts.reviewed_today) == (5, 0)

@@ -111,7 +111,10 @@ def record_queue(record: CardRecord, start: float, end: float) -> int:
 
 
 def siblings_waiting(
-    groups: Iterable[Sequence[str]], last_review: Callable[[str], float | None], start: float
+    groups: Iterable[Sequence[str]],
+    last_review: Callable[[str], float | None],
+    start: float,
+    end: float,
 ) -> set[str]:
     """Keys that wait for tomorrow because a sibling was studied today: in each group of
     sibling keys (one authored card's study cards), every key but those studied today,
@@ -121,14 +124,16 @@ def siblings_waiting(
     for group in groups:
         if len(group) < 2:
             continue
-        studied = [key for key in group if _studied_today(last_review(key), start)]
+        studied = [key for key in group if _studied_today(last_review(key), start, end)]
         if studied:
             waiting.update(key for key in group if key not in studied)
     return waiting
 
 
-def _studied_today(last_review: float | None, start: float) -> bool:
-    return last_review is not None and last_review >= start
+def _studied_today(last_review: float | None, start: float, end: float) -> bool:
+    # Within the day: an answer recorded under a clock set days ahead, then put back,
+    # belongs to that later day (it must not use up today's limits).
+    return last_review is not None and start <= last_review < end
 
 
 class DeckCounts(Struct, frozen=True):
@@ -264,10 +269,10 @@ def build_deck_day(
             # -1: the record object is the truth; reviewed today: counts need the object.
             record = record_get(key)
             state = record.state
-            if _studied_today(state.last_review, start):
+            if _studied_today(state.last_review, start, end):
                 studied.append(key)
-                day.reviewed_today += sum(1 for t in record.recent if t >= start)
-                if record.first_review is not None and record.first_review >= start:
+                day.reviewed_today += sum(1 for t in record.recent if start <= t < end)
+                if record.first_review is not None and start <= record.first_review < end:
                     day.new_done += 1
                 else:
                     day.review_done += 1
@@ -286,7 +291,7 @@ def build_deck_day(
             suspended += 1
     if studied:
         groups = [group for group in map(siblings, studied) if len(group) > 1]
-        day.waiting = siblings_waiting(groups, records.last_review_of, start)
+        day.waiting = siblings_waiting(groups, records.last_review_of, start, end)
         if day.waiting:
             _hold_back(day)
     day.suspended = suspended
@@ -471,7 +476,7 @@ class TodayQueue:
         group = collection.siblings(key)
         if len(group) < 2:
             return False
-        waiting = siblings_waiting((group,), collection.last_review, self.day_start)
+        waiting = siblings_waiting((group,), collection.last_review, self.day_start, self.day_end)
         return key in waiting
 
     def queue_of_key(self, key: str) -> int:
