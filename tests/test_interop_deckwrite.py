@@ -93,6 +93,8 @@ def test_imported_decks_pass_trainer_validate_and_every_card_is_written_or_repor
     written = write_decks([draft], out)
     report = validate([out])
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    if not written.files:  # every card refused: no file, which validate says
+        errors = [d for d in errors if d.code != "no-deck-files"]
     assert not errors, errors
     kept = sum(written.cards.values())
     assert kept + len(written.skipped) == len(cards), (written.cards, written.skipped)

@@ -345,3 +345,16 @@ def test_quizlet_export_gives_each_cloze_deletion_a_term_and_its_definition(tmp_
         "[...] is the capital of France.\tParis",
         "Paris is the capital of [...].\tFrance",
     ]
+
+
+@pytest.mark.parametrize("kind", ["csv", "markdown"])
+def test_a_deck_that_validate_refuses_is_not_exported(tmp_path, capsys, kind):
+    deck_file = tmp_path / "bad.yaml"
+    deck_file.write_text(
+        "format: 1\nid: bad\ntitle: Bad\ncards:\n"
+        "  - {id: c, type: choice, question: Which?, answer: Kainate, options: [NMDA, AMPA, GABA]}\n"
+    )
+    out = tmp_path / "out.txt"
+    assert main(["export", kind, str(deck_file), "--out", str(out)]) == ExitCode.PROBLEMS
+    assert "answer-not-an-option" in capsys.readouterr().err
+    assert not out.exists()

@@ -137,6 +137,19 @@ def load_decks(paths: list[Path]) -> tuple[list[Deck], ExitCode | None]:
                 )
         if result.deck is not None:
             decks.append(result.deck)
+    if not failed:
+        # What `trainer validate` adds to loading (answer keys, options...): a deck it
+        # refuses would go out with its mistakes.
+        from trainer.validation import check_cards
+
+        for problem in check_cards(decks):
+            if problem.severity is Severity.ERROR:
+                failed = True
+                print(
+                    f"{problem.path}:{problem.line}:{problem.column}: error {problem.code} "
+                    f"{problem.message}",
+                    file=sys.stderr,
+                )
     if failed:
         print(
             "trainer export: nothing written: fix the errors above first "
