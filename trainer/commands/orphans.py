@@ -28,7 +28,11 @@ def run(args: argparse.Namespace) -> ExitCode:
         rows = []
         for key in collection.orphans():
             progress = collection.progress(key)
-            last = progress.history[-1].time.isoformat() if progress.history else None
+            last = (
+                progress.history[-1].time.isoformat(timespec="milliseconds")
+                if progress.history
+                else None
+            )
             rows.append(
                 {
                     "key": key,

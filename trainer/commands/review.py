@@ -154,11 +154,13 @@ class ReviewProtocol:
             return {
                 "card": None,
                 "done": True,
-                "waiting_until": waiting.isoformat() if waiting else None,
+                "waiting_until": waiting.isoformat(timespec="milliseconds") if waiting else None,
                 # What the TUI says as "Done for today. Tomorrow: 21 cards, next in 13 h".
                 "tomorrow": ahead.tomorrow,
                 "next_due": (
-                    next_due.astimezone(collection.clock.now().tzinfo).isoformat()
+                    next_due.astimezone(collection.clock.now().tzinfo).isoformat(
+                        timespec="milliseconds"
+                    )
                     if next_due
                     else None
                 ),
@@ -266,7 +268,7 @@ class ReviewProtocol:
                 "key": card.key,
                 "grade": grade,
                 "state": state.state,
-                "due": due.isoformat() if due else None,
+                "due": due.isoformat(timespec="milliseconds") if due else None,
                 "id": event_id,
             },
             "remaining": self.remaining_json(),
