@@ -217,3 +217,11 @@ def test_an_empty_deck_directory_and_a_link_loop_are_named_as_what_they_are(tmp_
     loop.symlink_to(loop)
     assert main(["due", "--progress", progress, str(loop)]) == ExitCode.PROBLEMS
     assert "symlink-loop" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["optimize", "--no-apply"], ["stats"], ["due"]])
+def test_a_progress_path_that_is_a_file_is_an_error_that_says_so(tmp_path, capsys, command):
+    afile = tmp_path / "progress"
+    afile.write_text("not a directory")
+    assert main([*command, "--progress", str(afile)]) == ExitCode.PROGRESS
+    assert "is a file" in capsys.readouterr().err

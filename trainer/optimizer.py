@@ -428,9 +428,14 @@ def reviews_from_progress(progress_dir: Path) -> list[Review]:
     A missing directory means no history.
     """
     from trainer.clock import SystemClock
-    from trainer.progress import ProgressStore
+    from trainer.progress import ProgressError, ProgressStore
 
     if not progress_dir.is_dir():
+        if progress_dir.exists():
+            raise ProgressError(
+                f"{progress_dir} is a file, not a progress directory: choose the directory "
+                "with --progress DIR or TRAINER_PROGRESS_DIR."
+            )
         return []
     # Reading only: the store is not opened (no snapshot, no replay), and a damaged line
     # is skipped without the quarantine copy an opened store would write.

@@ -178,8 +178,9 @@ class ProgressStore:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
+            why = "it is a file" if directory.is_file() else error.strerror
             raise ProgressError(
-                f"Cannot create the progress directory {directory}: {error.strerror}. "
+                f"Cannot create the progress directory {directory}: {why}. "
                 "Choose another one with --progress DIR or TRAINER_PROGRESS_DIR."
             ) from None
         if not (use_snapshot and store._load_snapshot()):
