@@ -169,7 +169,6 @@ def compute_stats(collection: Collection, deck_ids: set[str] | None = None) -> S
     graded = right = 0
     last_key = None
     previous = None  # the card's state after its previous answer
-    mature_after = MATURE_DAYS
     for event in collection.store.all_events():
         if event.kind != "review" or (keys is not None and event.key not in keys):
             continue
@@ -189,7 +188,7 @@ def compute_stats(collection: Collection, deck_ids: set[str] | None = None) -> S
             interval = round(((previous.due or 0.0) - (previous.last_review or 0.0)) / _DAY)
             week = (day - first_week) // 7
             counts = weeks[week] if 0 <= week < RETENTION_WEEKS else None
-            if interval >= mature_after:
+            if interval >= MATURE_DAYS:
                 mature += 1
                 mature_passed += passed
                 if counts is not None:

@@ -124,33 +124,21 @@ def load_decks(paths: list[Path]) -> tuple[list[Deck], ExitCode | None]:
         )
         return [], ExitCode.USAGE
     decks = []
-    failed = False
+    errors = []
     for path in files:
         result = load_deck(path)
-        for problem in result.diagnostics:
-            if problem.severity is Severity.ERROR:
-                failed = True
-                print(
-                    f"{problem.path}:{problem.line}:{problem.column}: error {problem.code} "
-                    f"{problem.message}",
-                    file=sys.stderr,
-                )
+        errors += [d for d in result.diagnostics if d.severity is Severity.ERROR]
         if result.deck is not None:
             decks.append(result.deck)
-    if not failed:
+    if not errors:
         # What `trainer validate` adds to loading (answer keys, options...): a deck it
         # refuses would go out with its mistakes.
         from trainer.validation import check_cards
 
-        for problem in check_cards(decks):
-            if problem.severity is Severity.ERROR:
-                failed = True
-                print(
-                    f"{problem.path}:{problem.line}:{problem.column}: error {problem.code} "
-                    f"{problem.message}",
-                    file=sys.stderr,
-                )
-    if failed:
+        errors = [d for d in check_cards(decks) if d.severity is Severity.ERROR]
+    for problem in errors:
+        print(problem, file=sys.stderr)  # path:line:column: error code message
+    if errors:
         print(
             "trainer export: nothing written: fix the errors above first "
             "(`trainer validate` lists them too)",

@@ -171,9 +171,7 @@ class ReviewProtocol:
     def cmd_answer(self, request: dict[str, Any]) -> dict[str, Any]:
         from trainer.model import CardType
 
-        if self.session.recheck():
-            raise self._changed_elsewhere()
-        card = self._current()
+        card = self._current_unchanged()
         if self.answer is not None:
             # One answer per card: a second one must not replace a wrong first one.
             raise ProtocolError(
