@@ -337,6 +337,59 @@ def test_a_synced_log_arriving_after_the_snapshot_is_merged(tmp_path: Path):
     assert reopened.state("d/c0").reps == 1
 
 
+def counting_replays(monkeypatch) -> list[int]:
+    """A list that gets an item each time a store replays every log from the start."""
+    from trainer.progress.store import ProgressStore
+
+    replays: list[int] = []
+    real_reload = ProgressStore.reload
+
+    def counting_reload(self):
+        replays.append(1)
+        real_reload(self)
+
+    monkeypatch.setattr(ProgressStore, "reload", counting_reload)
+    return replays
+
+
+def test_a_new_device_starts_from_another_devices_snapshot(tmp_path: Path, monkeypatch):
+    """A new device id on a big collection (a new machine, a synced folder) would
+    otherwise replay every log at its first start: a minute for a million answers."""
+    fake = clock()
+    laptop = open_collection(tmp_path, fake, device="laptop")
+    laptop.start_session().record(Grade.EASY)
+    laptop.close()  # writes the laptop's snapshot
+    replays = counting_replays(monkeypatch)
+    desktop = open_collection(tmp_path, fake, device="desktop")
+    assert replays == [] and not desktop.store.full_replay
+    assert desktop.state("d/c0") == laptop.state("d/c0")
+
+
+def test_the_first_answer_of_a_device_does_not_replay_every_log(tmp_path: Path, monkeypatch):
+    """Creating this device's own log is no reason to replay the others' (it froze the
+    first answer for 19 s on a million reviews)."""
+    fake = clock()
+    line, _ = review_line("d/c0", "p1")
+    (tmp_path / "reviews-phone.jsonl").write_bytes(HEADER % b"phone" + line)
+    laptop = open_collection(tmp_path, fake, device="laptop")
+    replays = counting_replays(monkeypatch)
+    fake.advance(3600)
+    session = laptop.start_session()
+    assert session.current.key == "d/c0"  # the phone's learning card, due again
+    session.record(Grade.GOOD)
+    assert replays == []
+    assert (tmp_path / "reviews-laptop.jsonl").exists()
+    assert laptop.state("d/c0").reps == 2  # the phone's answer, then this one
+    # Another window of this device answered meanwhile: its answer is read, not lost.
+    other = open_collection(tmp_path, fake, device="laptop")
+    fake.advance(60)
+    other_session = other.start_session()
+    other_key = other_session.current.key
+    other_session.record(Grade.GOOD)
+    laptop.refresh()
+    assert laptop.state(other_key).reps == 1
+
+
 def test_snapshot_not_matching_the_logs_is_ignored(tmp_path: Path):
     fake = clock()
     collection = open_collection(tmp_path, fake)

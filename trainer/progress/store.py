@@ -166,26 +166,26 @@ class ProgressStore:
             fingerprint=fingerprint,
             read_only=read_only,
         )
-        if read_only:
-            # Any device's snapshot is the replayed state of every log (checked against
-            # the logs before use): a reader with no device id of its own need not replay.
-            snapshots = [store.snapshot_path]
-            if use_snapshot and directory.is_dir():
-                snapshots += sorted(set(directory.glob(".snapshot-*.marshal")) - {snapshots[0]})
-            if not (use_snapshot and any(map(store._load_snapshot, snapshots))):
-                store.reload()
-            return store
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            why = "it is a file" if directory.is_file() else error.strerror
-            raise ProgressError(
-                f"Cannot create the progress directory {directory}: {why}. "
-                "Choose another one with --progress DIR or TRAINER_PROGRESS_DIR."
-            ) from None
-        if not (use_snapshot and store._load_snapshot()):
+        if not read_only:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                why = "it is a file" if directory.is_file() else error.strerror
+                raise ProgressError(
+                    f"Cannot create the progress directory {directory}: {why}. "
+                    "Choose another one with --progress DIR or TRAINER_PROGRESS_DIR."
+                ) from None
+        if not (use_snapshot and any(map(store._load_snapshot, store._snapshots()))):
             store.reload()
         return store
+
+    def _snapshots(self) -> list[Path]:
+        """This device's snapshot, then the others': any of them is the replayed state of
+        every log (checked against the logs before use), so neither a reader with no
+        device id of its own nor a device's first start need replay them all."""
+        directory = self.directory
+        others = set(directory.glob(".snapshot-*.marshal")) if directory.is_dir() else set()
+        return [self.snapshot_path, *sorted(others - {self.snapshot_path})]
 
     @property
     def _quarantine_dir(self) -> Path | None:
@@ -340,10 +340,12 @@ class ProgressStore:
         new_events: list[Event] = []
         paths = self._log_paths()
         names = {p.name for p in paths}
-        arrived = names - set(self._files)
+        arrived = names - set(self._files) - {self.own_path.name}
         if set(self._files) - names or (arrived and (self._files or len(arrived) > 1)):
             # A log disappeared, or a new one came (a new device, or a conflict copy that
-            # repeats known events): start over from what is there.
+            # repeats known events): start over from what is there. This device's own
+            # log is new only when its first answer creates it, or another window of this
+            # device did: what it holds is new, so it is read on like any other.
             self.reload()
             return True
         for path in paths:
