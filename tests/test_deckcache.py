@@ -185,6 +185,25 @@ def test_collections_use_the_cache_in_the_user_cache_directory_not_the_progress_
     assert any(d.code for d in again.load_diagnostics)  # the broken card, from the cache
 
 
+def test_a_read_only_open_reads_the_cache_and_never_writes_it(
+    deck_file: Path, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+):
+    """`trainer optimize` and reading a missing progress directory open read-only: on 50,000
+    cards a parse costs seconds where the cache costs milliseconds."""
+    import trainer.loader
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TRAINER_DECK_CACHE", str(cache))
+    Collection.open([deck_file], tmp_path / "progress", clock=clock, read_only=True).close()
+    assert not cache.exists()  # read-only: nothing written, not even a cache entry
+    Collection.open([deck_file], tmp_path / "progress", clock=clock, device="here").close()
+    entries = {path: path.read_bytes() for path in cache.iterdir()}
+    monkeypatch.setattr(trainer.loader, "load_deck", None)  # a parse would fail loudly
+    reader = Collection.open([deck_file], tmp_path / "progress", clock=clock, read_only=True)
+    assert len(reader.study_cards()) == 6
+    assert {path: path.read_bytes() for path in cache.iterdir()} == entries
+
+
 def test_the_cache_can_be_moved_or_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TRAINER_DECK_CACHE", str(tmp_path / "elsewhere"))
     assert cache_dir() == tmp_path / "elsewhere"

@@ -125,3 +125,20 @@ def test_a_reader_without_a_device_id_uses_a_snapshot_another_device_left(tmp_pa
     assert collection.device == "read-only"
     assert not collection.store.full_replay  # dev-a's snapshot, checked against the logs
     assert collection.progress("d/a").reps == 1
+
+
+def test_a_reader_picks_the_snapshot_that_covers_every_log(tmp_path: Path):
+    """A's snapshot predates B's log: using it would mean replaying every log (a minute
+    for a million answers) when B's snapshot covers them all."""
+    fake = clock()
+    progress = tmp_path / "progress"
+    studied(progress, fake)  # dev-a, with its snapshot
+    stale = progress / ".snapshot-dev-a.marshal"
+    os.utime(stale, (1_000_000_000, 1_000_000_000))
+    fake.advance(3600)
+    laptop = Collection.from_decks(decks(), progress, clock=fake, config=config(), device="dev-b")
+    laptop.start_session().record(Grade.GOOD)
+    laptop.close()
+    collection = open_read_only(progress, fake, read_only=True)
+    assert not collection.store.full_replay
+    assert collection.counts()["d"].reviewed_today == 3

@@ -182,7 +182,7 @@ class Collection:
         ``TRAINER_DECK_CACHE=off`` disables it).
 
         ``read_only=True`` writes nothing anywhere: no progress directory, snapshot or
-        device id is created, the deck cache is neither read nor written, and recording
+        device id is created, the deck cache is read but not written, and recording
         raises :class:`ProgressError`. It works on a directory the user cannot write.
 
         Raises :class:`ProgressError` if the progress directory cannot be read, and
@@ -190,7 +190,7 @@ class Collection:
         """
         from trainer.decksource import open_decks
 
-        decks, diagnostics = open_decks(deck_paths, use_cache=not read_only)
+        decks, diagnostics = open_decks(deck_paths, update_cache=not read_only)
         return cls(
             decks,
             progress_dir,

@@ -128,10 +128,11 @@ def _stamp(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_dev, info.st_ino)
 
 
-def load_deck_cached(path: Path, directory: Path | None) -> LoadResult:
+def load_deck_cached(path: Path, directory: Path | None, *, update: bool = True) -> LoadResult:
     """:func:`trainer.loader.load_deck`, from the cache in ``directory`` when it is current.
 
-    ``directory=None`` just loads. Never raises for any file or cache content.
+    ``directory=None`` just loads; ``update=False`` reads the cache but never writes it.
+    Never raises for any file or cache content.
     """
     stamp = None
     if directory is not None:
@@ -147,7 +148,7 @@ def load_deck_cached(path: Path, directory: Path | None) -> LoadResult:
     from trainer.loader import load_deck
 
     result = load_deck(path)
-    if directory is not None and stamp is not None:
+    if update and directory is not None and stamp is not None:
         try:
             # The file may have changed while it was parsed: cache only a still-current
             # load. A file changed within the last moments is not cached either: another

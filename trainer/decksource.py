@@ -84,7 +84,7 @@ def find_deck_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]
 
 
 def open_decks(
-    paths: Iterable[Path], *, use_cache: bool = True
+    paths: Iterable[Path], *, update_cache: bool = True
 ) -> tuple[list[Deck], list[Diagnostic]]:
     """The decks in ``paths`` (files, or directories searched as :func:`find_deck_files`
     does), in order, and every problem found opening them. A deck that fails to load is
@@ -92,20 +92,20 @@ def open_decks(
     both, as ``trainer validate`` does).
 
     Unchanged deck files come from the deck cache (:mod:`trainer.deckcache`), which is
-    updated as files are parsed; ``use_cache=False`` neither reads nor writes it. Never
-    raises for any file content.
+    updated as files are parsed unless ``update_cache`` is false. Never raises for any file
+    content.
     """
     # The deck cache is imported here, not by the study session: it is how decks are
     # read quickly, not part of what a deck is.
     from trainer.deckcache import cache_dir, load_deck_cached
 
-    cache = cache_dir() if use_cache else None
+    cache = cache_dir()
     files, diagnostics = find_deck_files(list(paths))
     decks: list[Deck] = []
     seen: set[str] = set()
     duplicates = False
     for file in files:
-        result = load_deck_cached(file, cache)
+        result = load_deck_cached(file, cache, update=update_cache)
         diagnostics.extend(result.diagnostics)
         if result.deck is not None:
             if result.deck.id in seen:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import marshal
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -185,7 +185,8 @@ class ProgressStore:
         device id of its own nor a device's first start need replay them all."""
         directory = self.directory
         others = set(directory.glob(".snapshot-*.marshal")) if directory.is_dir() else set()
-        return [self.snapshot_path, *sorted(others - {self.snapshot_path})]
+        others.discard(self.snapshot_path)
+        return [self.snapshot_path, *sorted(others, key=_modified, reverse=True)]
 
     @property
     def _quarantine_dir(self) -> Path | None:
@@ -292,6 +293,8 @@ class ProgressStore:
                 if not still_starts_with(self.directory / name, state):
                     return False
                 files[name] = state
+            if self._must_replay(files, {p.name for p in self._log_paths()}):
+                return False  # another snapshot may be newer, else replay once
             records = RecordTable.from_columns(data["records"])
         except Exception:  # a cache: any problem at all means "replay the logs"
             return False
@@ -339,13 +342,7 @@ class ProgressStore:
             return False
         new_events: list[Event] = []
         paths = self._log_paths()
-        names = {p.name for p in paths}
-        arrived = names - set(self._files) - {self.own_path.name}
-        if set(self._files) - names or (arrived and (self._files or len(arrived) > 1)):
-            # A log disappeared, or a new one came (a new device, or a conflict copy that
-            # repeats known events): start over from what is there. This device's own
-            # log is new only when its first answer creates it, or another window of this
-            # device did: what it holds is new, so it is read on like any other.
+        if self._must_replay(self._files, {p.name for p in paths}):
             self.reload()
             return True
         for path in paths:
@@ -378,6 +375,16 @@ class ProgressStore:
                     return True
         self._apply_batch(new_events)
         return True
+
+    def _must_replay(self, known: Iterable[str], present: set[str]) -> bool:
+        """Whether the logs ``present`` now, after the ``known`` ones were read, can only
+        be merged by replaying every log: one disappeared, or a new one came (a new
+        device, or a conflict copy that repeats known events). This device's own log is
+        new only when its first answer creates it, or another window of this device did:
+        what it holds is new, so it is read on like an append."""
+        known = set(known)
+        arrived = present - known - {self.own_path.name}
+        return bool(known - present or (arrived and (known or len(arrived) > 1)))
 
     def _apply_batch(self, events: list[Event]) -> None:
         self.version += 1
@@ -538,6 +545,13 @@ class ProgressStore:
 
 
 __all__ = ["ProgressStore", "clean_device_id", "new_event_id", "this_device", "unsnapshotted_bytes"]
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def unsnapshotted_bytes(directory: Path) -> int:
