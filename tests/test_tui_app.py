@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from tui_decks import BROKEN, EVERY_TYPE, HOSTILE, LITERALS, write
 from tui_fixtures import screen_text
-from waiting import ready, settle
+from waiting import TIMEOUT, ready, settle, wait_for_text
 
+from trainer.scheduling import Grade
 from trainer.session import Collection
 from trainer.tui.app import create_app
 from trainer.tui.screens.browse import BrowseScreen
@@ -309,6 +310,56 @@ async def test_browse_searches_by_text_and_tag_and_toggles_suspension(
         assert "every/basic" in text
         assert "Stability:" in text and "Retrievability:" in text, text
         assert "History (1 review, latest first):" in text
+
+
+async def test_a_slow_history_read_never_freezes_browse_or_stats(
+    every_deck, progress_dir, clock, monkeypatch
+):
+    """A million answers take seconds to read: Browse lists its cards and Stats answers
+    its keys meanwhile, and the history and numbers show once read."""
+    import threading
+
+    import trainer.stats
+
+    collection = Collection.open([every_deck], progress_dir, clock=clock, device="phone")
+    session = collection.start_session()
+    first = session.current.key
+    session.record(Grade.GOOD)
+    collection.close()
+    gate = threading.Event()
+    real_load, real_stats = Collection.load_history, trainer.stats.compute_stats
+
+    def slow_load(self):
+        gate.wait(TIMEOUT)
+        real_load(self)
+
+    def slow_stats(*args):
+        gate.wait(TIMEOUT)
+        return real_stats(*args)
+
+    monkeypatch.setattr(Collection, "load_history", slow_load)
+    monkeypatch.setattr(trainer.stats, "compute_stats", slow_stats)
+    app = create_app([every_deck], progress_dir, clock, seed=1)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await ready(pilot)
+            await press(pilot, "b")
+            text = await wait_for_text(pilot, "7 of 7 cards", "History: reading the review logs")
+            assert "Stability:" in text  # the schedule needs no history
+            await press(pilot, "escape")  # the screen answers while the logs are read
+            await press(pilot, "s")
+            await wait_for_text(pilot, "Counting the answers")
+            await press(pilot, "escape")
+            assert "Statistics" not in screen_text(app)
+            await press(pilot, "b")
+            table = app.screen.query_one("#cards")
+            table.move_cursor(row=[card.key for card in app.screen.shown].index(first))
+            gate.set()
+            await wait_for_text(pilot, "History (1 review, latest first):")
+            await press(pilot, "escape", "s")
+            await wait_for_text(pilot, "Reviews per day")
+    finally:
+        gate.set()
 
 
 async def test_edit_opens_editor_at_the_cards_line(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_stats_support import DEVICE, NOW, write_history
 from tui_fixtures import screen_text
-from waiting import settle
+from waiting import settle, wait_until
 
 from trainer.clock import FakeClock
 from trainer.tui.app import create_app
@@ -40,6 +40,7 @@ async def open_stats(pilot, row: int) -> None:
     for _ in range(row):
         await pilot.press("down")
     await pilot.press("s")
+    await wait_until(pilot, lambda: pilot.app.screen.query("#stats-summary"), "the numbers")
     await settle(pilot)
 
 

@@ -69,7 +69,7 @@ class CardProgress(Struct, frozen=True):
     FSRS ``stability`` and ``difficulty``; ``retrievability`` (predicted probability of
     recall now, ``None`` for new cards); ``reps``; ``lapses``; the marks ``suspended``,
     ``flagged``, ``leech`` and ``buried`` (until the next study day); ``history`` (its
-    answers, oldest first).
+    answers, oldest first; ``None`` when asked for without it).
     """
 
     key: str
@@ -83,7 +83,7 @@ class CardProgress(Struct, frozen=True):
     suspended: bool
     flagged: bool
     leech: bool
-    history: tuple[ReviewEvent, ...]
+    history: tuple[ReviewEvent, ...] | None
     buried: bool = False
 
 
@@ -404,22 +404,31 @@ class Collection:
         """Scheduling state of ``key`` (cheap: no history)."""
         return self.card_record(key).state
 
-    def progress(self, key: str) -> CardProgress:
-        """Progress of study card ``key`` (a new card if it has none)."""
+    def progress(self, key: str, *, history: bool = True) -> CardProgress:
+        """Progress of study card ``key`` (a new card if it has none).
+
+        ``history=False`` leaves its answers out (``history`` is ``None``): the first
+        history asked for reads every log, seconds for a million answers (see
+        :meth:`load_history`).
+        """
         record = self.card_record(key)
         state = record.state
         scheduler = self._scheduler_for_key(key)
-        history = tuple(
-            ReviewEvent(
-                key=key,
-                time=event.when,
-                grade=Grade(event.grade),
-                duration_ms=event.duration_ms,
-                correct=event.correct,
-                device=event.device,
+        answers = (
+            tuple(
+                ReviewEvent(
+                    key=key,
+                    time=event.when,
+                    grade=Grade(event.grade),
+                    duration_ms=event.duration_ms,
+                    correct=event.correct,
+                    device=event.device,
+                )
+                for event in self.store.history(key)
+                if event.kind == "review"
             )
-            for event in self.store.history(key)
-            if event.kind == "review"
+            if history
+            else None
         )
         return CardProgress(
             key=key,
@@ -435,9 +444,19 @@ class Collection:
             suspended=record.suspended,
             flagged=record.flagged,
             leech=record.leech,
-            history=history,
+            history=answers,
             buried=self.is_buried(key),
         )
+
+    @property
+    def history_loaded(self) -> bool:
+        """Whether every card's history has been read (:meth:`progress` is then cheap)."""
+        return self.store.history_loaded
+
+    def load_history(self) -> None:
+        """Read every card's history now. Safe to call from another thread than the one
+        studying: a UI calls it in the background so that it never freezes."""
+        self.store.load_history()
 
     def study_cards(self, deck_ids: CollectionOf[str] | None = None) -> list[StudyCard]:
         """All study cards of the given decks (default: all), in deck order."""

@@ -28,15 +28,12 @@ def run(args: argparse.Namespace) -> ExitCode:
         rows = []
         for key in collection.orphans():
             progress = collection.progress(key)
-            last = (
-                progress.history[-1].time.isoformat(timespec="milliseconds")
-                if progress.history
-                else None
-            )
+            history = progress.history or ()
+            last = history[-1].time.isoformat(timespec="milliseconds") if history else None
             rows.append(
                 {
                     "key": key,
-                    "reviews": len(progress.history),
+                    "reviews": len(history),
                     "last_review": last,
                     "state": progress.state,
                 }

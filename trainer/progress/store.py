@@ -19,6 +19,7 @@ from __future__ import annotations
 import marshal
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -127,6 +128,7 @@ class ProgressStore:
         self._files: dict[str, FileState] = {}
         self._writer: LogWriter | None = None
         self._history: dict[str, list[Event]] | None = None
+        self._history_lock = threading.Lock()
         self._in_transaction = False
         #: True when the last load replayed everything (no usable snapshot).
         self.full_replay = False
@@ -506,21 +508,39 @@ class ProgressStore:
 
     # -- reading history -------------------------------------------------------------
 
+    @property
+    def history_loaded(self) -> bool:
+        return self._history is not None
+
+    def load_history(self) -> None:
+        """Read every log's events into the history index (thread-safe)."""
+        self._index()
+
     def _index(self) -> dict[str, list[Event]]:
-        if self._history is None:
-            events: list[Event] = []
-            seen: set[str] = set()
-            for path in self._log_paths():
-                events.extend(
-                    self._once(path, read_log(path, None, self._quarantine_dir).events, seen)
-                )
-            undone = undone_ids(events)
-            index: dict[str, list[Event]] = {}
-            for event in sorted(events, key=order_key):
-                if event.id not in undone and event.kind != "undo" and event.key:
-                    index.setdefault(event.key, []).append(event)
-            self._history = index
-        return self._history
+        with self._history_lock:  # one reader at a time: a second one waits for it
+            if self._history is not None:
+                return self._history
+            for _attempt in range(3):
+                version = self.version
+                index = self._read_history()
+                # Records changed meanwhile (an answer from the studying thread, a
+                # replay): what was read may lack it, so it is read again, a few times.
+                if self.version == version:
+                    self._history = index
+                    break
+            return index
+
+    def _read_history(self) -> dict[str, list[Event]]:
+        events: list[Event] = []
+        seen: set[str] = set()
+        for path in self._log_paths():
+            events.extend(self._once(path, read_log(path, None, self._quarantine_dir).events, seen))
+        undone = undone_ids(events)
+        index: dict[str, list[Event]] = {}
+        for event in sorted(events, key=order_key):
+            if event.id not in undone and event.kind != "undo" and event.key:
+                index.setdefault(event.key, []).append(event)
+        return index
 
     def history(self, key: str) -> list[Event]:
         """Events of one card, in time order (undone ones left out)."""

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker, WorkerState
 
 from trainer.model import StudyCard
 from trainer.tui.drivers import GRADE_NAMES
@@ -81,6 +83,7 @@ class BrowseScreen(Screen[None]):
         self.shown: list[StudyCard] = []
         # Searching a big collection at every keystroke: build each card's text once.
         self._texts: dict[str, str] = {}
+        self._history_reader: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -122,7 +125,7 @@ class BrowseScreen(Screen[None]):
         self.shown = found[:MAX_ROWS]
         table.clear()
         for card in self.shown:
-            progress = self.collection.progress(card.key)
+            progress = self.collection.progress(card.key, history=False)
             state = "suspended" if progress.suspended else progress.state
             due = f"{progress.due:%Y-%m-%d}" if progress.due else "–"
             flag = "⚑ " if progress.flagged else ""
@@ -181,7 +184,10 @@ class BrowseScreen(Screen[None]):
         widget.update(self.details(card))
 
     def details(self, card: StudyCard) -> Content:
-        p = self.collection.progress(card.key)
+        loaded = self.collection.history_loaded
+        if not loaded and self._history_reader is None:
+            self._history_reader = self.load_history()
+        p = self.collection.progress(card.key, history=loaded)
         c = card.card
         status = [
             label
@@ -222,7 +228,9 @@ class BrowseScreen(Screen[None]):
             ),
             join([("Reviews: ", "bold"), str(p.reps), ("  Lapses: ", "bold"), str(p.lapses)]),
         ]
-        if p.history:
+        if p.history is None:
+            rows.append(plain("History: reading the review logs…", "italic"))
+        elif p.history:
             rows.append(
                 plain(
                     f"History ({len(p.history)} review{'' if len(p.history) == 1 else 's'}, "
@@ -244,6 +252,26 @@ class BrowseScreen(Screen[None]):
             rows.append(plain("Never reviewed.", "italic"))
         return lines(rows)
 
+    @work(thread=True, group="history", exit_on_error=False)
+    def load_history(self) -> None:
+        """Every card's history, read in the background: on a big collection (a million
+        answers) that takes seconds, and the list stays usable meanwhile."""
+        self.collection.load_history()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._history_reader:
+            return
+        if event.state is WorkerState.SUCCESS:
+            self.show_details()
+        elif event.state is WorkerState.ERROR:
+            self._history_reader = None  # the next card shown tries again
+            self.notify(
+                f"Cannot read the history: {event.worker.error}",
+                title="History",
+                severity="error",
+                markup=False,
+            )
+
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
 
@@ -260,7 +288,7 @@ class BrowseScreen(Screen[None]):
         card = self.selected
         if card is None:
             return
-        suspended = self.collection.progress(card.key).suspended
+        suspended = self.collection.progress(card.key, history=False).suspended
         try:
             if suspended:
                 self.collection.unsuspend(card.key)

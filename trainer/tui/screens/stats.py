@@ -11,11 +11,14 @@ from collections.abc import Collection as CollectionOf
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
 from trainer.tui.footer import KeyBar
@@ -38,37 +41,73 @@ class StatsScreen(Screen[None]):
         self, collection: Collection, deck_ids: CollectionOf[str] | None, title: str
     ) -> None:
         super().__init__()
-        from trainer.stats import compute_stats
-
         self.collection = collection
         self.deck_ids = (
             set(deck_ids) if deck_ids is not None else {deck.id for deck in collection.decks}
         )
         self.heading = title
-        self.stats: Stats = compute_stats(collection, self.deck_ids)
+        self.stats: Stats | None = None
 
-    def compose(self) -> ComposeResult:
-        stats = self.stats
+    def title_text(self) -> Text:
         heading = Text("Statistics: ", style="bold")
         heading.append(safe(self.heading), style="bold")  # deck text: literal
-        heading.append(f"   {stats.today:%a %d %b %Y}", style="dim")
-        yield Static(heading, id="stats-title", markup=False)
+        if self.stats is not None:
+            heading.append(f"   {self.stats.today:%a %d %b %Y}", style="dim")
+        return heading
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title_text(), id="stats-title", markup=False)
         with VerticalScroll(id="stats-body"):
-            yield Static(charts.summary_table(stats), id="stats-summary", markup=False)
             yield Static(
+                Text("Counting the answers…", style="italic"), id="stats-waiting", markup=False
+            )
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#stats-body", VerticalScroll).focus()
+        self.count()
+
+    @work(thread=True, exit_on_error=False)
+    def count(self) -> Stats:
+        """The numbers, worked out in the background: a million answers take seconds,
+        and the screen answers its keys meanwhile (Esc goes back)."""
+        from trainer.stats import compute_stats
+
+        return compute_stats(self.collection, self.deck_ids)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.SUCCESS and event.worker.result is not None:
+            self.show(event.worker.result)
+        elif event.state is WorkerState.ERROR:
+            self.query_one("#stats-waiting", Static).update(
+                Text(f"The statistics could not be worked out: {event.worker.error}")
+            )
+
+    def show(self, stats: Stats) -> None:
+        self.stats = stats
+        self.query_one("#stats-title", Static).update(self.title_text())
+        body = self.query_one("#stats-body", VerticalScroll)
+        body.remove_children()
+        forecast = PlotextPlot(id="stats-forecast", classes="stats-chart")
+        charts.draw_forecast(forecast.plt, stats.forecast)
+        widgets: list[Widget] = [
+            Static(charts.summary_table(stats), id="stats-summary", markup=False),
+            Static(
                 Text("Reviews per day, last 365 days", style="bold underline"),
                 classes="stats-heading",
                 markup=False,
-            )
-            yield Static(
-                charts.heatmap(stats.calendar, stats.today), id="stats-heatmap", markup=False
-            )
-            yield PlotextPlot(id="stats-forecast", classes="stats-chart")
-            yield Static(charts.forecast_line(stats.forecast), classes="stats-note", markup=False)
-            if any(w.young_reviews or w.mature_reviews for w in stats.retention_weeks):
-                yield PlotextPlot(id="stats-retention", classes="stats-chart")
-            else:
-                yield Static(
+            ),
+            Static(charts.heatmap(stats.calendar, stats.today), id="stats-heatmap", markup=False),
+            forecast,
+            Static(charts.forecast_line(stats.forecast), classes="stats-note", markup=False),
+        ]
+        if any(w.young_reviews or w.mature_reviews for w in stats.retention_weeks):
+            retention = PlotextPlot(id="stats-retention", classes="stats-chart")
+            charts.draw_retention(retention.plt, stats.retention_weeks)
+            widgets.append(retention)
+        else:
+            widgets.append(
+                Static(
                     Text(
                         "Retention: no answers to cards in review yet this year; "
                         "it shows once cards come back for their spaced reviews.",
@@ -77,23 +116,19 @@ class StatsScreen(Screen[None]):
                     id="stats-retention",
                     markup=False,
                 )
-            yield PlotextPlot(id="stats-time", classes="stats-chart")
-            yield Static(
+            )
+        time_chart = PlotextPlot(id="stats-time", classes="stats-chart")
+        widgets += [
+            time_chart,
+            Static(
                 Text("Cards by state", style="bold underline"),
                 classes="stats-heading",
                 markup=False,
-            )
-            yield Static(charts.states_table(stats), id="stats-states", markup=False)
-        yield KeyBar()
-
-    def on_mount(self) -> None:
-        stats = self.stats
-        charts.draw_forecast(self.query_one("#stats-forecast", PlotextPlot).plt, stats.forecast)
-        retention = self.query("#stats-retention").first()
-        if isinstance(retention, PlotextPlot):
-            charts.draw_retention(retention.plt, stats.retention_weeks)
-        charts.draw_time(self.query_one("#stats-time", PlotextPlot).plt, charts.time_series(stats))
-        self.query_one("#stats-body", VerticalScroll).focus()
+            ),
+            Static(charts.states_table(stats), id="stats-states", markup=False),
+        ]
+        charts.draw_time(time_chart.plt, charts.time_series(stats))
+        body.mount_all(widgets)
 
     def action_back(self) -> None:
         self.app.pop_screen()
