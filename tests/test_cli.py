@@ -152,6 +152,31 @@ def test_a_start_makes_only_the_parser_of_its_command(args, command):
     assert report["commands"] == sorted(["trainer.commands.common", f"trainer.commands.{command}"])
 
 
+@pytest.mark.parametrize("entry", [["main.py"], ["-m", "trainer"]])
+def test_the_command_ends_with_its_exit_code_and_all_it_printed(entry, tmp_path):
+    """The command skips the interpreter's teardown (trainer.cli.run): what it printed
+    still reaches a pipe whole, and its exit code the shell."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    # Buffered, as a pipe is by default: what is still in the buffer at the end counts.
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [sys.executable, *entry, "due", "--json", "--progress", str(tmp_path)],
+        capture_output=True,
+        cwd=root,
+        env=buffered,
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["total"]["new"] > 0
+    wrong = subprocess.run(
+        [sys.executable, *entry, "stdy"], capture_output=True, text=True, cwd=root, env=buffered
+    )
+    assert wrong.returncode == ExitCode.USAGE
+    assert "did you mean `trainer study`?" in wrong.stderr
+
+
 def test_a_second_deck_with_the_same_id_is_left_out_with_an_error_naming_both(tmp_path, capsys):
     for number in (1, 2):
         (tmp_path / f"d{number}.yaml").write_text(

@@ -258,13 +258,10 @@ def deck_file(tmp_path: Path) -> Path:
 
 def test_review_jsonl_end_to_end_without_textual_or_rich(tmp_path: Path, deck_file: Path):
     probe = (
-        "import sys, runpy\n"
-        f"sys.argv = ['trainer', 'review', '--jsonl', {str(deck_file)!r}, "
-        f"'--progress', {str(tmp_path / 'progress')!r}]\n"
-        "try:\n"
-        "    runpy.run_module('trainer', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
+        "import sys\n"
+        "from trainer.cli import main\n"
+        f"main(['review', '--jsonl', {str(deck_file)!r}, "
+        f"'--progress', {str(tmp_path / 'progress')!r}])\n"
         "ui = sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'})\n"
         "sys.stderr.write('UI:' + ','.join(ui) + '\\n')\n"
     )
