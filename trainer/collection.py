@@ -26,7 +26,9 @@ from trainer.progress.replay import CardRecord
 from trainer.progress.store import new_event_id
 from trainer.queue import DayAhead, DeckCounts, DeckDay, build_deck_day
 from trainer.scheduling import (
+    LEARNING,
     NEW,
+    RELEARNING,
     CardState,
     Grade,
     Scheduler,
@@ -355,10 +357,18 @@ class Collection:
     def day_ahead(self, deck_ids: CollectionOf[str] | None = None) -> DayAhead:
         """What comes after today's work in the given decks (default: all): the cards
         due tomorrow (reviews and learning steps, and new cards up to the daily limit)
-        and when the next card falls due."""
-        end = self.day_bounds()[1]
+        and when the next card can be studied.
+
+        That is when a learning step falls due; a review from the start of the study
+        day it is due on; new cards at the next rollover. A card held back today
+        (buried, a sibling answered, a daily limit reached) comes at the rollover.
+        """
+        from trainer.studyday import StudyDays
+
+        start, end = self.day_bounds()
         tomorrow_end = end + 24 * 3600
         now = self.clock.now().timestamp()
+        days = StudyDays(self.config.scheduler.day_rollover_hour, self.clock.zone)
         count = 0
         next_due: float | None = None
         for deck in self.decks:
@@ -376,10 +386,18 @@ class Collection:
                     continue
                 if state.due is None:
                     continue
-                if state.due > now and (next_due is None or state.due < next_due):
-                    next_due = state.due
                 if state.due < tomorrow_end:
                     reviews += 1
+                ready = (
+                    state.due if state.state in (LEARNING, RELEARNING) else days.start(state.due)
+                )
+                buried = record.buried is not None and record.buried >= start
+                if ready <= now or (buried and ready < end):
+                    ready = end
+                if next_due is None or ready < next_due:
+                    next_due = ready
+            if new and settings.new_per_day and (next_due is None or end < next_due):
+                next_due = end
             count += min(reviews, settings.reviews_per_day) + min(new, settings.new_per_day)
         when = (
             None if next_due is None else to_datetime(next_due).astimezone(self.clock.now().tzinfo)

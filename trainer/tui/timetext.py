@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 __all__ = ["done_text", "interval_text", "until_text"]
 
@@ -42,9 +42,13 @@ def done_text(
     """What the learner reads when nothing is left to study now: "Done for today.
     Tomorrow: 21 cards, next in 13 h" (or when the learning cards come back today)."""
     if waiting_until is not None:
+        # The minute they are back in: "09:01 (in 2 min)", never "09:00 (in 2 min)".
+        back = waiting_until.replace(second=0, microsecond=0)
+        if back < waiting_until:
+            back += timedelta(minutes=1)
         return (
-            f"Done for now. Learning cards come back at {waiting_until:%H:%M} "
-            f"(in {until_text((waiting_until - now).total_seconds())})."
+            f"Done for now. Learning cards come back at {back:%H:%M} "
+            f"(in {until_text((back - now).total_seconds())})."
         )
     cards = f"{tomorrow} card{'' if tomorrow == 1 else 's'}"
     if next_due is None:
