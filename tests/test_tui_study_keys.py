@@ -331,3 +331,36 @@ async def test_learning_cards_due_later_are_not_counted_as_to_study_now(
 def test_a_button_interval_that_rounds_up_to_the_next_unit_is_shown_in_it(seconds, shown):
     """As Anki's buttons read: "1d", never "24h"; "1h", never "60m"."""
     assert interval_text(seconds) == shown
+
+
+async def test_home_fills_itself_in_again_when_the_clock_moves_its_counts(
+    tmp_path, progress_dir, clock
+):
+    """Left open, home shows a learning card once it is due, and a new day's cards after
+    the rollover, without a key pressed."""
+    deck = write(
+        tmp_path,
+        "slow.yaml",
+        EVERY_TYPE.replace(
+            "title: Every card type\n",
+            "title: Every card type\nscheduling:\n  learning_steps: [1h, 10h]\n",
+        ),
+    )
+    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await start_study(pilot)
+        screen.grade(1)  # Again: due again in an hour
+        await pilot.pause()
+        for _ in range(6):
+            await wait_until(pilot, lambda: screen._shown is not None, "a card")
+            screen.grade(4)
+            await pilot.pause()
+        await wait_for_screen(pilot, SummaryScreen)
+        await pilot.press("escape")
+        await wait_for_text(pilot, "Learning cards come back at 11:00")
+        clock.advance(3600)
+        app.home.tick()
+        await wait_for_text(pilot, "1 to study now")
+        clock.advance(20 * 3600)  # past the 4 am rollover: the Easy cards are not due yet
+        app.home.tick()
+        await wait_for_text(pilot, "0 reviewed today")

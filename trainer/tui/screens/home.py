@@ -24,6 +24,10 @@ ALL_DECKS = "*all*"
 COUNT_COLUMNS = ("New", "Learn", "Due", "Total")
 #: Load problems listed on the home screen; `trainer validate` lists them all.
 MAX_PROBLEMS_SHOWN = 12
+#: Seconds between looks at the clock, and between refreshes while learning cards due
+#: later today are waiting (each one comes in at its minute, give or take these).
+CLOCK_LOOK_SECONDS = 5.0
+LEARNING_LOOK_SECONDS = 30.0
 
 
 class HomeScreen(Screen[None]):
@@ -32,6 +36,8 @@ class HomeScreen(Screen[None]):
         Binding("b", "browse", "Browse"),
         Binding("s", "stats", "Stats"),
     ]
+    #: When the counts next change by the clock alone (POSIX time; None: not filled yet).
+    refresh_at: float | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary-line")
@@ -44,6 +50,16 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#decks", DeckTable).focus()
+        self.set_interval(CLOCK_LOOK_SECONDS, self.tick)
+
+    def tick(self) -> None:
+        """Fill the counts in again once the clock has moved them: a learning step fell
+        due, or the study day rolled over (a screen left open overnight)."""
+        collection = trainer_app(self).collection
+        if collection is None or self.refresh_at is None or not self.is_current:
+            return
+        if collection.clock.now().timestamp() >= self.refresh_at:
+            self.populate(collection)
 
     def on_screen_resume(self) -> None:
         collection = trainer_app(self).collection
@@ -62,6 +78,10 @@ class HomeScreen(Screen[None]):
         counts = collection.counts()
         totals = [0, 0, 0, 0]
         reviewed = 0
+        now = collection.clock.now().timestamp()
+        self.refresh_at = collection.day_bounds()[1]
+        if any(c.learning > c.learning_now for c in counts.values()):
+            self.refresh_at = min(self.refresh_at, now + LEARNING_LOOK_SECONDS)
         for deck in collection.decks:
             c = counts.get(deck.id)
             if c is None:
@@ -90,16 +110,16 @@ class HomeScreen(Screen[None]):
             table.move_cursor(row=selected)
         to_study = totals[0] + totals[1] + totals[2]
         decks = (f"{len(collection.decks)} deck{'s' if len(collection.decks) != 1 else ''}", "bold")
-        now: list[str | tuple[str, str]] = [" · "]
+        left: list[str | tuple[str, str]] = [" · "]
         if to_study or not collection.decks:
-            now.append(f"{to_study} to study now")
+            left.append(f"{to_study} to study now")
         else:
-            now.append((done_for_today(collection, None), "bold $success"))
+            left.append((done_for_today(collection, None), "bold $success"))
         self.query_one("#summary-line", Static).update(
             join(
                 [
                     decks,
-                    *now,
+                    *left,
                     f" · {reviewed} reviewed today",
                 ]
             )
