@@ -294,11 +294,10 @@ async def test_done_for_today_on_the_summary_on_home_and_for_study_start(
         assert again.screen is again.home
 
 
-async def test_learning_cards_due_later_are_not_counted_as_to_study_now(
-    tmp_path, progress_dir, clock
-):
-    # One-hour learning steps: a card answered Again is due after the learn-ahead limit.
-    deck = write(
+def slow_deck(tmp_path):
+    """Every card type with one-hour learning steps: a card answered Again is due after
+    the learn-ahead limit."""
+    return write(
         tmp_path,
         "slow.yaml",
         EVERY_TYPE.replace(
@@ -306,16 +305,26 @@ async def test_learning_cards_due_later_are_not_counted_as_to_study_now(
             "title: Every card type\nscheduling:\n  learning_steps: [1h, 10h]\n",
         ),
     )
-    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await start_study(pilot)
-        screen.grade(1)  # Again: due again in an hour
+
+
+async def one_again_then_easy(pilot) -> None:
+    """Study: the first card Again (back in an hour), the other six Easy; the summary."""
+    screen = await start_study(pilot)
+    screen.grade(1)
+    await pilot.pause()
+    for _ in range(6):
+        await wait_until(pilot, lambda: screen._shown is not None, "a card")
+        screen.grade(4)
         await pilot.pause()
-        for _ in range(6):
-            await wait_until(pilot, lambda: screen._shown is not None, "a card")
-            screen.grade(4)
-            await pilot.pause()
-        await wait_for_screen(pilot, SummaryScreen)
+    await wait_for_screen(pilot, SummaryScreen)
+
+
+async def test_learning_cards_due_later_are_not_counted_as_to_study_now(
+    tmp_path, progress_dir, clock
+):
+    app = create_app([slow_deck(tmp_path)], progress_dir, clock, seed=3, reload_interval=None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await one_again_then_easy(pilot)
         await wait_for_text(pilot, "Done for now. Learning cards come back at 11:00 (in 1 h)")
         await pilot.press("escape")
         text = await wait_for_text(pilot, "Done for now. Learning cards come back at 11:00")
@@ -338,24 +347,9 @@ async def test_home_fills_itself_in_again_when_the_clock_moves_its_counts(
 ):
     """Left open, home shows a learning card once it is due, and a new day's cards after
     the rollover, without a key pressed."""
-    deck = write(
-        tmp_path,
-        "slow.yaml",
-        EVERY_TYPE.replace(
-            "title: Every card type\n",
-            "title: Every card type\nscheduling:\n  learning_steps: [1h, 10h]\n",
-        ),
-    )
-    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
+    app = create_app([slow_deck(tmp_path)], progress_dir, clock, seed=3, reload_interval=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await start_study(pilot)
-        screen.grade(1)  # Again: due again in an hour
-        await pilot.pause()
-        for _ in range(6):
-            await wait_until(pilot, lambda: screen._shown is not None, "a card")
-            screen.grade(4)
-            await pilot.pause()
-        await wait_for_screen(pilot, SummaryScreen)
+        await one_again_then_easy(pilot)
         await pilot.press("escape")
         await wait_for_text(pilot, "Learning cards come back at 11:00")
         clock.advance(3600)
