@@ -69,6 +69,27 @@ def matches(card: StudyCard, query: str, text: str | None = None) -> bool:
 
 
 class BrowseScreen(Screen[None]):
+    # Read when the screen is first shown: trainer.tcss, parsed at every start, holds what
+    # the home and card screens use.
+    CSS = """
+    #search {
+        margin: 0 0;
+        border: none;
+        height: 1;
+        padding: 0 1;
+    }
+
+    #cards {
+        height: 1fr;
+    }
+
+    #details {
+        height: auto;
+        max-height: 50%;
+        padding: 0 1;
+        border-top: solid $primary;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend"),

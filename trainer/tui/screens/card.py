@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from trainer.model import CardType, Deck, StudyCard
 from trainer.tui.drivers import (
@@ -118,7 +118,10 @@ class CardScreen(Screen[None]):
         yield Static(id="status")
         if self.session is None:
             # A practice round or a quiz has a fixed length: a bar shows how far along it
-            # is. A study session shows its counts left instead.
+            # is. A study session shows its counts left instead (and never imports the
+            # bar: 4 ms of the first card).
+            from textual.widgets import ProgressBar
+
             yield ProgressBar(show_eta=False, show_percentage=False, id="progress")
         with VerticalScroll(id="body", can_focus=True):
             yield Static(id="prompt")
@@ -216,6 +219,8 @@ class CardScreen(Screen[None]):
             ]
         else:
             parts.append(f"  card {self.driver.position} of {self.driver.total}")
+            from textual.widgets import ProgressBar
+
             bar = self.query_one("#progress", ProgressBar)
             bar.update(total=max(self.driver.total, 1), progress=max(self.driver.position - 1, 0))
         if isinstance(self.driver, QuizDriver):

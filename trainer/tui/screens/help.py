@@ -100,6 +100,37 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
 
 
 class HelpScreen(ModalScreen[None]):
+    # Read when the screen is first shown: trainer.tcss, parsed at every start, holds what
+    # the home and card screens use.
+    CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+
+    #help {
+        width: 76;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+
+    .help-keys {
+        grid-size: 2;
+        grid-columns: 20 1fr;
+        height: auto;
+    }
+
+    .help-keys > Static {
+        height: auto;
+    }
+
+    .help-keys > .help-key {
+        padding-left: 2;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close"),
     ]

@@ -18,6 +18,22 @@ from trainer.tui.widgets.answers import prompt_content
 
 
 class QuizReportScreen(Screen[None]):
+    # Read when the screen is first shown: trainer.tcss, parsed at every start, holds what
+    # the home and card screens use.
+    CSS = """
+    .quiz-item {
+        height: auto;
+        margin-top: 1;
+    }
+
+    .quiz-number {
+        width: 5;
+    }
+
+    .quiz-question {
+        width: 1fr;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.quit", "Quit", show=False)]
 
     def __init__(self, quiz: QuizDriver, decks: dict[str, Deck]) -> None:

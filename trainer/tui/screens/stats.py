@@ -33,6 +33,36 @@ if TYPE_CHECKING:
 class StatsScreen(Screen[None]):
     """Statistics over ``deck_ids`` (``None``: every loaded deck)."""
 
+    # Read when the screen is first shown: trainer.tcss, parsed at every start, holds what
+    # the home and card screens use.
+    CSS = """
+    #stats-title {
+        padding: 0 1;
+        background: $panel;
+    }
+
+    #stats-body {
+        padding: 0 1;
+    }
+
+    #stats-summary {
+        margin: 1 0;
+    }
+
+    .stats-heading {
+        margin-top: 1;
+    }
+
+    #stats-heatmap, #stats-states, .stats-note {
+        height: auto;
+    }
+
+    .stats-chart {
+        height: 14;
+        margin-top: 1;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back"),
     ]
