@@ -75,7 +75,7 @@ def test_optimize_without_history_says_how_many_reviews_it_needs(tmp_path, capsy
     assert main(["optimize", "--progress", str(tmp_path / "p")]) == ExitCode.OK
     out = capsys.readouterr().out
     assert "0 of the 400 long-term reviews needed" in out
-    assert "400 more reviews: 0 of the 400" not in out
+    assert "more reviews" not in out  # each number said once
 
 
 def test_help_lists_every_command(capsys):

@@ -81,7 +81,7 @@ def test_too_little_history_says_how_many_more_reviews_are_needed(history: list[
     error = caught.value
     assert error.needed == MIN_REVIEWS
     assert 0 < error.more <= MIN_REVIEWS
-    assert f"needs {error.more} more reviews" in str(error)
+    assert f"{error.have} of the {MIN_REVIEWS} long-term reviews needed" in str(error)
 
 
 def test_a_rating_outside_1_to_4_is_refused() -> None:

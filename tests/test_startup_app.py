@@ -34,7 +34,10 @@ async def test_start_shows_the_first_card_first_and_home_after_the_session(
         # The card screen is the only screen shown: nothing was drawn before it.
         assert isinstance(app.screen, CardScreen)
         assert app.home is None
-        assert "What does NMDA stand for?" in screen_text(app)
+        text = screen_text(app)
+        assert "What does NMDA stand for?" in text
+        # One deck: the header names it, not "All decks".
+        assert "Study · Every card type" in text and "All decks" not in text
         await press(pilot, "escape")  # end the session
         assert isinstance(app.screen, SummaryScreen)
         await press(pilot, "escape")  # back home: made now, filled from the collection

@@ -54,8 +54,8 @@ class NotEnoughReviews(ValueError):
         self.needed = needed
         self.more = needed - have
         super().__init__(
-            f"needs {self.more} more reviews: {have} of the {needed} needed so far "
-            "(only reviews of a card a day or more after its previous review count)"
+            f"{have} of the {needed} long-term reviews needed (only reviews of a card a day "
+            "or more after its previous review count)"
         )
 
 

@@ -232,7 +232,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             print(
                 f"Not enough history yet: {error.have} of the {error.needed} long-term "
                 "reviews needed (answers on a later study day than the card's previous "
-                f"one): it needs {error.more} more reviews. Keeping the default parameters."
+                "one). Keeping the default parameters."
             )
         return ExitCode.OK
 

@@ -235,7 +235,8 @@ class TrainerApp(App[int]):
             )
             return
         decks = self.decks_by_id()
-        title = decks[deck_ids[0]].title if deck_ids and len(deck_ids) == 1 else "All decks"
+        chosen = deck_ids if deck_ids is not None else list(decks)
+        title = decks[chosen[0]].title if len(chosen) == 1 else "All decks"
 
         collection = self.collection
 
