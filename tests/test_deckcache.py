@@ -442,6 +442,39 @@ def test_every_card_type_and_every_field_survives_the_cache(
     same(parsed.deck, cached.deck)
 
 
+def test_each_matching_switch_survives_the_cache_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """One typed card per switch, that switch alone away from its default: two switches
+    with the same default swapped in the cache (``ignore_articles`` read as
+    ``number_words``) fail here, where flipping them all at once could not tell."""
+    monkeypatch.setattr(deckcache, "RACY_SECONDS", 0.0)
+    defaults = MatchPolicy()
+    switches = [s for s in MATCH_FIELDS if s.kind is Kind.BOOLEAN]
+    path = tmp_path / "switches.yaml"
+    path.write_text(
+        "format: 1\nid: switches\ntitle: Switches\ncards:\n"
+        + "".join(
+            f"  - {{id: {s.key.replace('_', '-')}, type: typed, question: Q, answer: A, "
+            f"match: {{{s.key}: {'false' if getattr(defaults, s.attribute) else 'true'}}}}}\n"
+            for s in switches
+        )
+    )
+    parsed = load_deck(path)
+    assert parsed.ok and parsed.deck is not None, [str(d) for d in parsed.diagnostics]
+    cache = tmp_path / "cache"
+    load_deck_cached(path, cache)  # written
+    cached = load_deck_cached(path, cache)
+    assert cached.deck is not None
+    for switch, card in zip(switches, cached.deck.cards, strict=True):
+        flipped = [
+            s.key
+            for s in switches
+            if getattr(card.match, s.attribute) != getattr(defaults, s.attribute)
+        ]
+        assert flipped == [switch.key], card.id
+
+
 def test_a_duplicate_card_id_is_reported_from_the_cache_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -48,6 +48,10 @@ def test_stats_screen_snapshot(app, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=lambda pilot: open_stats(pilot, 2))
 
 
+def test_stats_screen_snapshot_at_120x34(app, snap_compare):
+    assert snap_compare(app, terminal_size=(120, 34), run_before=lambda pilot: open_stats(pilot, 2))
+
+
 async def test_s_opens_the_selected_decks_stats_and_escape_goes_back(app):
     from trainer.tui.screens.home import HomeScreen
     from trainer.tui.screens.stats import StatsScreen

@@ -414,10 +414,6 @@ class Collection:
         """Whether the loaded decks have a study card ``key`` (without making it)."""
         return key in self._cards
 
-    def deck_keys(self, deck_id: str) -> list[str]:
-        """Keys of the deck's study cards, in deck order."""
-        return list(self._deck_keys.get(deck_id, ()))
-
     def state(self, key: str) -> CardState:
         """Scheduling state of ``key`` (cheap: no history)."""
         return self.card_record(key).state

@@ -231,11 +231,6 @@ class StudyCard(Struct, frozen=True):
         return f"{self.deck_id}/{_in_deck_key(self.card.id, self.variant)}"
 
     @property
-    def note_key(self) -> str:
-        """Key shared by all siblings of one card (used to bury siblings)."""
-        return f"{self.deck_id}/{self.card.id}"
-
-    @property
     def type(self) -> CardType:
         return self.card.type
 

@@ -85,9 +85,8 @@ class _Composer(_SafeLoader):
 
         def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
             if kind is ScalarNode:
-                if implicit[0]:
-                    # value is None only for collections, never for a scalar
-                    for tag, match in _PLAIN_RESOLVERS.get(value[:1], ()):  # type: ignore[index]
+                if implicit[0] and value is not None:  # None only for collections
+                    for tag, match in _PLAIN_RESOLVERS.get(value[:1], ()):
                         if match(value):
                             return tag
                 return _STR_TAG

@@ -70,10 +70,6 @@ def to_datetime(day: float) -> datetime:
     return EPOCH + timedelta(days=day)
 
 
-def to_day(when: datetime) -> float:
-    return (when - EPOCH).total_seconds() / 86400
-
-
 def timestamp_to_day(timestamp: float) -> float:
     return (timestamp - EPOCH.timestamp()) / 86400
 

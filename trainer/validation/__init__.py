@@ -221,11 +221,6 @@ def _worker_share(files: Sequence[Path]) -> int:
     return 0
 
 
-def check_decks(decks: Sequence[Deck], *, sources: Path | None = None) -> list[Diagnostic]:
-    """Every check except loading, over ``decks`` taken as one collection."""
-    return check_cards(decks) + _check_collection(decks, sources)
-
-
 def check_cards(decks: Sequence[Deck]) -> list[Diagnostic]:
     """The checks of each card and each deck."""
     from trainer.validation import answer_keys, quality, rules
