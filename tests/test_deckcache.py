@@ -16,7 +16,9 @@ from trainer.deckcache import cache_dir, load_deck_cached
 from trainer.deckformat import (
     CARD_TYPES,
     COMMON_CARD_FIELDS,
+    DECK_FIELDS,
     MATCH_FIELDS,
+    SOURCE_FIELDS,
     FieldSpec,
     Kind,
     card_fields,
@@ -440,6 +442,54 @@ def test_every_card_type_and_every_field_survives_the_cache(
         card.id for card in parsed.deck.cards
     ]
     same(parsed.deck, cached.deck)
+
+
+def _header_value(spec: FieldSpec) -> str:
+    """A YAML value for one deck header field, by its kind (text fields hold their key)."""
+    if spec.kind is Kind.FORMAT:
+        return "1"
+    if spec.kind is Kind.ID:
+        return "every-header"
+    if spec.kind in (Kind.TEXT, Kind.OPTIONAL_TEXT):
+        return f'"{spec.key} text"'
+    if spec.kind is Kind.SOURCES:
+        entry = ", ".join(f"{field.key}: {field.key}-{{n}}" for field in SOURCE_FIELDS)
+        return "[" + ", ".join("{" + entry.format(n=n) + "}" for n in (0, 1)) + "]"
+    if spec.kind is Kind.SCHEDULING:
+        return "{new_per_day: 7}"
+    if spec.kind is Kind.CARDS:
+        return "[{id: a, type: basic, front: F, back: B, source: file-0}]"
+    raise AssertionError(spec.kind)
+
+
+def test_every_declared_header_and_source_field_is_read_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The deck header and its sources are read by the declaration: a field added to
+    DECK_FIELDS or SOURCE_FIELDS (and so to the schema) that the reader, the model or
+    the cache does not carry fails here."""
+    monkeypatch.setattr(deckcache, "RACY_SECONDS", 0.0)
+    path = tmp_path / "header.yaml"
+    path.write_text("".join(f"{spec.key}: {_header_value(spec)}\n" for spec in DECK_FIELDS))
+    parsed = load_deck(path)
+    assert parsed.ok and parsed.deck is not None, [str(d) for d in parsed.diagnostics]
+    cache = tmp_path / "cache"
+    load_deck_cached(path, cache)  # written
+    cached = load_deck_cached(path, cache).deck
+    for deck in (parsed.deck, cached):
+        assert deck is not None
+        for spec in DECK_FIELDS:
+            if spec.kind is Kind.FORMAT:
+                continue  # read and checked, not kept
+            value = getattr(deck, spec.attribute)
+            if spec.kind in (Kind.TEXT, Kind.OPTIONAL_TEXT):
+                assert value == f"{spec.key} text", spec.key
+            elif spec.kind is Kind.SOURCES:
+                for n, source in enumerate(value):
+                    for field in SOURCE_FIELDS:
+                        assert getattr(source, field.attribute) == f"{field.key}-{n}"
+        assert deck.id == "every-header" and deck.scheduling.new_per_day == 7
+        assert len(deck.cards) == 1
 
 
 def test_each_matching_switch_survives_the_cache_on_its_own(

@@ -51,6 +51,7 @@ from trainer.deckformat import (
     MATCH_FIELDS,
     MAX_INTERVAL_DAYS,
     SCHEDULING_FIELDS,
+    SOURCE_FIELDS,
     FieldSpec,
     Kind,
     card_fields,
@@ -568,18 +569,9 @@ class _DeckBuilder:
                 return None
             if version is not _BAD and version != FORMAT_VERSION:
                 self.fail(format_node, "invalid-value", f"format must be {FORMAT_VERSION}")
-        if "id" in fields:
-            values["id"] = self.identifier(fields["id"][1], "id")
-        if "title" in fields:
-            values["title"] = self.text(fields["title"][1], "title")
-        if "description" in fields:
-            values["description"] = self.text(
-                fields["description"][1], "description", required=False
-            )
-        if "sources" in fields:
-            values["sources"] = self.sources(fields["sources"][1])
-        if "scheduling" in fields:
-            values["scheduling"] = self.scheduling(fields["scheduling"][1])
+        for spec in DECK_FIELDS:
+            if spec.key in fields and spec.kind is not Kind.FORMAT and spec.kind is not Kind.CARDS:
+                values[spec.attribute] = self.header_field(spec, fields[spec.key][1])
         cards_node = fields["cards"][1] if "cards" in fields else None
         if cards_node is not None and self.visit(cards_node):
             if not isinstance(cards_node, SequenceNode):
@@ -600,6 +592,21 @@ class _DeckBuilder:
                 self.partial = self.stand_in(values, cards, root)
             return None
         return Deck(cards=cards, path=self.path, location=self.at(root), **values)
+
+    def header_field(self, spec: FieldSpec, node: Node) -> Any:
+        """The value of one field of the deck header (but format and cards), by its kind."""
+        kind, name = spec.kind, spec.key
+        if kind is Kind.ID:
+            return self.identifier(node, name)
+        if kind is Kind.TEXT:
+            return self.text(node, name)
+        if kind is Kind.OPTIONAL_TEXT:
+            return self.text(node, name, required=False)
+        if kind is Kind.SOURCES:
+            return self.sources(node)
+        if kind is Kind.SCHEDULING:
+            return self.scheduling(node)
+        raise AssertionError(f"{kind} is not a deck header field")  # the declaration has no other
 
     def stand_in(self, values: dict[str, Any], cards: list[Card], root: Node) -> Deck:
         """A deck for checking the ``cards`` of a deck whose header failed: the header
@@ -626,21 +633,21 @@ class _DeckBuilder:
         result: list[Source] = []
         bad = False
         for item in node.value:
-            entry = self.mapping(item, "a source", ("file", "title"), owner=node)
+            entry = self.mapping(item, "a source", _SOURCE_KEYS, owner=node)
             if entry is None:
                 bad = True
                 continue
             values = {}
-            for name in ("file", "title"):
-                if name not in entry:
-                    self.fail(item, "missing-field", f"this source has no {name!r}; add it")
+            for spec in SOURCE_FIELDS:  # every one is a required text
+                if spec.key not in entry:
+                    self.fail(item, "missing-field", f"this source has no {spec.key!r}; add it")
                     bad = True
                     continue
-                values[name] = self.text(entry[name][1], name)
-            if any(value is _BAD for value in values.values()) or len(values) < 2:
+                values[spec.attribute] = self.text(entry[spec.key][1], spec.key)
+            if any(value is _BAD for value in values.values()) or len(values) < len(SOURCE_FIELDS):
                 bad = True
                 continue
-            result.append(Source(values["file"], values["title"], self.at(item)))
+            result.append(Source(location=self.at(item), **values))
         return _BAD if bad else tuple(result)
 
     def scheduling(self, node: Node) -> Any:
@@ -1101,6 +1108,7 @@ def _range_text(minimum: float | None, exclusive: bool, maximum: float | None) -
 
 _DECK_KEYS = {spec.key: spec for spec in DECK_FIELDS}
 _DECK_REQUIRED = tuple(spec.key for spec in DECK_FIELDS if spec.required)
+_SOURCE_KEYS = tuple(spec.key for spec in SOURCE_FIELDS)
 _SCHEDULING = {spec.key: spec for spec in SCHEDULING_FIELDS}
 _MATCH = {spec.key: spec for spec in MATCH_FIELDS}
 _NO_TESTS = AnswerTests()
