@@ -24,10 +24,19 @@ from trainer.progress.errors import ProgressError
 from trainer.progress.events import encode_mark, now_text
 from trainer.progress.replay import CardRecord
 from trainer.progress.store import new_event_id
-from trainer.queue import DayAhead, DeckCounts, DeckDay, build_deck_day
+from trainer.queue import (
+    NEW_QUEUE,
+    NOT_TODAY,
+    SUSPENDED_QUEUE,
+    DayAhead,
+    DeckCounts,
+    DeckDay,
+    build_deck_day,
+    buried_today,
+    record_queue,
+)
 from trainer.scheduling import (
     LEARNING,
-    NEW,
     RELEARNING,
     CardState,
     Grade,
@@ -378,21 +387,22 @@ class Collection:
             reviews = new = 0
             for key in self._deck_keys.get(deck.id, []):
                 record = self.card_record(key)
-                if record.suspended:
+                # Tomorrow's queue, by the rule that makes today's.
+                tomorrow_queue = record_queue(record, end, tomorrow_end)
+                if tomorrow_queue == SUSPENDED_QUEUE:
                     continue
-                state = record.state
-                if state.state == NEW:
+                if tomorrow_queue == NEW_QUEUE:
                     new += 1
                     continue
+                if tomorrow_queue != NOT_TODAY:
+                    reviews += 1
+                state = record.state
                 if state.due is None:
                     continue
-                if state.due < tomorrow_end:
-                    reviews += 1
                 ready = (
                     state.due if state.state in (LEARNING, RELEARNING) else days.start(state.due)
                 )
-                buried = record.buried is not None and record.buried >= start
-                if ready <= now or (buried and ready < end):
+                if ready <= now or (ready < end and buried_today(record, start)):
                     ready = end
                 if next_due is None or ready < next_due:
                     next_due = ready
@@ -514,8 +524,7 @@ class Collection:
 
     def is_buried(self, key: str) -> bool:
         """Whether ``key`` is buried for the rest of the current study day."""
-        buried = self.card_record(key).buried
-        return buried is not None and buried >= self.day_bounds()[0]
+        return buried_today(self.card_record(key), self.day_bounds()[0])
 
     def orphans(self) -> list[str]:
         """Keys with recorded progress but no card in the loaded decks (history is kept;

@@ -50,6 +50,7 @@ __all__ = [
     "DeckDay",
     "TodayQueue",
     "build_deck_day",
+    "buried_today",
     "queue_of",
     "record_queue",
     "siblings_waiting",
@@ -90,6 +91,12 @@ def queue_of(
     return LEARNING_QUEUE
 
 
+def buried_today(record: CardRecord, start: float) -> bool:
+    """Whether the card of ``record`` is buried for the study day that began at ``start``
+    (buried on or after it: a bury lasts until the next rollover)."""
+    return record.buried is not None and record.buried >= start
+
+
 def record_queue(record: CardRecord, start: float, end: float) -> int:
     """Where the card of ``record`` stands today: :func:`queue_of`, and
     :data:`NOT_TODAY` while it is buried (buried on or after ``start``, the study day's
@@ -105,7 +112,7 @@ def record_queue(record: CardRecord, start: float, end: float) -> int:
         start,
         end,
     )
-    if queue != SUSPENDED_QUEUE and record.buried is not None and record.buried >= start:
+    if queue != SUSPENDED_QUEUE and buried_today(record, start):
         return NOT_TODAY
     return queue
 
@@ -201,13 +208,23 @@ class DeckDay(Struct, eq=False):
     new_left: int = 0
     review_left: int = 0
 
+    @property
+    def new_allowed(self) -> int:
+        """New cards it may show today: those waiting, up to the daily limit."""
+        return min(len(self.new_keys), self.new_left)
+
+    @property
+    def reviews_allowed(self) -> int:
+        """Reviews it may show today: those due, up to the daily limit."""
+        return min(len(self.review_keys), self.review_left)
+
     def counts(self, now: float) -> DeckCounts:
         """This deck's counts at ``now`` (POSIX timestamp)."""
         ahead = now + LEARN_AHEAD_SECONDS
         return DeckCounts(
-            new=min(len(self.new_keys), self.new_left),
+            new=self.new_allowed,
             learning=len(self.learning),
-            due=min(len(self.review_keys), self.review_left),
+            due=self.reviews_allowed,
             total=self.total,
             suspended=self.suspended,
             reviewed_today=self.reviewed_today,
@@ -278,7 +295,7 @@ def build_deck_day(
                     day.review_done += 1
             due = nan if state.due is None else state.due
             queue = record_queue(record, start, end)
-            if queue == not_today and record.buried is not None and record.buried >= start:
+            if queue == not_today and buried_today(record, start):
                 day.buried += 1  # (or not due today anyway: it is buried all the same)
         if queue == review_queue:  # first: a backlog is mostly reviews
             add_review(key)
@@ -436,9 +453,9 @@ class TodayQueue:
             learning,
         )
         counts = DeckCounts(
-            new=sum(min(len(day.new_keys), day.new_left) for day in days),
+            new=sum(day.new_allowed for day in days),
             learning=len(learning),
-            due=sum(min(len(day.review_keys), day.review_left) for day in days),
+            due=sum(day.reviews_allowed for day in days),
             total=self.total_cards,
             suspended=self.suspended,
             reviewed_today=0,

@@ -41,7 +41,7 @@ from trainer.progress.events import (
 )
 from trainer.progress.replay import CardRecord
 from trainer.progress.store import new_event_id
-from trainer.queue import DayAhead, DeckCounts, TodayQueue
+from trainer.queue import DayAhead, DeckCounts, TodayQueue, buried_today
 from trainer.scheduling import (
     LEARNING,
     NEW,
@@ -194,7 +194,7 @@ class StudySession:
         return (
             record.last_id != self._shown_last_id
             or record.suspended
-            or (record.buried is not None and record.buried >= self.queue.day_start)
+            or buried_today(record, self.queue.day_start)
         )
 
     def recheck(self) -> bool:
