@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -28,6 +28,17 @@ if TYPE_CHECKING:
 MAX_ROWS = 500
 #: Width of the Card column; longer ids are cut to it by :func:`short_key`.
 _CARD_WIDTH = 16
+#: The fixed columns (key, label, width) before the text; Type only from
+#: :data:`TYPE_COLUMN_FROM` columns on (the details below name the type anyway).
+_COLUMNS = (
+    ("card", "Card", _CARD_WIDTH),
+    ("type", "Type", 9),
+    ("state", "State", 10),
+    ("due", "Due", 10),
+)
+TYPE_COLUMN_FROM = 100
+#: The text column is never narrower than this (the table scrolls sideways then).
+_MIN_TEXT_WIDTH = 12
 HISTORY_SHOWN = 8
 
 
@@ -91,10 +102,14 @@ class BrowseScreen(Screen[None]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Short labels, and Back and the app's keys early: a narrow footer cuts the last
+        # (at 60 columns it still has Back, ? and q).
         Binding("slash", "search", "Search", key_display="/"),
-        Binding("s", "toggle_suspend", "Suspend/unsuspend"),
-        Binding("e", "edit", "Edit in $EDITOR"),
         Binding("escape", "back", "Back"),
+        Binding("question_mark", "app.help", "Keys", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("s", "toggle_suspend", "(Un)suspend"),
+        Binding("e", "edit", "Edit"),
     ]
 
     def __init__(self, collection: Collection) -> None:
@@ -105,6 +120,8 @@ class BrowseScreen(Screen[None]):
         # Searching a big collection at every keystroke: build each card's text once.
         self._texts: dict[str, str] = {}
         self._history_reader: Worker[None] | None = None
+        #: (type column shown, text column width) the table's columns are made for.
+        self._layout: tuple[bool, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -118,16 +135,31 @@ class BrowseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
-        # Narrow fixed columns: at 80 columns the card text keeps about half the width.
-        table.add_column("Card", key="card", width=_CARD_WIDTH)
-        table.add_column("Type", key="type", width=9)
-        table.add_column("State", key="state", width=9)
-        table.add_column("Due", key="due", width=10)
-        # The Text column takes what is left; the full text shows below the list.
-        table.add_column("Text", key="text")
         self.cards = self.collection.study_cards()
-        self.refresh_rows()
+        self.lay_out_columns(self.app.size.width)
         table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.lay_out_columns(event.size.width)
+
+    def lay_out_columns(self, width: int) -> None:
+        """Columns for a screen ``width`` wide: the text takes what the fixed columns
+        leave (cut with an ellipsis; the full text shows below the list), and from
+        :data:`TYPE_COLUMN_FROM` columns on a Type column comes before the state."""
+        show_type = width >= TYPE_COLUMN_FROM
+        fixed = [column for column in _COLUMNS if show_type or column[0] != "type"]
+        table = self.query_one("#cards", DataTable)
+        # Each column has a cell's padding either side; the vertical scrollbar takes 2.
+        used = sum(size for _, _, size in fixed) + 2 * table.cell_padding * (len(fixed) + 1) + 2
+        layout = (show_type, max(_MIN_TEXT_WIDTH, width - used))
+        if layout == self._layout:
+            return
+        self._layout = layout
+        table.clear(columns=True)
+        for key, label, size in fixed:
+            table.add_column(label, key=key, width=size)
+        table.add_column("Text", key="text", width=layout[1])
+        self.refresh_rows()
 
     def decks_reloaded(self) -> None:
         self.cards = self.collection.study_cards()
@@ -145,6 +177,7 @@ class BrowseScreen(Screen[None]):
         )
         self.shown = found[:MAX_ROWS]
         table.clear()
+        show_type, text_width = self._layout or (True, _MIN_TEXT_WIDTH)
         for card in self.shown:
             progress = self.collection.progress(card.key, history=False)
             state = "suspended" if progress.suspended else progress.state
@@ -153,14 +186,13 @@ class BrowseScreen(Screen[None]):
             # The deck part of the key would fill the narrow column (deck ids are long); the
             # details below name the deck, and `deck:ID` searches by it.
             within_deck = card.key.split("/", 1)[-1]
-            table.add_row(
-                cell(short_key(flag + within_deck, _CARD_WIDTH)),
-                cell(card.type.value),
-                cell(state),
-                cell(due),
-                cell(" ".join(prompt_content(card).plain.split())),
-                key=card.key,
-            )
+            text = cell(" ".join(prompt_content(card).plain.split()))
+            text.truncate(text_width, overflow="ellipsis")  # by cells: wide characters too
+            cells = [cell(short_key(flag + within_deck, _CARD_WIDTH))]
+            if show_type:
+                cells.append(cell(card.type.value))
+            cells += [cell(state), cell(due), text]
+            table.add_row(*cells, key=card.key)
         more = (
             f" (showing the first {MAX_ROWS}: narrow the search)" if len(found) > MAX_ROWS else ""
         )
