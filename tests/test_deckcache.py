@@ -58,7 +58,13 @@ cards:
 """
 
 
-DECK_ATTRIBUTES = ("id", "title", "path", "description", "sources", "scheduling", "location")
+#: Every header attribute the declaration has (format is read, not kept; cards are
+#: compared one by one), and where the deck is.
+DECK_ATTRIBUTES = (
+    *(spec.attribute for spec in DECK_FIELDS if spec.kind not in (Kind.FORMAT, Kind.CARDS)),
+    "path",
+    "location",
+)
 
 
 def same(a: Deck | None, b: Deck | None) -> None:

@@ -45,6 +45,7 @@ from typing import Any
 
 from msgspec import Struct
 
+from trainer.deckformat import DECK_FIELDS, SOURCE_FIELDS, Kind
 from trainer.diagnostics import Diagnostic, LoadResult, Severity
 from trainer.model import (
     AnswerTests,
@@ -73,7 +74,7 @@ __all__ = [
 #: Files modified less than this long ago are not cached (see load_deck_cached).
 RACY_SECONDS = 2.0
 #: Bumped whenever the encoding below changes (this module is in the digest as well).
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 MAGIC = "trainer-deck-cache"
 _SIZE_BYTES = 8
 #: Modules whose code decides what a deck file loads as.
@@ -226,6 +227,7 @@ _SCHEDULING_NAMES = _names(SchedulingSettings)
 _MATCH_NAMES = _names(MatchPolicy)
 _CLOZE_NAMES = _names(Cloze)
 _TESTS_NAMES = _names(AnswerTests)
+_SOURCE_NAMES = tuple(spec.attribute for spec in SOURCE_FIELDS)
 _DEFAULT_MATCH = MatchPolicy()
 _NO_TESTS = AnswerTests()
 _TYPES = {t.value: t for t in CardType}
@@ -233,6 +235,23 @@ _TYPES = {t.value: t for t in CardType}
 
 def _record(value: Any, names: tuple[str, ...]) -> tuple:
     return tuple(getattr(value, name) for name in names)
+
+
+def _encode_sources(sources: tuple[Source, ...], path: Path) -> tuple:
+    return tuple(
+        (_record(source, _SOURCE_NAMES), _loc(source.location, path)) for source in sources
+    )
+
+
+def _decode_sources(path: Path, encoded: Any) -> tuple[Source, ...]:
+    return tuple(
+        Source(**dict(zip(_SOURCE_NAMES, values, strict=True)), location=_location(path, where))
+        for values, where in encoded
+    )
+
+
+def _location(path: Path, where: tuple[int, int] | None) -> Location | None:
+    return None if where is None else Location(path, where[0], where[1])
 
 
 def _loc(location: Location | None, path: Path) -> tuple[int, int] | None:
@@ -291,6 +310,23 @@ _CARD_CODECS: dict[str, tuple[Callable[[Any, Path], Any], Callable[[Path, Any], 
     "field_positions": (_positions, lambda path, value: value),
 }
 _CARD_NAMES = _names(Card)
+
+
+#: The deck header, by the declaration's attributes (DECK_FIELDS: format is read and not
+#: kept, cards are stored apart) and the deck's location: name -> (encode, decode).
+_HEADER_CODECS: dict[str, tuple[Callable[[Any, Path], Any], Callable[[Path, Any], Any]]] = {
+    **{
+        spec.attribute: (lambda value, path: value, lambda path, value: value)
+        for spec in DECK_FIELDS
+        if spec.kind is not Kind.FORMAT and spec.kind is not Kind.CARDS
+    },
+    "sources": (_encode_sources, _decode_sources),
+    "scheduling": (
+        lambda value, path: _record(value, _SCHEDULING_NAMES),
+        lambda path, value: SchedulingSettings(*value),
+    ),
+    "location": (_loc, _location),
+}
 _ENCODERS = tuple(_CARD_CODECS[name][0] if name in _CARD_CODECS else None for name in _CARD_NAMES)
 _DECODERS = tuple(
     (index, _CARD_CODECS[name][1]) for index, name in enumerate(_CARD_NAMES) if name in _CARD_CODECS
@@ -346,13 +382,11 @@ def _encode(path: Path, result: LoadResult) -> tuple[Any, Any, tuple[bytes, ...]
         ids = marshal.dumps((card_ids, variants))
         cards = marshal.dumps(tuple(marshal.dumps(_encode_card(card, path)) for card in deck.cards))
         keys, bounds, duplicated = study_outline(deck.id, card_ids, variants)
+        header = {
+            name: encode(getattr(deck, name), path) for name, (encode, _) in _HEADER_CODECS.items()
+        }
         encoded = (
-            deck.id,
-            deck.title,
-            deck.description,
-            tuple((src.file, src.title, _loc(src.location, path)) for src in deck.sources),
-            _record(deck.scheduling, _SCHEDULING_NAMES),
-            _loc(deck.location, path),
+            header,
             pack_texts(list(keys)),
             array("q", bounds).tobytes(),
             duplicated,
@@ -380,12 +414,7 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, offset: tuple[Path, int]
     if encoded is None:
         return LoadResult(None, problems)
     (
-        deck_id,
-        title,
-        description,
-        sources,
-        scheduling,
-        location,
+        header,
         packed_keys,
         packed_bounds,
         duplicated,
@@ -402,17 +431,11 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, offset: tuple[Path, int]
     ):
         raise ValueError("damaged cache entry")
     entry, ids_at = offset
+    if set(header) != set(_HEADER_CODECS):
+        raise ValueError("damaged cache entry")
     deck = Deck(
-        id=deck_id,
-        title=title,
         path=path,
-        description=description,
-        sources=tuple(
-            Source(file, source_title, _location(path, where))
-            for file, source_title, where in sources
-        ),
-        scheduling=SchedulingSettings(*scheduling),
-        location=_location(path, location),
+        **{name: _HEADER_CODECS[name][1](path, value) for name, value in header.items()},
         card_source=_CardBlob(
             path,
             entry,
@@ -422,10 +445,6 @@ def _decode(path: Path, encoded: Any, diagnostics: Any, offset: tuple[Path, int]
         ),
     )
     return LoadResult(deck, problems)
-
-
-def _location(path: Path, where: tuple[int, int] | None) -> Location | None:
-    return None if where is None else Location(path, where[0], where[1])
 
 
 class _CardBlob:
