@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainer.deckformat import CARD_TYPES
+from trainer.deckformat import CARD_TYPES, Kind, card_fields
 from trainer.loader import LoadResult, load_deck_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,25 +140,27 @@ VALID = {
     id(IDS): 2,
     id(SOURCES): 2,
 }
-FIELDS: dict[str, list[str]] = {
-    "front": TEXTS,
-    "back": TEXTS,
-    "reverse": BOOLEANS,
-    "question": TEXTS,
-    "answer": TEXTS,
-    "statement": TEXTS,
-    "alternatives": LISTS,
-    "wrong": LISTS,
-    "options": LISTS,
-    "answers": LISTS,
-    "items": LISTS,
-    "match": MATCHES,
-    "tests": TYPED_TESTS,
-    "tags": LISTS,
-    "source": SOURCES,
-    "explanation": TEXTS,
-    "text": CLOZE_TEXTS,
+#: The values tried for a field, by the kind the declaration gives it.
+VALUES_BY_KIND: dict[Kind, list[str]] = {
+    Kind.TEXT: TEXTS,
+    Kind.OPTIONAL_TEXT: TEXTS,
+    Kind.BOOLEAN: BOOLEANS,
+    Kind.TEXT_LIST: LISTS,
+    Kind.NON_EMPTY_LIST: LISTS,
+    Kind.MATCH: MATCHES,
+    Kind.TESTS: TYPED_TESTS,
+    Kind.SOURCE: SOURCES,
+    Kind.CLOZE_TEXT: CLOZE_TEXTS,
+    Kind.DELETION_LISTS: CLOZE_ALTERNATIVES,
+    Kind.DELETION_TESTS: CLOZE_TESTS,
 }
+#: Each card field's kind, for a field written on a card of a type that does not have
+#: it (the first type that declares the key).
+FOREIGN_KIND: dict[str, Kind] = {}
+for _card_type in CARD_TYPES:
+    for _spec in card_fields(_card_type).values():
+        if _spec.kind not in (Kind.ID, Kind.TYPE):
+            FOREIGN_KIND.setdefault(_spec.key, _spec.kind)
 BY_TYPE = {
     str(card_type): [spec.key for spec in spec.fields] for card_type, spec in CARD_TYPES.items()
 }
@@ -199,7 +201,7 @@ def card_text(draw: st.DrawFn) -> str:
     base = kind.strip('"') if kind.strip('"') in BY_TYPE else draw(st.sampled_from(list(BY_TYPE)))
     names = ["id", "type", *BY_TYPE[base], "tags", "source", "explanation"]
     if draw(st.integers(0, 5)) == 0:
-        names.append(draw(st.sampled_from(list(FIELDS) + ["bogus"])))  # unknown or foreign
+        names.append(draw(st.sampled_from(list(FOREIGN_KIND) + ["bogus"])))  # unknown or foreign
     lines = []
     for name in names:
         if name not in ("id", "type") and draw(st.integers(0, 11)) == 0:
@@ -208,16 +210,11 @@ def card_text(draw: st.DrawFn) -> str:
             raw = value(draw, IDS)
         elif name == "type":
             raw = kind
-        elif base == "cloze" and name == "alternatives":
-            raw = value(draw, CLOZE_ALTERNATIVES)
-        elif base == "cloze" and name == "tests":
-            raw = value(draw, CLOZE_TESTS)
-        elif base == "truefalse" and name == "answer":
-            raw = value(draw, BOOLEANS)
         elif name == "bogus":
             raw = "x"
         else:
-            raw = value(draw, FIELDS[name])
+            spec = card_fields(base).get(name)
+            raw = value(draw, VALUES_BY_KIND[spec.kind if spec else FOREIGN_KIND[name]])
         lines.append(f"{name}: {raw}")
     order = draw(st.permutations(lines))
     return "  - " + "\n    ".join(order) + "\n"
