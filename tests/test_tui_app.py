@@ -142,7 +142,8 @@ async def test_study_every_type_records_answers_and_shows_the_summary(
         assert set(seen) == {"basic", "choice", "multi", "typed", "cloze", "order", "truefalse"}
         assert isinstance(app.screen, SummaryScreen)
         text = screen_text(app)
-        assert f"Cards studied: {len(seen)}" in text
+        answers = f" ({len(seen)} answers)" if len(seen) != 7 else ""  # steps come back
+        assert f"Cards studied: 7{answers}" in text
         assert "Accuracy:      100%" in text
         assert "Nothing missed." in text
     counts = histories([every_deck], progress_dir, clock)
@@ -567,3 +568,27 @@ async def test_home_by_mouse_a_click_on_a_deck_studies_it_and_on_a_key_presses_i
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
         assert "Hostile [b]deck[/b]" in screen_text(app).split("\n")[0]
+
+
+ONE_CARD = """\
+format: 1
+id: one
+title: One card
+cards:
+  - {id: a, type: basic, front: Only question, back: Only answer}
+"""
+
+
+async def test_the_summary_counts_a_card_answered_twice_once(tmp_path, progress_dir, clock):
+    """Again, then Easy when it comes back: one card studied, with its two answers."""
+    deck = write(tmp_path, "one.yaml", ONE_CARD)
+    app = create_app([deck], progress_dir, clock, autostart=True, reload_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, "Only question")
+        await press(pilot, "space", "1")  # Again: back within the learn-ahead
+        await wait_for_text(pilot, "Only question", "1 learning")
+        await press(pilot, "space", "4")  # Easy: done
+        await wait_for_text(pilot, "Session finished")
+        text = screen_text(app)
+        assert "Cards studied: 1 (2 answers)" in text
+        assert "50% (1 of 2 not graded Again)" in text

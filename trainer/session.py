@@ -99,7 +99,7 @@ class SessionSummary(Struct, frozen=True):
     ``correct`` (answers graded Hard, Good or Easy); ``accuracy`` (``correct / studied``,
     ``None`` when nothing was studied); ``time_spent`` (sum of answer durations, seconds);
     ``missed`` (cards answered Again at least once this session, in the order first
-    missed).
+    missed); ``cards`` (the cards answered, each once).
     """
 
     studied: int
@@ -107,6 +107,7 @@ class SessionSummary(Struct, frozen=True):
     accuracy: float | None
     time_spent: float
     missed: list[StudyCard] = field(default_factory=list)
+    cards: int = 0
 
 
 class _Recorded(Struct):
@@ -469,4 +470,5 @@ class StudySession:
             accuracy=correct / studied if studied else None,
             time_spent=sum(duration for *_, duration in self._answers),
             missed=missed,
+            cards=len({card.key for card, *_ in self._answers}),
         )

@@ -43,7 +43,13 @@ class SummaryScreen(Screen[None]):
         rows = [
             plain("Session finished", "bold"),
             plain(""),
-            join([("Cards studied: ", "bold"), str(s.studied)]),
+            # A card answered Again and then again counts once, its answers each.
+            join(
+                [
+                    ("Cards studied: ", "bold"),
+                    str(s.cards) + (f" ({s.studied} answers)" if s.studied != s.cards else ""),
+                ]
+            ),
             join(
                 [
                     ("Accuracy:      ", "bold"),
