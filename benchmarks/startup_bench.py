@@ -85,12 +85,13 @@ from trainer.tui.app import create_app
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens import card
 
-opened = TrainerApp.open_collection
-def open_or_give_up(self):
-    opened(self)
-    if not isinstance(self.screen, card.CardScreen):  # nothing to study: say so, do not hang
-        self.exit(return_code=5)
-TrainerApp.open_collection = open_or_give_up
+made = TrainerApp.first_screen
+def first_or_give_up(self):
+    screen = made(self)
+    if not isinstance(screen, card.CardScreen):  # nothing to study: say so, do not hang
+        self.call_later(self.exit, return_code=5)
+    return screen
+TrainerApp.first_screen = first_or_give_up
 shown = card.CardScreen.show_current
 def show_and_exit(self):
     shown(self)

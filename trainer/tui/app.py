@@ -1,11 +1,12 @@
 """The Textual application and the one factory that builds it, for the CLI and the tests.
 
-Start-up stays light: the decks and progress are opened when the app is mounted, and
-then the first screen is pushed, already filled: the home screen with its decks, or with
-``autostart`` (``trainer study --start``) the first card. The first frame is the first
-screen worth seeing; there is no empty "Loading" frame to lay out and draw first. Other
-screens are imported when first shown; the home screen is made only when it is first
-needed (after ``--start``: the session ends, or there is nothing to study).
+Start-up stays light: the decks and progress are opened as Textual asks for its first
+screen (:meth:`TrainerApp.get_default_screen`), which is then already filled: the home
+screen with its decks, or with ``autostart`` (``trainer study --start``) the first card.
+The first frame is the first screen worth seeing; there is no empty "Loading" frame to
+lay out and draw first. Other screens are imported when first shown; the home screen is
+made only when it is first needed (after ``--start``: the session ends, or there is
+nothing to study).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from trainer.collector import StartupCollectorPause
 from trainer.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from trainer.collection import Collection
     from trainer.model import Deck, StudyCard
     from trainer.tui.drivers import QuizDriver
@@ -98,65 +101,77 @@ class TrainerApp(App[int]):
         with self._collector.during():
             return super().run(*args, **kwargs)
 
+    def get_default_screen(self) -> Screen:
+        """The first screen, made before the first frame: the home screen filled with its
+        decks, or with ``autostart`` the first card (opening the decks and the progress
+        here). The first frame is then the one worth seeing: a blank screen first, with
+        this one pushed over it once mounted, cost a second layout and 20 ms of CPU
+        before the text showed (benchmarks/startup_bench.py, side by side).
+
+        A quiz, and a first read of large logs (which says so on a frame of its own
+        first), start from a blank screen instead (see :meth:`load`).
+        """
+        from trainer.progress.store import unsnapshotted_bytes
+
+        if self.mode != "quiz":
+            self._first_read_bytes = unsnapshotted_bytes(self.progress_dir)
+            if self._first_read_bytes < FIRST_READ_NOTICE_BYTES:
+                self._first_screen_made = True
+                screen = self.first_screen()
+                # Textual's switch_screen drops the result callback of the screen it
+                # replaces, and gives one to the screen it puts in (with no callback):
+                # the default screen gets none, so the first card could not be switched
+                # for the home screen when the session ends. Give it what switch_screen
+                # gives (textual 8.2; tests/test_startup_app.py ends a session there).
+                screen._push_result_callback(screen, None)
+                return screen
+        return super().get_default_screen()
+
+    _first_screen_made = False
+    _first_read_bytes = 0
+
     def on_mount(self) -> None:
-        # Not from inside this handler: Textual dispatches the app's Mount inside a batch
-        # update, and frames made during a batch are dropped; a first screen pushed from
-        # here was laid out and drawn there, unseen, and its card header only reached the
-        # terminal with a later frame.
-        self.call_next(self.load)
+        if self.reload_interval:
+            self.set_interval(self.reload_interval, self.check_deck_files)
+        if self._first_screen_made:
+            # Drawn at the next refresh: the collector waits until then.
+            self.call_after_refresh(self._collector.resume)
+        else:
+            # Not from inside this handler: Textual dispatches the app's Mount inside a
+            # batch update, and frames made during a batch are dropped.
+            self.call_next(self.load)
 
     def push_home(self) -> None:
         """Put the home screen on top (it fills itself from the collection when shown)."""
         self.push_screen(self._new_home())
 
     def load(self) -> None:
-        """Open the decks (and, to study, the progress), then push the first screen: the
-        home screen filled with its decks, or the first card.
-
-        Nothing is drawn before it: an empty "Loading" frame followed by the filled one
-        cost a second full layout and frame. A quiz never shows the home screen, so none
-        is built for it.
-        """
-        if self.reload_interval:
-            self.set_interval(self.reload_interval, self.check_deck_files)
+        """A quiz, or a first read of large logs: the blank first screen is up; start the
+        quiz, or say what is being read and push the first screen after it is drawn."""
         if self.mode == "quiz":
             self.start_quiz()
-        elif self._say_first_read():
+            self.call_after_refresh(self._collector.resume)
             return
-        else:
-            self.open_collection()
-        # The first screen worth seeing (the filled home screen, or the first card) is
-        # drawn at the next refresh.
-        self.call_after_refresh(self._collector.resume)
-
-    def _say_first_read(self) -> bool:
-        """With no snapshot and logs large enough to take a while to read (the first start
-        after importing an Anki history), say so on a first frame and open the collection
-        after it is drawn; returns whether it did."""
-        from trainer.progress.store import unsnapshotted_bytes
-
-        size = unsnapshotted_bytes(self.progress_dir)
-        if size < FIRST_READ_NOTICE_BYTES:
-            return False
         from textual.widgets import Static
 
         notice = Static(
-            f"Reading {size / 1e6:,.0f} MB of answers once (a first start; later starts "
-            "read a snapshot)...",
+            f"Reading {self._first_read_bytes / 1e6:,.0f} MB of answers once (a first "
+            "start; later starts read a snapshot)...",
             id="first-read",
             markup=False,
         )
         self.mount(notice)
 
         def open_after_drawn() -> None:
-            self.open_collection()
+            self.push_screen(self.first_screen())
             notice.remove()
             self.call_after_refresh(self._collector.resume)
 
         self.call_after_refresh(open_after_drawn)
-        return True
 
-    def open_collection(self) -> None:
+    def first_screen(self) -> Screen:
+        """Open the decks and the progress: the first card (``autostart``, when one is
+        due), else the home screen; a fatal screen when the progress cannot be used."""
         from trainer.collection import Collection
         from trainer.progress.errors import ProgressError
 
@@ -165,20 +180,15 @@ class TrainerApp(App[int]):
                 self.deck_paths, self.progress_dir, clock=self.clock, device=self.device
             )
         except ProgressError as error:
-            self.show_fatal("Progress cannot be used", str(error), ExitCode.PROGRESS)
-            return
+            return self._fatal_screen("Progress cannot be used", str(error), ExitCode.PROGRESS)
         self.deck_stamps = self._stamps()
         for warning in self.collection.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=15)
         if self.autostart:
-            self.start_study(None)
-        else:
-            self.push_home()
-
-    def _ensure_home(self) -> None:
-        """Autostart found nothing to show: the home screen after all."""
-        if self.home is None:
-            self.push_home()
+            study = self.study_screen(None)
+            if study is not None:
+                return study
+        return self._new_home()
 
     def _new_home(self) -> HomeScreen:
         from trainer.tui.screens.home import HomeScreen
@@ -187,10 +197,13 @@ class TrainerApp(App[int]):
         return self._home_screen
 
     def show_fatal(self, title: str, message: str, code: ExitCode) -> None:
+        self.push_screen(self._fatal_screen(title, message, code))
+
+    def _fatal_screen(self, title: str, message: str, code: ExitCode) -> Screen:
         from trainer.tui.screens.home import FatalScreen
 
         self.return_code_on_quit = int(code)
-        self.push_screen(FatalScreen(title, message))
+        return FatalScreen(title, message)
 
     return_code_on_quit: int = 0
 
@@ -211,7 +224,15 @@ class TrainerApp(App[int]):
     # -- studying -----------------------------------------------------------------------
 
     def start_study(self, deck_ids: list[str] | None) -> None:
-        """Start a session over ``deck_ids`` (``None``: every deck)."""
+        """Start a session over ``deck_ids`` (``None``: every deck) on top of this screen."""
+        screen = self.study_screen(deck_ids)
+        if screen is not None:
+            self.push_screen(screen)
+
+    def study_screen(self, deck_ids: list[str] | None) -> Screen | None:
+        """The card screen of a session over ``deck_ids`` (``None``: every deck), or
+        ``None`` with a notice saying why there is none (nothing to study now, or the
+        progress cannot be written)."""
         from trainer.progress.errors import ProgressError
         from trainer.tui.drivers import SessionDriver
         from trainer.tui.screens.card import CardScreen
@@ -220,20 +241,18 @@ class TrainerApp(App[int]):
         try:
             session = self.collection.start_session(deck_ids)
         except ProgressError as error:
-            self._ensure_home()
             self.notify(str(error), title="Cannot study", severity="error", markup=False)
-            return
+            return None
         if session.current is None:
             from trainer.tui.screens.home import done_for_today
 
-            self._ensure_home()
             self.notify(
                 done_for_today(self.collection, deck_ids),
                 title="Nothing to study now",
                 markup=False,
                 timeout=10,
             )
-            return
+            return None
         decks = self.decks_by_id()
         chosen = deck_ids if deck_ids is not None else list(decks)
         title = decks[chosen[0]].title if len(chosen) == 1 else "All decks"
@@ -252,8 +271,8 @@ class TrainerApp(App[int]):
             else:
                 self.switch_screen(summary)
 
-        self.push_screen(
-            CardScreen(SessionDriver(session), decks, rng=self.rng, on_finish=finished, title=title)
+        return CardScreen(
+            SessionDriver(session), decks, rng=self.rng, on_finish=finished, title=title
         )
 
     def practice(self, cards: list[StudyCard]) -> None:
