@@ -571,7 +571,7 @@ class _DeckBuilder:
                 self.fail(format_node, "invalid-value", f"format must be {FORMAT_VERSION}")
         for spec in DECK_FIELDS:
             if spec.key in fields and spec.kind is not Kind.FORMAT and spec.kind is not Kind.CARDS:
-                values[spec.attribute] = self.header_field(spec, fields[spec.key][1])
+                values[spec.attribute] = self.field_value(spec, fields[spec.key][1], {})
         cards_node = fields["cards"][1] if "cards" in fields else None
         if cards_node is not None and self.visit(cards_node):
             if not isinstance(cards_node, SequenceNode):
@@ -592,21 +592,6 @@ class _DeckBuilder:
                 self.partial = self.stand_in(values, cards, root)
             return None
         return Deck(cards=cards, path=self.path, location=self.at(root), **values)
-
-    def header_field(self, spec: FieldSpec, node: Node) -> Any:
-        """The value of one field of the deck header (but format and cards), by its kind."""
-        kind, name = spec.kind, spec.key
-        if kind is Kind.ID:
-            return self.identifier(node, name)
-        if kind is Kind.TEXT:
-            return self.text(node, name)
-        if kind is Kind.OPTIONAL_TEXT:
-            return self.text(node, name, required=False)
-        if kind is Kind.SOURCES:
-            return self.sources(node)
-        if kind is Kind.SCHEDULING:
-            return self.scheduling(node)
-        raise AssertionError(f"{kind} is not a deck header field")  # the declaration has no other
 
     def stand_in(self, values: dict[str, Any], cards: list[Card], root: Node) -> Deck:
         """A deck for checking the ``cards`` of a deck whose header failed: the header
@@ -824,7 +809,7 @@ class _DeckBuilder:
                 continue  # read above
             if spec.kind is Kind.DELETION_LISTS or spec.kind is Kind.DELETION_TESTS:
                 continue  # they need the parsed text: see self.clozes
-            values[spec.attribute] = self.card_field(spec, value, locations)
+            values[spec.attribute] = self.field_value(spec, value, locations)
         if card_type is CardType.CLOZE:
             self.clozes(values, locations, entries)
         # Any error about this card (a refused key included) leaves it out: a card is
@@ -837,10 +822,18 @@ class _DeckBuilder:
             return None
         return Card(location=self.at(node), field_positions=locations, **values)
 
-    def card_field(self, spec: FieldSpec, node: Node, locations: dict[str, Position]) -> Any:
-        """The value of one field of a card (but id, type, and a cloze card's per-deletion
-        fields), by its kind."""
+    def field_value(self, spec: FieldSpec, node: Node, locations: dict[str, Position]) -> Any:
+        """The value of one field of the deck header or of a card, by its kind (but the
+        deck's format and cards, a card's id and type, and a cloze card's per-deletion
+        fields, which are read where they are). ``locations`` gets the positions of list
+        items, by field."""
         kind, name = spec.kind, spec.key
+        if kind is Kind.ID:
+            return self.identifier(node, name)
+        if kind is Kind.SOURCES:
+            return self.sources(node)
+        if kind is Kind.SCHEDULING:
+            return self.scheduling(node)
         if kind is Kind.TEXT or kind is Kind.CLOZE_TEXT:
             return self.text(node, name)
         if kind is Kind.OPTIONAL_TEXT:
@@ -858,7 +851,7 @@ class _DeckBuilder:
             return self.match_policy(node)
         if kind is Kind.TESTS:
             return self.answer_tests(node, name, locations)
-        raise AssertionError(f"{kind} is not a card field")  # the declaration has no other
+        raise AssertionError(f"{kind} is read where it is")  # the declaration has no other
 
     def split_missing_dash(self, node: MappingNode) -> MappingNode:
         """A card with a second ``id`` key is two cards, the second without its ``- ``:
@@ -1293,7 +1286,7 @@ def _quiet_per_deletion(node: Node, parsed: dict) -> list[tuple[int, Node]] | No
 
 
 def _quiet_field(spec: FieldSpec, node: Node, locations: dict[str, Position]) -> Any:
-    """:meth:`_DeckBuilder.card_field` for a value it takes without a diagnostic, else
+    """:meth:`_DeckBuilder.field_value` for a value it takes without a diagnostic, else
     None (no field's value is None)."""
     kind = spec.kind
     if kind is Kind.TEXT or kind is Kind.CLOZE_TEXT:
