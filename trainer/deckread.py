@@ -623,13 +623,14 @@ class _DeckBuilder:
                 bad = True
                 continue
             values = {}
-            for spec in SOURCE_FIELDS:  # every one is a required text
-                if spec.key not in entry:
+            missing = False
+            for spec in SOURCE_FIELDS:
+                if spec.key in entry:
+                    values[spec.attribute] = self.field_value(spec, entry[spec.key][1], {})
+                elif spec.required:
                     self.fail(item, "missing-field", f"this source has no {spec.key!r}; add it")
-                    bad = True
-                    continue
-                values[spec.attribute] = self.text(entry[spec.key][1], spec.key)
-            if any(value is _BAD for value in values.values()) or len(values) < len(SOURCE_FIELDS):
+                    missing = True
+            if missing or any(value is _BAD for value in values.values()):
                 bad = True
                 continue
             result.append(Source(location=self.at(item), **values))

@@ -105,7 +105,7 @@ class TrainerApp(App[int]):
         """The first screen, made before the first frame: the home screen filled with its
         decks, or with ``autostart`` the first card (opening the decks and the progress
         here). The first frame is then the one worth seeing: a blank screen first, with
-        this one pushed over it once mounted, cost a second layout and 20 ms of CPU
+        this one pushed over it once mounted, cost a second layout and 24-28 ms of CPU
         before the text showed (benchmarks/startup_bench.py, side by side).
 
         A quiz, and a first read of large logs (which says so on a frame of its own
