@@ -107,10 +107,12 @@ async def test_at_200x50_the_text_keeps_a_reading_width(every_deck, progress_dir
         assert all(len(row.rstrip()) <= 104 for row in answer_rows)
 
 
-async def browse_text(deck: Path, progress_dir: Path, clock, count: str) -> str:
-    """The browse screen at 80x24, once it shows ``count`` ("7 of 7 cards")."""
+async def browse_text(
+    deck: Path, progress_dir: Path, clock, count: str, size: tuple[int, int] = (80, 24)
+) -> str:
+    """The browse screen (80x24 unless ``size``), once it shows ``count`` ("7 of 7 cards")."""
     app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await ready(pilot)
         await pilot.press("b")
         await wait_for_screen(pilot, BrowseScreen)
@@ -130,28 +132,21 @@ async def test_browse_at_80_columns_shows_the_cards_and_their_text(every_deck, p
     assert "What does NMDA stand for?" in text
 
 
-async def browse_at(size: tuple[int, int], deck: Path, progress_dir: Path, clock) -> str:
-    app = create_app([deck], progress_dir, clock, seed=3, reload_interval=None)
-    async with app.run_test(size=size) as pilot:
-        await ready(pilot)
-        await pilot.press("b")
-        await wait_for_screen(pilot, BrowseScreen)
-        return await wait_for_text(pilot, "7 of 7 cards")
-
-
 async def test_browse_gives_the_text_what_the_other_columns_leave(every_deck, progress_dir, clock):
     """The text column fills the width, cut with an ellipsis (no sideways scrolling);
     Type is a column only where there is room for it, the footer keeps Back and q."""
-    narrow = await browse_at((80, 24), every_deck, progress_dir, clock)
+    narrow = await browse_text(every_deck, progress_dir, clock, "7 of 7 cards")
     assert "Type" not in narrow.split("\n")[2]
     long_prompt = "A drug that blocks a receptor without activating it is a receptor what?"
     row = next(line for line in narrow.split("\n") if line.startswith(" typed "))
     assert long_prompt[:30] in row and "…" in row and len(row.rstrip()) <= 80
-    wide = await browse_at((120, 34), every_deck, progress_dir, clock)
+    wide = await browse_text(every_deck, progress_dir, clock, "7 of 7 cards", (120, 34))
     assert "Type" in wide.split("\n")[2]
     row = next(line for line in wide.split("\n") if line.startswith(" typed "))
     assert long_prompt[:55] in row and " typed " in row[17:]  # and its Type cell
-    footer = (await browse_at((60, 20), every_deck, progress_dir, clock)).split("\n")[-1]
+    footer = (await browse_text(every_deck, progress_dir, clock, "7 of 7 cards", (60, 20))).split(
+        "\n"
+    )[-1]
     assert "esc Back" in footer and "q Quit" in footer
 
 
